@@ -1,0 +1,38 @@
+import type { Outcome } from './outcomes';
+
+export type AttemptKind = 'redeem' | 'claim';
+
+/** Redeem one specific code (someone found it on the web and typed it in). */
+export interface RedeemRequest {
+  attemptId: string;
+  campaignId: string;
+  code: string;
+  customerId: string;
+  now: Date;
+}
+
+/** Take the next available code of a tier (first come, first served). */
+export interface ClaimRequest {
+  attemptId: string;
+  campaignId: string;
+  /** Defaults to the campaign's first tier. */
+  tier?: string | undefined;
+  customerId: string;
+  now: Date;
+}
+
+/** The final, recorded result of an attempt. Delivering the same attempt again returns the same result. */
+export interface AttemptResult {
+  attemptId: string;
+  kind: AttemptKind;
+  campaignId: string;
+  customerId: string;
+  outcome: Outcome;
+  code: string | null;
+  tier: string | null;
+  reward: string | null;
+  finishedAt: Date;
+}
+
+/** Attempt ids are chosen by callers (queue job ids); keep them to a safe, bounded alphabet. */
+export const ATTEMPT_ID = /^[A-Za-z0-9_-]{8,64}$/;

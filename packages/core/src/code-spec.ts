@@ -1,0 +1,142 @@
+/**
+ * Code format: the one definition of what a code of a campaign looks like, how input is normalised,
+ * and how hard the space is to guess.
+ */
+export const CHARSETS = {
+  /** Default: upper-case letters and digits without the look-alikes 0/O, 1/I/L. 31 symbols. */
+  unambiguous: '23456789ABCDEFGHJKMNPQRSTUVWXYZ',
+  alphanumeric: '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  alpha: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+  numeric: '0123456789',
+  hex: '0123456789ABCDEF',
+} as const;
+export type CharsetName = keyof typeof CHARSETS;
+export const DEFAULT_CHARSET: CharsetName = 'unambiguous';
+
+/** Placeholder for one random character in a pattern such as `SYN-####-####`. */
+export const PATTERN_SLOT = '#';
+
+export interface CodeSpec {
+  /** Number of random characters. */
+  length: number;
+  /** The alphabet itself (resolved from a charset name at creation). */
+  charset: string;
+  /** Optional layout: `#` is a random character, anything else is literal. Its `#` count equals `length`. */
+  pattern: string | null;
+  prefix: string;
+  suffix: string;
+}
+
+export interface CodeSpecInput {
+  length?: number | undefined;
+  charset?: CharsetName | string | undefined;
+  pattern?: string | null | undefined;
+  prefix?: string | undefined;
+  suffix?: string | undefined;
+}
+
+export class CodeSpecError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid_code_spec' | 'code_space_too_small',
+  ) {
+    super(message);
+    this.name = 'CodeSpecError';
+  }
+}
+
+const LITERAL = /^[A-Za-z0-9_-]*$/;
+const MAX_RANDOM_CHARS = 64;
+
+export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
+  const charset =
+    input.charset === undefined
+      ? CHARSETS[DEFAULT_CHARSET]
+      : Object.prototype.hasOwnProperty.call(CHARSETS, input.charset)
+        ? CHARSETS[input.charset as CharsetName]
+        : input.charset;
+  if (charset.length < 2 || charset.length > 94 || !/^[\x21-\x7e]+$/.test(charset) || charset.includes(PATTERN_SLOT))
+    throw new CodeSpecError('charset must be 2-94 printable ASCII characters (not "#") or one of: ' + Object.keys(CHARSETS).join(', '), 'invalid_code_spec');
+  if (new Set(charset).size !== charset.length) throw new CodeSpecError('charset has repeated characters', 'invalid_code_spec');
+  // With an upper-case alphabet, input is upper-cased by normalizeCode: literals must be upper-case too,
+  // or a generated code would not match itself once typed back in.
+  const upper = charset === charset.toUpperCase();
+  const pattern = input.pattern == null ? null : upper ? input.pattern.toUpperCase() : input.pattern;
+  const slots = pattern === null ? null : [...pattern].filter((c) => c === PATTERN_SLOT).length;
+  if (pattern !== null && !/^[A-Za-z0-9_#-]+$/.test(pattern)) throw new CodeSpecError('pattern may hold letters, digits, "-", "_" and "#"', 'invalid_code_spec');
+  if (slots !== null && input.length !== undefined && input.length !== slots)
+    throw new CodeSpecError(`length ${input.length} disagrees with the ${slots} "#" of the pattern`, 'invalid_code_spec');
+  const length = slots ?? input.length;
+  if (length === undefined || !Number.isInteger(length) || length < 4 || length > MAX_RANDOM_CHARS)
+    throw new CodeSpecError(`length must be an integer in 4..${MAX_RANDOM_CHARS}`, 'invalid_code_spec');
+  const prefix = upper ? (input.prefix ?? '').toUpperCase() : input.prefix ?? '';
+  const suffix = upper ? (input.suffix ?? '').toUpperCase() : input.suffix ?? '';
+  if (!LITERAL.test(prefix) || !LITERAL.test(suffix) || prefix.length > 16 || suffix.length > 16)
+    throw new CodeSpecError('prefix/suffix: up to 16 letters, digits, "-" or "_"', 'invalid_code_spec');
+  return { length, charset, pattern, prefix, suffix };
+}
+
+export function isCaseInsensitive(spec: CodeSpec): boolean {
+  return spec.charset === spec.charset.toUpperCase();
+}
+
+/** Total characters of a well-formed code. */
+export function codeLength(spec: CodeSpec): number {
+  return spec.prefix.length + (spec.pattern?.length ?? spec.length) + spec.suffix.length;
+}
+
+/** Trim and, for upper-case alphabets, upper-case what a person typed. */
+export function normalizeCode(spec: CodeSpec, input: string): string {
+  const trimmed = input.trim();
+  return isCaseInsensitive(spec) ? trimmed.toUpperCase() : trimmed;
+}
+
+const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+
+const matchers = new WeakMap<CodeSpec, RegExp>();
+function matcherFor(spec: CodeSpec): RegExp {
+  let re = matchers.get(spec);
+  if (!re) {
+    const cls = `[${escapeRegex(spec.charset)}]`;
+    const body = spec.pattern === null ? `${cls}{${spec.length}}` : [...spec.pattern].map((c) => (c === PATTERN_SLOT ? cls : escapeRegex(c))).join('');
+    re = new RegExp(`^${escapeRegex(spec.prefix)}${body}${escapeRegex(spec.suffix)}$`);
+    matchers.set(spec, re);
+  }
+  return re;
+}
+
+/** Does an already-normalised code have the shape of the spec? Cheap: no I/O, used to drop garbage at intake. */
+export function matchesCodeSpec(spec: CodeSpec, code: string): boolean {
+  return code.length === codeLength(spec) && matcherFor(spec).test(code);
+}
+
+export interface CodeStrength {
+  /** log2 of the number of possible codes. */
+  entropyBits: number;
+  /** Number of possible codes. */
+  space: number;
+  /** Expected random guesses to hit one of `poolSize` live codes. */
+  expectedGuessesPerHit: number;
+}
+
+export function codeStrength(spec: CodeSpec, poolSize: number): CodeStrength {
+  const entropyBits = spec.length * Math.log2(spec.charset.length);
+  const space = Math.pow(spec.charset.length, spec.length);
+  return { entropyBits, space, expectedGuessesPerHit: space / Math.max(1, poolSize) };
+}
+
+/** A guesser must need at least this many tries per valid code. */
+export const MIN_GUESSES_PER_CODE = 1e6;
+
+/** Refuse specs whose space is too small for `count` codes (space < 1e6 × count). */
+export function assertCodeSpaceFor(spec: CodeSpec, count: number): void {
+  const { space, entropyBits } = codeStrength(spec, count);
+  if (space < MIN_GUESSES_PER_CODE * count) {
+    const needed = Math.ceil(Math.log(MIN_GUESSES_PER_CODE * count) / Math.log(spec.charset.length));
+    throw new CodeSpecError(
+      `a space of ${spec.charset.length}^${spec.length} (${entropyBits.toFixed(1)} bits) is too small for ${count} codes: ` +
+        `a guesser would hit one in fewer than ${MIN_GUESSES_PER_CODE} tries; use at least ${needed} random characters`,
+      'code_space_too_small',
+    );
+  }
+}

@@ -1,0 +1,6 @@
+export * from './outcomes';
+export * from './code-state';
+export * from './campaign';
+export * from './code-spec';
+export * from './code-generator';
+export * from './attempt';

@@ -1,0 +1,149 @@
+import type {
+  AttemptResult,
+  Campaign,
+  CampaignPatch,
+  CampaignStatus,
+  ClaimRequest,
+  CodeState,
+  NewCampaign,
+  RedeemRequest,
+  StopReason,
+} from '@dropgate/core';
+
+/**
+ * The store port: everything the workers and the admin need from persistence. Adapters (PostgreSQL,
+ * MongoDB) implement it with conditional writes inside the database; nothing here may rely on a lock
+ * held in Node. Every adapter must pass the contract suite in `./testing`.
+ */
+export interface Store {
+  readonly name: 'postgres' | 'mongo';
+  readonly campaigns: CampaignRepository;
+  readonly codes: CodeRepository;
+  readonly redemptions: RedemptionService;
+  /** Creates/updates the schema (migrations, indexes). Safe to call concurrently and repeatedly. */
+  migrate(): Promise<void>;
+  /** Cheap liveness check of the database connection. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CampaignRepository {
+  create(input: NewCampaign): Promise<Campaign>;
+  get(id: string): Promise<Campaign | null>;
+  list(): Promise<Campaign[]>;
+  update(id: string, patch: CampaignPatch): Promise<Campaign>;
+  /** Moves the campaign along the lifecycle; illegal moves throw `StoreError('invalid_status_transition')`. */
+  setStatus(id: string, status: CampaignStatus, reason?: StopReason): Promise<Campaign>;
+}
+
+export interface NewCode {
+  code: string;
+  tier: string;
+}
+
+export interface InsertCodesResult {
+  inserted: number;
+  /** Codes that already existed in the campaign: reported, never fatal to the batch. */
+  duplicates: string[];
+}
+
+export interface CodeRecord {
+  campaignId: string;
+  code: string;
+  tier: string;
+  state: CodeState;
+  customerId: string | null;
+  attemptId: string | null;
+  redeemedAt: Date | null;
+  lockReleaseAt: Date | null;
+  publicationId: string | null;
+}
+
+export interface LockCodesRequest {
+  campaignId: string;
+  codes: string[];
+  /** When set, the lock ends by itself at this time (it is honoured lazily by redeem/claim and swept by `releaseDueLocks`). */
+  releaseAt?: Date | null | undefined;
+}
+
+export interface PublishRequest {
+  campaignId: string;
+  tier: string;
+  count: number;
+  /** Caller-chosen id: publishing again with the same id returns the same codes (idempotent). */
+  publicationId: string;
+  /** Where the codes go: a channel (e.g. "instagram") or one customer, who alone may then redeem them. */
+  channel?: string | undefined;
+  customerId?: string | undefined;
+  now: Date;
+}
+
+export interface Publication {
+  publicationId: string;
+  campaignId: string;
+  tier: string;
+  channel: string | null;
+  customerId: string | null;
+  codes: string[];
+  createdAt: Date;
+}
+
+export interface RollbackRequest {
+  campaignId: string;
+  code: string;
+  /** Where the code goes: back into circulation, or out of it. */
+  to: 'available' | 'disabled';
+  now: Date;
+}
+
+export interface ListCodesQuery {
+  campaignId: string;
+  tier?: string | undefined;
+  state?: CodeState | undefined;
+  /** Keyset pagination: codes strictly after this one (ordered by code). */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** counts[tier][state] */
+export type CodeCounts = Record<string, Record<CodeState, number>>;
+
+export interface CodeRepository {
+  insert(campaignId: string, codes: NewCode[]): Promise<InsertCodesResult>;
+  get(campaignId: string, code: string): Promise<CodeRecord | null>;
+  list(query: ListCodesQuery): Promise<CodeRecord[]>;
+  counts(campaignId: string): Promise<CodeCounts>;
+  /** available → locked; returns how many were locked (codes in other states are left alone). */
+  lock(request: LockCodesRequest): Promise<number>;
+  /** locked → available. */
+  unlock(campaignId: string, codes: string[]): Promise<number>;
+  /** Releases every lock whose release time has passed; returns how many. */
+  releaseDueLocks(now: Date): Promise<number>;
+  /** any → disabled. */
+  disable(campaignId: string, codes: string[]): Promise<number>;
+  /**
+   * Publishes exactly `count` available codes of a tier, or none (throws `StoreError('not_enough_codes')`).
+   * Idempotent by `publicationId`.
+   */
+  publish(request: PublishRequest): Promise<Publication>;
+  /**
+   * redeemed → available|disabled, frees the customer's quota and the campaign's target slot.
+   * Returns false when the code was not redeemed (nothing changed).
+   */
+  rollback(request: RollbackRequest): Promise<boolean>;
+}
+
+export interface RedemptionService {
+  /**
+   * Redeems one specific code. Outcomes: redeemed, already_redeemed, code_not_found, code_already_used,
+   * code_locked, code_disabled, campaign_not_active, customer_limit_reached, sold_out (target reached).
+   * Idempotent by attemptId: any redelivery returns the first recorded result.
+   */
+  redeem(request: RedeemRequest): Promise<AttemptResult>;
+  /** Assigns the next available code of a tier. Outcomes: claimed, campaign_not_active, customer_limit_reached, sold_out. */
+  claim(request: ClaimRequest): Promise<AttemptResult>;
+  /** The recorded result of an attempt, or null if it never finished. */
+  getAttempt(attemptId: string): Promise<AttemptResult | null>;
+  /** How many attempts ended with each outcome. */
+  outcomeCounts(campaignId: string): Promise<Partial<Record<AttemptResult['outcome'], number>>>;
+}

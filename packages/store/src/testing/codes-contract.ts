@@ -1,0 +1,133 @@
+import type { CodeState } from '@dropgate/core';
+import type { ContractContext } from './context';
+import { attemptId, createCampaignWithCodes, expectStoreError, HOUR, NOW } from './fixtures';
+
+const zeroStates = (): Record<CodeState, number> => ({ available: 0, locked: 0, published: 0, redeemed: 0, disabled: 0 });
+
+export function codesContract(ctx: ContractContext): void {
+  describe('codes', () => {
+    it('inserts in bulk and reports duplicates instead of failing the batch', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 50 }]);
+      const again = await store.codes.insert(campaign.id, [
+        { code: codes.standard![0]!, tier: 'standard' },
+        { code: 'DG-NEWCODE234', tier: 'standard' },
+        { code: codes.standard![1]!, tier: 'standard' },
+      ]);
+      expect(again.inserted).toBe(1);
+      expect(again.duplicates.sort()).toEqual([codes.standard![0], codes.standard![1]].sort());
+      expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 51 });
+      const rec = await store.codes.get(campaign.id, 'DG-NEWCODE234');
+      expect(rec).toMatchObject({ campaignId: campaign.id, code: 'DG-NEWCODE234', tier: 'standard', state: 'available', customerId: null });
+      expect(await store.codes.get(campaign.id, 'DG-NOPE')).toBeNull();
+    });
+
+    it('counts every tier and state, with zeros', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 't-shirt', quantity: 6 },
+        { name: 'premium', reward: 'skate deck', quantity: 3 },
+      ]);
+      await store.codes.disable(campaign.id, [codes.premium![0]!]);
+      await store.codes.lock({ campaignId: campaign.id, codes: [codes.standard![0]!, codes.standard![1]!] });
+      const r = await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code: codes.standard![2]!, customerId: 'c1', now: NOW });
+      expect(r.outcome).toBe('redeemed');
+      expect(await store.codes.counts(campaign.id)).toEqual({
+        standard: { ...zeroStates(), available: 3, locked: 2, redeemed: 1 },
+        premium: { ...zeroStates(), available: 2, disabled: 1 },
+      });
+    });
+
+    it('lists codes by tier and state with keyset pagination', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 'x', quantity: 25 },
+        { name: 'premium', reward: 'y', quantity: 5 },
+      ]);
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.codes.list({ campaignId: campaign.id, tier: 'standard', limit: 10, after });
+        if (page.length === 0) break;
+        expect(page.length).toBeLessThanOrEqual(10);
+        seen.push(...page.map((c) => c.code));
+        after = page[page.length - 1]!.code;
+      }
+      expect(seen).toEqual([...codes.standard!].sort());
+      await store.codes.disable(campaign.id, codes.premium!.slice(0, 2));
+      const disabled = await store.codes.list({ campaignId: campaign.id, state: 'disabled', limit: 100 });
+      expect(disabled.map((c) => c.code).sort()).toEqual(codes.premium!.slice(0, 2).sort());
+    });
+
+    it('locks and unlocks only where the state table allows', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 4 }]);
+      const [a, b, c] = codes.standard as [string, string, string];
+      await store.codes.disable(campaign.id, [c]);
+      expect(await store.codes.lock({ campaignId: campaign.id, codes: [a, b, c] })).toBe(2);
+      expect(await store.codes.lock({ campaignId: campaign.id, codes: [a] })).toBe(0);
+      expect((await store.codes.get(campaign.id, a))!.state).toBe('locked');
+      expect(await store.codes.unlock(campaign.id, [a, c])).toBe(1);
+      expect((await store.codes.get(campaign.id, a))!.state).toBe('available');
+      expect((await store.codes.get(campaign.id, c))!.state).toBe('disabled');
+    });
+
+    it('releases due locks and keeps the others', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 3 }]);
+      const [due, later] = codes.standard as [string, string];
+      await store.codes.lock({ campaignId: campaign.id, codes: [due], releaseAt: new Date(NOW.getTime() - 1000) });
+      await store.codes.lock({ campaignId: campaign.id, codes: [later], releaseAt: new Date(NOW.getTime() + HOUR) });
+      expect((await store.codes.get(campaign.id, later))!.lockReleaseAt).toEqual(new Date(NOW.getTime() + HOUR));
+      expect(await store.codes.releaseDueLocks(NOW)).toBeGreaterThanOrEqual(1);
+      expect((await store.codes.get(campaign.id, due))!.state).toBe('available');
+      expect((await store.codes.get(campaign.id, due))!.lockReleaseAt).toBeNull();
+      expect((await store.codes.get(campaign.id, later))!.state).toBe('locked');
+    });
+
+    it('publishes exactly N codes atomically, idempotently by publication id', async () => {
+      const store = ctx.store();
+      const { campaign } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 10 }]);
+      const pub = await store.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 4, publicationId: 'pub_web_1', channel: 'web', now: NOW });
+      expect(pub.codes).toHaveLength(4);
+      expect(new Set(pub.codes).size).toBe(4);
+      expect(pub).toMatchObject({ publicationId: 'pub_web_1', campaignId: campaign.id, tier: 'standard', channel: 'web', customerId: null });
+      const again = await store.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 4, publicationId: 'pub_web_1', channel: 'web', now: NOW });
+      expect(again.codes.sort()).toEqual([...pub.codes].sort());
+      for (const code of pub.codes) {
+        const rec = await store.codes.get(campaign.id, code);
+        expect(rec!.state).toBe('published');
+        expect(rec!.publicationId).toBe('pub_web_1');
+      }
+      // 6 left: asking for 7 publishes nothing at all.
+      await expectStoreError(
+        store.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 7, publicationId: 'pub_web_2', now: NOW }),
+        'not_enough_codes',
+      );
+      expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 6, published: 4 });
+    });
+
+    it('publishes concurrently without sharing a code between publications', async () => {
+      const stores = ctx.stores();
+      const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 40 }]);
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % stores.length]!.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 5, publicationId: `pub_c_${i}`, now: NOW }),
+        ),
+      );
+      const ok = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ codes: string[] }>).value);
+      // Every publication is all-or-nothing: the ones that failed left no code behind, none is shared.
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(ok.length).toBeLessThanOrEqual(8);
+      const all = ok.flatMap((p) => p.codes);
+      expect(new Set(all).size).toBe(ok.length * 5);
+      expect((await ctx.store().codes.counts(campaign.id)).standard!.published).toBe(ok.length * 5);
+      // What is left can still be published in full.
+      let next = 100;
+      while ((await ctx.store().codes.counts(campaign.id)).standard!.available >= 5) {
+        await ctx.store().codes.publish({ campaignId: campaign.id, tier: 'standard', count: 5, publicationId: `pub_c_${next++}`, now: NOW });
+      }
+      expect((await ctx.store().codes.counts(campaign.id)).standard!.published).toBe(40);
+    });
+  });
+}

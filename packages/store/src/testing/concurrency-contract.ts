@@ -1,0 +1,111 @@
+import { isSuccessOutcome, type AttemptResult } from '@dropgate/core';
+import type { ContractContext } from './context';
+import { attemptId, countBy, createCampaignWithCodes, NOW, roundRobin } from './fixtures';
+
+/** The promises that must hold under real parallelism: several store instances, many calls in flight. */
+export function concurrencyContract(ctx: ContractContext): void {
+  describe('under concurrency', () => {
+    it('200 customers racing for ONE code: exactly one wins', async () => {
+      const next = roundRobin(ctx.stores());
+      const { campaign, codes } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 5 }]);
+      const code = codes.standard![0]!;
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          next().redemptions.redeem({ attemptId: attemptId('race'), campaignId: campaign.id, code, customerId: `cust${i}`, now: NOW }),
+        ),
+      );
+      const byOutcome = countBy(results, (r) => r.outcome);
+      expect(byOutcome).toEqual({ redeemed: 1, code_already_used: 199 });
+      const winner = results.find((r) => r.outcome === 'redeemed')!;
+      expect(await ctx.store().codes.get(campaign.id, code)).toMatchObject({ state: 'redeemed', customerId: winner.customerId, attemptId: winner.attemptId });
+      expect((await ctx.store().campaigns.get(campaign.id))!.redeemedCount).toBe(1);
+    });
+
+    it('2,000 claims from 1,500 customers for 500 codes: 500 distinct codes, nobody over the limit', async () => {
+      const next = roundRobin(ctx.stores());
+      const { campaign, codes } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 500 }]);
+      // customers 0..999 call once, 1000..1499 call twice
+      const customers = Array.from({ length: 2000 }, (_, i) => `cl${i < 1000 ? i : 1000 + ((i - 1000) % 500)}`);
+      const results: AttemptResult[] = await Promise.all(
+        customers.map((customerId) =>
+          next().redemptions.claim({ attemptId: attemptId('claim'), campaignId: campaign.id, tier: 'standard', customerId, now: NOW }),
+        ),
+      );
+      const won = results.filter((r) => r.outcome === 'claimed');
+      expect(won).toHaveLength(500);
+      expect(new Set(won.map((r) => r.code)).size).toBe(500);
+      for (const r of won) expect(codes.standard).toContain(r.code);
+      const perCustomer = countBy(won, (r) => r.customerId);
+      expect(Math.max(...Object.values(perCustomer))).toBe(1);
+      for (const r of results) expect(['claimed', 'sold_out', 'customer_limit_reached']).toContain(r.outcome);
+      // Cross-check with what the database holds, not with our bookkeeping.
+      const stored = await ctx.store().codes.list({ campaignId: campaign.id, limit: 1000 });
+      expect(stored.filter((c) => c.state === 'redeemed')).toHaveLength(500);
+      const owners = stored.map((c) => c.customerId);
+      expect(new Set(owners).size).toBe(500);
+      for (const r of won) expect(stored.find((c) => c.code === r.code)!.attemptId).toBe(r.attemptId);
+      expect((await ctx.store().campaigns.get(campaign.id))!.redeemedCount).toBe(500);
+      const counts = await ctx.store().redemptions.outcomeCounts(campaign.id);
+      expect(counts.claimed).toBe(500);
+      expect(Object.values(counts).reduce((a, b) => a + (b ?? 0), 0)).toBe(2000);
+    });
+
+    it('the same attempt delivered 10 times at once: one code, one outcome', async () => {
+      const stores = ctx.stores();
+      const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 20 }], { perCustomerLimit: 5 });
+      const id = attemptId('dup');
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          stores[i % stores.length]!.redemptions.claim({ attemptId: id, campaignId: campaign.id, customerId: 'dup-customer', now: NOW }),
+        ),
+      );
+      expect(new Set(results.map((r) => r.outcome))).toEqual(new Set(['claimed']));
+      expect(new Set(results.map((r) => r.code)).size).toBe(1);
+      const counts = await ctx.store().codes.counts(campaign.id);
+      expect(counts.standard!.redeemed).toBe(1);
+      expect((await ctx.store().campaigns.get(campaign.id))!.redeemedCount).toBe(1);
+      // A later redelivery still answers the same.
+      const late = await ctx.store().redemptions.claim({ attemptId: id, campaignId: campaign.id, customerId: 'dup-customer', now: NOW });
+      expect(late).toEqual(results[0]);
+    });
+
+    it('the same redeem attempt delivered 10 times at once answers the same', async () => {
+      const stores = ctx.stores();
+      const { campaign, codes } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 3 }]);
+      const id = attemptId('dupr');
+      const code = codes.standard![0]!;
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          stores[i % stores.length]!.redemptions.redeem({ attemptId: id, campaignId: campaign.id, code, customerId: 'r-customer', now: NOW }),
+        ),
+      );
+      expect(results.map((r) => r.outcome)).toEqual(Array(10).fill('redeemed'));
+      expect((await ctx.store().campaigns.get(campaign.id))!.redeemedCount).toBe(1);
+    });
+
+    it('reaching the target stops the campaign: never more successes than the target', async () => {
+      const next = roundRobin(ctx.stores());
+      const { campaign, codes } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 60 }], { target: 25 });
+      const half = codes.standard!.slice(0, 30);
+      const results = await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) =>
+          next().redemptions.claim({ attemptId: attemptId('tc'), campaignId: campaign.id, customerId: `tc${i}`, now: NOW }),
+        ),
+        ...half.map((code, i) =>
+          next().redemptions.redeem({ attemptId: attemptId('tr'), campaignId: campaign.id, code, customerId: `tr${i}`, now: NOW }),
+        ),
+      ]);
+      const successes = results.filter((r) => isSuccessOutcome(r.outcome));
+      expect(successes).toHaveLength(25);
+      for (const r of results.filter((x) => !isSuccessOutcome(x.outcome))) {
+        expect(['sold_out', 'campaign_not_active', 'code_already_used']).toContain(r.outcome);
+      }
+      const after = await ctx.store().campaigns.get(campaign.id);
+      expect(after).toMatchObject({ status: 'stopped', stopReason: 'target_reached', redeemedCount: 25 });
+      expect((await ctx.store().codes.counts(campaign.id)).standard!.redeemed).toBe(25);
+      const late = await ctx.store().redemptions.claim({ attemptId: attemptId(), campaignId: campaign.id, customerId: 'late', now: NOW });
+      expect(['sold_out', 'campaign_not_active']).toContain(late.outcome);
+      expect(late.code).toBeNull();
+    });
+  });
+}

@@ -1,0 +1,2 @@
+export { runStoreContract } from './contract';
+export type { StoreHarness, ContractOptions } from './harness';
