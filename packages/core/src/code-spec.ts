@@ -58,10 +58,7 @@ export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   if (charset.length < 2 || charset.length > 94 || !/^[\x21-\x7e]+$/.test(charset) || charset.includes(PATTERN_SLOT))
     throw new CodeSpecError('charset must be 2-94 printable ASCII characters (not "#") or one of: ' + Object.keys(CHARSETS).join(', '), 'invalid_code_spec');
   if (new Set(charset).size !== charset.length) throw new CodeSpecError('charset has repeated characters', 'invalid_code_spec');
-  // With an upper-case alphabet, input is upper-cased by normalizeCode: literals must be upper-case too,
-  // or a generated code would not match itself once typed back in.
-  const upper = charset === charset.toUpperCase();
-  const pattern = input.pattern == null ? null : upper ? input.pattern.toUpperCase() : input.pattern;
+  const pattern = input.pattern ?? null;
   const slots = pattern === null ? null : [...pattern].filter((c) => c === PATTERN_SLOT).length;
   if (pattern !== null && !/^[A-Za-z0-9_#-]+$/.test(pattern)) throw new CodeSpecError('pattern may hold letters, digits, "-", "_" and "#"', 'invalid_code_spec');
   if (slots !== null && input.length !== undefined && input.length !== slots)
@@ -69,10 +66,14 @@ export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const length = slots ?? input.length;
   if (length === undefined || !Number.isInteger(length) || length < 4 || length > MAX_RANDOM_CHARS)
     throw new CodeSpecError(`length must be an integer in 4..${MAX_RANDOM_CHARS}`, 'invalid_code_spec');
-  const prefix = upper ? (input.prefix ?? '').toUpperCase() : input.prefix ?? '';
-  const suffix = upper ? (input.suffix ?? '').toUpperCase() : input.suffix ?? '';
+  const prefix = input.prefix ?? '';
+  const suffix = input.suffix ?? '';
   if (!LITERAL.test(prefix) || !LITERAL.test(suffix) || prefix.length > 16 || suffix.length > 16)
     throw new CodeSpecError('prefix/suffix: up to 16 letters, digits, "-" or "_"', 'invalid_code_spec');
+  // normalizeCode upper-cases input for an upper-case alphabet: the (ASCII-only, checked above) literals must be
+  // upper-case too, or a generated code would not match itself once typed back in.
+  if (charset === charset.toUpperCase())
+    return { length, charset, pattern: pattern?.toUpperCase() ?? null, prefix: prefix.toUpperCase(), suffix: suffix.toUpperCase() };
   return { length, charset, pattern, prefix, suffix };
 }
 

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { CAMPAIGN_STATUSES, CODE_STATES } from '@dropgate/core';
+import { schemas } from '@dropgate/http';
+
+const isoDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
+
+/** Largest campaign one request may create synchronously (bigger ones wait for background generation). */
+export const MAX_CODES_PER_REQUEST = 2_000_000;
+
+export const createCampaignBody = z.strictObject({
+  id: schemas.id.optional(),
+  name: z.string().min(1).max(200),
+  tiers: z
+    .array(
+      z.strictObject({
+        name: schemas.tierName,
+        reward: z.string().min(1).max(200),
+        quantity: z.number().int().min(0).max(MAX_CODES_PER_REQUEST),
+        perCustomerLimit: z.number().int().min(1).max(1000).optional(),
+      }),
+    )
+    .min(1)
+    .max(20),
+  perCustomerLimit: z.number().int().min(1).max(1000),
+  code: z.strictObject({
+    length: z.number().int().min(4).max(64).optional(),
+    charset: z.string().min(2).max(94).optional(),
+    pattern: z.string().min(1).max(80).optional(),
+    prefix: z.string().max(16).optional(),
+    suffix: z.string().max(16).optional(),
+  }),
+  status: z.enum(['active', 'draft']).optional(),
+  target: z.number().int().min(1).nullable().optional(),
+  startsAt: isoDate.nullable().optional(),
+  endsAt: isoDate.nullable().optional(),
+  redeemRequiresPublication: z.boolean().optional(),
+});
+export type CreateCampaignBody = z.infer<typeof createCampaignBody>;
+
+export const statusBody = z.strictObject({ status: z.enum(CAMPAIGN_STATUSES) });
+
+export const codesQuery = z.strictObject({
+  format: z.enum(['json', 'csv']).default('json'),
+  tier: schemas.tierName.optional(),
+  state: z.enum(CODE_STATES).optional(),
+});

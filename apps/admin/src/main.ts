@@ -1,0 +1,34 @@
+import { loadAdminConfig } from '@dropgate/config';
+import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { createAdminApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadAdminConfig(process.env);
+  const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
+  const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+
+  const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
+  shutdown.register('store', () => store.close());
+  const registry = createMetricsRegistry('admin');
+  const app = createAdminApp({
+    store,
+    token: config.ADMIN_TOKEN,
+    trustProxy: config.TRUST_PROXY,
+    bodyLimitBytes: 64 * 1024,
+    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    onUnexpected: (err, req) => {
+      logger.error({ err, route: req.path }, 'unexpected error');
+      captureException(err, { app: 'admin', route: req.path });
+    },
+  });
+  const server = app.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
+  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  installSignalHandlers(shutdown, logger);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`admin failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
+import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import type { AttemptGateway, AttemptPayload, AttemptView } from './attempt-gateway';
+import { attemptIdForKey, bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
+import type { IntakeMetrics } from './intake-metrics';
+import { preferredWaitSeconds } from './prefer-wait';
+
+export interface RateGuardLike {
+  check(input: { ip: string; customerId: string }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
+}
+
+export interface CampaignLookup {
+  get(id: string): Campaign | undefined;
+  isOpen(campaign: Campaign, now: Date): boolean;
+}
+
+export interface IntakeSettings {
+  /** Express `trust proxy` value: whether/which X-Forwarded-For hops to believe for the client IP. */
+  trustProxy: boolean | number | string | string[];
+  bodyLimitBytes: number;
+  preferWaitMaxS: number;
+  maxQueueDepth: number;
+}
+
+export interface IntakeDeps {
+  settings: IntakeSettings;
+  campaigns: CampaignLookup;
+  gateway: AttemptGateway;
+  guard: RateGuardLike;
+  metrics: IntakeMetrics;
+  /** Resolves when the intake can take work (Redis reachable). */
+  ready: () => Promise<void>;
+  metricsText: () => Promise<{ contentType: string; body: string }>;
+  newAttemptId: () => string;
+  onUnexpected: (err: unknown, req: Request) => void;
+  now?: () => Date;
+}
+
+/** Builds the public intake app; nothing listens until `main.ts` says so. */
+export function createIntakeApp(deps: IntakeDeps): express.Express {
+  const app = express();
+  const now = deps.now ?? (() => new Date());
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('trust proxy', deps.settings.trustProxy);
+  app.use(measure(deps.metrics));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.ready();
+      res.json({ status: 'ready' });
+    } catch {
+      sendApiError(res, new ApiError('unavailable', 'redis is unreachable', { retryAfterS: 1 }));
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    const { contentType, body } = await deps.metricsText();
+    res.type(contentType).send(body);
+  });
+
+  const body = jsonBody(deps.settings.bodyLimitBytes);
+
+  app.post('/v1/redemptions', body, async (req, res) => {
+    const input = parseOrThrow(schemas.redemptionRequest, req.body);
+    const campaign = openCampaign(deps, input.campaignId, now());
+    const code = normalizeCode(campaign.codeSpec, input.code);
+    if (!matchesCodeSpec(campaign.codeSpec, code)) {
+      deps.metrics.rejected.inc({ reason: 'code_format' });
+      throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
+    }
+    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code, bodyHash: bodyFingerprint(req.body) });
+  });
+
+  app.post('/v1/claims', body, async (req, res) => {
+    const input = parseOrThrow(schemas.claimRequest, req.body);
+    const campaign = openCampaign(deps, input.campaignId, now());
+    if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
+      throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
+    }
+    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier, bodyHash: bodyFingerprint(req.body) });
+  });
+
+  app.get('/v1/attempts/:attemptId', async (req, res) => {
+    const attemptId = parseOrThrow(schemas.attemptId, req.params.attemptId, 'attempt id');
+    const view = await deps.gateway.view(attemptId);
+    if (!view) throw new ApiError('attempt_not_found', 'no such attempt (unknown, or expired)');
+    res.json(view);
+  });
+
+  app.use(notFoundHandler);
+  app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
+  return app;
+}
+
+function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign {
+  const campaign = deps.campaigns.get(campaignId);
+  if (!campaign) {
+    deps.metrics.rejected.inc({ reason: 'campaign_not_found' });
+    throw new ApiError('campaign_not_found', 'no such campaign');
+  }
+  if (!deps.campaigns.isOpen(campaign, now)) {
+    // Cheap early answer from the cached catalog; the store re-checks authoritatively for what gets through.
+    deps.metrics.rejected.inc({ reason: 'campaign_not_active' });
+    throw new ApiError('campaign_not_active', 'this campaign is not taking attempts now');
+  }
+  return campaign;
+}
+
+/** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
+async function accept(deps: IntakeDeps, req: Request, res: Response, payload: AttemptPayload): Promise<void> {
+  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId: payload.customerId });
+  if (!verdict.allowed) {
+    deps.metrics.rejected.inc({ reason: `rate_${verdict.reason}` });
+    throw new ApiError('rate_limited', 'too many requests', { retryAfterS: verdict.retryAfterS });
+  }
+  if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
+    deps.metrics.rejected.inc({ reason: 'overloaded' });
+    throw new ApiError('overloaded', 'too many attempts are waiting; try again shortly', { retryAfterS: 2 });
+  }
+
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
+  const attemptId = key === undefined ? deps.newAttemptId() : attemptIdForKey(req.path, key);
+
+  const result = await deps.gateway.enqueue(attemptId, payload).catch((err: unknown) => {
+    throw unavailable(err);
+  });
+  if (result.storedBodyHash !== null && result.storedBodyHash !== payload.bodyHash) {
+    throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+  }
+  deps.metrics.enqueued.inc({ kind: payload.kind });
+
+  const waitS = preferredWaitSeconds(req.get('prefer'), deps.settings.preferWaitMaxS);
+  res.setHeader('Location', `/v1/attempts/${attemptId}`);
+  if (waitS > 0) {
+    const finished = await deps.gateway.waitFinished(attemptId, waitS * 1000);
+    res.setHeader('Preference-Applied', `wait=${waitS}`);
+    if (finished) {
+      res.status(200).json(finished);
+      return;
+    }
+  }
+  const queued: AttemptView = { attemptId, status: 'queued' };
+  res.status(202).json(queued);
+}
+
+function unavailable(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  return new ApiError('unavailable', 'the queue is unreachable; try again shortly', { retryAfterS: 1 });
+}
+
+/** Request count and latency by route template (never by raw path: bots would explode the label set). */
+function measure(metrics: IntakeMetrics): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = routeLabel(req);
+      metrics.requests.inc({ route, status: String(res.statusCode) });
+      metrics.latency.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
+    });
+    next();
+  };
+}
+
+function routeLabel(req: Request): string {
+  if (req.path.startsWith('/v1/attempts/')) return '/v1/attempts/:attemptId';
+  switch (req.path) {
+    case '/v1/redemptions':
+    case '/v1/claims':
+    case '/healthz':
+    case '/readyz':
+    case '/metrics':
+      return req.path;
+    default:
+      return 'other';
+  }
+}

@@ -1,0 +1,101 @@
+import type { AttemptResult } from '@dropgate/core';
+import type { RedemptionService } from '@dropgate/store';
+import type { Queue, QueueEvents } from 'bullmq';
+import { isKeyedAttempt } from './idempotency';
+import { viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type EnqueueResult } from './attempt-gateway';
+
+export interface GatewayOptions {
+  attempts: number;
+  backoffMs: number;
+  retentionS: number;
+  depthRefreshMs: number;
+}
+
+const STATUS_BY_STATE: Record<string, AttemptView['status']> = {
+  waiting: 'queued',
+  wait: 'queued',
+  delayed: 'queued',
+  prioritized: 'queued',
+  'waiting-children': 'queued',
+  active: 'processing',
+  completed: 'done',
+  failed: 'failed',
+};
+
+/**
+ * The intake's gateway on BullMQ. Job id = attempt id. When a finished job has expired from Redis (retention)
+ * the store's recorded attempt still answers, so a status never disappears while the store has it.
+ */
+export class BullmqGateway implements AttemptGateway {
+  private waiting = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly events: QueueEvents,
+    private readonly recorded: Pick<RedemptionService, 'getAttempt'>,
+    private readonly options: GatewayOptions,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
+  start(): void {
+    const refresh = (): void => {
+      this.queue
+        .getJobCounts('wait', 'prioritized', 'delayed')
+        .then((c) => (this.waiting = (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0)))
+        .catch(this.onError);
+    };
+    refresh();
+    this.timer = setInterval(refresh, this.options.depthRefreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  depth(): number {
+    return this.waiting;
+  }
+
+  async enqueue(attemptId: string, payload: AttemptPayload): Promise<EnqueueResult> {
+    const { kind, ...data } = payload;
+    // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job.
+    await this.queue.add(kind, data, {
+      jobId: attemptId,
+      attempts: this.options.attempts,
+      backoff: { type: 'exponential', delay: this.options.backoffMs },
+      removeOnComplete: { age: this.options.retentionS },
+      removeOnFail: { age: this.options.retentionS },
+    });
+    if (!isKeyedAttempt(attemptId)) return { storedBodyHash: null };
+    // Idempotency-Key requests: the stored job tells whether this key came with this body before.
+    const stored = await this.queue.getJob(attemptId);
+    return { storedBodyHash: (stored?.data as { bodyHash?: string } | undefined)?.bodyHash ?? null };
+  }
+
+  async view(attemptId: string): Promise<AttemptView | null> {
+    const job = await this.queue.getJob(attemptId);
+    if (!job) {
+      const result = await this.recorded.getAttempt(attemptId);
+      return result ? viewFromResult(result) : null;
+    }
+    const state = await job.getState();
+    const status = STATUS_BY_STATE[state] ?? 'queued';
+    if (status === 'done') return viewFromResult(job.returnvalue as AttemptResult);
+    return { attemptId, status };
+  }
+
+  async waitFinished(attemptId: string, ms: number): Promise<AttemptView | null> {
+    const job = await this.queue.getJob(attemptId);
+    if (!job) return this.view(attemptId);
+    try {
+      await job.waitUntilFinished(this.events, ms);
+    } catch {
+      // timed out, or the job failed: the current view says which.
+    }
+    const view = await this.view(attemptId);
+    return view && (view.status === 'done' || view.status === 'failed') ? view : null;
+  }
+}

@@ -1,0 +1,71 @@
+import { loadIntakeConfig } from '@dropgate/config';
+import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
+import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { createIntakeApp } from './app';
+import { BullmqGateway } from './bullmq-gateway';
+import { CampaignCatalog } from './campaign-catalog';
+import { createIntakeMetrics } from './intake-metrics';
+import { openGuard } from './open-guard';
+
+async function main(): Promise<void> {
+  const config = loadIntakeConfig(process.env);
+  const logger = createLogger({ level: config.LOG_LEVEL, app: 'intake' });
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'intake' });
+  const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+  const reportError = (err: unknown, tags: Record<string, string> = {}): void => {
+    logger.error({ err, ...tags }, 'unexpected error');
+    captureException(err, { app: 'intake', ...tags });
+  };
+
+  const store = openStore(storeSettingsFrom(config, 'dropgate-intake'));
+  shutdown.register('store', () => store.close());
+  const producer = createRedis(config.REDIS_URL, 'producer', 'intake-producer');
+  shutdown.register('redis', async () => void (await producer.quit()));
+  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX);
+  shutdown.register('queue', () => queue.close());
+  const events = createAttemptQueueEvents(createRedis(config.REDIS_URL, 'worker', 'intake-events'), config.QUEUE_PREFIX);
+  shutdown.register('queue-events', () => events.close());
+
+  const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
+  await catalog.start();
+  shutdown.register('catalog', async () => catalog.stop());
+
+  const gateway = new BullmqGateway(
+    queue,
+    events,
+    store.redemptions,
+    { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS, retentionS: config.ATTEMPT_RETENTION_S, depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS },
+    (err) => logger.warn({ err }, 'queue depth refresh failed'),
+  );
+  gateway.start();
+  shutdown.register('gateway', async () => gateway.stop());
+
+  const registry = createMetricsRegistry('intake');
+  const app = createIntakeApp({
+    settings: {
+      trustProxy: config.TRUST_PROXY,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      preferWaitMaxS: config.PREFER_WAIT_MAX_S,
+      maxQueueDepth: config.MAX_QUEUE_DEPTH,
+    },
+    campaigns: catalog,
+    gateway,
+    guard: openGuard(config, producer),
+    metrics: createIntakeMetrics(registry, () => gateway.depth()),
+    ready: async () => void (await producer.ping()),
+    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    newAttemptId,
+    onUnexpected: (err, req) => reportError(err, { route: req.path }),
+  });
+
+  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'intake listening'));
+  server.keepAliveTimeout = 65_000;
+  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  installSignalHandlers(shutdown, logger);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`intake failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { loadSupervisorConfig } from '@dropgate/config';
+import { ProcessGroup } from './process-group';
+
+const log = (msg: string): void => void process.stdout.write(`[supervisor] ${msg}\n`);
+const appScript = (app: string): string => path.resolve(__dirname, '..', '..', app, 'dist', 'main.js');
+
+/**
+ * `npm start`: the whole system on one machine. Applies pending migrations, then runs intake, admin and
+ * WORKERS worker processes; Ctrl-C stops them all cleanly. Each process reads its own configuration.
+ */
+async function main(): Promise<void> {
+  const config = loadSupervisorConfig(process.env);
+  const migrate = spawnSync(process.execPath, [path.join(__dirname, 'migrate.js')], { stdio: 'inherit', env: process.env });
+  if (migrate.status !== 0) throw new Error('migrations failed; not starting');
+
+  const env = { ...process.env };
+  if (!env.ADMIN_TOKEN) {
+    env.ADMIN_TOKEN = randomBytes(24).toString('base64url');
+    log(`ADMIN_TOKEN was not set; this run's admin token is: ${env.ADMIN_TOKEN}`);
+  }
+  const group = new ProcessGroup(log);
+  group.start({ name: 'intake', script: appScript('intake'), env });
+  group.start({ name: 'admin', script: appScript('admin'), env });
+  for (let i = 0; i < config.WORKERS; i++) {
+    group.start({ name: `worker-${i + 1}`, script: appScript('worker'), env: { ...env, WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) } });
+  }
+  log(`intake on :${config.PORT}, admin on :${config.ADMIN_PORT}, ${config.WORKERS} workers (metrics from :${config.WORKER_METRICS_PORT}) — Ctrl-C to stop`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping all processes`);
+    group.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

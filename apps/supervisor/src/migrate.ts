@@ -1,0 +1,19 @@
+import { loadStoreConfig } from '@dropgate/config';
+import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+
+/** `npm run migrate`: brings the configured store's schema up to date, then exits. */
+async function main(): Promise<void> {
+  const config = loadStoreConfig(process.env);
+  const store = openStore(storeSettingsFrom(config, 'dropgate-migrate'));
+  try {
+    await store.migrate();
+    process.stdout.write(`migrations applied to the ${store.name} store\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`migration failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

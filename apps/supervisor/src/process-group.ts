@@ -1,0 +1,53 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ChildSpec {
+  name: string;
+  script: string;
+  env: NodeJS.ProcessEnv;
+}
+
+interface Running {
+  spec: ChildSpec;
+  child: ChildProcess;
+  restarts: number;
+}
+
+/**
+ * Runs a set of node processes, restarts one that dies (with backoff), and stops them all on request:
+ * SIGTERM first, SIGKILL after the deadline.
+ */
+export class ProcessGroup {
+  private readonly running = new Map<string, Running>();
+  private stopping = false;
+
+  constructor(private readonly log: (msg: string) => void) {}
+
+  start(spec: ChildSpec, restarts = 0): void {
+    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    this.running.set(spec.name, { spec, child, restarts });
+    child.on('exit', (code, signal) => {
+      if (this.stopping) return;
+      const delay = Math.min(30_000, 500 * 2 ** restarts);
+      this.log(`${spec.name} exited (${signal ?? code}); restarting in ${delay} ms`);
+      setTimeout(() => {
+        if (!this.stopping) this.start(spec, restarts + 1);
+      }, delay).unref();
+    });
+  }
+
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.running].map(([name, r]) => [name, r.child.pid]));
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true;
+    const alive = [...this.running.values()].filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    const exits = alive.map((r) => new Promise<void>((resolve) => r.child.once('exit', () => resolve())));
+    for (const r of alive) r.child.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      for (const r of alive) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    }, timeoutMs);
+    await Promise.all(exits);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,77 @@
+import http from 'node:http';
+import { UnrecoverableError, Worker } from 'bullmq';
+import { loadWorkerConfig } from '@dropgate/config';
+import type { AttemptResult } from '@dropgate/core';
+import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
+import { createRedis, QUEUES } from '@dropgate/queue';
+import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
+import { createWorkerMetrics } from './worker-metrics';
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig(process.env);
+  const logger = createLogger({ level: config.LOG_LEVEL, app: 'worker' });
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'worker' });
+  const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+
+  const store = openStore(storeSettingsFrom(config, 'dropgate-worker'));
+  // Closed last (registered first): in-flight jobs still need it while the worker drains.
+  shutdown.register('store', () => store.close());
+  await store.ping();
+
+  const registry = createMetricsRegistry('worker');
+  const metrics = createWorkerMetrics(registry);
+  const connection = createRedis(config.REDIS_URL, 'worker', 'worker');
+
+  const worker = new Worker<AttemptJob['data'], AttemptResult>(
+    QUEUES.attempts,
+    async (job) => {
+      const end = metrics.duration.startTimer({ kind: job.name });
+      try {
+        const result = await processAttempt(job, { redemptions: store.redemptions, now: () => new Date() });
+        metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
+        return result;
+      } catch (err) {
+        // A job that can never succeed must not be retried.
+        if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
+        throw err;
+      } finally {
+        end();
+      }
+    },
+    {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      // A killed worker's jobs are stalled, then picked up again; idempotency by attempt id makes that safe.
+      maxStalledCount: 10,
+    },
+  );
+
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || err instanceof UnrecoverableError;
+    metrics.failures.inc({ kind: job.name, final: String(final) });
+    logger.warn({ attemptId: job.id, attemptsMade: job.attemptsMade, final, err: err.message }, 'attempt failed');
+    captureException(err, { app: 'worker', queue: QUEUES.attempts, attemptId: job.id ?? 'unknown', final: String(final) });
+  });
+  worker.on('error', (err) => {
+    logger.error({ err }, 'worker error');
+    captureException(err, { app: 'worker', queue: QUEUES.attempts });
+  });
+  // Stop taking jobs, let in-flight ones finish (bounded by the shutdown deadline), then close Redis.
+  shutdown.register('redis', async () => void (await connection.quit()));
+  shutdown.register('worker', () => worker.close());
+
+  const metricsServer = http.createServer(metricsHandler(registry));
+  metricsServer.listen(config.WORKER_METRICS_PORT, () => logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY }, 'worker running'));
+  shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+  installSignalHandlers(shutdown, logger);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import type { AttemptResult } from '@dropgate/core';
+import type { RedemptionService } from '@dropgate/store';
+
+export interface AttemptJob {
+  /** The job id is the attempt id: what makes redelivery idempotent in the store. */
+  id?: string | undefined;
+  name: string;
+  data: { campaignId: string; customerId: string; code?: string | undefined; tier?: string | undefined };
+}
+
+export interface ProcessDeps {
+  redemptions: RedemptionService;
+  now: () => Date;
+}
+
+/** Thrown for a job that can never succeed (unknown name, no id): BullMQ must not retry it. */
+export class InvalidJobError extends Error {
+  override name = 'InvalidJobError';
+}
+
+/**
+ * One attempt → one store call. Domain outcomes (sold out, already used…) are returned results; only
+ * infrastructure failures throw, so BullMQ retries them with backoff.
+ */
+export async function processAttempt(job: AttemptJob, deps: ProcessDeps): Promise<AttemptResult> {
+  const attemptId = job.id;
+  if (!attemptId) throw new InvalidJobError('job has no id');
+  const { campaignId, customerId } = job.data;
+  switch (job.name) {
+    case 'redeem':
+      if (typeof job.data.code !== 'string') throw new InvalidJobError('redeem job without a code');
+      return deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now: deps.now() });
+    case 'claim':
+      return deps.redemptions.claim({ attemptId, campaignId, customerId, tier: job.data.tier, now: deps.now() });
+    default:
+      throw new InvalidJobError(`unknown job name "${job.name}"`);
+  }
+}

@@ -1,0 +1,22 @@
+import { Counter, Histogram, type Registry } from 'prom-client';
+
+export function createWorkerMetrics(registry: Registry) {
+  return {
+    outcomes: new Counter({ name: 'dropgate_worker_outcomes_total', help: 'Finished attempts by kind and outcome', labelNames: ['kind', 'outcome'], registers: [registry] }),
+    duration: new Histogram({
+      name: 'dropgate_worker_job_duration_seconds',
+      help: 'Time spent processing one attempt',
+      labelNames: ['kind'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'dropgate_worker_failures_total',
+      help: 'Infrastructure failures; final=true when the job ran out of retries',
+      labelNames: ['kind', 'final'],
+      registers: [registry],
+    }),
+  };
+}
+
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

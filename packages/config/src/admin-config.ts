@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { requireMongoUrl, withSentryEnvironment } from './config-rules';
+import { adminEnv, attemptEnv, baseEnv, redisEnv, storeEnv } from './env-pieces';
+import { loadConfig, type Env, type LoadedConfig } from './load-config';
+
+/** apps/admin: admin API; needs ADMIN_TOKEN. */
+export const adminConfigSchema = z
+  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv })
+  .superRefine(requireMongoUrl)
+  .transform(withSentryEnvironment);
+
+export type AdminConfig = LoadedConfig<typeof adminConfigSchema>;
+
+export function loadAdminConfig(env: Env): AdminConfig {
+  return loadConfig(adminConfigSchema, env);
+}

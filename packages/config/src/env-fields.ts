@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/**
+ * Builders for single environment variables. Every variable arrives as a string (or undefined); these turn it
+ * into a typed value or an issue whose message reads after the variable name ("PORT must be an integer ...").
+ */
+
+const INTEGER = /^-?\d+$/;
+
+const required = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
+
+export function intVar(min: number, max: number) {
+  const what = `an integer between ${min} and ${max}`;
+  return z
+    .string({ error: required(what) })
+    .regex(INTEGER, `must be ${what}`)
+    .transform(Number)
+    .pipe(z.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`));
+}
+
+/** 'true' / 'false' / '1' / '0', nothing else (not 'yes', not 'TRUE'). */
+export function boolVar() {
+  return z.stringbool({
+    truthy: ['true', '1'],
+    falsy: ['false', '0'],
+    case: 'sensitive',
+    error: (issue) => (issue.input === undefined ? 'is required' : "must be one of 'true', 'false', '1', '0'"),
+  });
+}
+
+export function enumVar<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: (issue) => (issue.input === undefined ? 'is required' : `must be one of: ${values.join(', ')}`) });
+}
+
+export function stringVar(pattern: RegExp, what: string) {
+  return z.string({ error: required(what) }).regex(pattern, `must be ${what}`);
+}
+
+export function secretVar(minLength: number) {
+  const what = `at least ${minLength} characters long`;
+  return z.string({ error: required(what) }).min(minLength, `must be ${what}`);
+}
+
+/** A URL whose scheme is one of `protocols` (given without the colon, e.g. 'redis'). */
+export function urlVar(protocols: readonly string[]) {
+  const what = `a ${protocols.join('/')} URL`;
+  return z.string({ error: required(what) }).refine((value) => {
+    if (!URL.canParse(value)) return false;
+    return protocols.includes(new URL(value).protocol.slice(0, -1));
+  }, `must be ${what}`);
+}
+
+/** A Sentry DSN: http(s)://<public key>@<host>/<project id>. */
+export function dsnVar() {
+  const what = 'a Sentry DSN (https://<key>@<host>/<project>)';
+  return z.string({ error: required(what) }).refine((value) => {
+    if (!URL.canParse(value)) return false;
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username !== '' && /\/\d+$/.test(url.pathname);
+  }, `must be ${what}`);
+}

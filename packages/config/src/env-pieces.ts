@@ -1,0 +1,28 @@
+import { ENV_VARS, type EnvVarName } from './env-vars';
+
+/** The shared pieces process schemas are built from: named subsets of `ENV_VARS`. */
+
+function pick<const K extends EnvVarName>(...names: K[]): Pick<typeof ENV_VARS, K> {
+  const picked: Partial<Pick<typeof ENV_VARS, K>> = {};
+  for (const name of names) picked[name] = ENV_VARS[name];
+  return picked as Pick<typeof ENV_VARS, K>;
+}
+
+export const baseEnv = pick('NODE_ENV', 'LOG_LEVEL', 'SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SHUTDOWN_TIMEOUT_MS');
+export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
+export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
+/** How attempts are queued and how long their status is kept. */
+export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S');
+export const intakeHttpEnv = pick('PORT', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S');
+export const rateEnv = pick(
+  'RATE_LIMITS_ENABLED',
+  'RATE_IP_POINTS',
+  'RATE_IP_DURATION_S',
+  'RATE_IP_BLOCK_S',
+  'RATE_CUSTOMER_POINTS',
+  'RATE_CUSTOMER_DURATION_S',
+  'RATE_CUSTOMER_BLOCK_S',
+);
+export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT');
+export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY');
+export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT');

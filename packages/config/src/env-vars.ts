@@ -1,0 +1,65 @@
+import { boolVar, dsnVar, enumVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
+import { trustProxyVar } from './trust-proxy';
+
+/**
+ * Every environment variable of every Dropgate process, declared once with its type and default.
+ * Process schemas pick from this table by name (see `env-pieces.ts`).
+ */
+
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
+const port = (fallback: number) => intVar(0, 65535).default(fallback);
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const STORES = ['postgres', 'mongo'] as const;
+
+export const ENV_VARS = {
+  NODE_ENV: enumVar(NODE_ENVS).default('development'),
+  LOG_LEVEL: enumVar(LOG_LEVELS).default('info'),
+  SENTRY_DSN: dsnVar().optional(),
+  /** Defaults to NODE_ENV (filled in by `loadConfig`). */
+  SENTRY_ENVIRONMENT: stringVar(/^[A-Za-z0-9_.-]{1,64}$/, 'up to 64 letters, digits, ".", "_" or "-"').optional(),
+  SHUTDOWN_TIMEOUT_MS: intVar(100, 10 * 60_000).default(10_000),
+
+  REDIS_URL: urlVar(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  /** BullMQ key prefix, also the prefix of our own Redis keys (rate limits). */
+  QUEUE_PREFIX: stringVar(/^[A-Za-z0-9_{}-]{1,64}$/, 'up to 64 letters, digits, "_", "-", "{" or "}"').default('dropgate'),
+
+  STORE: enumVar(STORES).default('postgres'),
+  DATABASE_URL: urlVar(['postgres', 'postgresql']).default('postgres://postgres@127.0.0.1:5432/test'),
+  DATABASE_SCHEMA: stringVar(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('dropgate'),
+  DATABASE_POOL_SIZE: intVar(1, 1000).default(10),
+  /** Required when STORE=mongo (checked by `requireMongoUrl`). */
+  MONGO_URL: urlVar(['mongodb', 'mongodb+srv']).optional(),
+  MONGO_DB: stringVar(/^[A-Za-z0-9_-]{1,63}$/, 'a MongoDB database name').default('dropgate'),
+  CAMPAIGN_CACHE_TTL_MS: intVar(0, HOUR_S * 1000).default(2000),
+
+  JOB_ATTEMPTS: intVar(1, 100).default(5),
+  JOB_BACKOFF_MS: intVar(0, HOUR_S * 1000).default(500),
+  ATTEMPT_RETENTION_S: intVar(1, 30 * DAY_S).default(DAY_S),
+
+  PORT: port(3000),
+  ADMIN_PORT: port(3001),
+  WORKER_METRICS_PORT: port(9091),
+  TRUST_PROXY: trustProxyVar().default(false),
+  BODY_LIMIT_BYTES: intVar(256, 1024 * 1024).default(4096),
+  MAX_QUEUE_DEPTH: intVar(1, 100_000_000).default(100_000),
+  QUEUE_DEPTH_REFRESH_MS: intVar(10, 60_000).default(250),
+  PREFER_WAIT_MAX_S: intVar(0, 60).default(10),
+
+  RATE_LIMITS_ENABLED: boolVar().default(true),
+  RATE_IP_POINTS: intVar(1, 1_000_000).default(20),
+  RATE_IP_DURATION_S: intVar(1, DAY_S).default(1),
+  RATE_IP_BLOCK_S: intVar(0, DAY_S).default(60),
+  RATE_CUSTOMER_POINTS: intVar(1, 1_000_000).default(5),
+  RATE_CUSTOMER_DURATION_S: intVar(1, DAY_S).default(10),
+  RATE_CUSTOMER_BLOCK_S: intVar(0, DAY_S).default(60),
+
+  WORKERS: intVar(1, 256).default(2),
+  WORKER_CONCURRENCY: intVar(1, 10_000).default(32),
+
+  ADMIN_TOKEN: secretVar(16),
+};
+
+export type EnvVarName = keyof typeof ENV_VARS;

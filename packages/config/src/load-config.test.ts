@@ -1,0 +1,193 @@
+import { ConfigError, loadAdminConfig, loadIntakeConfig, loadSupervisorConfig, loadWorkerConfig, type Env } from './index';
+
+const ADMIN_TOKEN = 'a-long-enough-admin-token';
+
+function issuesOf(load: () => unknown): { variable: string; message: string }[] {
+  try {
+    load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).issues];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadIntakeConfig', () => {
+  it('fills in every default', () => {
+    expect(loadIntakeConfig({})).toEqual({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      SENTRY_ENVIRONMENT: 'development',
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: 'dropgate',
+      STORE: 'postgres',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      DATABASE_SCHEMA: 'dropgate',
+      DATABASE_POOL_SIZE: 10,
+      MONGO_DB: 'dropgate',
+      CAMPAIGN_CACHE_TTL_MS: 2000,
+      JOB_ATTEMPTS: 5,
+      JOB_BACKOFF_MS: 500,
+      ATTEMPT_RETENTION_S: 86_400,
+      PORT: 3000,
+      TRUST_PROXY: false,
+      BODY_LIMIT_BYTES: 4096,
+      MAX_QUEUE_DEPTH: 100_000,
+      QUEUE_DEPTH_REFRESH_MS: 250,
+      PREFER_WAIT_MAX_S: 10,
+      RATE_LIMITS_ENABLED: true,
+      RATE_IP_POINTS: 20,
+      RATE_IP_DURATION_S: 1,
+      RATE_IP_BLOCK_S: 60,
+      RATE_CUSTOMER_POINTS: 5,
+      RATE_CUSTOMER_DURATION_S: 10,
+      RATE_CUSTOMER_BLOCK_S: 60,
+    });
+  });
+
+  it('parses given values into their types', () => {
+    const config = loadIntakeConfig({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: '8080',
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      RATE_IP_POINTS: '100',
+      RATE_LIMITS_ENABLED: '0',
+      SENTRY_DSN: 'https://abc123@o1.ingest.sentry.io/42',
+      SENTRY_ENVIRONMENT: 'staging',
+      TRUST_PROXY: '1',
+    });
+    expect(config).toMatchObject({
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      PORT: 8080,
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      RATE_IP_POINTS: 100,
+      RATE_LIMITS_ENABLED: false,
+      SENTRY_DSN: 'https://abc123@o1.ingest.sentry.io/42',
+      SENTRY_ENVIRONMENT: 'staging',
+      TRUST_PROXY: 1,
+    });
+  });
+
+  it('defaults SENTRY_ENVIRONMENT to NODE_ENV', () => {
+    expect(loadIntakeConfig({ NODE_ENV: 'test' }).SENTRY_ENVIRONMENT).toBe('test');
+  });
+
+  it('treats an empty value as unset', () => {
+    const config = loadIntakeConfig({ PORT: '', SENTRY_DSN: '' });
+    expect(config.PORT).toBe(3000);
+    expect(config.SENTRY_DSN).toBeUndefined();
+  });
+
+  it('ignores unknown variables and reads only the env it is given', () => {
+    const before = process.env.PORT;
+    process.env.PORT = '1234';
+    try {
+      expect(loadIntakeConfig({ HOME: '/root', SOMETHING_ELSE: 'x' }).PORT).toBe(3000);
+    } finally {
+      if (before === undefined) delete process.env.PORT;
+      else process.env.PORT = before;
+    }
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadIntakeConfig({ TRUST_PROXY: '10.0.0.0/8,loopback' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.TRUST_PROXY)).toBe(true);
+    expect(() => {
+      (config as { PORT: number }).PORT = 1;
+    }).toThrow(TypeError);
+  });
+
+  it.each([
+    ['1', true],
+    ['true', true],
+    ['0', false],
+    ['false', false],
+  ])('parses boolean %p strictly', (raw, expected) => {
+    expect(loadIntakeConfig({ RATE_LIMITS_ENABLED: raw }).RATE_LIMITS_ENABLED).toBe(expected);
+  });
+
+  it.each(['TRUE', 'yes', 'no', 'on', '2', ' true'])('rejects boolean %p', (raw) => {
+    expect(issuesOf(() => loadIntakeConfig({ RATE_LIMITS_ENABLED: raw }))).toEqual([
+      { variable: 'RATE_LIMITS_ENABLED', message: "must be one of 'true', 'false', '1', '0'" },
+    ]);
+  });
+
+  it.each(['abc', '1.5', '1e3', '0x10', '-1', '70000', ' 80', '80px'])('rejects PORT=%p naming the variable', (raw) => {
+    expect(issuesOf(() => loadIntakeConfig({ PORT: raw }))).toEqual([{ variable: 'PORT', message: 'must be an integer between 0 and 65535' }]);
+  });
+
+  it('reports every bad variable at once, without echoing values', () => {
+    let error: unknown;
+    try {
+      loadIntakeConfig({ PORT: 'x', REDIS_URL: 'http://secret-host:6379', LOG_LEVEL: 'loud', JOB_ATTEMPTS: '0' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, issues } = error as ConfigError;
+    expect(issues.map((i) => i.variable).sort()).toEqual(['JOB_ATTEMPTS', 'LOG_LEVEL', 'PORT', 'REDIS_URL']);
+    expect(message).toMatch(/^Invalid configuration: /);
+    expect(message).toContain('REDIS_URL must be a redis/rediss URL');
+    expect(message).toContain('LOG_LEVEL must be one of: fatal, error, warn, info, debug, trace, silent');
+    expect(message).not.toContain('secret-host');
+  });
+
+  it('requires MONGO_URL when STORE=mongo', () => {
+    expect(issuesOf(() => loadIntakeConfig({ STORE: 'mongo' }))).toEqual([{ variable: 'MONGO_URL', message: 'is required when STORE=mongo' }]);
+    expect(loadIntakeConfig({ STORE: 'mongo', MONGO_URL: 'mongodb://127.0.0.1:27017' })).toMatchObject({
+      STORE: 'mongo',
+      MONGO_URL: 'mongodb://127.0.0.1:27017',
+    });
+    expect(issuesOf(() => loadIntakeConfig({ STORE: 'mysql' }))[0]).toEqual({ variable: 'STORE', message: 'must be one of: postgres, mongo' });
+  });
+
+  it('validates URLs and identifiers', () => {
+    expect(issuesOf(() => loadIntakeConfig({ DATABASE_URL: 'mysql://x' }))[0]?.variable).toBe('DATABASE_URL');
+    expect(issuesOf(() => loadIntakeConfig({ DATABASE_SCHEMA: 'drop;table' }))[0]?.variable).toBe('DATABASE_SCHEMA');
+    expect(issuesOf(() => loadIntakeConfig({ QUEUE_PREFIX: 'a:b' }))[0]?.variable).toBe('QUEUE_PREFIX');
+    expect(issuesOf(() => loadIntakeConfig({ SENTRY_DSN: 'not a url' }))[0]?.variable).toBe('SENTRY_DSN');
+    expect(issuesOf(() => loadIntakeConfig({ SENTRY_DSN: 'https://sentry.io/1' }))[0]?.variable).toBe('SENTRY_DSN');
+  });
+});
+
+describe('loadAdminConfig', () => {
+  it('requires ADMIN_TOKEN of at least 16 characters', () => {
+    expect(issuesOf(() => loadAdminConfig({}))).toEqual([{ variable: 'ADMIN_TOKEN', message: 'is required' }]);
+    const issues = issuesOf(() => loadAdminConfig({ ADMIN_TOKEN: 'short-secret' }));
+    expect(issues).toEqual([{ variable: 'ADMIN_TOKEN', message: 'must be at least 16 characters long' }]);
+    expect(JSON.stringify(issues)).not.toContain('short-secret');
+  });
+
+  it('loads with a token', () => {
+    expect(loadAdminConfig({ ADMIN_TOKEN, ADMIN_PORT: '4001' })).toMatchObject({ ADMIN_TOKEN, ADMIN_PORT: 4001, TRUST_PROXY: false });
+  });
+});
+
+describe('loadWorkerConfig', () => {
+  it('has worker settings and no intake ones', () => {
+    const config = loadWorkerConfig({ WORKER_CONCURRENCY: '64' });
+    expect(config).toMatchObject({ WORKER_CONCURRENCY: 64, WORKER_METRICS_PORT: 9091, JOB_ATTEMPTS: 5, STORE: 'postgres' });
+    expect(config).not.toHaveProperty('PORT');
+    expect(config).not.toHaveProperty('ADMIN_TOKEN');
+  });
+
+  it('rejects a zero concurrency', () => {
+    expect(issuesOf(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' }))[0]?.variable).toBe('WORKER_CONCURRENCY');
+  });
+});
+
+describe('loadSupervisorConfig', () => {
+  it('has the process count and ports', () => {
+    const env: Env = { WORKERS: '4' };
+    expect(loadSupervisorConfig(env)).toMatchObject({ WORKERS: 4, PORT: 3000, ADMIN_PORT: 3001, WORKER_METRICS_PORT: 9091, SHUTDOWN_TIMEOUT_MS: 10_000 });
+  });
+
+  it('refuses two processes on one port (0 = any free port is fine)', () => {
+    expect(issuesOf(() => loadSupervisorConfig({ PORT: '3001' }))).toEqual([{ variable: 'ADMIN_PORT', message: 'must differ from PORT (both 3001)' }]);
+    expect(loadSupervisorConfig({ PORT: '0', ADMIN_PORT: '0', WORKER_METRICS_PORT: '0' }).PORT).toBe(0);
+  });
+});

@@ -1,0 +1,34 @@
+import { ConfigError, loadIntakeConfig, parseTrustProxy } from './index';
+
+function variableOf(load: () => unknown): string | undefined {
+  try {
+    load();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues[0]?.variable;
+  }
+  return undefined;
+}
+
+describe('TRUST_PROXY', () => {
+  const trust = (raw: string) => loadIntakeConfig({ TRUST_PROXY: raw }).TRUST_PROXY;
+
+  it.each<[string, unknown]>([
+    ['false', false],
+    ['true', true],
+    ['0', 0],
+    ['2', 2],
+    ['loopback', ['loopback']],
+    ['loopback, 10.0.0.0/8 ,192.168.1.1', ['loopback', '10.0.0.0/8', '192.168.1.1']],
+    ['::1,fd00::/8', ['::1', 'fd00::/8']],
+    ['10.0.0.0/255.0.0.0', ['10.0.0.0/255.0.0.0']],
+    ['linklocal,uniquelocal', ['linklocal', 'uniquelocal']],
+  ])('parses %p into what Express accepts', (raw, expected) => {
+    expect(trust(raw)).toEqual(expected);
+  });
+
+  it.each(['yes', 'localhost', '10.0.0.0/33', '10.0.0.1,,10.0.0.2', '300.1.1.1', '-1', '1.5', '::1/129'])('rejects %p', (raw) => {
+    expect(variableOf(() => trust(raw))).toBe('TRUST_PROXY');
+    expect(parseTrustProxy(raw)).toBeUndefined();
+  });
+});

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { requireMongoUrl, withSentryEnvironment } from './config-rules';
+import { attemptEnv, baseEnv, redisEnv, storeEnv, workerEnv } from './env-pieces';
+import { loadConfig, type Env, type LoadedConfig } from './load-config';
+
+/** apps/worker: consumes attempts and calls the store. */
+export const workerConfigSchema = z
+  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...workerEnv })
+  .superRefine(requireMongoUrl)
+  .transform(withSentryEnvironment);
+
+export type WorkerConfig = LoadedConfig<typeof workerConfigSchema>;
+
+export function loadWorkerConfig(env: Env): WorkerConfig {
+  return loadConfig(workerConfigSchema, env);
+}

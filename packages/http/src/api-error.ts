@@ -1,0 +1,57 @@
+/**
+ * The API's error vocabulary: one table of stable error codes and their HTTP status. Every error response
+ * of every app is `{"error": {"code", "message"}}` built from this table.
+ */
+export const API_ERRORS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_code_format: 400,
+  invalid_code_spec: 400,
+  unauthorized: 401,
+  not_found: 404,
+  campaign_not_found: 404,
+  attempt_not_found: 404,
+  method_not_allowed: 405,
+  invalid_status_transition: 409,
+  campaign_not_active: 409,
+  not_enough_codes: 409,
+  campaign_exists: 409,
+  publication_conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  code_space_too_small: 422,
+  unknown_tier: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  overloaded: 503,
+  unavailable: 503,
+} as const satisfies Record<string, number>;
+
+export type ApiErrorCode = keyof typeof API_ERRORS;
+
+export interface ApiErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: unknown };
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly options: { retryAfterS?: number | undefined; details?: unknown } = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = API_ERRORS[code];
+  }
+
+  toBody(): ApiErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.options.details === undefined ? {} : { details: this.options.details }) } };
+  }
+}
+
+export function isApiErrorCode(value: string): value is ApiErrorCode {
+  return Object.prototype.hasOwnProperty.call(API_ERRORS, value);
+}

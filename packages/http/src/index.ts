@@ -1,0 +1,5 @@
+export * from './api-error';
+export * from './error-handling';
+export * from './json-body';
+export * from './validate';
+export * as schemas from './schemas';

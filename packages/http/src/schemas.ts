@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { ATTEMPT_ID } from '@dropgate/core';
+
+/**
+ * Field rules shared by every API: strings only, bounded, no control characters. Objects such as
+ * `{"$ne": null}` fail the `string` type before anything reaches a store.
+ */
+export const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" or "-", at most 64');
+export const customerId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[^\p{C}]+$/u, 'no control or invisible format characters');
+export const codeInput = z.string().min(1).max(64);
+export const tierName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-"');
+export const attemptId = z.string().regex(ATTEMPT_ID, 'an attempt id');
+
+export const redemptionRequest = z.strictObject({ campaignId: id, code: codeInput, customerId });
+export const claimRequest = z.strictObject({ campaignId: id, customerId, tier: tierName.optional() });
+
+export type RedemptionRequestBody = z.infer<typeof redemptionRequest>;
+export type ClaimRequestBody = z.infer<typeof claimRequest>;

@@ -1,0 +1,2 @@
+export { redact } from './redact';
+export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger';

@@ -1,0 +1,51 @@
+import { Pool, type PoolClient } from 'pg';
+
+/** Unquoted, lower-case PostgreSQL identifier: safe to splice into `search_path` and DDL. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new RangeError(`invalid schema name "${schema}": must match ${SCHEMA_NAME}`);
+  return schema;
+}
+
+export interface PoolOptions {
+  connectionString: string;
+  schema: string;
+  poolSize?: number | undefined;
+  applicationName?: string | undefined;
+}
+
+/** A pool whose every connection resolves unqualified names (tables, dg_* functions) in `schema`. */
+export function createPool(options: PoolOptions): Pool {
+  const pool = new Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'dropgate',
+    options: `-c search_path=${assertSchemaName(options.schema)}`,
+  });
+  // An idle connection dropped by the server emits 'error' on the pool; unhandled, that would kill the
+  // process. The pool discards the client, and the next query reports any lasting failure to its caller.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Runs `work` in one transaction on one connection; rolls back on any error. */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true; // the connection is unusable: do not hand it back to the pool
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

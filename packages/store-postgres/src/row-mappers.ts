@@ -1,0 +1,116 @@
+import type { AttemptResult, Campaign, CampaignStatus, CodeSpec, CodeState, Outcome, StopReason, Tier } from '@dropgate/core';
+import type { CodeRecord, Publication } from '@dropgate/store';
+
+/** Rows as `pg` returns them: timestamptz → Date, integer → number, jsonb → parsed, text[] → string[]. */
+export interface CampaignRow {
+  id: string;
+  name: string;
+  status: CampaignStatus;
+  starts_at: Date | null;
+  ends_at: Date | null;
+  tiers: Tier[];
+  per_customer_limit: number;
+  target: number | null;
+  code_spec: CodeSpec;
+  redeem_requires_publication: boolean;
+  redeemed_count: number;
+  stop_reason: StopReason | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface CodeRow {
+  campaign_id: string;
+  code: string;
+  tier: string;
+  state: CodeState;
+  customer_id: string | null;
+  attempt_id: string | null;
+  redeemed_at: Date | null;
+  lock_release_at: Date | null;
+  publication_id: string | null;
+}
+
+export interface AttemptRow {
+  attempt_id: string;
+  kind: AttemptResult['kind'];
+  campaign_id: string;
+  customer_id: string;
+  outcome: Outcome;
+  code: string | null;
+  tier: string | null;
+  reward: string | null;
+  finished_at: Date;
+}
+
+export interface PublicationRow {
+  publication_id: string;
+  campaign_id: string;
+  tier: string;
+  channel: string | null;
+  customer_id: string | null;
+  count: number;
+  codes: string[];
+  created_at: Date;
+}
+
+export const CODE_COLUMNS = 'campaign_id, code, tier, state, customer_id, attempt_id, redeemed_at, lock_release_at, publication_id';
+
+export function toCampaign(row: CampaignRow): Campaign {
+  return {
+    id: row.id,
+    name: row.name,
+    status: row.status,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    tiers: row.tiers,
+    perCustomerLimit: row.per_customer_limit,
+    target: row.target,
+    codeSpec: row.code_spec,
+    redeemRequiresPublication: row.redeem_requires_publication,
+    redeemedCount: row.redeemed_count,
+    stopReason: row.stop_reason,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toCodeRecord(row: CodeRow): CodeRecord {
+  return {
+    campaignId: row.campaign_id,
+    code: row.code,
+    tier: row.tier,
+    state: row.state,
+    customerId: row.customer_id,
+    attemptId: row.attempt_id,
+    redeemedAt: row.redeemed_at,
+    lockReleaseAt: row.lock_release_at,
+    publicationId: row.publication_id,
+  };
+}
+
+export function toAttempt(row: AttemptRow): AttemptResult {
+  return {
+    attemptId: row.attempt_id,
+    kind: row.kind,
+    campaignId: row.campaign_id,
+    customerId: row.customer_id,
+    outcome: row.outcome,
+    code: row.code,
+    tier: row.tier,
+    reward: row.reward,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function toPublication(row: PublicationRow): Publication {
+  return {
+    publicationId: row.publication_id,
+    campaignId: row.campaign_id,
+    tier: row.tier,
+    channel: row.channel,
+    customerId: row.customer_id,
+    codes: row.codes,
+    createdAt: row.created_at,
+  };
+}
