@@ -127,6 +127,6 @@ export function validateNewCampaign(input: NewCampaign): void {
     throw new CampaignValidationError('target must be an integer >= 1', 'target');
   if (input.startsAt && Number.isNaN(input.startsAt.getTime())) throw new CampaignValidationError('startsAt is not a valid date', 'startsAt');
   if (input.endsAt && Number.isNaN(input.endsAt.getTime())) throw new CampaignValidationError('endsAt is not a valid date', 'endsAt');
-  if (input.startsAt && input.endsAt && input.endsAt < input.startsAt)
+  if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt)
     throw new CampaignValidationError('endsAt must be after startsAt', 'endsAt');
 }

@@ -1,2 +1,7 @@
 export { redact } from './redact';
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger';
+export { captureException, closeSentry, flushSentry, initSentry, type SentryOptions } from './sentry';
+export { createMetricsRegistry } from './metrics-registry';
+export { metricsHandler } from './metrics-handler';
+export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownOptions, type ShutdownResult } from './shutdown-registry';
+export { installSignalHandlers, type SignalHandlerOptions } from './signal-handlers';

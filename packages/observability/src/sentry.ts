@@ -1,0 +1,77 @@
+import * as Sentry from '@sentry/node';
+
+export interface SentryOptions {
+  /** Sentry is off (every function here a no-op) when undefined. */
+  dsn: string | undefined;
+  environment: string;
+  /** Process kind; set as the `app` tag on every event. */
+  app: string;
+  release?: string | undefined;
+}
+
+let enabled = false;
+
+/**
+ * Starts the Sentry SDK for this process. Collects as little as it can: no request bodies, headers, cookies,
+ * query strings, queue payloads, database parameters or local variables, since those carry codes and customer ids.
+ * Never throws; returns whether events will be sent.
+ */
+export function initSentry(options: SentryOptions): boolean {
+  if (!options.dsn) return false;
+  try {
+    const client = Sentry.init({
+      dsn: options.dsn,
+      environment: options.environment,
+      release: options.release,
+      // We send errors, not spans: no load-time module hooks (they also cannot work under Jest).
+      enableRuntimeChannelInjection: false,
+      dataCollection: {
+        userInfo: false,
+        cookies: false,
+        httpHeaders: false,
+        httpBodies: [],
+        urlQueryParams: false,
+        databaseQueryData: false,
+        queues: false,
+        stackFrameVariables: false,
+        genAI: { inputs: false, outputs: false },
+      },
+    });
+    Sentry.getGlobalScope().setTag('app', options.app);
+    enabled = client?.getDsn() !== undefined;
+  } catch {
+    enabled = false;
+  }
+  return enabled;
+}
+
+/** Reports an error with extra tags (no ids or codes in tags: use `redact`). Returns the event id, if sent. */
+export function captureException(err: unknown, tags: Record<string, string> = {}): string | undefined {
+  if (!enabled) return undefined;
+  try {
+    return Sentry.captureException(err, { tags });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits up to `timeoutMs` for queued events to be sent. True when everything went out (or Sentry is off). */
+export async function flushSentry(timeoutMs: number): Promise<boolean> {
+  if (!enabled) return true;
+  try {
+    return await Sentry.flush(timeoutMs);
+  } catch {
+    return false;
+  }
+}
+
+/** Flushes, then shuts the SDK down (a shutdown-registry hook). */
+export async function closeSentry(timeoutMs: number): Promise<boolean> {
+  if (!enabled) return true;
+  enabled = false;
+  try {
+    return await Sentry.close(timeoutMs);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,107 @@
+import {
+  CAMPAIGN_STATUSES,
+  canChangeCampaignStatus,
+  validateNewCampaign,
+  type Campaign,
+  type CampaignPatch,
+  type CampaignStatus,
+  type NewCampaign,
+  type StopReason,
+} from '@dropgate/core';
+import { StoreError, type CampaignRepository } from '@dropgate/store';
+import type { Pool } from 'pg';
+import { newCampaignId } from './campaign-id';
+import { withTransaction } from './connection';
+import { toCampaign, type CampaignRow } from './row-mappers';
+
+const UNIQUE_VIOLATION = '23505';
+
+/** The statuses a campaign may move to `to` from, straight from the lifecycle table in @dropgate/core. */
+function statusesLeadingTo(to: CampaignStatus): CampaignStatus[] {
+  return CAMPAIGN_STATUSES.filter((from) => canChangeCampaignStatus(from, to));
+}
+
+const notFound = (id: string): StoreError => new StoreError('campaign_not_found', `campaign ${id} does not exist`);
+
+export function createCampaignRepository(pool: Pool): CampaignRepository {
+  return {
+    async create(input: NewCampaign): Promise<Campaign> {
+      validateNewCampaign(input);
+      const id = input.id ?? newCampaignId();
+      try {
+        const { rows } = await pool.query<CampaignRow>(
+          `INSERT INTO campaigns (id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
+                                  redeem_requires_publication)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10)
+           RETURNING *`,
+          [
+            id,
+            input.name,
+            input.status ?? 'draft',
+            input.startsAt ?? null,
+            input.endsAt ?? null,
+            JSON.stringify(input.tiers),
+            input.perCustomerLimit,
+            input.target ?? null,
+            JSON.stringify(input.codeSpec),
+            input.redeemRequiresPublication ?? false,
+          ],
+        );
+        return toCampaign(rows[0]!);
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new StoreError('campaign_exists', `campaign ${id} already exists`);
+        throw err;
+      }
+    },
+
+    async get(id: string): Promise<Campaign | null> {
+      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+      return rows[0] ? toCampaign(rows[0]) : null;
+    },
+
+    async list(): Promise<Campaign[]> {
+      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns ORDER BY created_at, id');
+      return rows.map(toCampaign);
+    },
+
+    async update(id: string, patch: CampaignPatch): Promise<Campaign> {
+      // Read-validate-write under the row lock, so two admins patching at once cannot combine into an
+      // invalid campaign. redeemed_count/status are not touched: the redemption functions own them.
+      return withTransaction(pool, async (client) => {
+        const { rows } = await client.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
+        if (!rows[0]) throw notFound(id);
+        const current = toCampaign(rows[0]);
+        const next: Campaign = { ...current };
+        for (const [key, value] of Object.entries(patch) as Array<[keyof CampaignPatch, unknown]>) {
+          if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+        }
+        validateNewCampaign(next);
+        const updated = await client.query<CampaignRow>(
+          `UPDATE campaigns SET name = $2, starts_at = $3, ends_at = $4, per_customer_limit = $5, target = $6,
+                  redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now()
+           WHERE id = $1 RETURNING *`,
+          [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers)],
+        );
+        return toCampaign(updated.rows[0]!);
+      });
+    },
+
+    async setStatus(id: string, status: CampaignStatus, reason?: StopReason): Promise<Campaign> {
+      // One conditional UPDATE: the move happens only from a status the lifecycle allows, so a concurrent
+      // change (e.g. the target stopping the campaign) can never be overwritten by an illegal move.
+      // stop_reason: set when stopping, cleared when running again, kept as history when ending.
+      const { rows } = await pool.query<CampaignRow>(
+        `UPDATE campaigns SET status = $2,
+                stop_reason = CASE WHEN $2::text = 'stopped' THEN $3::text WHEN $2::text = 'ended' THEN stop_reason ELSE NULL END,
+                updated_at = now()
+         WHERE id = $1 AND status = ANY ($4::text[])
+         RETURNING *`,
+        [id, status, reason ?? 'manual', statusesLeadingTo(status)],
+      );
+      if (rows[0]) return toCampaign(rows[0]);
+      const current = await pool.query<{ status: CampaignStatus }>('SELECT status FROM campaigns WHERE id = $1', [id]);
+      if (!current.rows[0]) throw notFound(id);
+      throw new StoreError('invalid_status_transition', `campaign ${id} cannot move from ${current.rows[0].status} to ${status}`);
+    },
+  };
+}

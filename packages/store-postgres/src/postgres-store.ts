@@ -1,0 +1,38 @@
+import type { Store } from '@dropgate/store';
+import { createCampaignRepository } from './campaign-repository';
+import { createCodeRepository } from './code-repository';
+import { assertSchemaName, createPool } from './connection';
+import { runMigrations } from './migrations';
+import { createRedemptionService } from './redemption-service';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema holding the tables and functions; every connection of the store uses it. Default `dropgate`. */
+  schema?: string | undefined;
+  /** Connections in this store's pool (default 10): the most calls it runs at once. */
+  poolSize?: number | undefined;
+  applicationName?: string | undefined;
+}
+
+/** The PostgreSQL adapter of the store port. Cheap to create: connections open lazily. */
+export function createPostgresStore(options: PostgresStoreOptions): Store {
+  const schema = assertSchemaName(options.schema ?? 'dropgate');
+  const pool = createPool({ ...options, schema });
+  let closed: Promise<void> | null = null;
+  return {
+    name: 'postgres',
+    campaigns: createCampaignRepository(pool),
+    codes: createCodeRepository(pool),
+    redemptions: createRedemptionService(pool),
+    async migrate() {
+      await runMigrations(pool, schema);
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    close() {
+      closed ??= pool.end();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
+import type { RedemptionService } from '@dropgate/store';
+import type { Pool } from 'pg';
+import { toAttempt, type AttemptRow } from './row-mappers';
+import { retryTransient } from './transient-retry';
+
+/** The states a redeem may start from, from @dropgate/core, handed to dg_redeem so the rule lives in one place. */
+const REDEEMABLE = [...statesAllowing('redeem')];
+
+/**
+ * Redeem and claim are each ONE call of a stored function (migrations/002_redemption_functions.sql): one round
+ * trip, one transaction, every check and conditional write inside the database. Named statements are prepared
+ * once per connection. A whole call is retried on the rare serialization failure or deadlock.
+ */
+export function createRedemptionService(pool: Pool): RedemptionService {
+  return {
+    async redeem(req: RedeemRequest): Promise<AttemptResult> {
+      const { rows } = await retryTransient(() =>
+        pool.query<AttemptRow>({
+          name: 'dg_redeem',
+          text: 'SELECT * FROM dg_redeem($1, $2, $3, $4, $5, $6::text[])',
+          values: [req.attemptId, req.campaignId, req.code, req.customerId, req.now, REDEEMABLE],
+        }),
+      );
+      return toAttempt(rows[0]!);
+    },
+
+    async claim(req: ClaimRequest): Promise<AttemptResult> {
+      const { rows } = await retryTransient(() =>
+        pool.query<AttemptRow>({
+          name: 'dg_claim',
+          text: 'SELECT * FROM dg_claim($1, $2, $3, $4, $5)',
+          values: [req.attemptId, req.campaignId, req.tier ?? null, req.customerId, req.now],
+        }),
+      );
+      return toAttempt(rows[0]!);
+    },
+
+    async getAttempt(attemptId: string): Promise<AttemptResult | null> {
+      // outcome IS NOT NULL: belt and braces, a committed attempt always has one.
+      const { rows } = await pool.query<AttemptRow>('SELECT * FROM attempts WHERE attempt_id = $1 AND outcome IS NOT NULL', [attemptId]);
+      return rows[0] ? toAttempt(rows[0]) : null;
+    },
+
+    async outcomeCounts(campaignId: string): Promise<Partial<Record<Outcome, number>>> {
+      const { rows } = await pool.query<{ outcome: Outcome; n: number }>(
+        'SELECT outcome, count(*)::integer AS n FROM attempts WHERE campaign_id = $1 AND outcome IS NOT NULL GROUP BY outcome',
+        [campaignId],
+      );
+      const counts: Partial<Record<Outcome, number>> = {};
+      for (const row of rows) if (OUTCOME_NAMES.includes(row.outcome)) counts[row.outcome] = row.n;
+      return counts;
+    },
+  };
+}

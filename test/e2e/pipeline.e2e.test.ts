@@ -1,0 +1,117 @@
+import { startSystem, type RunningSystem } from '../../scripts/src/lib/system';
+import { requestJson, runPool } from '../../scripts/src/lib/http-json';
+import { waitFor } from '../../scripts/src/lib/wait-for';
+
+interface AttemptView {
+  attemptId: string;
+  status: string;
+  outcome?: string;
+  code?: string;
+  tier?: string;
+}
+
+/**
+ * The whole pipeline as users run it: real intake, admin and worker processes, real Redis and PostgreSQL.
+ * More attempts than codes arrive in a burst while one worker is killed with SIGKILL; every accepted attempt
+ * must still reach a final outcome, with exactly as many successes as codes and no code handed out twice.
+ */
+describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () => {
+  let sys: RunningSystem;
+
+  beforeAll(async () => {
+    sys = await startSystem({
+      workers: 2,
+      env: {
+        RATE_IP_POINTS: '100000',
+        RATE_CUSTOMER_POINTS: '1000',
+        WORKER_CONCURRENCY: '16',
+        // Short locks so the killed worker's jobs are taken over within seconds.
+        WORKER_LOCK_DURATION_MS: '3000',
+        WORKER_STALLED_INTERVAL_MS: '1000',
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await sys?.stop();
+  }, 60_000);
+
+  const admin = <T>(path: string, body?: unknown) =>
+    requestJson<T>(`${sys.adminUrl}/admin/v1${path}`, { body, headers: { authorization: `Bearer ${sys.adminToken}` } });
+
+  it('survives a burst with a worker killed mid-way: no loss, no double assignment', async () => {
+    const created = await admin<{ id: string }>('/campaigns', {
+      name: 'e2e drop',
+      tiers: [
+        { name: 'standard', reward: 't-shirt', quantity: 150 },
+        { name: 'premium', reward: 'skate deck', quantity: 50 },
+      ],
+      perCustomerLimit: 1,
+      code: { pattern: 'SYN-####-####' },
+      status: 'active',
+    });
+    expect(created.status).toBe(201);
+    const campaignId = created.body.id;
+    const premium = await admin<Array<{ code: string }>>(`/campaigns/${campaignId}/codes?tier=premium`);
+    expect(premium.body).toHaveLength(50);
+
+    // 400 claims for standard from 300 customers (100 of them twice) + 300 redemptions of the
+    // 50 premium codes, six different customers per code.
+    const requests: Array<{ path: string; body: Record<string, string> }> = [];
+    for (let i = 0; i < 400; i++) requests.push({ path: '/v1/claims', body: { campaignId, customerId: `claimer-${i % 300}`, tier: 'standard' } });
+    for (let i = 0; i < 300; i++) requests.push({ path: '/v1/redemptions', body: { campaignId, code: premium.body[i % 50]!.code.toLowerCase(), customerId: `redeemer-${i}` } });
+    requests.sort(() => Math.random() - 0.5);
+
+    let sent = 0;
+    const accepted = await runPool(
+      requests.map((r) => async () => {
+        if (++sent === 250) sys.workers[0]!.kill('SIGKILL');
+        const res = await requestJson<AttemptView>(`${sys.intakeUrl}${r.path}`, { body: r.body });
+        expect(res.status).toBe(202);
+        expect(res.headers.get('location')).toBe(`/v1/attempts/${res.body.attemptId}`);
+        return { ...r, attemptId: res.body.attemptId };
+      }),
+      64,
+    );
+    expect(sys.workers[0]!.killed).toBe(true);
+
+    const finals = await runPool(
+      accepted.map((a) => async () => {
+        const view = await waitFor(
+          `attempt ${a.attemptId} to finish`,
+          async () => {
+            const res = await requestJson<AttemptView>(`${sys.intakeUrl}/v1/attempts/${a.attemptId}`);
+            return res.body.status === 'done' || res.body.status === 'failed' ? res.body : undefined;
+          },
+          60_000,
+          100,
+        );
+        return { ...a, view };
+      }),
+      32,
+    );
+    expect(finals.filter((f) => f.view.status !== 'done')).toEqual([]);
+
+    const claims = finals.filter((f) => f.path === '/v1/claims');
+    const redemptions = finals.filter((f) => f.path === '/v1/redemptions');
+    const claimed = claims.filter((f) => f.view.outcome === 'claimed');
+    const redeemed = redemptions.filter((f) => f.view.outcome === 'redeemed');
+    expect(claimed).toHaveLength(150);
+    expect(redeemed).toHaveLength(50);
+    for (const f of claims) expect(['claimed', 'sold_out', 'customer_limit_reached']).toContain(f.view.outcome);
+    for (const f of redemptions) expect(['redeemed', 'code_already_used']).toContain(f.view.outcome);
+    const codes = [...claimed, ...redeemed].map((f) => f.view.code);
+    expect(new Set(codes).size).toBe(200);
+    const winners = [...claimed, ...redeemed].map((f) => f.body.customerId);
+    expect(new Set(winners).size).toBe(200);
+
+    // The database agrees: 200 redeemed codes, each with its own customer.
+    const stats = await admin<{ redemptions: number; codes: Record<string, Record<string, number>> }>(`/campaigns/${campaignId}/stats`);
+    expect(stats.body.redemptions).toBe(200);
+    expect(stats.body.codes.standard!.redeemed).toBe(150);
+    expect(stats.body.codes.premium!.redeemed).toBe(50);
+    const owned = await admin<Array<{ code: string; customerId: string | null }>>(`/campaigns/${campaignId}/codes?state=redeemed`);
+    expect(owned.body).toHaveLength(200);
+    expect(new Set(owned.body.map((c) => c.customerId)).size).toBe(200);
+  }, 180_000);
+});
