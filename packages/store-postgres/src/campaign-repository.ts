@@ -9,12 +9,15 @@ import {
   type StopReason,
 } from '@dropgate/core';
 import { StoreError, type CampaignRepository } from '@dropgate/store';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { newCampaignId } from './campaign-id';
 import { withTransaction } from './connection';
-import { toCampaign, type CampaignRow } from './row-mappers';
+import { CAMPAIGN_COLUMNS, toCampaign, type CampaignRow } from './row-mappers';
+import { retryTransient } from './transient-retry';
 
 const UNIQUE_VIOLATION = '23505';
+/** Must match the shard expression of dg_count_success (pg_backend_pid() % 64). */
+const COUNTER_SHARDS = 64;
 
 /** The statuses a campaign may move to `to` from, straight from the lifecycle table in @dropgate/core. */
 function statusesLeadingTo(to: CampaignStatus): CampaignStatus[] {
@@ -23,17 +26,45 @@ function statusesLeadingTo(to: CampaignStatus): CampaignStatus[] {
 
 const notFound = (id: string): StoreError => new StoreError('campaign_not_found', `campaign ${id} does not exist`);
 
+/**
+ * Switches how successes are counted when a target appears or disappears (see campaign_counters in
+ * 001_init.sql). Setting a target: lock every shard row — which waits for in-flight attempts that are counting
+ * on a shard — fold their sum into campaigns.redeemed_count and close them; an attempt that reaches a closed
+ * shard falls back to the conditional increment on the campaign row, so the new target holds exactly.
+ * Clearing it: reopen the shards. Runs in the transaction that holds the campaign row lock.
+ */
+async function switchCounting(client: PoolClient, id: string, hadTarget: boolean, hasTarget: boolean): Promise<void> {
+  if (!hadTarget && hasTarget) {
+    await client.query(
+      `WITH locked AS (SELECT redeemed FROM campaign_counters WHERE campaign_id = $1 FOR UPDATE)
+       UPDATE campaigns SET redeemed_count = redeemed_count + (SELECT coalesce(sum(redeemed), 0) FROM locked)
+       WHERE id = $1`,
+      [id],
+    );
+    await client.query('UPDATE campaign_counters SET redeemed = 0, open = false WHERE campaign_id = $1', [id]);
+  } else if (hadTarget && !hasTarget) {
+    await client.query('UPDATE campaign_counters SET open = true WHERE campaign_id = $1', [id]);
+  }
+}
+
 export function createCampaignRepository(pool: Pool): CampaignRepository {
   return {
     async create(input: NewCampaign): Promise<Campaign> {
       validateNewCampaign(input);
       const id = input.id ?? newCampaignId();
       try {
+        // One statement: the campaign and all its counter shards exist together or not at all.
         const { rows } = await pool.query<CampaignRow>(
-          `INSERT INTO campaigns (id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
-                                  redeem_requires_publication)
-           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10)
-           RETURNING *`,
+          `WITH created AS (
+             INSERT INTO campaigns (id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
+                                    redeem_requires_publication)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10)
+             RETURNING *
+           ), shards AS (
+             INSERT INTO campaign_counters (campaign_id, shard, open)
+             SELECT created.id, s, created.target IS NULL FROM created, generate_series(0, $11::integer - 1) AS s
+           )
+           SELECT * FROM created`,
           [
             id,
             input.name,
@@ -45,9 +76,10 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
             input.target ?? null,
             JSON.stringify(input.codeSpec),
             input.redeemRequiresPublication ?? false,
+            COUNTER_SHARDS,
           ],
         );
-        return toCampaign(rows[0]!);
+        return toCampaign(rows[0]!); // a new campaign has counted nothing: redeemed_count is the whole count
       } catch (err) {
         if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new StoreError('campaign_exists', `campaign ${id} already exists`);
         throw err;
@@ -55,35 +87,39 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
     },
 
     async get(id: string): Promise<Campaign | null> {
-      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1', [id]);
+      const { rows } = await pool.query<CampaignRow>(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1`, [id]);
       return rows[0] ? toCampaign(rows[0]) : null;
     },
 
     async list(): Promise<Campaign[]> {
-      const { rows } = await pool.query<CampaignRow>('SELECT * FROM campaigns ORDER BY created_at, id');
+      const { rows } = await pool.query<CampaignRow>(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns ORDER BY created_at, id`);
       return rows.map(toCampaign);
     },
 
     async update(id: string, patch: CampaignPatch): Promise<Campaign> {
       // Read-validate-write under the row lock, so two admins patching at once cannot combine into an
-      // invalid campaign. redeemed_count/status are not touched: the redemption functions own them.
-      return withTransaction(pool, async (client) => {
-        const { rows } = await client.query<CampaignRow>('SELECT * FROM campaigns WHERE id = $1 FOR UPDATE', [id]);
-        if (!rows[0]) throw notFound(id);
-        const current = toCampaign(rows[0]);
-        const next: Campaign = { ...current };
-        for (const [key, value] of Object.entries(patch) as Array<[keyof CampaignPatch, unknown]>) {
-          if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
-        }
-        validateNewCampaign(next);
-        const updated = await client.query<CampaignRow>(
-          `UPDATE campaigns SET name = $2, starts_at = $3, ends_at = $4, per_customer_limit = $5, target = $6,
-                  redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now()
-           WHERE id = $1 RETURNING *`,
-          [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers)],
-        );
-        return toCampaign(updated.rows[0]!);
-      });
+      // invalid campaign. status and the counters are not patched here: setStatus and the redemption
+      // functions own them.
+      return retryTransient(() =>
+        withTransaction(pool, async (client) => {
+          const { rows } = await client.query<CampaignRow>(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 FOR UPDATE`, [id]);
+          if (!rows[0]) throw notFound(id);
+          const current = toCampaign(rows[0]);
+          const next: Campaign = { ...current };
+          for (const [key, value] of Object.entries(patch) as Array<[keyof CampaignPatch, unknown]>) {
+            if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+          }
+          validateNewCampaign(next);
+          await switchCounting(client, id, current.target !== null, next.target !== null);
+          const updated = await client.query<CampaignRow>(
+            `UPDATE campaigns SET name = $2, starts_at = $3, ends_at = $4, per_customer_limit = $5, target = $6,
+                    redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now()
+             WHERE id = $1 RETURNING ${CAMPAIGN_COLUMNS}`,
+            [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers)],
+          );
+          return toCampaign(updated.rows[0]!);
+        }),
+      );
     },
 
     async setStatus(id: string, status: CampaignStatus, reason?: StopReason): Promise<Campaign> {
@@ -95,7 +131,7 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
                 stop_reason = CASE WHEN $2::text = 'stopped' THEN $3::text WHEN $2::text = 'ended' THEN stop_reason ELSE NULL END,
                 updated_at = now()
          WHERE id = $1 AND status = ANY ($4::text[])
-         RETURNING *`,
+         RETURNING ${CAMPAIGN_COLUMNS}`,
         [id, status, reason ?? 'manual', statusesLeadingTo(status)],
       );
       if (rows[0]) return toCampaign(rows[0]);

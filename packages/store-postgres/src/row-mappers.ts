@@ -54,6 +54,15 @@ export interface PublicationRow {
   created_at: Date;
 }
 
+/**
+ * Campaign columns for SELECT and RETURNING: redeemedCount is the campaign row's count plus its counter shards
+ * (campaign_counters), summed in the same statement, so it is one consistent number.
+ */
+export const CAMPAIGN_COLUMNS = `id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
+  redeem_requires_publication, stop_reason, created_at, updated_at,
+  (redeemed_count + coalesce((SELECT sum(k.redeemed) FROM campaign_counters AS k WHERE k.campaign_id = campaigns.id), 0))::integer
+    AS redeemed_count`;
+
 export const CODE_COLUMNS = 'campaign_id, code, tier, state, customer_id, attempt_id, redeemed_at, lock_release_at, publication_id';
 
 export function toCampaign(row: CampaignRow): Campaign {
