@@ -28,6 +28,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
         // Short locks so the killed worker's jobs are taken over within seconds.
         WORKER_LOCK_DURATION_MS: '3000',
         WORKER_STALLED_INTERVAL_MS: '1000',
+        CAMPAIGN_CACHE_TTL_MS: '200',
       },
     });
   }, 120_000);
@@ -52,6 +53,9 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;
+    await waitFor('intake to see the campaign', async () =>
+      (await requestJson(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).status === 200 ? true : undefined,
+    );
     const premium = await admin<Array<{ code: string }>>(`/campaigns/${campaignId}/codes?tier=premium`);
     expect(premium.body).toHaveLength(50);
 

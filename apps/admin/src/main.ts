@@ -1,5 +1,5 @@
 import { loadAdminConfig } from '@dropgate/config';
-import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
@@ -8,6 +8,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
   initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+  // Registered first so it runs last: errors raised while closing still get reported.
+  shutdown.register('sentry', () => closeSentry(2000));
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());

@@ -64,7 +64,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
 
   const body = jsonBody(deps.settings.bodyLimitBytes);
 
-  app.post('/v1/redemptions', body, async (req, res) => {
+  app.post('/v1/redemptions', ...body, async (req, res) => {
     const input = parseOrThrow(schemas.redemptionRequest, req.body);
     const campaign = openCampaign(deps, input.campaignId, now());
     const code = normalizeCode(campaign.codeSpec, input.code);
@@ -75,13 +75,28 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code, bodyHash: bodyFingerprint(req.body) });
   });
 
-  app.post('/v1/claims', body, async (req, res) => {
+  app.post('/v1/claims', ...body, async (req, res) => {
     const input = parseOrThrow(schemas.claimRequest, req.body);
     const campaign = openCampaign(deps, input.campaignId, now());
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
     await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier, bodyHash: bodyFingerprint(req.body) });
+  });
+
+  // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
+  app.get('/v1/campaigns/:campaignId', (req, res) => {
+    const id = parseOrThrow(schemas.id, req.params.campaignId, 'campaign id');
+    const campaign = deps.campaigns.get(id);
+    if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
+    res.json({
+      id: campaign.id,
+      name: campaign.name,
+      open: deps.campaigns.isOpen(campaign, now()),
+      startsAt: campaign.startsAt,
+      endsAt: campaign.endsAt,
+      tiers: campaign.tiers.map((t) => ({ name: t.name, reward: t.reward })),
+    });
   });
 
   app.get('/v1/attempts/:attemptId', async (req, res) => {
@@ -168,6 +183,7 @@ function measure(metrics: IntakeMetrics): RequestHandler {
 
 function routeLabel(req: Request): string {
   if (req.path.startsWith('/v1/attempts/')) return '/v1/attempts/:attemptId';
+  if (req.path.startsWith('/v1/campaigns/')) return '/v1/campaigns/:campaignId';
   switch (req.path) {
     case '/v1/redemptions':
     case '/v1/claims':

@@ -1,6 +1,6 @@
 import { loadIntakeConfig } from '@dropgate/config';
-import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
-import { createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
+import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createIntakeApp } from './app';
 import { BullmqGateway } from './bullmq-gateway';
@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'intake' });
   initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'intake' });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+  // Registered first so it runs last: errors raised while closing still get reported.
+  shutdown.register('sentry', () => closeSentry(2000));
   const reportError = (err: unknown, tags: Record<string, string> = {}): void => {
     logger.error({ err, ...tags }, 'unexpected error');
     captureException(err, { app: 'intake', ...tags });
@@ -20,11 +22,15 @@ async function main(): Promise<void> {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-intake'));
   shutdown.register('store', () => store.close());
-  const producer = createRedis(config.REDIS_URL, 'producer', 'intake-producer');
-  shutdown.register('redis', async () => void (await producer.quit()));
-  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX);
+  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
+  // Producer: fails fast while Redis is down (→ 503), never queues commands offline.
+  const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, onError: onRedisError });
+  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('queue', () => queue.close());
-  const events = createAttemptQueueEvents(createRedis(config.REDIS_URL, 'worker', 'intake-events'), config.QUEUE_PREFIX);
+  await queue.waitUntilReady();
+  // QueueEvents blocks on XREAD: it needs a 'worker' kind connection (no command timeout).
+  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
+  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('queue-events', () => events.close());
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
 import type { AttemptResult } from '@dropgate/core';
-import { captureException, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
+import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'worker' });
   initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'worker' });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
+  // Registered first so it runs last: errors raised while closing still get reported.
+  shutdown.register('sentry', () => closeSentry(2000));
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-worker'));
   // Closed last (registered first): in-flight jobs still need it while the worker drains.
@@ -21,7 +23,10 @@ async function main(): Promise<void> {
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
-  const connection = createRedis(config.REDIS_URL, 'worker', 'worker');
+  const connection = createRedis(config.REDIS_URL, 'worker', 'worker', {
+    shutdown,
+    onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
+  });
 
   const worker = new Worker<AttemptJob['data'], AttemptResult>(
     QUEUES.attempts,
@@ -62,7 +67,6 @@ async function main(): Promise<void> {
     captureException(err, { app: 'worker', queue: QUEUES.attempts });
   });
   // Stop taking jobs, let in-flight ones finish (bounded by the shutdown deadline), then close Redis.
-  shutdown.register('redis', async () => void (await connection.quit()));
   shutdown.register('worker', () => worker.close());
 
   const metricsServer = http.createServer(metricsHandler(registry));

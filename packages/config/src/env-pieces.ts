@@ -23,6 +23,6 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_DURATION_S',
   'RATE_CUSTOMER_BLOCK_S',
 );
-export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT');
+export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS');
 export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY');
 export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT');

@@ -58,6 +58,10 @@ export const ENV_VARS = {
 
   WORKERS: intVar(1, 256).default(2),
   WORKER_CONCURRENCY: intVar(1, 10_000).default(32),
+  /** BullMQ worker lock: a job whose worker stops renewing it for this long counts as stalled (BullMQ default). */
+  WORKER_LOCK_DURATION_MS: intVar(1000, HOUR_S * 1000).default(30_000),
+  /** How often a worker looks for stalled jobs (BullMQ default). */
+  WORKER_STALLED_INTERVAL_MS: intVar(1000, HOUR_S * 1000).default(30_000),
 
   ADMIN_TOKEN: secretVar(16),
 };

@@ -6,3 +6,4 @@ export { intakeConfigSchema, loadIntakeConfig, type IntakeConfig } from './intak
 export { loadWorkerConfig, workerConfigSchema, type WorkerConfig } from './worker-config';
 export { adminConfigSchema, loadAdminConfig, type AdminConfig } from './admin-config';
 export { loadSupervisorConfig, supervisorConfigSchema, type SupervisorConfig } from './supervisor-config';
+export { loadStoreConfig, storeConfigSchema, type StoreConfig } from './store-config';

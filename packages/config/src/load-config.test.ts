@@ -1,4 +1,4 @@
-import { ConfigError, loadAdminConfig, loadIntakeConfig, loadSupervisorConfig, loadWorkerConfig, type Env } from './index';
+import { ConfigError, loadAdminConfig, loadIntakeConfig, loadStoreConfig, loadSupervisorConfig, loadWorkerConfig, type Env } from './index';
 
 const ADMIN_TOKEN = 'a-long-enough-admin-token';
 
@@ -170,7 +170,14 @@ describe('loadAdminConfig', () => {
 describe('loadWorkerConfig', () => {
   it('has worker settings and no intake ones', () => {
     const config = loadWorkerConfig({ WORKER_CONCURRENCY: '64' });
-    expect(config).toMatchObject({ WORKER_CONCURRENCY: 64, WORKER_METRICS_PORT: 9091, JOB_ATTEMPTS: 5, STORE: 'postgres' });
+    expect(config).toMatchObject({
+      WORKER_CONCURRENCY: 64,
+      WORKER_METRICS_PORT: 9091,
+      WORKER_LOCK_DURATION_MS: 30_000,
+      WORKER_STALLED_INTERVAL_MS: 30_000,
+      JOB_ATTEMPTS: 5,
+      STORE: 'postgres',
+    });
     expect(config).not.toHaveProperty('PORT');
     expect(config).not.toHaveProperty('ADMIN_TOKEN');
   });
@@ -188,6 +195,21 @@ describe('loadSupervisorConfig', () => {
 
   it('refuses two processes on one port (0 = any free port is fine)', () => {
     expect(issuesOf(() => loadSupervisorConfig({ PORT: '3001' }))).toEqual([{ variable: 'ADMIN_PORT', message: 'must differ from PORT (both 3001)' }]);
+    // worker i serves metrics on WORKER_METRICS_PORT + i
+    expect(issuesOf(() => loadSupervisorConfig({ WORKERS: '3', WORKER_METRICS_PORT: '2999' }))).toEqual([
+      { variable: 'PORT', message: 'must be outside the worker metrics ports 2999-3001' },
+      { variable: 'ADMIN_PORT', message: 'must be outside the worker metrics ports 2999-3001' },
+    ]);
+    expect(issuesOf(() => loadSupervisorConfig({ WORKERS: '4', WORKER_METRICS_PORT: '65534' }))[0]?.variable).toBe('WORKER_METRICS_PORT');
     expect(loadSupervisorConfig({ PORT: '0', ADMIN_PORT: '0', WORKER_METRICS_PORT: '0' }).PORT).toBe(0);
+  });
+});
+
+describe('loadStoreConfig', () => {
+  it('has the store settings only', () => {
+    const config = loadStoreConfig({ STORE: 'mongo', MONGO_URL: 'mongodb://127.0.0.1:27017', DATABASE_POOL_SIZE: '3' });
+    expect(config).toMatchObject({ STORE: 'mongo', MONGO_URL: 'mongodb://127.0.0.1:27017', MONGO_DB: 'dropgate', DATABASE_POOL_SIZE: 3 });
+    expect(config).not.toHaveProperty('REDIS_URL');
+    expect(issuesOf(() => loadStoreConfig({ STORE: 'mongo' }))[0]?.variable).toBe('MONGO_URL');
   });
 });

@@ -3,18 +3,22 @@ import { withSentryEnvironment } from './config-rules';
 import { baseEnv, supervisorEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
-/** `npm start`: spawns intake, WORKERS workers and admin; each child parses its own config. */
+/**
+ * `npm start`: spawns intake, admin and WORKERS workers (worker i serves metrics on WORKER_METRICS_PORT + i);
+ * each child parses its own config.
+ */
 export const supervisorConfigSchema = z
   .object({ ...baseEnv, ...supervisorEnv })
   .superRefine((config, ctx) => {
-    const ports: [string, number][] = [
-      ['PORT', config.PORT],
-      ['ADMIN_PORT', config.ADMIN_PORT],
-      ['WORKER_METRICS_PORT', config.WORKER_METRICS_PORT],
-    ];
-    for (const [i, [name, port]] of ports.entries()) {
-      const clash = ports.slice(0, i).find(([, other]) => port !== 0 && other === port);
-      if (clash) ctx.addIssue({ code: 'custom', path: [name], message: `must differ from ${clash[0]} (both ${port})` });
+    const metricsFrom = config.WORKER_METRICS_PORT;
+    const metricsTo = metricsFrom + config.WORKERS - 1;
+    if (metricsFrom !== 0 && metricsTo > 65535)
+      ctx.addIssue({ code: 'custom', path: ['WORKER_METRICS_PORT'], message: `plus WORKERS - 1 must stay <= 65535` });
+    if (config.PORT !== 0 && config.PORT === config.ADMIN_PORT)
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: `must differ from PORT (both ${config.PORT})` });
+    for (const [name, port] of [['PORT', config.PORT], ['ADMIN_PORT', config.ADMIN_PORT]] as const) {
+      if (metricsFrom !== 0 && port >= metricsFrom && port <= metricsTo)
+        ctx.addIssue({ code: 'custom', path: [name], message: `must be outside the worker metrics ports ${metricsFrom}-${metricsTo}` });
     }
   })
   .transform(withSentryEnvironment);

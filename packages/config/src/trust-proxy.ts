@@ -4,8 +4,9 @@ import { z } from 'zod';
 /**
  * What Express's `app.set('trust proxy', value)` accepts, minus the function form:
  * false (default) | true | a hop count | a list of addresses, subnets or the names loopback/linklocal/uniquelocal.
+ * (The list is frozen at run time like the rest of the config; typed mutable so it fits Express's setting types.)
  */
-export type TrustProxy = boolean | number | readonly string[];
+export type TrustProxy = boolean | number | string[];
 
 const PRESETS = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
@@ -31,7 +32,7 @@ export function parseTrustProxy(raw: string): TrustProxy | undefined {
   }
   const entries = value.split(',').map((e) => e.trim());
   if (entries.some((e) => e === '' || !(PRESETS.has(e) || isSubnet(e)))) return undefined;
-  return Object.freeze(entries);
+  return entries;
 }
 
 const MESSAGE = "must be 'false', 'true', a hop count, or a comma-separated list of addresses/subnets/loopback/linklocal/uniquelocal";

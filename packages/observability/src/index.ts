@@ -3,5 +3,5 @@ export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './
 export { captureException, closeSentry, flushSentry, initSentry, type SentryOptions } from './sentry';
 export { createMetricsRegistry } from './metrics-registry';
 export { metricsHandler } from './metrics-handler';
-export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownOptions, type ShutdownResult } from './shutdown-registry';
+export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResult } from './shutdown-registry';
 export { installSignalHandlers, type SignalHandlerOptions } from './signal-handlers';

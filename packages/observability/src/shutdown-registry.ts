@@ -7,12 +7,6 @@ export interface ShutdownLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface ShutdownOptions {
-  /** Deadline for the whole shutdown, all hooks together (SHUTDOWN_TIMEOUT_MS). */
-  timeoutMs: number;
-  logger: ShutdownLogger;
-}
-
 export interface ShutdownResult {
   reason: string;
   /** True when every hook finished in time without throwing. */
@@ -39,11 +33,17 @@ interface Hook {
 export class ShutdownRegistry {
   private hooks: Hook[] = [];
   private running: Promise<ShutdownResult> | undefined;
+  /** Set before the first hook runs, so a hook that registers another one sees it. */
+  private started = false;
 
-  constructor(private readonly options: ShutdownOptions) {}
+  /** `timeoutMs`: deadline for the whole shutdown, all hooks together (SHUTDOWN_TIMEOUT_MS). */
+  constructor(
+    private readonly logger: ShutdownLogger,
+    private readonly timeoutMs: number,
+  ) {}
 
   get shuttingDown(): boolean {
-    return this.running !== undefined;
+    return this.started;
   }
 
   /** Names of the hooks in the order they will run. */
@@ -57,10 +57,10 @@ export class ShutdownRegistry {
    */
   register(name: string, close: CloseFn): () => void {
     const hook: Hook = { name, close };
-    if (this.running) {
-      this.options.logger.warn({ hook: name }, 'registered during shutdown: closing it now');
+    if (this.started) {
+      this.logger.warn({ hook: name }, 'registered during shutdown: closing it now');
       void this.runHook(hook).then((error) => {
-        if (error !== undefined) this.options.logger.error({ hook: name, err: error }, 'close hook failed');
+        if (error !== undefined) this.logger.error({ hook: name, err: error }, 'close hook failed');
       });
       return () => undefined;
     }
@@ -71,12 +71,15 @@ export class ShutdownRegistry {
   }
 
   shutdown(reason: string): Promise<ShutdownResult> {
-    this.running ??= this.run(reason);
+    if (!this.running) {
+      this.started = true;
+      this.running = this.run(reason);
+    }
     return this.running;
   }
 
   private async run(reason: string): Promise<ShutdownResult> {
-    const { logger, timeoutMs } = this.options;
+    const { logger, timeoutMs } = this;
     const started = Date.now();
     const hooks = this.hooks.reverse();
     this.hooks = [];

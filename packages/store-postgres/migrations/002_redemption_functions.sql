@@ -25,25 +25,37 @@
 --
 -- Tables are referenced unqualified: every connection of the store sets search_path to its schema.
 
+-- Helpers are PL/pgSQL, never LANGUAGE sql: a SQL-language function called from PL/pgSQL is parsed and
+-- planned again on every call, PL/pgSQL caches its plans per connection.
+
 -- The tier object of a campaign by name (NULL when the campaign has no such tier).
 CREATE FUNCTION dg_tier(p_tiers jsonb, p_name text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT t FROM jsonb_array_elements(p_tiers) AS t WHERE t->>'name' = p_name LIMIT 1
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN jsonb_path_query_first(p_tiers, '$[*] ? (@.name == $name)', jsonb_build_object('name', p_name));
+END
 $$;
 
 -- Why a campaign refuses attempts at p_now, or NULL when it is open (mirrors isCampaignOpen in @dropgate/core).
 -- A campaign stopped by its target answers sold_out rather than campaign_not_active: that is the truth
 -- the customer should hear, and it is what a concurrent attempt that lost the last slot answers too.
 CREATE FUNCTION dg_campaign_refusal(c campaigns, p_now timestamptz) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE
-    WHEN c.id IS NULL THEN 'campaign_not_active'
-    WHEN c.starts_at IS NOT NULL AND p_now < c.starts_at THEN 'campaign_not_active'
-    WHEN c.ends_at IS NOT NULL AND p_now >= c.ends_at THEN 'campaign_not_active'
-    WHEN c.target IS NOT NULL AND c.redeemed_count >= c.target
-         AND (c.status = 'active' OR (c.status = 'stopped' AND c.stop_reason = 'target_reached')) THEN 'sold_out'
-    WHEN c.status <> 'active' THEN 'campaign_not_active'
-  END
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF c.id IS NULL
+     OR (c.starts_at IS NOT NULL AND p_now < c.starts_at)
+     OR (c.ends_at IS NOT NULL AND p_now >= c.ends_at) THEN
+    RETURN 'campaign_not_active';
+  END IF;
+  IF c.target IS NOT NULL AND c.redeemed_count >= c.target
+     AND (c.status = 'active' OR (c.status = 'stopped' AND c.stop_reason = 'target_reached')) THEN
+    RETURN 'sold_out';
+  END IF;
+  IF c.status <> 'active' THEN
+    RETURN 'campaign_not_active';
+  END IF;
+  RETURN NULL;
+END
 $$;
 
 -- Records the outcome on the attempt row inserted at the start of the same transaction.
@@ -92,9 +104,11 @@ $$;
 
 -- Gives back every slot held by one attempt (a failed attempt never consumes quota; rollback frees it).
 CREATE FUNCTION dg_release_quota(p_campaign_id text, p_customer_id text, p_attempt_id text) RETURNS void
-LANGUAGE sql AS $$
+LANGUAGE plpgsql AS $$
+BEGIN
   UPDATE customer_quotas SET holders = array_remove(holders, p_attempt_id)
-  WHERE campaign_id = p_campaign_id AND customer_id = p_customer_id AND p_attempt_id = ANY (holders)
+  WHERE campaign_id = p_campaign_id AND customer_id = p_customer_id AND p_attempt_id = ANY (holders);
+END
 $$;
 
 -- Counts one success. Without a target: +1 on this connection's shard of campaign_counters (no shared hot

@@ -1,0 +1,35 @@
+export type RateLimitReason = 'ip' | 'customer';
+
+export type RateDecision = { allowed: true } | { allowed: false; reason: RateLimitReason; retryAfterS: number };
+
+/**
+ * Who answered: Redis (the shared count), this process's in-memory block (a client already refused: no Redis
+ * round trip), or the in-memory insurance limiter (Redis failed; limits hold per process only).
+ */
+export type DecisionSource = 'redis' | 'memory' | 'insurance';
+
+export interface RateDecisionEvent {
+  decision: RateDecision;
+  source: DecisionSource;
+}
+
+/** Running totals since the guard was made, for metrics. */
+export interface RateGuardStats {
+  allowed: number;
+  rejectedIp: number;
+  rejectedCustomer: number;
+  /** Rejections answered from the in-memory block. */
+  memoryBlocked: number;
+  /** Decisions in which the insurance limiter stood in for Redis. */
+  insurance: number;
+}
+
+export interface RateCheck {
+  ip: string;
+  customerId: string;
+}
+
+export interface RateGuard {
+  check(request: RateCheck): Promise<RateDecision>;
+  stats(): RateGuardStats;
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { createOpenGuard, createRateGuard, type RateDecisionEvent, type RateGuardOptions } from './index';
+
+const REDIS_URL = 'redis://127.0.0.1:6379';
+const prefix = `dgtest-${randomUUID().slice(0, 8)}:rl`;
+
+const limits: Omit<RateGuardOptions, 'redis' | 'prefix'> = {
+  ipPoints: 1000,
+  ipDurationS: 10,
+  ipBlockS: 60,
+  customerPoints: 1000,
+  customerDurationS: 10,
+  customerBlockS: 60,
+};
+
+/** A port nothing listens on: bind to a free one, then release it. */
+async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Waits for the connection's 'ready' event, for at most `timeoutMs`. */
+async function ready(redis: Redis, timeoutMs = 5000): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  await new Promise<void>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
+    redis.once('ready', () => resolve());
+  }).finally(() => clearTimeout(timer));
+}
+
+describe('createRateGuard (real Redis)', () => {
+  const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+
+  beforeAll(() => ready(redis));
+
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+    await redis.quit();
+  });
+
+  it('refuses an IP after its points, for the block duration, keyed under the prefix', async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, ipPoints: 3, ipBlockS: 60 });
+    const ip = '203.0.113.1';
+    for (let i = 0; i < 3; i++) expect(await guard.check({ ip, customerId: `cust-${i}` })).toEqual({ allowed: true });
+    const refused = await guard.check({ ip, customerId: 'cust-x' });
+    expect(refused).toEqual({ allowed: false, reason: 'ip', retryAfterS: 60 });
+    expect(await redis.pttl(`${prefix}:ip:${ip}`)).toBeGreaterThan(50_000);
+    // the IP is checked first: a refused request costs the customer nothing
+    expect(await redis.exists(`${prefix}:customer:cust-x`)).toBe(0);
+    // another address is unaffected
+    expect(await guard.check({ ip: '203.0.113.2', customerId: 'cust-y' })).toEqual({ allowed: true });
+    expect(guard.stats()).toEqual({ allowed: 4, rejectedIp: 1, rejectedCustomer: 0, memoryBlocked: 0, insurance: 0 });
+  });
+
+  it('refuses a customer after its points, whatever the IP', async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, customerPoints: 2, customerBlockS: 30 });
+    expect(await guard.check({ ip: '198.51.100.1', customerId: 'greedy' })).toEqual({ allowed: true });
+    expect(await guard.check({ ip: '198.51.100.2', customerId: 'greedy' })).toEqual({ allowed: true });
+    const refused = await guard.check({ ip: '198.51.100.3', customerId: 'greedy' });
+    expect(refused).toMatchObject({ allowed: false, reason: 'customer' });
+    expect(refused.allowed === false && refused.retryAfterS).toBeGreaterThan(0);
+    expect(await guard.check({ ip: '198.51.100.3', customerId: 'modest' })).toEqual({ allowed: true });
+    expect(guard.stats()).toMatchObject({ allowed: 3, rejectedCustomer: 1 });
+  });
+
+  it('refuses an already-blocked IP from memory, without Redis', async () => {
+    const own = new Redis(REDIS_URL); // a connection of its own, to cut
+    own.on('error', () => undefined);
+    await ready(own);
+    const events: RateDecisionEvent[] = [];
+    const guard = createRateGuard({ ...limits, redis: own, prefix, ipPoints: 2, onDecision: (e) => events.push(e) });
+    const ip = '192.0.2.77';
+    await guard.check({ ip, customerId: 'a' });
+    await guard.check({ ip, customerId: 'b' });
+    expect(await guard.check({ ip, customerId: 'c' })).toMatchObject({ allowed: false, reason: 'ip' });
+    expect(events.map((e) => e.source)).toEqual(['redis', 'redis', 'redis']);
+
+    const ended = new Promise<void>((resolve) => own.once('end', () => resolve()));
+    own.disconnect();
+    await ended;
+    expect(own.status).toBe('end');
+    const started = performance.now();
+    const refused = await guard.check({ ip, customerId: 'd' });
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(refused).toMatchObject({ allowed: false, reason: 'ip' });
+    expect(refused.allowed === false && refused.retryAfterS).toBeGreaterThan(55);
+    expect(events[3]?.source).toBe('memory');
+    expect(guard.stats()).toMatchObject({ rejectedIp: 2, memoryBlocked: 1, insurance: 0 });
+
+    // Contrast: an address not blocked in memory needs Redis, which is gone, so the insurance limiter answers.
+    expect(await guard.check({ ip: '192.0.2.78', customerId: 'e' })).toEqual({ allowed: true });
+    expect(events[4]?.source).toBe('insurance');
+  });
+
+  it('still limits, per process, when Redis is unreachable from the start', async () => {
+    const down = new Redis({ host: '127.0.0.1', port: await unusedPort(), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const errors: Error[] = [];
+    down.on('error', (e: Error) => errors.push(e));
+    try {
+      const events: RateDecisionEvent[] = [];
+      const guard = createRateGuard({ ...limits, redis: down, prefix, ipPoints: 2, ipBlockS: 30, onDecision: (e) => events.push(e) });
+      const ip = '192.0.2.200';
+      const started = performance.now();
+      expect(await guard.check({ ip, customerId: 'p' })).toEqual({ allowed: true });
+      expect(await guard.check({ ip, customerId: 'q' })).toEqual({ allowed: true });
+      expect(await guard.check({ ip, customerId: 'r' })).toEqual({ allowed: false, reason: 'ip', retryAfterS: 30 });
+      expect(await guard.check({ ip, customerId: 's' })).toMatchObject({ allowed: false, reason: 'ip' });
+      expect(performance.now() - started).toBeLessThan(200);
+      expect(events.map((e) => e.source)).toEqual(['insurance', 'insurance', 'insurance', 'insurance']);
+      expect(guard.stats()).toEqual({ allowed: 2, rejectedIp: 2, rejectedCustomer: 0, memoryBlocked: 0, insurance: 4 });
+    } finally {
+      down.disconnect();
+    }
+  });
+});
+
+describe('createOpenGuard', () => {
+  it('allows everything and counts it', async () => {
+    const guard = createOpenGuard();
+    expect(await guard.check({ ip: '1.2.3.4', customerId: 'x' })).toEqual({ allowed: true });
+    expect(guard.stats().allowed).toBe(1);
+  });
+});

@@ -1,0 +1,39 @@
+import { installSignalHandlers, ShutdownRegistry, type ShutdownLogger } from './index';
+
+const silent: ShutdownLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const emitSignal = (signal: NodeJS.Signals) => (process.emit as (event: string, ...args: unknown[]) => boolean)(signal, signal);
+
+describe('installSignalHandlers', () => {
+  let uninstall: () => void = () => undefined;
+  afterEach(() => uninstall());
+
+  it('shuts down on SIGTERM and exits 0 when done', async () => {
+    const registry = new ShutdownRegistry(silent, 1000);
+    const close = jest.fn();
+    registry.register('server', close);
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));
+    emitSignal('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('exits 1 when the deadline passes', async () => {
+    const registry = new ShutdownRegistry(silent, 20);
+    registry.register('stuck', () => new Promise<void>(() => undefined));
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));
+    emitSignal('SIGINT');
+    expect(await exited).toBe(1);
+  });
+
+  it('exits 1 at once on a second signal', async () => {
+    const registry = new ShutdownRegistry(silent, 60_000);
+    let release: () => void = () => undefined;
+    registry.register('slow', () => new Promise<void>((resolve) => (release = resolve)));
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));
+    emitSignal('SIGTERM');
+    emitSignal('SIGTERM');
+    expect(await exited).toBe(1);
+    release();
+    await registry.shutdown('SIGTERM');
+  });
+});

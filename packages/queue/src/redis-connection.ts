@@ -1,0 +1,60 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * - producer: intake's queue and rate limiter. No offline queue and one retry, so while Redis is down a request
+ *   fails in milliseconds (→ 503, or the rate limiter's in-memory insurance) instead of hanging.
+ * - worker: BullMQ Worker (and QueueEvents) connections: anything running blocking commands.
+ *   `maxRetriesPerRequest: null` as BullMQ requires; commands wait for a reconnect.
+ * - client: everything else (admin, status reads). Queues commands while reconnecting, a few retries.
+ */
+export type RedisKind = 'producer' | 'worker' | 'client';
+
+/** Anything with the ShutdownRegistry's `register` (kept structural so this package needs no observability). */
+export interface CloseRegistry {
+  register(name: string, close: () => Promise<unknown> | unknown): unknown;
+}
+
+export interface CreateRedisOptions {
+  /** Registers `closeRedis` for this connection. */
+  shutdown?: CloseRegistry | undefined;
+  /** Connection errors (ECONNREFUSED while reconnecting, ...). Without it ioredis prints them to the console. */
+  onError?: ((err: Error) => void) | undefined;
+}
+
+const KIND_OPTIONS: Record<RedisKind, RedisOptions> = {
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 },
+  worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
+  client: { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000 },
+};
+
+/**
+ * The one place Redis connections are made. `name` (e.g. 'intake') becomes the CLIENT SETNAME
+ * `dropgate:<name>:<kind>`, so `CLIENT LIST` shows who is connected.
+ */
+export function createRedis(url: string, kind: RedisKind, name: string, options: CreateRedisOptions = {}): Redis {
+  const connectionName = `dropgate:${name}:${kind}`;
+  const redis = new Redis(url, { ...KIND_OPTIONS[kind], connectionName });
+  if (options.onError) redis.on('error', options.onError);
+  options.shutdown?.register(`redis ${connectionName}`, () => closeRedis(redis));
+  return redis;
+}
+
+/**
+ * QUIT (replies in flight still arrive), falling back to a hard disconnect if that fails or takes over
+ * `timeoutMs`. Resolves once the connection has ended.
+ */
+export async function closeRedis(redis: Redis, timeoutMs = 2000): Promise<void> {
+  if (redis.status === 'end') return;
+  let timer: NodeJS.Timeout | undefined;
+  const ended = new Promise<void>((resolve) => {
+    redis.once('end', () => resolve());
+    timer = setTimeout(() => {
+      redis.disconnect();
+      resolve();
+    }, timeoutMs);
+  });
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
+  await ended;
+  clearTimeout(timer);
+}
