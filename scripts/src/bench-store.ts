@@ -30,6 +30,8 @@ interface LevelResult {
   claimsPerSec: number;
   p50: number;
   p99: number;
+  /** CPU this Node process spent per claim (client side of the cost; the rest is PostgreSQL). */
+  nodeCpuUs: number;
   distinctCodes: number;
 }
 
@@ -76,6 +78,7 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
     let claimed = 0;
     let other = 0;
     let errors = 0;
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + RUN_MS;
     const progress = setInterval(() => {
@@ -107,6 +110,7 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
     await Promise.all(Array.from({ length: concurrency }, worker));
     clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     latencies.sort((a, b) => a - b);
     return {
       concurrency,
@@ -119,6 +123,7 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
       claimsPerSec: Math.round(claimed / seconds),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
+      nodeCpuUs: Math.round((cpu.user + cpu.system) / Math.max(1, latencies.length)),
       distinctCodes: codes.size,
     };
   } finally {
@@ -168,7 +173,7 @@ async function doubleAssignmentChecks(client: Client, results: LevelResult[]): P
 }
 
 function table(results: LevelResult[]): string {
-  const head = ['concurrency', 'claims', 'claimed', 'other', 'errors', 'seconds', 'claims/s', 'p50 ms', 'p99 ms'];
+  const head = ['concurrency', 'claims', 'claimed', 'other', 'errors', 'seconds', 'claims/s', 'p50 ms', 'p99 ms', 'node cpu µs/claim'];
   const rows = results.map((r) => [
     String(r.concurrency),
     String(r.claims),
@@ -179,6 +184,7 @@ function table(results: LevelResult[]): string {
     String(r.claimsPerSec),
     r.p50.toFixed(2),
     r.p99.toFixed(2),
+    String(r.nodeCpuUs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');

@@ -25,15 +25,29 @@ describe('installSignalHandlers', () => {
     expect(await exited).toBe(1);
   });
 
-  it('exits 1 at once on a second signal', async () => {
+  it('exits 1 at once on a second signal after the repeat grace', async () => {
     const registry = new ShutdownRegistry(silent, 60_000);
     let release: () => void = () => undefined;
     registry.register('slow', () => new Promise<void>((resolve) => (release = resolve)));
-    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve, repeatGraceMs: 0 })));
     emitSignal('SIGTERM');
     emitSignal('SIGTERM');
     expect(await exited).toBe(1);
     release();
     await registry.shutdown('SIGTERM');
+  });
+
+  it('treats a repeat within the grace window as the same stop (group Ctrl-C + supervisor forward)', async () => {
+    const registry = new ShutdownRegistry(silent, 60_000);
+    let release: () => void = () => undefined;
+    registry.register('slow', () => new Promise<void>((resolve) => (release = resolve)));
+    const codes: number[] = [];
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: (c) => (codes.push(c), resolve(c)), repeatGraceMs: 60_000 })));
+    emitSignal('SIGINT');
+    emitSignal('SIGTERM');
+    expect(codes).toEqual([]);
+    release();
+    expect(await exited).toBe(0);
+    expect(codes).toEqual([0]);
   });
 });

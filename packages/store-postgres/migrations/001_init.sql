@@ -57,7 +57,8 @@ CREATE TABLE codes (
   -- Random position of the code in the claim order (see dg_take_code): spreads concurrent claims out.
   claim_order           smallint NOT NULL DEFAULT floor(random() * 32768),
   PRIMARY KEY (campaign_id, code)
-);
+) WITH (fillfactor = 85); -- a claimed code's new row version fits on its own page instead of piling up at the
+                          -- end of the table, where every concurrent claim would contend for the same last page
 -- One attempt can hold at most one code, whatever happens above.
 CREATE UNIQUE INDEX codes_attempt_id_key ON codes (attempt_id) WHERE attempt_id IS NOT NULL;
 -- Claims pick "any available code of a tier" from a random claim_order on: a partial index that only holds the
