@@ -9,24 +9,30 @@
  *   6. says where the time went: CPU of every process (intake, admin, workers, Redis, PostgreSQL backends,
  *      this benchmark), server-side latency, worker job time, Redis command time, PostgreSQL wait events.
  *
- * Flags: --duration <s> --connections <n> --codes <n> --drain-timeout <s>.
+ * Flags: --duration <s> --connections <n> --codes <n> --drain-timeout <s>, and --quiet-wait <s> to wait (at most that
+ * long) for other work on the machine to stop before the load: the CPU tables show what else ran, as noise.
+ * --profile 1 runs every Node process of the system with --cpu-prof and prints, per process, where its CPU went
+ * during the load window (by package and by function); profiling itself costs some throughput.
  * The last line of output is one JSON object (acceptedPerSec, p50Ms, p99Ms, processedPerSec, doubleAssigned, lost, ...).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
 import { numericFlags } from './bench/cli-args';
+import { profilesIn, summarizeProfile, type ProfileSummary } from './bench/cpu-profile';
 import { integrity, lostAttempts, recordedOutcomes, type IntegrityReport } from './bench/db-checks';
 import { byLabel, histDelta, histMean, histogramOf, histQuantile, histAdd, scrape, sumOf, type Hist, type Sample } from './bench/prom-text';
-import { allProcs, clientPortsTo, cmdline, cpuDelta, cpuSnapshot, environ, type CpuSnapshot } from './bench/proc-stats';
+import { allProcs, clientPortsTo, cmdline, cpuDelta, cpuSnapshot, environ, runQueueWaitDelta, sysDelta, type CpuSnapshot } from './bench/proc-stats';
 import { commandStats, commandStatsDelta, type CommandStat } from './bench/redis-info';
 import { formatNumber, formatTable, round } from './bench/table';
 import { startSystem, type RunningSystem } from './lib/system';
 import { waitFor } from './lib/wait-for';
 
-const flags = numericFlags(process.argv.slice(2), { duration: 20, connections: 256, codes: 400_000, 'drain-timeout': 900 });
+const flags = numericFlags(process.argv.slice(2), { duration: 20, connections: 256, codes: 400_000, 'drain-timeout': 900, 'quiet-wait': 0, profile: 0 });
 const WORKERS = 2;
 const PER_CUSTOMER_LIMIT = 1;
 const TIER = 'standard';
@@ -69,9 +75,16 @@ function discoverProcesses(sys: RunningSystem): SystemProcs {
     intake: { ...byApp('intake'), metricsUrl: `${sys.intakeUrl}/metrics` },
     admin: { ...byApp('admin'), metricsUrl: `${sys.adminUrl}/metrics` },
     workers,
-    redis: procs.filter((p) => p.comm === 'redis-server').map((p) => p.pid),
+    redis: redisServers(procs, Number(new URL(sys.env.REDIS_URL!).port || 6379)),
     postgres: procs.filter((p) => p.comm === 'postgres' || p.comm.startsWith('postgres')).map((p) => p.pid),
   };
+}
+
+/** The redis-server serving our port (other redis-servers on the machine, e.g. private test ones, are noise). */
+function redisServers(procs: ReturnType<typeof allProcs>, port: number): number[] {
+  const all = procs.filter((p) => p.comm === 'redis-server');
+  const onPort = all.filter((p) => cmdline(p.pid).includes(`:${port}`));
+  return (onPort.length > 0 ? onPort : all).map((p) => p.pid);
 }
 
 /** PostgreSQL backend pid → which of our processes it serves (by the client's TCP port). */
@@ -91,39 +104,112 @@ async function backendOwners(db: Client, owners: Proc[], pgPort: number): Promis
 interface CpuRow {
   label: string;
   cpuS: number;
+  /** Main-thread run-queue wait (starved of CPU), summed over the processes of the row. */
+  waitS?: number;
+  /** Kernel share of cpuS (system calls). */
+  sysS?: number;
 }
 
-function cpuRows(before: CpuSnapshot, after: CpuSnapshot, sp: SystemProcs, backends: Map<number, string>): { rows: CpuRow[]; wallS: number; machineBusyS: number } {
+interface CpuSplit {
+  rows: CpuRow[];
+  /** The biggest processes that are not part of the system under test (other users of the machine). */
+  others: CpuRow[];
+  wallS: number;
+  machineBusyS: number;
+}
+
+const isPostgres = (comm: string): boolean => comm === 'postgres' || comm.startsWith('postgres');
+/** A PostgreSQL client backend ("postgres: 15/main: user db 127.0.0.1(port) idle"), not a server helper. */
+const isClientBackend = (pid: number): boolean => /\(\d+\)|\[local\]/.test(cmdline(pid));
+
+function cpuRows(before: CpuSnapshot, after: CpuSnapshot, sp: SystemProcs, backends: Map<number, string>): CpuSplit {
   const wallS = (after.at - before.at) / 1000;
   const rows: CpuRow[] = [];
   const d = (pid: number): number => cpuDelta(before, after, pid);
-  for (const p of [sp.intake, sp.admin, ...sp.workers]) rows.push({ label: p.label, cpuS: d(p.pid) });
-  rows.push({ label: 'bench (autocannon + polling)', cpuS: d(process.pid) });
-  rows.push({ label: 'redis-server', cpuS: sp.redis.reduce((n, pid) => n + d(pid), 0) });
+  const w = (pid: number): number => runQueueWaitDelta(before, after, pid);
+  const k = (pid: number): number => sysDelta(before, after, pid);
+  const ours = new Set<number>([sp.intake.pid, sp.admin.pid, ...sp.workers.map((x) => x.pid), process.pid, ...sp.redis]);
+  for (const p of [sp.intake, sp.admin, ...sp.workers]) rows.push({ label: p.label, cpuS: d(p.pid), waitS: w(p.pid), sysS: k(p.pid) });
+  rows.push({ label: 'bench (autocannon + polling)', cpuS: d(process.pid), waitS: w(process.pid), sysS: k(process.pid) });
+  const sum = (f: (pid: number) => number, pids: number[]): number => pids.reduce((n, pid) => n + f(pid), 0);
+  rows.push({ label: 'redis-server', cpuS: sum(d, sp.redis), waitS: sum(w, sp.redis), sysS: sum(k, sp.redis) });
   // Every postgres process now (backends come and go), split by whom the backend serves.
   const pgByOwner = new Map<string, number>();
+  const pgWait = new Map<string, number>();
+  const pgSys = new Map<string, number>();
   for (const p of after.procs.values()) {
-    if (!(p.comm === 'postgres' || p.comm.startsWith('postgres'))) continue;
+    if (!isPostgres(p.comm)) continue;
+    ours.add(p.pid);
     const owner = backends.get(p.pid);
-    const key = owner ? `postgres (backends of ${owner.startsWith('worker') ? 'workers' : owner})` : 'postgres (other: bg writer, WAL, other clients)';
+    const key = owner
+      ? `postgres (backends of ${owner.startsWith('worker') ? 'workers' : owner})`
+      : isClientBackend(p.pid)
+        ? 'postgres (backends of OTHER clients)'
+        : 'postgres (server: WAL writer, checkpointer, ...)';
     pgByOwner.set(key, (pgByOwner.get(key) ?? 0) + d(p.pid));
+    pgWait.set(key, (pgWait.get(key) ?? 0) + w(p.pid));
+    pgSys.set(key, (pgSys.get(key) ?? 0) + k(p.pid));
   }
-  for (const [label, cpuS] of [...pgByOwner].sort()) rows.push({ label, cpuS });
+  for (const [label, cpuS] of [...pgByOwner].sort()) rows.push({ label, cpuS, waitS: pgWait.get(label) ?? 0, sysS: pgSys.get(label) ?? 0 });
   const machineBusyS = after.machine.busyS - before.machine.busyS;
   const known = rows.reduce((n, r) => n + r.cpuS, 0);
   rows.push({ label: 'everything else on the machine', cpuS: Math.max(0, machineBusyS - known) });
-  return { rows, wallS, machineBusyS };
+  const others = [...after.procs.values()]
+    .filter((p) => !ours.has(p.pid))
+    .map((p) => ({ label: `${p.pid} ${cmdline(p.pid).slice(0, 70) || p.comm}`, cpuS: d(p.pid) }))
+    .filter((r) => r.cpuS >= 0.1)
+    .sort((a, b) => b.cpuS - a.cpuS)
+    .slice(0, 5);
+  return { rows, others, wallS, machineBusyS };
 }
 
-function cpuTable(title: string, split: ReturnType<typeof cpuRows>, cores: number): string {
+/** `perAttempts`: attempts handled in the window, for a CPU-ms-per-attempt column. */
+function cpuTable(title: string, split: CpuSplit, cores: number, perAttempts?: number): string {
   const cap = split.wallS * cores;
+  const perAttempt = (cpuS: number): string => (perAttempts ? round((cpuS * 1000) / perAttempts, 3).toFixed(3) : '');
+  const row = (r: CpuRow): Array<string | number> => [
+    r.label,
+    round(r.cpuS, 2),
+    pct((r.cpuS / split.wallS) * 100),
+    pct((r.cpuS / cap) * 100),
+    ...(perAttempts ? [perAttempt(r.cpuS)] : []),
+    r.sysS === undefined || r.cpuS < 0.05 ? '' : pct((r.sysS / r.cpuS) * 100),
+    r.waitS === undefined ? '' : round(r.waitS, 2),
+  ];
   const lines = split.rows
     .filter((r) => r.cpuS > 0.005)
     .sort((a, b) => b.cpuS - a.cpuS)
-    .map((r) => [r.label, round(r.cpuS, 2), pct((r.cpuS / split.wallS) * 100), pct((r.cpuS / cap) * 100)]);
-  lines.push(['TOTAL busy (machine, /proc/stat)', round(split.machineBusyS, 2), pct((split.machineBusyS / split.wallS) * 100), pct((split.machineBusyS / cap) * 100)]);
-  return `${title} (${split.wallS.toFixed(1)} s wall, ${cores} cores = ${cap.toFixed(1)} CPU-s available)\n` +
-    formatTable(['process', 'CPU s', '% of 1 core', `% of ${cores} cores`], lines);
+    .map(row);
+  const ourCpu = split.rows.filter((r) => r.label !== 'everything else on the machine' && !r.label.includes('OTHER clients')).reduce((n, r) => n + r.cpuS, 0);
+  lines.push(['= system under test + bench', round(ourCpu, 2), pct((ourCpu / split.wallS) * 100), pct((ourCpu / cap) * 100), ...(perAttempts ? [perAttempt(ourCpu)] : []), '', '']);
+  lines.push(['TOTAL busy (machine, /proc/stat)', round(split.machineBusyS, 2), pct((split.machineBusyS / split.wallS) * 100), pct((split.machineBusyS / cap) * 100), ...(perAttempts ? [''] : []), '', '']);
+  const header = ['process', 'CPU s', '% of 1 core', `% of ${cores} cores`, ...(perAttempts ? ['CPU ms/attempt'] : []), 'in kernel', 'run-queue wait s'];
+  let out = `${title} (${split.wallS.toFixed(1)} s wall, ${cores} cores = ${cap.toFixed(1)} CPU-s available)\n` + formatTable(header, lines);
+  out += '\n(in kernel: share of the CPU spent in system calls — socket I/O on loopback; run-queue wait: seconds the main thread was runnable';
+  out += '\n but got no CPU — for Node, the event loop starved by the other processes; summed over processes)';
+  if (split.others.length > 0)
+    out += '\n' + formatTable(['biggest processes NOT under test (noise; processes that exited meanwhile are only in the residual above)', 'CPU s', '% of 1 core', `% of ${cores} cores`], split.others.map((r) => row(r).slice(0, 4)));
+  return out;
+}
+
+/** Waits (up to `maxS`) for the machine to be mostly idle for 5 s in a row; returns the busy share seen last. */
+async function waitQuiet(maxS: number, cores: number): Promise<number> {
+  const deadline = performance.now() + maxS * 1000;
+  let quietFor = 0;
+  let lastBusy = NaN;
+  let reported = 0;
+  for (;;) {
+    const a = cpuSnapshot().machine;
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuSnapshot().machine;
+    lastBusy = (b.busyS - a.busyS) / Math.max(1e-9, b.totalS - a.totalS);
+    quietFor = lastBusy < 0.15 ? quietFor + 1 : 0;
+    if (quietFor >= 5 || performance.now() > deadline) return lastBusy;
+    if (performance.now() - reported > 15_000) {
+      reported = performance.now();
+      log(`  machine ${pct(lastBusy * 100)} busy (${cores} cores): waiting for it to quieten (up to ${maxS} s, --quiet-wait)...`);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -198,6 +284,39 @@ const jobDuration = (worker: Sample[]): Hist => histogramOf(worker, 'dropgate_wo
 
 function histRow(label: string, h: Hist): Array<string | number> {
   return [label, h.count, round(histMean(h) * 1000, 2), round(histQuantile(h, 0.5) * 1000, 2), round(histQuantile(h, 0.99) * 1000, 2)];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// CPU profiles (--profile 1)
+
+function reportProfiles(dir: string, procs: Proc[], window: { fromUs: number; toUs: number } | undefined): void {
+  const files = profilesIn(dir);
+  log('');
+  log(`=== CPU profiles (inspector sampling profiler, ${dir}) — load window only ===`);
+  for (const p of procs) {
+    const file = files.get(p.pid);
+    if (!file) {
+      log(`${p.label}: no profile written (did it exit cleanly?)`);
+      continue;
+    }
+    let s: ProfileSummary;
+    try {
+      s = summarizeProfile(file, window);
+    } catch (err) {
+      log(`${p.label}: unreadable profile ${file}: ${String(err)}`);
+      continue;
+    }
+    const busy = s.totalMs - s.idleMs;
+    log('');
+    log(
+      `${p.label} (pid ${p.pid}): not idle in ${round(busy / 1000, 2)} s of ${round(s.totalMs / 1000, 1)} s sampled` +
+        (s.windowed ? '' : ' (WHOLE process life: the window did not match)') +
+        ' (wall-clock samples: time starved of CPU lands on the frame that was running, often a system call)',
+    );
+    const share = (ms: number): string => pct((ms / Math.max(1e-9, busy)) * 100);
+    log(formatTable(['code (self time)', 'ms', '% of not idle'], s.byPackage.slice(0, 10).map((x) => [x.name, round(x.ms, 0), share(x.ms)])));
+    log(formatTable(['hottest functions (self time)', 'ms', '% of not idle'], s.byFunction.slice(0, 15).map((x) => [x.name.slice(0, 100), round(x.ms, 0), share(x.ms)])));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -354,7 +473,7 @@ async function drain(sys: RunningSystem, campaignId: string, sp: SystemProcs, ta
   const started = performance.now();
   const deadline = started + timeoutMs;
   let lastLog = started;
-  let lastLogged = 0;
+  let lastLogged = NaN;
   let reachedAt: number | undefined;
   const adminOutcomes = async (): Promise<number> => {
     const res = await fetch(`${sys.adminUrl}/admin/v1/campaigns/${campaignId}/stats`, {
@@ -368,6 +487,7 @@ async function drain(sys: RunningSystem, campaignId: string, sp: SystemProcs, ta
     const now = performance.now();
     const ws = await Promise.all(sp.workers.map((w) => (w.metricsUrl ? scrape(w.metricsUrl).catch(() => [] as Sample[]) : Promise.resolve([] as Sample[]))));
     const processed = ws.reduce((n, w) => n + sumOf(w, 'dropgate_worker_outcomes_total'), 0);
+    if (Number.isNaN(lastLogged)) lastLogged = processed;
     if (processed >= target) {
       reachedAt ??= now;
       const confirmed = await adminOutcomes();
@@ -399,9 +519,18 @@ async function main(): Promise<void> {
   const run = randomBytes(3).toString('hex');
   log(`pipeline bench: ${flags.connections} connections for ${flags.duration} s, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
   const t0 = performance.now();
+  const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-prof-')) : undefined;
   const sys = await startSystem({
     workers: WORKERS,
-    env: { RATE_LIMITS_ENABLED: 'false', WORKER_CONCURRENCY: '64', LOG_LEVEL: 'warn', MAX_QUEUE_DEPTH: '10000000', DATABASE_POOL_SIZE: '20' },
+    env: {
+      RATE_LIMITS_ENABLED: 'false',
+      WORKER_CONCURRENCY: '64',
+      LOG_LEVEL: 'warn',
+      MAX_QUEUE_DEPTH: '10000000',
+      DATABASE_POOL_SIZE: '20',
+      // Node refuses --cpu-prof in NODE_OPTIONS; a preloaded module runs the inspector's profiler instead.
+      ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
+    },
   });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => (stopping ??= sys.stop());
@@ -413,6 +542,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 
   let summaryLine: string | undefined;
+  let profileWindow: { fromUs: number; toUs: number } | undefined;
+  let profiled: Proc[] = [];
   const db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-pipeline', options: `-c search_path=${sys.schema}` });
   try {
     log(`system up in ${seconds(performance.now() - t0)}: intake ${sys.intakeUrl}, admin ${sys.adminUrl}, schema ${sys.schema}, queue prefix ${sys.queuePrefix}`);
@@ -447,6 +578,8 @@ async function main(): Promise<void> {
     log(`intake accepts claims for ${campaignId} (${w} warm-up request${w === 1 ? '' : 's'})`);
 
     // --- load -----------------------------------------------------------------------------------------------
+    const busyBefore = await waitQuiet(flags['quiet-wait'], cores);
+    log(`machine ${pct(busyBefore * 100)} busy just before the load (other work on the machine is noise in every figure below)`);
     const redisUrl = sys.env.REDIS_URL!;
     const metricsBefore = await metricsSnapshot(sp);
     const outcomesBefore = await recordedOutcomes(db, campaignId);
@@ -455,7 +588,10 @@ async function main(): Promise<void> {
     waitsLoad.start();
     const cpuBefore = cpuSnapshot();
     log(`load: POST /v1/claims, ${flags.connections} connections, ${flags.duration} s...`);
+    const loadFromUs = Number(process.hrtime.bigint() / 1000n);
     const load = await runLoad(sys, campaignId, sp, run);
+    profileWindow = { fromUs: loadFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    profiled = [sp.intake, ...sp.workers];
     const cpuAfterLoad = cpuSnapshot();
     waitsLoad.stop();
     const outcomesAfterLoad = await recordedOutcomes(db, campaignId);
@@ -513,7 +649,8 @@ async function main(): Promise<void> {
     const loadWindowS = (load.loadEndAt - load.loadStartAt) / 1000;
     const processedPerSecLoadWindow = (outcomesAfterLoad - outcomesBefore) / loadWindowS;
     const drainS = (drained.drainedAt - load.loadEndAt) / 1000;
-    const processedPerSecAfterLoad = drainS > 0.5 ? (drained.outcomesAtEnd - outcomesAfterLoad) / drainS : NaN;
+    // Only meaningful with a real backlog to work through (a drain of a few hundred jobs says nothing).
+    const processedPerSecAfterLoad = drainS >= 2 ? (drained.outcomesAtEnd - outcomesAfterLoad) / drainS : NaN;
     const statusRows = [...load.statusCounts].sort((a, b) => a[0] - b[0]);
     const non2xx = statusRows.filter(([s]) => s < 200 || s > 299).reduce((n, [, c]) => n + c, 0);
     const r = load.result;
@@ -586,10 +723,12 @@ async function main(): Promise<void> {
     log(`outcomes by worker: ${workerOutcomeSplit.map((o, i) => `${sp.workers[i]!.label} ${JSON.stringify(o)}`).join('; ')}`);
     log('');
     log('=== Where the CPU went ===');
-    log(cpuTable('load window', cpuLoad, cores));
+    log(cpuTable('load window', cpuLoad, cores, enqueuedDuringLoad));
     log('');
-    log(cpuTable('after the load, until drained', cpuDrain, cores));
-    log('');
+    if (cpuDrain.wallS >= 2) {
+      log(cpuTable('after the load, until drained', cpuDrain, cores));
+      log('');
+    }
     const redisRows = (before: Map<string, CommandStat>, after: Map<string, CommandStat>, wallS: number) =>
       commandStatsDelta(before, after)
         .slice(0, 8)
@@ -600,8 +739,10 @@ async function main(): Promise<void> {
     log('');
     log(`PostgreSQL: what the workers' backends were doing (pg_stat_activity every 0.5 s; ${waitsLoad.samples} samples in the load window)`);
     log(waitsLoad.table());
-    log(`after the load (${waitsDrain.samples} samples):`);
-    log(waitsDrain.table());
+    if (waitsDrain.samples > 0) {
+      log(`after the load (${waitsDrain.samples} samples):`);
+      log(waitsDrain.table());
+    }
     log('');
     log('=== Database checks ===');
     log(
@@ -613,7 +754,7 @@ async function main(): Promise<void> {
           ['successful attempts whose code is held by another attempt', checks.attemptsWithCodeHeldElsewhere],
           ['=> doubleAssigned', checks.doubleAssigned],
           ['(extra) redeemed codes whose attempt row disagrees', checks.codesWithForeignAttempt],
-          ['(extra) campaign redeemed_count − redeemed codes', checks.counterDrift],
+          ['(extra) campaign success count − redeemed codes', checks.counterDrift],
           ['accepted 202 attempt ids (incl. warm-up)', allAccepted.length],
           ['=> lost (accepted, no recorded outcome)', lost.lost],
           ['attempt rows for the campaign', Object.values(checks.outcomes).reduce((n, v) => n + v, 0)],
@@ -627,7 +768,7 @@ async function main(): Promise<void> {
     const notClaimed = Object.entries(checks.outcomes).filter(([o]) => o !== 'claimed');
     if (notClaimed.length > 0) log(`NOTE: outcomes other than "claimed": ${JSON.stringify(Object.fromEntries(notClaimed))}`);
 
-    const cpuShare = (split: ReturnType<typeof cpuRows>): Record<string, number> =>
+    const cpuShare = (split: CpuSplit): Record<string, number> =>
       Object.fromEntries(split.rows.filter((x) => x.cpuS > 0.005).map((x) => [x.label, round((x.cpuS / split.wallS) * 100, 0)]));
     const summary = {
       acceptedPerSec: round(accepted / loadS, 0),
@@ -651,8 +792,17 @@ async function main(): Promise<void> {
       codes: flags.codes,
       campaignCreateS: round(created.ms / 1000, 1),
       cores,
+      machineBusyBeforePct: round(busyBefore * 100, 0),
+      noiseCpuPctOfOneCoreLoad: round(
+        (cpuLoad.rows.filter((x) => x.label === 'everything else on the machine' || x.label.includes('OTHER clients')).reduce((n, x) => n + x.cpuS, 0) / cpuLoad.wallS) * 100,
+        0,
+      ),
       cpuPctOfOneCoreLoad: cpuShare(cpuLoad),
-      cpuPctOfOneCoreDrain: cpuShare(cpuDrain),
+      cpuMsPerAttemptLoad: Object.fromEntries(
+        cpuLoad.rows.filter((x) => x.cpuS > 0.005).map((x) => [x.label, round((x.cpuS * 1000) / Math.max(1, enqueuedDuringLoad), 3)]),
+      ),
+      runQueueWaitSLoad: Object.fromEntries(cpuLoad.rows.filter((x) => (x.waitS ?? 0) > 0.005).map((x) => [x.label, round(x.waitS!, 2)])),
+      ...(cpuDrain.wallS >= 2 ? { cpuPctOfOneCoreDrain: cpuShare(cpuDrain) } : {}),
     };
     summaryLine = JSON.stringify(summary);
   } finally {
@@ -661,6 +811,8 @@ async function main(): Promise<void> {
     log('stopping the system...');
     await stop();
   }
+  // The profiles are written when the processes exit.
+  if (profileDir) reportProfiles(profileDir, profiled, profileWindow);
   // Last, after every child has exited: nothing can print after it.
   log('');
   log(summaryLine);

@@ -231,10 +231,10 @@ async function main(): Promise<void> {
     log(`sample job hash ${sampleKey} (${sampleEncoding}, TTL ${sampleTtl}; BullMQ removes completed jobs by age ${retentionS} s on later completions):`);
     log(
       formatTable(
-        ['field', 'bytes', 'value (first 100 chars)'],
+        ['field', 'bytes', 'value (first 260 chars)'],
         Object.entries(fields)
           .sort((a, b) => b[1].length - a[1].length)
-          .map(([k, v]) => [k, Buffer.byteLength(v), v.length > 100 ? `${v.slice(0, 100)}…` : v]),
+          .map(([k, v]) => [k, Buffer.byteLength(v), v.length > 260 ? `${v.slice(0, 260)}…` : v]),
       ),
     );
     const retainedPerMillion = (bytesPerFinishedAttempt * 1_000_000) / 2 ** 20;

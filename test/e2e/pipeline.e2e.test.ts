@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import { createAttemptQueue } from '@dropgate/queue';
 import { startSystem, type RunningSystem } from '../../scripts/src/lib/system';
 import { requestJson, runPool } from '../../scripts/src/lib/http-json';
 import { waitFor } from '../../scripts/src/lib/wait-for';
@@ -15,6 +17,8 @@ interface AttemptView {
  * More attempts than codes arrive in a burst while one worker is killed with SIGKILL; every accepted attempt
  * must still reach a final outcome, with exactly as many successes as codes and no code handed out twice.
  */
+const CONCURRENCY = 8;
+
 describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () => {
   let sys: RunningSystem;
 
@@ -24,7 +28,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
       env: {
         RATE_IP_POINTS: '100000',
         RATE_CUSTOMER_POINTS: '1000',
-        WORKER_CONCURRENCY: '16',
+        WORKER_CONCURRENCY: String(CONCURRENCY),
         // Short locks so the killed worker's jobs are taken over within seconds.
         WORKER_LOCK_DURATION_MS: '3000',
         WORKER_STALLED_INTERVAL_MS: '1000',
@@ -53,8 +57,8 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;
-    await waitFor('intake to see the campaign', async () =>
-      (await requestJson(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).status === 200 ? true : undefined,
+    await waitFor('intake to see the campaign open', async () =>
+      (await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined,
     );
     const premium = await admin<Array<{ code: string }>>(`/campaigns/${campaignId}/codes?tier=premium`);
     expect(premium.body).toHaveLength(50);
@@ -66,18 +70,45 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
     for (let i = 0; i < 300; i++) requests.push({ path: '/v1/redemptions', body: { campaignId, code: premium.body[i % 50]!.code.toLowerCase(), customerId: `redeemer-${i}` } });
     requests.sort(() => Math.random() - 0.5);
 
-    let sent = 0;
-    const accepted = await runPool(
-      requests.map((r) => async () => {
-        if (++sent === 250) sys.workers[0]!.kill('SIGKILL');
-        const res = await requestJson<AttemptView>(`${sys.intakeUrl}${r.path}`, { body: r.body });
-        expect(res.status).toBe(202);
-        expect(res.headers.get('location')).toBe(`/v1/attempts/${res.body.attemptId}`);
-        return { ...r, attemptId: res.body.attemptId };
-      }),
-      64,
-    );
-    expect(sys.workers[0]!.killed).toBe(true);
+    // The first half arrives while the queue is paused, so when it resumes both workers are saturated with a
+    // backlog; worker 0 is SIGKILLed while that backlog lasts (so it holds CONCURRENCY jobs in flight) and while
+    // the second half of the burst is still arriving.
+    const redis = new Redis(sys.env.REDIS_URL!);
+    const queue = createAttemptQueue(redis, sys.queuePrefix);
+    const send = (batch: typeof requests) =>
+      runPool(
+        batch.map((r) => async () => {
+          const res = await requestJson<AttemptView>(`${sys.intakeUrl}${r.path}`, { body: r.body });
+          expect(res.status).toBe(202);
+          expect(res.headers.get('location')).toBe(`/v1/attempts/${res.body.attemptId}`);
+          return { ...r, attemptId: res.body.attemptId };
+        }),
+        64,
+      );
+    let accepted: Array<(typeof requests)[number] & { attemptId: string }>;
+    let stalled: Array<string | null>;
+    try {
+      await queue.pause();
+      const firstHalf = await send(requests.slice(0, 350));
+      await queue.resume();
+      const killed = waitFor(
+        'worker 0 busy with a backlog',
+        async () => {
+          const counts = await queue.getJobCounts('completed', 'wait', 'active');
+          if ((counts.completed ?? 0) < 20 || (counts.wait ?? 0) < 4 * CONCURRENCY) return undefined;
+          sys.workers[0]!.kill('SIGKILL');
+          return counts;
+        },
+        30_000,
+        1,
+      );
+      const secondHalf = await send(requests.slice(350));
+      const atKill = await killed;
+      expect(atKill.active).toBeGreaterThan(CONCURRENCY);
+      accepted = [...firstHalf, ...secondHalf];
+    } finally {
+      await queue.resume().catch(() => undefined);
+    }
 
     const finals = await runPool(
       accepted.map((a) => async () => {
@@ -95,6 +126,16 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
       32,
     );
     expect(finals.filter((f) => f.view.status !== 'done')).toEqual([]);
+
+    // The kill really interrupted work: jobs were taken over from the dead worker (stalled counter).
+    try {
+      stalled = await Promise.all(accepted.map((a) => redis.hget(`${sys.queuePrefix}:attempts:${a.attemptId}`, 'stc')));
+    } finally {
+      await queue.close();
+      await redis.quit();
+    }
+    process.stdout.write(`jobs recovered from the killed worker: ${stalled.filter((n) => Number(n) > 0).length}\n`);
+    expect(stalled.filter((n) => Number(n) > 0).length).toBeGreaterThan(0);
 
     const claims = finals.filter((f) => f.path === '/v1/claims');
     const redemptions = finals.filter((f) => f.path === '/v1/redemptions');

@@ -39,7 +39,7 @@ describe('Redis restart mid-burst (spawned processes, own redis-server with AOF)
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;
-    await waitFor('intake to see the campaign', async () => ((await requestJson(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).status === 200 ? true : undefined));
+    await waitFor('intake to see the campaign open', async () => ((await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined));
 
     let sent = 0;
     let restart: Promise<void> | undefined;

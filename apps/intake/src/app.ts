@@ -101,7 +101,9 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
 
   app.get('/v1/attempts/:attemptId', async (req, res) => {
     const attemptId = parseOrThrow(schemas.attemptId, req.params.attemptId, 'attempt id');
-    const view = await deps.gateway.view(attemptId);
+    const view = await deps.gateway.view(attemptId).catch((err: unknown) => {
+      throw unavailable(err);
+    });
     if (!view) throw new ApiError('attempt_not_found', 'no such attempt (unknown, or expired)');
     res.json(view);
   });
@@ -152,7 +154,12 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
   const waitS = preferredWaitSeconds(req.get('prefer'), deps.settings.preferWaitMaxS);
   res.setHeader('Location', `/v1/attempts/${attemptId}`);
   if (waitS > 0) {
-    const finished = await deps.gateway.waitFinished(attemptId, waitS * 1000);
+    // The attempt is queued whatever happens now: a failure while waiting still answers 202, never an error
+    // that would make the client send it again.
+    const finished = await deps.gateway.waitFinished(attemptId, waitS * 1000).catch((err: unknown) => {
+      deps.onUnexpected(err, req);
+      return null;
+    });
     res.setHeader('Preference-Applied', `wait=${waitS}`);
     if (finished) {
       res.status(200).json(finished);

@@ -9,6 +9,19 @@ export interface GatewayOptions {
   backoffMs: number;
   retentionS: number;
   depthRefreshMs: number;
+  /**
+   * Is the queue's Redis connection up? BullMQ waits, without a deadline, for a connection that has not come up
+   * yet (Redis down when the intake started): while it is not ready we refuse at once (503), never hang a request.
+   */
+  connected: () => boolean;
+}
+
+/** The queue's Redis connection is not up: the caller answers 503. */
+export class QueueUnreachableError extends Error {
+  constructor() {
+    super('the queue (Redis) is unreachable');
+    this.name = 'QueueUnreachableError';
+  }
 }
 
 const STATUS_BY_STATE: Record<string, AttemptView['status']> = {
@@ -41,6 +54,7 @@ export class BullmqGateway implements AttemptGateway {
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
   start(): void {
     const refresh = (): void => {
+      if (!this.options.connected()) return;
       this.queue
         .getJobCounts('wait', 'prioritized', 'delayed')
         .then((c) => (this.waiting = (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0)))
@@ -60,6 +74,7 @@ export class BullmqGateway implements AttemptGateway {
   }
 
   async enqueue(attemptId: string, payload: AttemptPayload): Promise<EnqueueResult> {
+    this.assertConnected();
     const { kind, ...data } = payload;
     // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job.
     await this.queue.add(kind, data, {
@@ -76,6 +91,7 @@ export class BullmqGateway implements AttemptGateway {
   }
 
   async view(attemptId: string): Promise<AttemptView | null> {
+    this.assertConnected();
     const job = await this.queue.getJob(attemptId);
     if (!job) {
       const result = await this.recorded.getAttempt(attemptId);
@@ -88,6 +104,7 @@ export class BullmqGateway implements AttemptGateway {
   }
 
   async waitFinished(attemptId: string, ms: number): Promise<AttemptView | null> {
+    this.assertConnected();
     const job = await this.queue.getJob(attemptId);
     if (!job) return this.view(attemptId);
     try {
@@ -97,5 +114,9 @@ export class BullmqGateway implements AttemptGateway {
     }
     const view = await this.view(attemptId);
     return view && (view.status === 'done' || view.status === 'failed') ? view : null;
+  }
+
+  private assertConnected(): void {
+    if (!this.options.connected()) throw new QueueUnreachableError();
   }
 }

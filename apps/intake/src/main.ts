@@ -41,7 +41,13 @@ async function main(): Promise<void> {
     queue,
     events,
     store.redemptions,
-    { attempts: config.JOB_ATTEMPTS, backoffMs: config.JOB_BACKOFF_MS, retentionS: config.ATTEMPT_RETENTION_S, depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS },
+    {
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+      retentionS: config.ATTEMPT_RETENTION_S,
+      depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
+      connected: () => producer.status === 'ready',
+    },
     (err) => logger.warn({ err }, 'queue depth refresh failed'),
   );
   gateway.start();

@@ -111,9 +111,14 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
           }
           validateNewCampaign(next);
           await switchCounting(client, id, current.target !== null, next.target !== null);
+          // A target at or below what is already counted is reached at once: stop, as the counting would have.
           const updated = await client.query<CampaignRow>(
             `UPDATE campaigns SET name = $2, starts_at = $3, ends_at = $4, per_customer_limit = $5, target = $6,
-                    redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now()
+                    redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now(),
+                    status = CASE WHEN $6::integer IS NOT NULL AND redeemed_count >= $6::integer AND status IN ('active', 'paused')
+                                  THEN 'stopped' ELSE status END,
+                    stop_reason = CASE WHEN $6::integer IS NOT NULL AND redeemed_count >= $6::integer AND status IN ('active', 'paused')
+                                       THEN 'target_reached' ELSE stop_reason END
              WHERE id = $1 RETURNING ${CAMPAIGN_COLUMNS}`,
             [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers)],
           );

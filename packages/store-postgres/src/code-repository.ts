@@ -60,6 +60,9 @@ function samePublication(row: PublicationRow, req: PublishRequest): boolean {
 }
 
 export function createCodeRepository(pool: Pool): CodeRepository {
+  // Bulk state changes are single statements: a deadlock with another bulk change or a rollback undid all of
+  // it, so running it again is safe.
+  const write = (text: string, values: unknown[]) => retryTransient(() => pool.query(text, values));
   return {
     async insert(campaignId: string, codes: NewCode[]): Promise<InsertCodesResult> {
       return withTransaction(pool, async (client) => {
@@ -121,7 +124,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
     },
 
     async lock(request: LockCodesRequest): Promise<number> {
-      const { rowCount } = await pool.query(
+      const { rowCount } = await write(
         `UPDATE codes SET state = 'locked', lock_release_at = $3
          WHERE campaign_id = $1 AND code = ANY ($2::text[]) AND state = ANY ($4::text[])`,
         [request.campaignId, request.codes, request.releaseAt ?? null, LOCKABLE],
@@ -130,7 +133,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
     },
 
     async unlock(campaignId: string, codes: string[]): Promise<number> {
-      const { rowCount } = await pool.query(
+      const { rowCount } = await write(
         `UPDATE codes SET state = 'available', lock_release_at = NULL
          WHERE campaign_id = $1 AND code = ANY ($2::text[]) AND state = ANY ($3::text[])`,
         [campaignId, codes, UNLOCKABLE],
@@ -140,7 +143,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
 
     async releaseDueLocks(now: Date): Promise<number> {
       // Literal predicate: matches the partial index of timed locks.
-      const { rowCount } = await pool.query(
+      const { rowCount } = await write(
         `UPDATE codes SET state = 'available', lock_release_at = NULL
          WHERE state = 'locked' AND lock_release_at IS NOT NULL AND lock_release_at <= $1`,
         [now],
@@ -150,7 +153,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
 
     async disable(campaignId: string, codes: string[]): Promise<number> {
       // A redeemed code keeps its customer/attempt as history; only rollback gives quota and target back.
-      const { rowCount } = await pool.query(
+      const { rowCount } = await write(
         `UPDATE codes SET state = 'disabled', lock_release_at = NULL
          WHERE campaign_id = $1 AND code = ANY ($2::text[]) AND state = ANY ($3::text[])`,
         [campaignId, codes, DISABLEABLE],
@@ -160,7 +163,6 @@ export function createCodeRepository(pool: Pool): CodeRepository {
 
     async publish(req: PublishRequest): Promise<Publication> {
       if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('publish count must be an integer >= 1');
-      if (req.channel !== undefined && req.customerId !== undefined) throw new RangeError('publish to a channel or to a customer, not both');
       return retryTransient(() => withTransaction(pool, (client) => publishIn(client, req)));
     },
 

@@ -15,7 +15,7 @@ export interface IntegrityReport {
   doubleAssigned: number;
   /** Extra: redeemed codes whose attempt row names another code or did not succeed. */
   codesWithForeignAttempt: number;
-  /** Extra: campaigns.redeemed_count minus the codes really redeemed (0 when consistent). */
+  /** Extra: the campaign's success count (redeemed_count + sharded counters) minus the codes really redeemed (0 when consistent). */
   counterDrift: number;
   outcomes: Record<string, number>;
   successAttempts: number;
@@ -65,7 +65,16 @@ export async function integrity(db: Client, campaignId: string, perCustomerLimit
   const successAttempts = (outcomes.claimed ?? 0) + (outcomes.redeemed ?? 0);
   const redeemedCodes = await one(db, `SELECT count(*) AS n FROM codes WHERE campaign_id = $1 AND state = 'redeemed'`, [campaignId]);
   const codesLeft = await one(db, `SELECT count(*) AS n FROM codes WHERE campaign_id = $1 AND state = 'available'`, [campaignId]);
-  const campaignRedeemedCount = await one(db, 'SELECT redeemed_count AS n FROM campaigns WHERE id = $1', [campaignId]);
+  // The campaign's success count: campaigns.redeemed_count, plus the sharded counters when the schema has them
+  // (campaigns without a target count on campaign_counters to avoid a single hot row).
+  const sharded = (await db.query<{ t: string | null }>(`SELECT to_regclass('campaign_counters')::text AS t`)).rows[0]?.t != null;
+  const campaignRedeemedCount = await one(
+    db,
+    sharded
+      ? 'SELECT redeemed_count + (SELECT coalesce(sum(redeemed), 0) FROM campaign_counters WHERE campaign_id = $1) AS n FROM campaigns WHERE id = $1'
+      : 'SELECT redeemed_count AS n FROM campaigns WHERE id = $1',
+    [campaignId],
+  );
   return {
     codesSharingAnAttempt,
     customersOverLimit,

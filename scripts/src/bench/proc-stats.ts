@@ -19,6 +19,22 @@ export interface ProcInfo {
   comm: string;
   /** utime + stime, in seconds. */
   cpuS: number;
+  /** stime alone: time in the kernel (system calls: socket reads and writes, ...). */
+  sysS: number;
+  /**
+   * Seconds the MAIN thread spent runnable but waiting for a CPU (/proc/<pid>/schedstat, field 2). For Node this
+   * is the event loop: how long it was starved of CPU by the other processes.
+   */
+  runQueueWaitS: number;
+}
+
+function runQueueWait(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/);
+    return Number(f[1] ?? 0) / 1e9;
+  } catch {
+    return 0;
+  }
 }
 
 export function procInfo(pid: number): ProcInfo | undefined {
@@ -36,7 +52,7 @@ export function procInfo(pid: number): ProcInfo | undefined {
   const ppid = Number(rest[1]);
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  return { pid, ppid, comm, cpuS: (utime + stime) / CLK_TCK };
+  return { pid, ppid, comm, cpuS: (utime + stime) / CLK_TCK, sysS: stime / CLK_TCK, runQueueWaitS: runQueueWait(pid) };
 }
 
 export function allPids(): number[] {
@@ -105,6 +121,22 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot, pid: number): 
   const b = before.procs.get(pid);
   // A recycled pid (different comm) is a new process.
   return b && b.comm === a.comm ? Math.max(0, a.cpuS - b.cpuS) : a.cpuS;
+}
+
+/** Run-queue wait of the main thread between two snapshots (0 for a process that is gone). */
+export function runQueueWaitDelta(before: CpuSnapshot, after: CpuSnapshot, pid: number): number {
+  const a = after.procs.get(pid);
+  if (!a) return 0;
+  const b = before.procs.get(pid);
+  return b && b.comm === a.comm ? Math.max(0, a.runQueueWaitS - b.runQueueWaitS) : a.runQueueWaitS;
+}
+
+/** Kernel (system) CPU seconds between two snapshots. */
+export function sysDelta(before: CpuSnapshot, after: CpuSnapshot, pid: number): number {
+  const a = after.procs.get(pid);
+  if (!a) return 0;
+  const b = before.procs.get(pid);
+  return b && b.comm === a.comm ? Math.max(0, a.sysS - b.sysS) : a.sysS;
 }
 
 /** Socket inodes a process holds open. */

@@ -1,0 +1,140 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { QueueEvents } from 'bullmq';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
+import { createMetricsRegistry } from '@dropgate/observability';
+import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId, type AttemptQueue } from '@dropgate/queue';
+import type { Store } from '@dropgate/store';
+import { createIntakeApp, type CampaignLookup } from '../app';
+import { BullmqGateway } from '../bullmq-gateway';
+import { CampaignCatalog } from '../campaign-catalog';
+import { createIntakeMetrics } from '../intake-metrics';
+import { openGuard } from '../open-guard';
+
+export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface IntakeHarnessOptions {
+  store: Store;
+  /** The process environment, as `main.ts` would read it (QUEUE_PREFIX, RATE_*, TRUST_PROXY, MAX_QUEUE_DEPTH, ...). */
+  env: Record<string, string>;
+  /** Where the producer connection (queue + rate limiter) points, when not REDIS_URL: e.g. a port nothing listens on. */
+  producerUrl?: string;
+  /** Replaces the campaign catalog (e.g. one that fails). */
+  campaigns?: CampaignLookup;
+  /** Called after the harness records an unexpected error (the process would report it to Sentry). */
+  onUnexpected?: (err: unknown, req: Request) => void;
+}
+
+export interface RunningIntake {
+  url: string;
+  config: IntakeConfig;
+  producer: Redis;
+  queue: AttemptQueue;
+  events: QueueEvents;
+  gateway: BullmqGateway;
+  catalog: CampaignCatalog;
+  /** Every error the app handed to `onUnexpected` (what `main.ts` logs and sends to Sentry). */
+  unexpected: unknown[];
+  /** Stops the server and closes every connection; removes the queue's keys when Redis is reachable. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the intake exactly as `main.ts` wires it (config from an env object, one producer connection shared by
+ * the queue and the rate guard, QueueEvents on a 'worker' connection, the catalog, the BullMQ gateway, a metrics
+ * registry) and listens on a random port of 127.0.0.1. The store is the caller's (it outlives several apps).
+ */
+export async function startIntake(options: IntakeHarnessOptions): Promise<RunningIntake> {
+  const config = loadIntakeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, ...options.env });
+  const unexpected: unknown[] = [];
+  const report = (err: unknown): void => void unexpected.push(err);
+
+  const producer = createRedis(options.producerUrl ?? config.REDIS_URL, 'producer', 'intake-producer', { onError: () => undefined });
+  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX);
+  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { onError: () => undefined });
+  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX);
+
+  const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
+  await catalog.start();
+  const gateway = new BullmqGateway(
+    queue,
+    events,
+    options.store.redemptions,
+    {
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+      retentionS: config.ATTEMPT_RETENTION_S,
+      depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
+      connected: () => producer.status === 'ready',
+    },
+    () => undefined,
+  );
+  gateway.start();
+
+  const registry = createMetricsRegistry('intake');
+  const app = createIntakeApp({
+    settings: {
+      trustProxy: config.TRUST_PROXY,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      preferWaitMaxS: config.PREFER_WAIT_MAX_S,
+      maxQueueDepth: config.MAX_QUEUE_DEPTH,
+    },
+    campaigns: options.campaigns ?? catalog,
+    gateway,
+    guard: openGuard(config, producer),
+    metrics: createIntakeMetrics(registry, () => gateway.depth()),
+    ready: async () => void (await producer.ping()),
+    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    newAttemptId,
+    onUnexpected: (err, req) => {
+      report(err);
+      options.onUnexpected?.(err, req);
+    },
+  });
+
+  // Ready before the first request, so no test races the start-up.
+  await events.waitUntilReady();
+  if (options.producerUrl === undefined) await queue.waitUntilReady();
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    gateway.stop();
+    catalog.stop();
+    await events.close();
+    await closeRedis(eventsConnection);
+    if (producer.status === 'ready') {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await closeRedis(producer);
+    } else {
+      // Never connected: closeRedis would wait out its 2 s fallback (ioredis emits no 'end' while reconnecting).
+      await queue.close();
+      producer.disconnect();
+    }
+  };
+  return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
+}
+
+/** Deletes every key under `prefix` (queue keys, rate-limit keys) and returns what was left afterwards. */
+export async function deleteKeysByPrefix(prefix: string): Promise<string[]> {
+  const redis = createRedis(TEST_REDIS_URL, 'client', 'test-cleanup');
+  try {
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) keys.push(...batch);
+    if (keys.length > 0) await redis.del(...keys);
+    const left: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) left.push(...batch);
+    return left;
+  } finally {
+    await closeRedis(redis);
+  }
+}

@@ -1,0 +1,267 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { gunzipSync, inflateSync } from 'node:zlib';
+import { Queue } from 'bullmq';
+import { Client } from 'pg';
+import { captureException, closeSentry, flushSentry, initSentry } from '@dropgate/observability';
+import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@dropgate/queue';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { createCampaignWithCodes } from '../../apps/intake/src/testing/campaign-fixture';
+import { http } from '../../apps/intake/src/testing/http-client';
+import { deleteKeysByPrefix, startIntake, type RunningIntake } from '../../apps/intake/src/testing/intake-harness';
+import { freePort } from '../../scripts/src/lib/free-port';
+import { waitFor } from '../../scripts/src/lib/wait-for';
+
+/**
+ * Errors reach Sentry, with the tags an on-call engineer filters by, and domain outcomes never do: the real built
+ * worker process (SENTRY_DSN pointed at a local ingest) and the intake app in this process, both sending real
+ * envelopes over HTTP to a stand-in for Sentry's ingest endpoint.
+ */
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schema = `dg_t_${randomBytes(5).toString('hex')}`;
+const prefix = `dgt${randomBytes(4).toString('hex')}`;
+
+interface Envelope {
+  header: Record<string, unknown>;
+  items: Array<{ header: Record<string, unknown>; payload: Record<string, unknown> }>;
+}
+
+interface SentryEvent {
+  event_id: string;
+  environment?: string;
+  tags?: Record<string, string>;
+  exception?: { values?: Array<{ type?: string; value?: string }> };
+}
+
+/** Sentry's ingest, reduced to what we check: keeps every envelope POSTed to /api/<project>/envelope/. */
+class FakeIngest {
+  readonly raw: string[] = [];
+  readonly paths: string[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    void this.read(req).then(
+      (body) => {
+        this.paths.push(req.url ?? '');
+        this.raw.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      },
+      () => res.writeHead(400).end(),
+    );
+  });
+
+  private async read(req: IncomingMessage): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const encoding = req.headers['content-encoding'];
+    // The SDK may compress (gzip/deflate) or not; sniff the gzip magic too.
+    if (encoding === 'gzip' || (body[0] === 0x1f && body[1] === 0x8b)) return gunzipSync(body).toString('utf8');
+    if (encoding === 'deflate') return inflateSync(body).toString('utf8');
+    return body.toString('utf8');
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Every error event received so far (envelopes are newline-delimited JSON: header, then item header + payload pairs). */
+  events(): SentryEvent[] {
+    return this.raw.flatMap((text) => parseEnvelope(text).items.filter((i) => i.header.type === 'event').map((i) => i.payload as unknown as SentryEvent));
+  }
+
+  /** The first error event that matches, waiting for it up to `timeoutMs` (polling what arrived, no blind sleep). */
+  waitForEvent(what: string, match: (e: SentryEvent) => boolean, timeoutMs = 10_000): Promise<SentryEvent> {
+    return waitFor(what, async () => this.events().find(match), timeoutMs, 25);
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+function parseEnvelope(text: string): Envelope {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+  const items: Envelope['items'] = [];
+  for (let i = 1; i + 1 < lines.length; i += 2) {
+    items.push({ header: JSON.parse(lines[i]!) as Record<string, unknown>, payload: JSON.parse(lines[i + 1]!) as Record<string, unknown> });
+  }
+  return { header, items };
+}
+
+const messageOf = (e: SentryEvent): string => (e.exception?.values ?? []).map((v) => v.value ?? '').join(' ');
+
+const ingest = new FakeIngest();
+let dsn = '';
+let store: Store;
+
+beforeAll(async () => {
+  dsn = `http://publickey@127.0.0.1:${await ingest.listen()}/1`;
+  store = createPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 4, applicationName: 'dropgate-sentry-e2e' });
+});
+
+afterAll(async () => {
+  await closeSentry(2000);
+  await store?.close();
+  const client = new Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await client.end();
+  }
+  await ingest.close();
+  expect(await deleteKeysByPrefix(prefix)).toEqual([]);
+});
+
+describe('the worker process reports failed jobs to Sentry', () => {
+  let worker: ChildProcess;
+  let stderr = '';
+  const connection = createRedis(REDIS_URL, 'client', 'sentry-e2e');
+  const eventsConnection = createRedis(REDIS_URL, 'worker', 'sentry-e2e-events');
+  const queue = new Queue(QUEUES.attempts, { connection, prefix });
+  const events = createAttemptQueueEvents(eventsConnection, prefix);
+
+  beforeAll(async () => {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      STORE: 'postgres',
+      DATABASE_URL,
+      DATABASE_SCHEMA: schema,
+      REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      WORKER_METRICS_PORT: String(await freePort()),
+      SENTRY_DSN: dsn,
+      SENTRY_ENVIRONMENT: 'e2e',
+    };
+    const migrate = spawnSync(process.execPath, [path.join(ROOT, 'apps', 'supervisor', 'dist', 'migrate.js')], { env, encoding: 'utf8' });
+    if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+    worker = spawn(process.execPath, [path.join(ROOT, 'apps', 'worker', 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor('the worker metrics endpoint', async () => ((await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).ok ? true : undefined), 15_000);
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  }, 30_000);
+
+  afterAll(async () => {
+    if (worker && worker.exitCode === null && worker.signalCode === null) {
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGKILL');
+      await exited;
+    }
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await closeRedis(connection);
+    await closeRedis(eventsConnection);
+  });
+
+  it('sends a provoked failure (unknown job name) with app, queue and attemptId tags, once, not retried; never a domain outcome', async () => {
+    // A domain outcome first: a claim on a sold-out tier completes as a result, and must not be reported.
+    const { campaign } = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'x', quantity: 0 }] });
+    const soldOutId = `att_soldout_${randomBytes(6).toString('hex')}`;
+    const soldOutJob = await queue.add('claim', { campaignId: campaign.id, customerId: 'too-late' }, { jobId: soldOutId, attempts: 3 });
+    await expect(soldOutJob.waitUntilFinished(events, 10_000)).resolves.toMatchObject({ outcome: 'sold_out' });
+
+    const doomedId = `att_doomed_${randomBytes(6).toString('hex')}`;
+    await queue.add('bogus', { campaignId: campaign.id, customerId: 'x' }, { jobId: doomedId, attempts: 3, backoff: { type: 'fixed', delay: 100 } });
+    const event = await ingest.waitForEvent('the failed job in Sentry', (e) => e.tags?.attemptId === doomedId);
+    expect(messageOf(event)).toContain('unknown job name "bogus"');
+    expect(event.tags).toMatchObject({ app: 'worker', queue: QUEUES.attempts, attemptId: doomedId, final: 'true' });
+    expect(event.environment).toBe('e2e');
+    expect(event.exception?.values?.[0]?.type).toBe('UnrecoverableError');
+    expect(ingest.paths.every((p) => p.startsWith('/api/1/envelope/'))).toBe(true);
+
+    // Failed for good on its first try: no retry, so nothing more will be reported for it.
+    const job = await queue.getJob(doomedId);
+    expect({ state: await job?.getState(), attemptsMade: job?.attemptsMade }).toEqual({ state: 'failed', attemptsMade: 1 });
+
+    // The sold-out claim (finished before the failure was even queued) produced no event.
+    const reported = ingest.events();
+    expect(reported.filter((e) => e.tags?.attemptId === soldOutId || /sold_out/.test(JSON.stringify(e)))).toEqual([]);
+    expect(reported.filter((e) => e.tags?.attemptId === doomedId)).toHaveLength(1);
+  });
+
+  it('sends what is pending before it exits on SIGTERM (exit code 0)', async () => {
+    const lastId = `att_last_${randomBytes(6).toString('hex')}`;
+    const failed = new Promise<void>((resolve) => {
+      const onFailed = ({ jobId }: { jobId: string }): void => {
+        if (jobId !== lastId) return;
+        events.off('failed', onFailed);
+        resolve();
+      };
+      events.on('failed', onFailed);
+    });
+    // Another job name: Sentry's Dedupe integration drops an event identical (message and stack) to the one before.
+    await queue.add('bogus-last', { campaignId: 'c', customerId: 'x' }, { jobId: lastId, attempts: 1 });
+    await failed;
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // No waiting here: the worker answered only after our ingest stored the envelope, so it is already in.
+    expect(ingest.events().filter((e) => e.tags?.attemptId === lastId)).toHaveLength(1);
+    expect(stderr).not.toMatch(/failed to start|unhandled/i);
+  });
+});
+
+describe('the intake app reports unexpected errors to Sentry, and only those', () => {
+  let app: RunningIntake;
+  const boom = `catalog exploded ${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    await store.migrate();
+    expect(initSentry({ dsn, environment: 'e2e', app: 'intake' })).toBe(true);
+    app = await startIntake({
+      store,
+      env: { QUEUE_PREFIX: `${prefix}-intake` },
+      // A lookup that breaks for one campaign id, and knows no other.
+      campaigns: {
+        get: (id) => {
+          if (id === 'explode') throw new Error(boom);
+          return undefined;
+        },
+        isOpen: () => true,
+      },
+      // as main.ts's reportError does
+      onUnexpected: (err, req) => void captureException(err, { app: 'intake', route: req.path }),
+    });
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('answers 500 internal_error (JSON, no stack) and sends the error tagged app=intake; a 4xx is not sent', async () => {
+    const notFound = await http(app.url, '/v1/claims', { body: { campaignId: 'no_such_campaign', customerId: 'x' } });
+    expect(notFound.status).toBe(404);
+    const invalid = await http(app.url, '/v1/claims', { body: { campaignId: 'explode', customerId: 'x\u0000' } });
+    expect(invalid.status).toBe(400);
+
+    const res = await http(app.url, '/v1/claims', { body: { campaignId: 'explode', customerId: 'victim' } });
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.json).toEqual({ error: { code: 'internal_error', message: 'internal error' } });
+    expect(res.text).not.toContain(boom);
+    expect(res.text).not.toMatch(/\bat |\.ts:\d+/);
+    expect(app.unexpected).toHaveLength(1);
+
+    expect(await flushSentry(5000)).toBe(true);
+    const event = await ingest.waitForEvent('the intake error in Sentry', (e) => messageOf(e).includes(boom));
+    expect(event.tags).toMatchObject({ app: 'intake', route: '/v1/claims' });
+    expect(event.environment).toBe('e2e');
+    // Everything queued was flushed: the 404 and the 400 produced no event.
+    const intakeEvents = ingest.events().filter((e) => e.tags?.app === 'intake');
+    expect(intakeEvents.map(messageOf)).toEqual([expect.stringContaining(boom)]);
+    // No request body or customer id travelled with it.
+    expect(JSON.stringify(event)).not.toContain('victim');
+  });
+});
