@@ -99,6 +99,20 @@ function parseEnvelope(text: string): Envelope {
 
 const messageOf = (e: SentryEvent): string => (e.exception?.values ?? []).map((v) => v.value ?? '').join(' ');
 
+/**
+ * Sentry's Node SDK hooks process-wide diagnostics channels (http) that outlive this file and keep writing to the
+ * SDK's globals (`__SENTRY__`). Jest soft-deletes a finished file's globals, and writing to a soft-deleted property
+ * recurses without end: every later HTTP request served in this jest worker would then die inside the server with
+ * "Maximum call stack size exceeded" and hang. Mark those globals as protected from Jest's cleanup.
+ */
+function keepSentryGlobals(): void {
+  const protect = Symbol.for('$$jest-protect-from-deletion');
+  for (const key of Object.keys(globalThis)) {
+    const value = (globalThis as Record<string, unknown>)[key];
+    if (/sentry/i.test(key) && value !== null && typeof value === 'object') Reflect.defineProperty(value, protect, { value: [], configurable: true, writable: true });
+  }
+}
+
 const ingest = new FakeIngest();
 let dsn = '';
 let store: Store;
@@ -110,6 +124,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await closeSentry(2000);
+  keepSentryGlobals();
   await store?.close();
   const client = new Client({ connectionString: DATABASE_URL });
   await client.connect();
