@@ -13,4 +13,6 @@ module.exports = {
   },
   reporters: ['default', '<rootDir>/scripts/jest/summary-reporter.js'],
   testTimeout: 60000,
+  // Sentry's SDK keeps process-wide hooks on globals; Jest 30's per-file globals cleanup would break later HTTP tests.
+  testEnvironmentOptions: { globalsCleanup: 'off' },
 };

@@ -145,6 +145,7 @@ describe('bearer token', () => {
     for (const [method, path, body] of routes(existing.id)) {
       const res = await http(base, path, { method, ...(body === undefined ? {} : { body }), headers });
       expectApiError(res, 401, 'unauthorized');
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer /);
       expect(res.text).not.toContain(existing.id);
     }
   });

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, onError: onRedisError });
   const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('queue', () => queue.close());
-  await queue.waitUntilReady();
+  // No waitUntilReady: with Redis down the intake still starts, answering 503 (and /readyz 503) until it is back.
   // QueueEvents blocks on XREAD: it needs a 'worker' kind connection (no command timeout).
   const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
   const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX, onRedisError);

@@ -33,7 +33,7 @@ export const ENV_VARS = {
   /** Required when STORE=mongo (checked by `requireMongoUrl`). */
   MONGO_URL: urlVar(['mongodb', 'mongodb+srv']).optional(),
   MONGO_DB: stringVar(/^[A-Za-z0-9_-]{1,63}$/, 'a MongoDB database name').default('dropgate'),
-  CAMPAIGN_CACHE_TTL_MS: intVar(0, HOUR_S * 1000).default(2000),
+  CAMPAIGN_CACHE_TTL_MS: intVar(50, HOUR_S * 1000).default(2000),
 
   JOB_ATTEMPTS: intVar(1, 100).default(5),
   JOB_BACKOFF_MS: intVar(0, HOUR_S * 1000).default(500),
