@@ -50,7 +50,7 @@ const TABLE: Record<CodeState, Record<CodeAction, TransitionResult>> = {
     redeem: no('code_already_used'),
     lock: no('code_already_used'),
     unlock: no('code_not_locked'),
-    disable: ok('disabled'),
+    disable: no('code_already_used'),
     rollback: ok('available'),
   },
   disabled: {
@@ -105,8 +105,8 @@ describe('transition(): every (state, action) pair', () => {
     }
   });
 
-  it('counts 10 legal moves in total', () => {
-    expect(PAIRS.filter(([s, a]) => transition(s, a).ok)).toHaveLength(10);
+  it('counts 9 legal moves in total', () => {
+    expect(PAIRS.filter(([s, a]) => transition(s, a).ok)).toHaveLength(9);
   });
 });
 
@@ -116,7 +116,7 @@ describe('statesAllowing()', () => {
     ['redeem', ['available', 'published']],
     ['lock', ['available']],
     ['unlock', ['locked']],
-    ['disable', ['available', 'locked', 'published', 'redeemed']],
+    ['disable', ['available', 'locked', 'published']],
     ['rollback', ['redeemed']],
   ])('%s is allowed from %j', (action, states) => {
     expect([...statesAllowing(action)].sort()).toEqual([...states].sort());
@@ -132,8 +132,8 @@ describe('state machine invariants', () => {
     expect(back).toEqual(['rollback']);
   });
 
-  it('leaves redeemed only through rollback or disable', () => {
-    expect(ACTIONS.filter((a) => transition('redeemed', a).ok).sort()).toEqual(['disable', 'rollback']);
+  it('leaves redeemed only through rollback', () => {
+    expect(ACTIONS.filter((a) => transition('redeemed', a).ok)).toEqual(['rollback']);
   });
 
   it('reaches redeemed only through redeem, from available or published', () => {
@@ -144,7 +144,7 @@ describe('state machine invariants', () => {
     expect(into.sort()).toEqual(['available:redeem', 'published:redeem']);
   });
 
-  it.each(CODE_STATES.filter((s) => s !== 'disabled'))('disables a %s code', (from) => {
+  it.each(CODE_STATES.filter((s) => s !== 'disabled' && s !== 'redeemed'))('disables a %s code', (from) => {
     expect(transition(from, 'disable')).toEqual({ ok: true, to: 'disabled' });
   });
 

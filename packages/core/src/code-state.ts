@@ -13,8 +13,9 @@ export const CODE_TRANSITIONS: Record<CodeAction, { from: readonly CodeState[]; 
   redeem: { from: ['available', 'published'], to: 'redeemed' },
   lock: { from: ['available'], to: 'locked' },
   unlock: { from: ['locked'], to: 'available' },
-  disable: { from: ['available', 'locked', 'published', 'redeemed'], to: 'disabled' },
-  /** Only an explicit rollback takes a redeemed code back (to available, or to disabled via `disable`). */
+  /** A redeemed code is not disabled directly: it has an owner, a quota and a target slot, which only rollback settles. */
+  disable: { from: ['available', 'locked', 'published'], to: 'disabled' },
+  /** Only an explicit rollback takes a redeemed code back (to available, or out of circulation with `to: 'disabled'`). */
   rollback: { from: ['redeemed'], to: 'available' },
 };
 

@@ -60,17 +60,18 @@ describe('postgres codes', () => {
     expect(retry.codes).toHaveLength(3);
   });
 
-  it('disables a redeemed code without giving its quota or target slot back; only rollback does', async () => {
+  it('does not disable a redeemed code directly; rollback to disabled settles quota and target', async () => {
     const c = await campaign();
     await store.codes.insert(c.id, codesOf(3, 'T-D').map((code) => ({ code, tier: 'standard' })));
     const [a, b] = codesOf(2, 'T-D') as [string, string];
     expect((await store.redemptions.redeem({ attemptId: `att_dis_${c.id}`, campaignId: c.id, code: a, customerId: 'u1', now: NOW })).outcome).toBe('redeemed');
-    expect(await store.codes.disable(c.id, [a])).toBe(1);
-    expect(await store.codes.get(c.id, a)).toMatchObject({ state: 'disabled', customerId: 'u1' });
-    expect(await store.codes.rollback({ campaignId: c.id, code: a, to: 'available', now: NOW })).toBe(false);
-    expect((await store.campaigns.get(c.id))!.redeemedCount).toBe(1);
+    expect(await store.codes.disable(c.id, [a])).toBe(0);
+    expect(await store.codes.get(c.id, a)).toMatchObject({ state: 'redeemed', customerId: 'u1' });
+    expect(await store.codes.rollback({ campaignId: c.id, code: a, to: 'disabled', now: NOW })).toBe(true);
+    expect(await store.codes.get(c.id, a)).toMatchObject({ state: 'disabled', customerId: null });
+    expect((await store.campaigns.get(c.id))!.redeemedCount).toBe(0);
     expect((await store.redemptions.redeem({ attemptId: `att_dis2_${c.id}`, campaignId: c.id, code: b, customerId: 'u1', now: NOW })).outcome).toBe(
-      'customer_limit_reached',
+      'redeemed',
     );
   });
 });
