@@ -13,7 +13,14 @@
  * long) for other work on the machine to stop before the load: the CPU tables show what else ran, as noise.
  * --profile 1 runs every Node process of the system with --cpu-prof and prints, per process, where its CPU went
  * during the load window (by package and by function); profiling itself costs some throughput.
- * The last line of output is one JSON object (acceptedPerSec, p50Ms, p99Ms, processedPerSec, doubleAssigned, lost, ...).
+ * Settings of the system under test (the "optimised" setup): --batch-max (ENQUEUE_BATCH_MAX, default 64),
+ * --batch-wait-ms (ENQUEUE_BATCH_WAIT_MS, 0), --concurrency (WORKER_CONCURRENCY, 64), --pool (DATABASE_POOL_SIZE per
+ * worker, 20), --semi-space-mb (Node's --max-semi-space-size for intake and workers, 0 = Node's default).
+ * --compare batch|all runs the same load twice in ONE run, on fresh processes each time: first a baseline (batch:
+ * the same settings with enqueue batching off; all: every setting as before, i.e. batching off, 64/20, no Node
+ * flags), then the optimised setup, and prints both and their ratios (the machine is noisy: compare within a run).
+ * The last line of output is one JSON object (acceptedPerSec, p50Ms, p99Ms, processedPerSec, doubleAssigned, lost, ...)
+ * of the optimised setup; with --compare it also holds `ratios` (optimised / baseline) and the `baseline` object.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -22,7 +29,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
-import { numericFlags } from './bench/cli-args';
+import { benchFlags } from './bench/cli-args';
 import { profilesIn, summarizeProfile, type ProfileSummary } from './bench/cpu-profile';
 import { integrity, lostAttempts, recordedOutcomes, type IntegrityReport } from './bench/db-checks';
 import { byLabel, histDelta, histMean, histogramOf, histQuantile, histAdd, scrape, sumOf, type Hist, type Sample } from './bench/prom-text';
@@ -32,8 +39,55 @@ import { formatNumber, formatTable, round } from './bench/table';
 import { startSystem, type RunningSystem } from './lib/system';
 import { waitFor } from './lib/wait-for';
 
-const flags = numericFlags(process.argv.slice(2), { duration: 20, connections: 256, codes: 400_000, 'drain-timeout': 900, 'quiet-wait': 0, profile: 0 });
+const flags = benchFlags(
+  process.argv.slice(2),
+  {
+    duration: 20,
+    connections: 256,
+    codes: 400_000,
+    'drain-timeout': 900,
+    'quiet-wait': 0,
+    profile: 0,
+    // The optimised configuration (what a single run uses; what --compare sets against the baseline).
+    'batch-max': 64,
+    'batch-wait-ms': 0,
+    concurrency: 64,
+    pool: 20,
+    // Node's --max-semi-space-size for intake and workers in the optimised setup; 0 = Node's default (not shown
+    // to help clearly yet, so off by default).
+    'semi-space-mb': 0,
+  },
+  { compare: ['none', 'batch', 'all'] as const },
+);
 const WORKERS = 2;
+
+/** One configuration of the system under test. */
+interface Setup {
+  label: string;
+  env: Record<string, string>;
+  nodeFlags: readonly string[];
+}
+
+/** The configuration a plain run measures (and the "optimised" side of --compare). */
+const OPTIMISED: Setup = {
+  label: 'optimised',
+  env: {
+    ENQUEUE_BATCH_MAX: String(flags['batch-max']),
+    ENQUEUE_BATCH_WAIT_MS: String(flags['batch-wait-ms']),
+    WORKER_CONCURRENCY: String(flags.concurrency),
+    DATABASE_POOL_SIZE: String(flags.pool),
+  },
+  nodeFlags: flags['semi-space-mb'] > 0 ? [`--max-semi-space-size=${flags['semi-space-mb']}`] : [],
+};
+
+/**
+ * --compare batch: the same, enqueue batching off. --compare all: every setting as before this work (one add per
+ * request, 64 jobs at a time and 20 connections per worker, Node's default flags).
+ */
+function baselineFor(mode: 'batch' | 'all'): Setup {
+  if (mode === 'batch') return { label: 'baseline (batch off)', env: { ...OPTIMISED.env, ENQUEUE_BATCH_MAX: '1' }, nodeFlags: OPTIMISED.nodeFlags };
+  return { label: 'baseline (all off)', env: { ENQUEUE_BATCH_MAX: '1', WORKER_CONCURRENCY: '64', DATABASE_POOL_SIZE: '20' }, nodeFlags: [] };
+}
 const PER_CUSTOMER_LIMIT = 1;
 const TIER = 'standard';
 
@@ -514,20 +568,30 @@ async function drain(sys: RunningSystem, campaignId: string, sp: SystemProcs, ta
 
 // ---------------------------------------------------------------------------------------------------------------
 
-async function main(): Promise<void> {
+type Summary = Record<string, unknown> & {
+  acceptedPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  processedPerSec: number;
+  doubleAssigned: number;
+  lost: number;
+};
+
+async function runBench(setup: Setup): Promise<Summary> {
   const cores = os.cpus().length;
   const run = randomBytes(3).toString('hex');
-  log(`pipeline bench: ${flags.connections} connections for ${flags.duration} s, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
+  log(`pipeline bench [${setup.label}]: ${flags.connections} connections for ${flags.duration} s, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
+  log(`  settings: ${Object.entries(setup.env).map(([k, v]) => `${k}=${v}`).join(' ')}; node flags: ${setup.nodeFlags.join(' ') || '(none)'}`);
   const t0 = performance.now();
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-prof-')) : undefined;
   const sys = await startSystem({
     workers: WORKERS,
+    nodeFlags: setup.nodeFlags,
     env: {
       RATE_LIMITS_ENABLED: 'false',
-      WORKER_CONCURRENCY: '64',
       LOG_LEVEL: 'warn',
       MAX_QUEUE_DEPTH: '10000000',
-      DATABASE_POOL_SIZE: '20',
+      ...setup.env,
       // Node refuses --cpu-prof in NODE_OPTIONS; a preloaded module runs the inspector's profiler instead.
       ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
     },
@@ -540,8 +604,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const forget = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
 
-  let summaryLine: string | undefined;
+  let summary: Summary | undefined;
   let profileWindow: { fromUs: number; toUs: number } | undefined;
   let profiled: Proc[] = [];
   const db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-pipeline', options: `-c search_path=${sys.schema}` });
@@ -770,7 +838,8 @@ async function main(): Promise<void> {
 
     const cpuShare = (split: CpuSplit): Record<string, number> =>
       Object.fromEntries(split.rows.filter((x) => x.cpuS > 0.005).map((x) => [x.label, round((x.cpuS / split.wallS) * 100, 0)]));
-    const summary = {
+    summary = {
+      setup: setup.label,
       acceptedPerSec: round(accepted / loadS, 0),
       p50Ms: r.latency.p50,
       p99Ms: r.latency.p99,
@@ -804,18 +873,70 @@ async function main(): Promise<void> {
       runQueueWaitSLoad: Object.fromEntries(cpuLoad.rows.filter((x) => (x.waitS ?? 0) > 0.005).map((x) => [x.label, round(x.waitS!, 2)])),
       ...(cpuDrain.wallS >= 2 ? { cpuPctOfOneCoreDrain: cpuShare(cpuDrain) } : {}),
     };
-    summaryLine = JSON.stringify(summary);
   } finally {
     await db.end().catch(() => undefined);
-    await longAgent.close().catch(() => undefined);
     log('stopping the system...');
     await stop();
+    forget();
   }
   // The profiles are written when the processes exit.
   if (profileDir) reportProfiles(profileDir, profiled, profileWindow);
-  // Last, after every child has exited: nothing can print after it.
+  if (!summary) throw new Error('the run produced no summary');
+  return summary;
+}
+
+const COMPARED = ['acceptedPerSec', 'p50Ms', 'p99Ms', 'processedPerSec', 'processedPerSecLoadWindow', 'intakeHandlerMeanMs', 'workerJobMeanMs'] as const;
+
+function cpuPerAttempt(s: Summary, label: string): number {
+  return (s.cpuMsPerAttemptLoad as Record<string, number> | undefined)?.[label] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  try {
+    await compareOrRun();
+  } finally {
+    await longAgent.close().catch(() => undefined);
+  }
+}
+
+async function compareOrRun(): Promise<void> {
+  if (flags.compare === 'none') {
+    const summary = await runBench(OPTIMISED);
+    // Last, after every child has exited: nothing can print after it.
+    log('');
+    log(JSON.stringify(summary));
+    return;
+  }
+  // The same load twice in one run, on fresh processes each time: the ratio is the figure (the machine is noisy).
+  const baselineSetup = baselineFor(flags.compare);
+  const baseline = await runBench(baselineSetup);
   log('');
-  log(summaryLine);
+  const optimised = await runBench(OPTIMISED);
+  const ratio = (a: number, b: number): number => round(b / a, 2);
+  const cpuLabels = ['intake', 'worker-1', 'worker-2', 'redis-server', 'postgres (backends of workers)', 'bench (autocannon + polling)'];
+  log('');
+  log(`=== side by side (--compare ${flags.compare}; same load, one run) ===`);
+  log(
+    formatTable(
+      ['figure', baselineSetup.label, OPTIMISED.label, 'optimised / baseline'],
+      [
+        ...COMPARED.map((k) => [k, Number(baseline[k]), Number(optimised[k]), ratio(Number(baseline[k]), Number(optimised[k]))]),
+        ...cpuLabels.map((l) => [`CPU ms/attempt: ${l}`, cpuPerAttempt(baseline, l), cpuPerAttempt(optimised, l), ratio(cpuPerAttempt(baseline, l), cpuPerAttempt(optimised, l))]),
+        ['doubleAssigned', baseline.doubleAssigned, optimised.doubleAssigned, ''],
+        ['lost', baseline.lost, optimised.lost, ''],
+      ],
+    ),
+  );
+  const ratios = Object.fromEntries(COMPARED.map((k) => [k, ratio(Number(baseline[k]), Number(optimised[k]))]));
+  log('');
+  log(
+    JSON.stringify({
+      ...optimised,
+      compare: flags.compare,
+      ratios,
+      baseline,
+    }),
+  );
 }
 
 main().catch((err: unknown) => {

@@ -44,6 +44,8 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', deps.settings.trustProxy);
+  // No route reads a query string: don't parse one (bots may send big ones).
+  app.set('query parser', false);
   app.use(measure(deps.metrics));
 
   app.get('/healthz', (_req, res) => {
@@ -72,7 +74,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       deps.metrics.rejected.inc({ reason: 'code_format' });
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
     }
-    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code, bodyHash: bodyFingerprint(req.body) });
+    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code });
   });
 
   app.post('/v1/claims', ...body, async (req, res) => {
@@ -81,7 +83,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
-    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier, bodyHash: bodyFingerprint(req.body) });
+    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
@@ -142,6 +144,8 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
   const key = req.get('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
   const attemptId = key === undefined ? deps.newAttemptId() : attemptIdForKey(req.path, key);
+  // The body's fingerprint only matters to tell a reused Idempotency-Key apart: not computed otherwise.
+  if (key !== undefined) payload.bodyHash = bodyFingerprint(req.body);
 
   const result = await deps.gateway.enqueue(attemptId, payload).catch((err: unknown) => {
     throw unavailable(err);
@@ -177,27 +181,42 @@ function unavailable(err: unknown): ApiError {
 
 /** Request count and latency by route template (never by raw path: bots would explode the label set). */
 function measure(metrics: IntakeMetrics): RequestHandler {
+  // Label children cached per route/status: no label-object hashing per request.
+  const counters = new Map<string, { inc(): void }>();
+  const histograms = new Map<string, { observe(v: number): void }>();
+  const counter = (route: string, status: number): { inc(): void } => {
+    const key = `${status} ${route}`;
+    let child = counters.get(key);
+    if (!child) counters.set(key, (child = metrics.requests.labels({ route, status: String(status) })));
+    return child;
+  };
+  const histogram = (route: string): { observe(v: number): void } => {
+    let child = histograms.get(route);
+    if (!child) histograms.set(route, (child = metrics.latency.labels({ route })));
+    return child;
+  };
   return (req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const route = routeLabel(req);
-      metrics.requests.inc({ route, status: String(res.statusCode) });
-      metrics.latency.observe({ route }, Number(process.hrtime.bigint() - start) / 1e9);
+      counter(route, res.statusCode).inc();
+      histogram(route).observe(Number(process.hrtime.bigint() - start) / 1e9);
     });
     next();
   };
 }
 
 function routeLabel(req: Request): string {
-  if (req.path.startsWith('/v1/attempts/')) return '/v1/attempts/:attemptId';
-  if (req.path.startsWith('/v1/campaigns/')) return '/v1/campaigns/:campaignId';
-  switch (req.path) {
+  const path = req.path;
+  if (path.startsWith('/v1/attempts/')) return '/v1/attempts/:attemptId';
+  if (path.startsWith('/v1/campaigns/')) return '/v1/campaigns/:campaignId';
+  switch (path) {
     case '/v1/redemptions':
     case '/v1/claims':
     case '/healthz':
     case '/readyz':
     case '/metrics':
-      return req.path;
+      return path;
     default:
       return 'other';
   }

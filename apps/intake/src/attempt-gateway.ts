@@ -16,8 +16,11 @@ export interface AttemptPayload {
   customerId: string;
   code?: string | undefined;
   tier?: string | undefined;
-  /** Fingerprint of the request body, to tell a reused Idempotency-Key with another body apart. */
-  bodyHash: string;
+  /**
+   * Fingerprint of the request body, to tell a reused Idempotency-Key with another body apart. Only for
+   * Idempotency-Key requests (a random attempt id can never be reused).
+   */
+  bodyHash?: string | undefined;
 }
 
 export interface EnqueueResult {
@@ -35,10 +38,25 @@ export interface AttemptGateway {
   depth(): number;
 }
 
+/**
+ * What a finished job's `returnvalue` holds: the worker stores only these fields (the attempt id is the job id);
+ * older jobs (and test workers) hold the whole AttemptResult, which has them too.
+ */
+export interface JobResultLike {
+  outcome: Outcome;
+  code?: string | null | undefined;
+  tier?: string | null | undefined;
+  reward?: string | null | undefined;
+}
+
 export function viewFromResult(result: AttemptResult): AttemptView {
+  return viewFromJobResult(result.attemptId, result);
+}
+
+export function viewFromJobResult(attemptId: string, result: JobResultLike): AttemptView {
   const success = isSuccessOutcome(result.outcome);
   return {
-    attemptId: result.attemptId,
+    attemptId,
     status: 'done',
     outcome: result.outcome,
     ...(success && result.code ? { code: result.code } : {}),

@@ -1,8 +1,8 @@
-import type { AttemptResult } from '@dropgate/core';
 import type { RedemptionService } from '@dropgate/store';
 import type { Queue, QueueEvents } from 'bullmq';
+import { EnqueueBatcher } from './enqueue-batcher';
 import { isKeyedAttempt } from './idempotency';
-import { viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type EnqueueResult } from './attempt-gateway';
+import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type EnqueueResult, type JobResultLike } from './attempt-gateway';
 
 export interface GatewayOptions {
   attempts: number;
@@ -14,6 +14,8 @@ export interface GatewayOptions {
    * yet (Redis down when the intake started): while it is not ready we refuse at once (503), never hang a request.
    */
   connected: () => boolean;
+  /** Micro-batching of queue adds (ENQUEUE_BATCH_MAX, ENQUEUE_BATCH_WAIT_MS); default: off (one add per request). */
+  batch?: { maxJobs: number; waitMs: number } | undefined;
 }
 
 /** The queue's Redis connection is not up: the caller answers 503. */
@@ -42,6 +44,7 @@ const STATUS_BY_STATE: Record<string, AttemptView['status']> = {
 export class BullmqGateway implements AttemptGateway {
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
+  private readonly batcher: EnqueueBatcher;
 
   constructor(
     private readonly queue: Queue,
@@ -49,7 +52,9 @@ export class BullmqGateway implements AttemptGateway {
     private readonly recorded: Pick<RedemptionService, 'getAttempt'>,
     private readonly options: GatewayOptions,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.batcher = new EnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
+  }
 
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
   start(): void {
@@ -67,6 +72,7 @@ export class BullmqGateway implements AttemptGateway {
 
   stop(): void {
     clearInterval(this.timer);
+    this.batcher.flush();
   }
 
   depth(): number {
@@ -75,16 +81,22 @@ export class BullmqGateway implements AttemptGateway {
 
   async enqueue(attemptId: string, payload: AttemptPayload): Promise<EnqueueResult> {
     this.assertConnected();
-    const { kind, ...data } = payload;
-    // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job.
-    await this.queue.add(kind, data, {
-      jobId: attemptId,
-      attempts: this.options.attempts,
-      backoff: { type: 'exponential', delay: this.options.backoffMs },
-      removeOnComplete: { age: this.options.retentionS },
-      removeOnFail: { age: this.options.retentionS },
+    const { kind, bodyHash, ...data } = payload;
+    const keyed = isKeyedAttempt(attemptId);
+    // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job (in a
+    // bulk add too: each job of it is its own addStandardJob script). Only keyed attempts need the body hash.
+    await this.batcher.add({
+      name: kind,
+      data: keyed && bodyHash !== undefined ? { ...data, bodyHash } : data,
+      opts: {
+        jobId: attemptId,
+        attempts: this.options.attempts,
+        backoff: { type: 'exponential', delay: this.options.backoffMs },
+        removeOnComplete: { age: this.options.retentionS },
+        removeOnFail: { age: this.options.retentionS },
+      },
     });
-    if (!isKeyedAttempt(attemptId)) return { storedBodyHash: null };
+    if (!keyed) return { storedBodyHash: null };
     // Idempotency-Key requests: the stored job tells whether this key came with this body before.
     const stored = await this.queue.getJob(attemptId);
     return { storedBodyHash: (stored?.data as { bodyHash?: string } | undefined)?.bodyHash ?? null };
@@ -99,7 +111,7 @@ export class BullmqGateway implements AttemptGateway {
     }
     const state = await job.getState();
     const status = STATUS_BY_STATE[state] ?? 'queued';
-    if (status === 'done') return viewFromResult(job.returnvalue as AttemptResult);
+    if (status === 'done') return viewFromJobResult(attemptId, job.returnvalue as JobResultLike);
     return { attemptId, status };
   }
 

@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       retentionS: config.ATTEMPT_RETENTION_S,
       depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
       connected: () => producer.status === 'ready',
+      batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
     },
     (err) => logger.warn({ err }, 'queue depth refresh failed'),
   );

@@ -1,11 +1,10 @@
 import http from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
-import type { AttemptResult } from '@dropgate/core';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
-import { createRedis, QUEUES } from '@dropgate/queue';
+import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
-import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
+import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
 import { createWorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {
@@ -28,14 +27,14 @@ async function main(): Promise<void> {
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
   });
 
-  const worker = new Worker<AttemptJob['data'], AttemptResult>(
+  const worker = new Worker<AttemptJob['data'], AttemptJobResult>(
     QUEUES.attempts,
     async (job) => {
       const end = metrics.duration.startTimer({ kind: job.name });
       try {
         const result = await processAttempt(job, { redemptions: store.redemptions, now: () => new Date() });
         metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
-        return result;
+        return jobResultOf(result);
       } catch (err) {
         // A job that can never succeed must not be retried.
         if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);

@@ -1,4 +1,5 @@
 import type { AttemptResult } from '@dropgate/core';
+import type { AttemptJobResult } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 
 export interface AttemptJob {
@@ -35,4 +36,16 @@ export async function processAttempt(job: AttemptJob, deps: ProcessDeps): Promis
     default:
       throw new InvalidJobError(`unknown job name "${job.name}"`);
   }
+}
+
+/**
+ * The job's return value (kept in Redis for ATTEMPT_RETENTION_S): only what the intake shows of a finished attempt.
+ * The attempt id is the job id, and the whole result is in the store.
+ */
+export function jobResultOf(result: AttemptResult): AttemptJobResult {
+  const stored: AttemptJobResult = { outcome: result.outcome };
+  if (result.code !== null) stored.code = result.code;
+  if (result.tier !== null) stored.tier = result.tier;
+  if (result.reward !== null) stored.reward = result.reward;
+  return stored;
 }

@@ -13,7 +13,7 @@ export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
 export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
 /** How attempts are queued and how long their status is kept. */
 export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S');
-export const intakeHttpEnv = pick('PORT', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S');
+export const intakeHttpEnv = pick('PORT', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S', 'ENQUEUE_BATCH_MAX', 'ENQUEUE_BATCH_WAIT_MS');
 export const rateEnv = pick(
   'RATE_LIMITS_ENABLED',
   'RATE_IP_POINTS',

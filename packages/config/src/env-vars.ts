@@ -47,6 +47,10 @@ export const ENV_VARS = {
   MAX_QUEUE_DEPTH: intVar(1, 100_000_000).default(100_000),
   QUEUE_DEPTH_REFRESH_MS: intVar(10, 60_000).default(250),
   PREFER_WAIT_MAX_S: intVar(0, 60).default(10),
+  /** Most queue adds the intake sends to Redis as one addBulk (one pipelined write); 1 = one add per request. */
+  ENQUEUE_BATCH_MAX: intVar(1, 1000).default(64),
+  /** How long (ms) the first add of a batch waits for others; 0 = only those of the same event-loop turn. */
+  ENQUEUE_BATCH_WAIT_MS: intVar(0, 100).default(0),
 
   RATE_LIMITS_ENABLED: boolVar().default(true),
   RATE_IP_POINTS: intVar(1, 1_000_000).default(20),

@@ -36,6 +36,8 @@ describe('loadIntakeConfig', () => {
       MAX_QUEUE_DEPTH: 100_000,
       QUEUE_DEPTH_REFRESH_MS: 250,
       PREFER_WAIT_MAX_S: 10,
+      ENQUEUE_BATCH_MAX: 64,
+      ENQUEUE_BATCH_WAIT_MS: 0,
       RATE_LIMITS_ENABLED: true,
       RATE_IP_POINTS: 20,
       RATE_IP_DURATION_S: 1,

@@ -29,12 +29,16 @@ export interface AttemptJobPayloads {
 
 export type AttemptJobData = AttemptJobPayloads[AttemptJobName];
 
-/** What the worker's processor returns (the job's `returnvalue`): the attempt's recorded result. */
+/**
+ * What the worker's processor returns (the job's `returnvalue`): what a client is shown of the attempt's recorded
+ * result, nothing more (the attempt id is the job id; the rest is in the store). Absent fields were null: a small
+ * value keeps a finished job's hash small in Redis.
+ */
 export interface AttemptJobResult {
   outcome: Outcome;
-  code: string | null;
-  tier: string | null;
-  reward: string | null;
+  code?: string | null | undefined;
+  tier?: string | null | undefined;
+  reward?: string | null | undefined;
 }
 
 export type AttemptJob = Job<AttemptJobData, AttemptJobResult, AttemptJobName>;

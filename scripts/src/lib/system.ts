@@ -13,6 +13,11 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Where process output goes; default: discarded unless DROPGATE_E2E_VERBOSE is set. */
   verbose?: boolean;
+  /**
+   * Node command-line flags for the intake and worker processes only (benchmarks try e.g. `--max-semi-space-size`);
+   * default none, as `npm start` runs them.
+   */
+  nodeFlags?: readonly string[];
 }
 
 export interface RunningSystem {
@@ -55,8 +60,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const children: ChildProcess[] = [];
   const verbose = options.verbose ?? Boolean(process.env.DROPGATE_E2E_VERBOSE);
   let metricsPort = 0;
+  const nodeFlags = options.nodeFlags ?? [];
   const launch = async (app: string, extra: Record<string, string> = {}): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [script(app)], { env: { ...env, ...extra }, stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'] });
+    const flags = app === 'intake' || app === 'worker' ? nodeFlags : [];
+    const child = spawn(process.execPath, [...flags, script(app)], { env: { ...env, ...extra }, stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'] });
     children.push(child);
     return child;
   };

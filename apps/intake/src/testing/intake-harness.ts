@@ -69,6 +69,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
       retentionS: config.ATTEMPT_RETENTION_S,
       depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
       connected: () => producer.status === 'ready',
+      batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
     },
     () => undefined,
   );
