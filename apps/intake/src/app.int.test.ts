@@ -470,12 +470,21 @@ describe('without a worker', () => {
       const first = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'idem-3'), headers: { 'idempotency-key': key } });
       expect(first.status).toBe(202);
       const before = await waitingCount();
-      const other = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'idem-3-other'), headers: { 'idempotency-key': key } });
-      expectApiError(other, 422, 'idempotency_key_reused');
       const otherTier = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'idem-3', { tier: 'premium' }), headers: { 'idempotency-key': key } });
       expectApiError(otherTier, 422, 'idempotency_key_reused');
       expect(await waitingCount()).toBe(before);
       expect((await app.queue.getJob(attemptOf(first)))?.data).toMatchObject({ customerId: 'idem-3' });
+    });
+
+    it('scopes keys per customer and per kind: another customer with the same key gets its own attempt', async () => {
+      const key = `order-${randomBytes(6).toString('hex')}`;
+      const mine = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'idem-4'), headers: { 'idempotency-key': key } });
+      const theirs = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'idem-4-other'), headers: { 'idempotency-key': key } });
+      expect([mine.status, theirs.status]).toEqual([202, 202]);
+      expect(attemptOf(theirs)).not.toBe(attemptOf(mine));
+      // The same request through another spelling of the route is still the same attempt.
+      const again = await http(app.url, '/v1/claims/', { body: claim(drop.campaign.id, 'idem-4'), headers: { 'idempotency-key': key } });
+      expect(attemptOf(again)).toBe(attemptOf(mine));
     });
 
     it.each([

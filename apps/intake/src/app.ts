@@ -74,7 +74,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       deps.metrics.rejected.inc({ reason: 'code_format' });
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
     }
-    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code });
+    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() });
   });
 
   app.post('/v1/claims', ...body, async (req, res) => {
@@ -83,7 +83,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
-    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier });
+    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier, acceptedAt: now().toISOString() });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
@@ -143,7 +143,7 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
 
   const key = req.get('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
-  const attemptId = key === undefined ? deps.newAttemptId() : attemptIdForKey(req.path, key);
+  const attemptId = key === undefined ? deps.newAttemptId() : attemptIdForKey(payload.kind, payload.customerId, key);
   // The body's fingerprint only matters to tell a reused Idempotency-Key apart: not computed otherwise.
   if (key !== undefined) payload.bodyHash = bodyFingerprint(req.body);
 

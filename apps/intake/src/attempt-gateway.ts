@@ -16,6 +16,8 @@ export interface AttemptPayload {
   customerId: string;
   code?: string | undefined;
   tier?: string | undefined;
+  /** When the intake accepted it (ISO-8601): the attempt is judged as of this time, however late it is processed. */
+  acceptedAt: string;
   /**
    * Fingerprint of the request body, to tell a reused Idempotency-Key with another body apart. Only for
    * Idempotency-Key requests (a random attempt id can never be reused).

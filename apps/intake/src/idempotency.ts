@@ -11,8 +11,12 @@ export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
 // Distinct from random attempt ids ('att_…'), so the two can never collide.
 const KEYED_PREFIX = 'idem_';
 
-export function attemptIdForKey(route: string, key: string): string {
-  return KEYED_PREFIX + createHash('sha256').update(`${route}\n${key}`).digest('base64url').replace(/[-_]/g, 'x').slice(0, 30);
+/**
+ * Keys are scoped per attempt kind and per customer (two customers who pick the same key get two attempts), and
+ * never per URL spelling: `/v1/claims/` and `/V1/Claims` reach the same handler and must give the same attempt.
+ */
+export function attemptIdForKey(kind: string, customerId: string, key: string): string {
+  return KEYED_PREFIX + createHash('sha256').update(`${kind}\n${customerId}\n${key}`).digest('base64url').replace(/[-_]/g, 'x').slice(0, 30);
 }
 
 export function bodyFingerprint(body: unknown): string {

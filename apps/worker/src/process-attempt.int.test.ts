@@ -155,6 +155,25 @@ describe('redeem and claim jobs', () => {
     expect(await store.redemptions.getAttempt(id)).toMatchObject({ outcome: 'redeemed', code });
   });
 
+  it('judges an attempt as of its acceptance time, however late it is processed', async () => {
+    const endsAt = new Date(Date.now() - 60_000);
+    const late = await store.campaigns.create({
+      name: 'ended a minute ago',
+      status: 'active',
+      tiers: [{ name: 'standard', reward: 't-shirt' }],
+      perCustomerLimit: 1,
+      codeSpec: resolveCodeSpec({ length: 10 }),
+      endsAt,
+    });
+    await store.codes.insert(late.id, generateCodes(late.codeSpec, 2).map((code) => ({ code, tier: 'standard' })));
+    const before = new Date(endsAt.getTime() - 1000).toISOString();
+    const inTime = await run('claim', { campaignId: late.id, customerId: 'punctual', acceptedAt: before }, attemptId('intime'));
+    expect(inTime.outcome).toBe('claimed');
+    const after = new Date(endsAt.getTime() + 1000).toISOString();
+    const tooLate = await run('claim', { campaignId: late.id, customerId: 'tardy', acceptedAt: after }, attemptId('late'));
+    expect(tooLate.outcome).toBe('campaign_not_active');
+  });
+
   it('assigns the next available code of the tier for a claim job', async () => {
     const id = attemptId('claim');
     const result = await run('claim', { campaignId: fixture.campaign.id, customerId: 'bob', tier: 'standard' }, id);

@@ -6,7 +6,7 @@ export interface AttemptJob {
   /** The job id is the attempt id: what makes redelivery idempotent in the store. */
   id?: string | undefined;
   name: string;
-  data: { campaignId: string; customerId: string; code?: string | undefined; tier?: string | undefined };
+  data: { campaignId: string; customerId: string; code?: string | undefined; tier?: string | undefined; acceptedAt?: string | undefined };
 }
 
 export interface ProcessDeps {
@@ -27,12 +27,13 @@ export async function processAttempt(job: AttemptJob, deps: ProcessDeps): Promis
   const attemptId = job.id;
   if (!attemptId) throw new InvalidJobError('job has no id');
   const { campaignId, customerId } = job.data;
+  const now = judgedAt(job.data.acceptedAt) ?? deps.now();
   switch (job.name) {
     case 'redeem':
       if (typeof job.data.code !== 'string') throw new InvalidJobError('redeem job without a code');
-      return deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now: deps.now() });
+      return deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
     case 'claim':
-      return deps.redemptions.claim({ attemptId, campaignId, customerId, tier: job.data.tier, now: deps.now() });
+      return deps.redemptions.claim({ attemptId, campaignId, customerId, tier: job.data.tier, now });
     default:
       throw new InvalidJobError(`unknown job name "${job.name}"`);
   }
@@ -48,4 +49,14 @@ export function jobResultOf(result: AttemptResult): AttemptJobResult {
   if (result.tier !== null) stored.tier = result.tier;
   if (result.reward !== null) stored.reward = result.reward;
   return stored;
+}
+
+/**
+ * An attempt is judged as of the moment the intake accepted it: one accepted (202) just before a campaign's end
+ * must not turn into `campaign_not_active` because the queue was long or a retry came late.
+ */
+function judgedAt(acceptedAt: string | undefined): Date | undefined {
+  if (acceptedAt === undefined) return undefined;
+  const at = new Date(acceptedAt);
+  return Number.isNaN(at.getTime()) ? undefined : at;
 }

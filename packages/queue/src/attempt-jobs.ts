@@ -7,7 +7,6 @@ import type { AttemptJobName } from './queue-names';
  * Times are ISO-8601 strings: payloads go through JSON.
  */
 export interface RedeemJob {
-  attemptId?: string | undefined;
   campaignId: string;
   code: string;
   customerId: string;
