@@ -250,7 +250,7 @@ function cpuTable(title: string, split: CpuSplit, cores: number, perAttempts?: n
 async function waitQuiet(maxS: number, cores: number): Promise<number> {
   const deadline = performance.now() + maxS * 1000;
   let quietFor = 0;
-  let lastBusy = NaN;
+  let lastBusy: number;
   let reported = 0;
   for (;;) {
     const a = cpuSnapshot().machine;
@@ -331,7 +331,6 @@ async function metricsSnapshot(sp: SystemProcs): Promise<MetricsSnapshot> {
   return { intake: intake!, workers };
 }
 
-const workerOutcomes = (m: MetricsSnapshot): number => m.workers.reduce((n, w) => n + sumOf(w, 'dropgate_worker_outcomes_total'), 0);
 const intakeEnqueued = (intake: Sample[]): number => sumOf(intake, 'dropgate_intake_enqueued_total');
 const claimLatency = (intake: Sample[]): Hist => histogramOf(intake, 'dropgate_intake_request_duration_seconds', { route: '/v1/claims' });
 const jobDuration = (worker: Sample[]): Hist => histogramOf(worker, 'dropgate_worker_job_duration_seconds');
@@ -487,7 +486,7 @@ async function runLoad(sys: RunningSystem, campaignId: string, sp: SystemProcs, 
     const rps = (responses - lastResponses) / dt;
     lastResponses = responses;
     lastAt = now;
-    Promise.all(sp.workers.map((w) => (w.metricsUrl ? scrape(w.metricsUrl, 1_000) : Promise.resolve([]))))
+    void Promise.all(sp.workers.map((w) => (w.metricsUrl ? scrape(w.metricsUrl, 1_000) : Promise.resolve([]))))
       .then((ws) => ws.reduce((n, w) => n + sumOf(w, 'dropgate_worker_outcomes_total'), 0))
       .catch(() => NaN)
       .then((outcomes) => {
@@ -611,7 +610,7 @@ async function runBench(setup: Setup): Promise<Summary> {
 
   let summary: Summary | undefined;
   let profileWindow: { fromUs: number; toUs: number } | undefined;
-  let profiled: Proc[] = [];
+  let profiled: Proc[];
   const db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-pipeline', options: `-c search_path=${sys.schema}` });
   try {
     log(`system up in ${seconds(performance.now() - t0)}: intake ${sys.intakeUrl}, admin ${sys.adminUrl}, schema ${sys.schema}, queue prefix ${sys.queuePrefix}`);

@@ -1,6 +1,6 @@
 import { loadIntakeConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
-import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
+import { createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createIntakeApp } from './app';
 import { BullmqGateway } from './bullmq-gateway';

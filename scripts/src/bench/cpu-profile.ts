@@ -94,7 +94,7 @@ export function summarizeProfile(file: string, window?: { fromUs: number; toUs: 
 /** `CPU.<date>.<time>.<pid>.<tid>.<seq>.cpuprofile` files of a directory, by pid. */
 export function profilesIn(dir: string): Map<number, string> {
   const out = new Map<number, string>();
-  let files: string[] = [];
+  let files: string[];
   try {
     files = readdirSync(dir);
   } catch {
