@@ -21,7 +21,17 @@ async function main(): Promise<void> {
     env.ADMIN_TOKEN = randomBytes(24).toString('base64url');
     log(`ADMIN_TOKEN was not set; this run's admin token is: ${env.ADMIN_TOKEN}`);
   }
-  const group = new ProcessGroup(log);
+  let stopping = false;
+  const stop = (reason: string, exitCode: number): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${reason}: stopping all processes`);
+    group.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000).then(
+      () => process.exit(exitCode),
+      () => process.exit(1),
+    );
+  };
+  const group = new ProcessGroup(log, (name) => stop(`${name} keeps failing`, 1));
   group.start({ name: 'intake', script: appScript('intake'), env });
   group.start({ name: 'admin', script: appScript('admin'), env });
   for (let i = 0; i < config.WORKERS; i++) {
@@ -29,18 +39,8 @@ async function main(): Promise<void> {
   }
   log(`intake on :${config.PORT}, admin on :${config.ADMIN_PORT}, ${config.WORKERS} workers (metrics from :${config.WORKER_METRICS_PORT}) — Ctrl-C to stop`);
 
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    log(`${signal}: stopping all processes`);
-    group.stop(config.SHUTDOWN_TIMEOUT_MS + 2_000).then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT', 0));
+  process.on('SIGTERM', () => stop('SIGTERM', 0));
 }
 
 main().catch((err: unknown) => {

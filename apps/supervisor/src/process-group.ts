@@ -12,22 +12,38 @@ interface Running {
   restarts: number;
 }
 
+/** A child that ran at least this long before dying is restarted as if for the first time. */
+const STABLE_AFTER_MS = 30_000;
+/** A child that keeps dying young (bad configuration, port taken) is not restarted forever. */
+export const MAX_QUICK_RESTARTS = 5;
+
 /**
  * Runs a set of node processes, restarts one that dies (with backoff), and stops them all on request:
- * SIGTERM first, SIGKILL after the deadline.
+ * SIGTERM first, SIGKILL after the deadline. `onGiveUp` is called when a child died young too often.
  */
 export class ProcessGroup {
   private readonly running = new Map<string, Running>();
   private stopping = false;
 
-  constructor(private readonly log: (msg: string) => void) {}
+  constructor(
+    private readonly log: (msg: string) => void,
+    private readonly onGiveUp: (name: string) => void,
+    private readonly backoffBaseMs = 500,
+  ) {}
 
-  start(spec: ChildSpec, restarts = 0): void {
+  start(spec: ChildSpec, previousRestarts = 0): void {
+    const startedAt = Date.now();
     const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
-    this.running.set(spec.name, { spec, child, restarts });
+    this.running.set(spec.name, { spec, child, restarts: previousRestarts });
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
-      const delay = Math.min(30_000, 500 * 2 ** restarts);
+      const restarts = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : previousRestarts;
+      if (restarts >= MAX_QUICK_RESTARTS) {
+        this.log(`${spec.name} exited (${signal ?? code}) ${restarts + 1} times in a row shortly after starting; giving up`);
+        this.onGiveUp(spec.name);
+        return;
+      }
+      const delay = Math.min(30_000, this.backoffBaseMs * 2 ** restarts);
       this.log(`${spec.name} exited (${signal ?? code}); restarting in ${delay} ms`);
       setTimeout(() => {
         if (!this.stopping) this.start(spec, restarts + 1);
