@@ -7,7 +7,7 @@ import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
 
 export interface RateGuardLike {
-  check(input: { ip: string; customerId: string }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
+  check(input: { ip: string; customerId?: string | undefined }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
 }
 
 export interface CampaignLookup {
@@ -103,6 +103,8 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
 
   app.get('/v1/attempts/:attemptId', async (req, res) => {
     const attemptId = parseOrThrow(schemas.attemptId, req.params.attemptId, 'attempt id');
+    // An expired or unknown id falls back to the store: count status reads per IP so they cannot flood it.
+    await limit(deps, req);
     const view = await deps.gateway.view(attemptId).catch((err: unknown) => {
       throw unavailable(err);
     });
@@ -129,13 +131,18 @@ function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign
   return campaign;
 }
 
-/** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
-async function accept(deps: IntakeDeps, req: Request, res: Response, payload: AttemptPayload): Promise<void> {
-  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId: payload.customerId });
+/** The rate filter: per client IP, and per customer when the request names one. */
+async function limit(deps: IntakeDeps, req: Request, customerId?: string): Promise<void> {
+  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId });
   if (!verdict.allowed) {
     deps.metrics.rejected.inc({ reason: `rate_${verdict.reason}` });
     throw new ApiError('rate_limited', 'too many requests', { retryAfterS: verdict.retryAfterS });
   }
+}
+
+/** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
+async function accept(deps: IntakeDeps, req: Request, res: Response, payload: AttemptPayload): Promise<void> {
+  await limit(deps, req, payload.customerId);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
     deps.metrics.rejected.inc({ reason: 'overloaded' });
     throw new ApiError('overloaded', 'too many attempts are waiting; try again shortly', { retryAfterS: 2 });

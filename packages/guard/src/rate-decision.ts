@@ -26,7 +26,8 @@ export interface RateGuardStats {
 
 export interface RateCheck {
   ip: string;
-  customerId: string;
+  /** Absent for requests that name no customer (status reads): only the IP is counted. */
+  customerId?: string | undefined;
 }
 
 export interface RateGuard {

@@ -69,6 +69,18 @@ describe('createRateGuard (real Redis)', () => {
     expect(refused.allowed === false && refused.retryAfterS).toBeGreaterThan(0);
     expect(await guard.check({ ip: '198.51.100.3', customerId: 'modest' })).toEqual({ allowed: true });
     expect(guard.stats()).toMatchObject({ allowed: 3, rejectedCustomer: 1 });
+    // Customer ids (e-mail addresses, say) never appear in Redis keys.
+    const keys = await redis.keys(`${prefix}:customer:*`);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const key of keys) expect(key).not.toMatch(/greedy|modest/);
+  });
+
+  it('counts only the IP for a request that names no customer', async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, ipPoints: 2, ipBlockS: 30 });
+    const ip = '198.51.100.77';
+    expect(await guard.check({ ip })).toEqual({ allowed: true });
+    expect(await guard.check({ ip })).toEqual({ allowed: true });
+    expect(await guard.check({ ip })).toMatchObject({ allowed: false, reason: 'ip' });
   });
 
   it('refuses an already-blocked IP from memory, without Redis', async () => {

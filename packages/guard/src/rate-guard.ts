@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { KeySpaceLimiter, type Consumed } from './key-space-limiter';
 import type { RateCheck, RateDecision, RateDecisionEvent, RateGuard, RateGuardStats } from './rate-decision';
@@ -5,7 +6,7 @@ import type { RateCheck, RateDecision, RateDecisionEvent, RateGuard, RateGuardSt
 export interface RateGuardOptions {
   /** Best a 'producer' connection (no offline queue): during an outage calls fail at once and insurance answers. */
   redis: Redis;
-  /** Namespace of the rate-limit keys, e.g. `${QUEUE_PREFIX}:rl`; keys are `<prefix>:ip:<ip>` and `<prefix>:customer:<id>`. */
+  /** Namespace of the rate-limit keys, e.g. `${QUEUE_PREFIX}:rl`; keys are `<prefix>:ip:<ip>` and `<prefix>:customer:<hash of id>`. */
   prefix: string;
   ipPoints: number;
   ipDurationS: number;
@@ -55,10 +56,16 @@ export function createRateGuard(options: RateGuardOptions): RateGuard {
     async check(request: RateCheck): Promise<RateDecision> {
       const byIp = await ip.consume(request.ip);
       if (!byIp.ok) return decide({ allowed: false, reason: 'ip', retryAfterS: byIp.retryAfterS }, byIp);
-      const byCustomer = await customer.consume(request.customerId);
+      if (request.customerId === undefined) return decide({ allowed: true }, byIp);
+      const byCustomer = await customer.consume(customerKey(request.customerId));
       if (!byCustomer.ok) return decide({ allowed: false, reason: 'customer', retryAfterS: byCustomer.retryAfterS }, byIp, byCustomer);
       return decide({ allowed: true }, byIp, byCustomer);
     },
     stats: () => ({ ...stats }),
   };
+}
+
+/** Customer ids (often e-mail addresses) never appear in Redis keys: a short hash stands in for them. */
+function customerKey(customerId: string): string {
+  return createHash('sha256').update(customerId).digest('base64url').slice(0, 22);
 }
