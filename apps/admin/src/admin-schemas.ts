@@ -20,7 +20,10 @@ export const createCampaignBody = z.strictObject({
       }),
     )
     .min(1)
-    .max(20),
+    .max(20)
+    .refine((tiers) => tiers.reduce((n, t) => n + t.quantity, 0) <= MAX_CODES_PER_REQUEST, {
+      message: `at most ${MAX_CODES_PER_REQUEST} codes per campaign creation in total`,
+    }),
   perCustomerLimit: z.number().int().min(1).max(1000),
   code: z.strictObject({
     length: z.number().int().min(4).max(64).optional(),
