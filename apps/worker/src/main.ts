@@ -7,6 +7,10 @@ import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
 import { createWorkerMetrics } from './worker-metrics';
 
+/** Longer than any job's whole retry schedule, so the sweep never races a live attempt. */
+const STALE_WORK_AFTER_MS = 10 * 60_000;
+const STALE_SWEEP_EVERY_MS = 60_000;
+
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'worker' });
@@ -53,6 +57,17 @@ async function main(): Promise<void> {
       maxStalledCount: 10,
     },
   );
+
+  // Work a dead process left half-done and the queue gave up on (MongoDB has no multi-document transactions)
+  // is settled by a periodic sweep; several workers sweeping at once is safe.
+  const sweep = setInterval(() => {
+    store.recoverStaleWork(new Date(Date.now() - STALE_WORK_AFTER_MS)).then(
+      (settled) => settled > 0 && logger.warn({ settled }, 'settled stale work left by a dead process'),
+      (err: unknown) => logger.warn({ err }, 'stale-work sweep failed'),
+    );
+  }, STALE_SWEEP_EVERY_MS);
+  sweep.unref();
+  shutdown.register('stale-sweep', () => clearInterval(sweep));
 
   worker.on('failed', (job, err) => {
     if (!job) return;

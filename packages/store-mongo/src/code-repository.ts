@@ -16,17 +16,23 @@ import type { CampaignTarget } from './campaign-target';
 import type { CodePublisher } from './code-publisher';
 import type { CustomerQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
-import { byAttemptId, toCodeRecord, type CampaignDoc, type CodeDoc, type Models } from './models';
+import { byAttemptId, toCodeRecord, type CampaignDoc, type CodeDoc, type Models, type PendingRollback } from './models';
 
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST = 10_000;
+/** Rounds of a rollback whose code CAS lost (the code changed under it) before it answers from what it reads. */
+const MAX_ROLLBACK_ROUNDS = 5;
+/** Pending rollbacks finished per sweep call. */
+const SWEEP_BATCH = 500;
 
 export interface CodeRepositoryDeps {
   models: Models;
   publisher: CodePublisher;
   quota: CustomerQuota;
   target: CampaignTarget;
+  /** Returns once the attempt has a recorded outcome: waits for a live run, settles a dead one (MongoRedemptionService.settle). */
+  settleAttempt: (attemptId: string) => Promise<void>;
 }
 
 export class MongoCodeRepository implements CodeRepository {
@@ -99,9 +105,10 @@ export class MongoCodeRepository implements CodeRepository {
         { $group: { _id: { tier: '$tier', state: '$state' }, n: { $sum: 1 } } },
       ]),
     ]);
+    if (!campaign) throw new StoreError('campaign_not_found', `campaign ${campaignId} not found`);
     const counts: CodeCounts = {};
     const zeros = (): Record<CodeState, number> => Object.fromEntries(CODE_STATES.map((s) => [s, 0])) as Record<CodeState, number>;
-    for (const tier of campaign?.tiers ?? []) counts[tier.name] = zeros();
+    for (const tier of campaign.tiers) counts[tier.name] = zeros();
     for (const { _id, n } of rows) (counts[_id.tier] ??= zeros())[_id.state] = n;
     return counts;
   }
@@ -129,33 +136,73 @@ export class MongoCodeRepository implements CodeRepository {
 
   /**
    * redeemed → available|disabled. Order, so that calling it again after a kill finishes the job:
-   * the customer's quota is freed first (idempotent `$pull` of the attempt id), then the code's CAS (conditional on
-   * the very redemption read), then the campaign counter. A kill after the CAS leaves the counter one too high
-   * (the campaign may stop one short), never one too low.
+   *   R0  the attempt that holds the code must be finished: a live run is waited for (its lease is renewed), a
+   *       dead one is settled first (MongoRedemptionService.settle) — so its count (W4) is done before we give it
+   *       back, as PostgreSQL's rollback waits on the code's row lock for the redeem's transaction;
+   *   R1  the code's CAS (conditional on the very redemption read), leaving `rollbackOf` = {attemptId, customer,
+   *       tier} on the code: from here on the rollback has happened, and the marker says what is left to do;
+   *   R2  the customer's quota freed (idempotent `$pull` of the attempt id);
+   *   R3  the campaign counter given back, idempotent by attempt id (`uncountedRecent`, same write as the `$inc`);
+   *   R4  the marker removed.
+   * A kill after R1 leaves the marker: the next rollback call of that code (which finishes any marker it finds
+   * before anything else) or the sweeper (`finishPendingRollbacks`) repeats R2-R4, each idempotent. A call that
+   * only finished someone else's marker answers false: the code was no longer redeemed.
+   * A campaign stopped by its target stays stopped (resuming is an operator's decision), as in PostgreSQL.
    */
   async rollback(request: RollbackRequest): Promise<boolean> {
     if (request.to !== 'available' && request.to !== 'disabled') throw new RangeError(`rollback to ${String(request.to)}`);
-    const code = await this.models.codes.findOne({ campaignId: request.campaignId, code: request.code, state: { $in: statesAllowing('rollback') } }).lean<CodeDoc>();
-    if (!code) return false;
-    const freed = code.attemptId && code.customerId ? await this.deps.quota.releaseFor(code.campaignId, code.tier, code.customerId, code.attemptId) : [];
-    const res = await this.models.codes.updateOne(
-      { _id: code._id, state: code.state, ...(code.attemptId ? byAttemptId(code.attemptId) : { attemptId: null }) },
-      {
-        $set: { state: request.to, customerId: null, attemptId: null, redeemedAt: null, lockReleaseAt: null, publicationId: null, channel: null, publishedTo: null },
-        $unset: { pubPending: 1 },
-      },
-    );
-    if (res.modifiedCount !== 1) {
-      // Someone moved the code first. If it still carries the redemption (e.g. disabled meanwhile), the quota we
-      // freed belongs to it again; if a concurrent rollback cleared it, that rollback's release stands.
+    const where = { campaignId: request.campaignId, code: request.code };
+    for (let round = 0; round < MAX_ROLLBACK_ROUNDS; round++) {
+      let code = await this.models.codes.findOne(where).lean<CodeDoc>();
+      if (code?.rollbackOf) await this.finishRollback(code, code.rollbackOf);
+      if (!code || !statesAllowing('rollback').includes(code.state)) return false;
       if (code.attemptId) {
-        const still = await this.models.codes.exists({ _id: code._id, ...byAttemptId(code.attemptId) });
-        if (still) await this.deps.quota.restore(freed, code.attemptId);
+        await this.deps.settleAttempt(code.attemptId); // R0
+        code = await this.models.codes.findOne({ _id: code._id, state: code.state, ...byAttemptId(code.attemptId) }).lean<CodeDoc>();
+        if (!code) continue; // the attempt gave its code back (e.g. sold out) or someone else moved it: read again
       }
-      return false;
+      const marker: PendingRollback | null =
+        code.attemptId && code.customerId ? { attemptId: code.attemptId, customerId: code.customerId, tier: code.tier, at: new Date() } : null;
+      const res = await this.models.codes.updateOne(
+        { _id: code._id, state: code.state, ...(code.attemptId ? byAttemptId(code.attemptId) : { attemptId: null }) },
+        {
+          $set: {
+            state: request.to,
+            customerId: null,
+            attemptId: null,
+            redeemedAt: null,
+            lockReleaseAt: null,
+            publicationId: null,
+            channel: null,
+            publishedTo: null,
+            rollbackOf: marker,
+          },
+          $unset: { pubPending: 1 },
+        },
+      ); // R1
+      if (res.modifiedCount !== 1) continue; // someone moved the code first: answer from its new state
+      if (marker) await this.finishRollback(code, marker);
+      else await this.deps.target.uncount(code.campaignId, null); // a redemption without attempt id (not made by this adapter)
+      return true;
     }
-    await this.deps.target.uncount(code.campaignId);
-    return true;
+    return false;
+  }
+
+  /** Finishes rollbacks whose process died after R1 (markers older than `olderThan`); returns how many. */
+  async finishPendingRollbacks(olderThan: Date): Promise<number> {
+    const docs = await this.models.codes
+      .find({ 'rollbackOf.at': { $type: 'date', $lte: olderThan } }, { _id: 1, campaignId: 1, rollbackOf: 1 })
+      .limit(SWEEP_BATCH)
+      .lean<Pick<CodeDoc, '_id' | 'campaignId' | 'rollbackOf'>[]>();
+    for (const doc of docs) if (doc.rollbackOf) await this.finishRollback(doc, doc.rollbackOf);
+    return docs.length;
+  }
+
+  /** R2-R4 of a rollback whose code CAS is done. Each step idempotent. */
+  private async finishRollback(code: Pick<CodeDoc, '_id' | 'campaignId'>, marker: PendingRollback): Promise<void> {
+    await this.deps.quota.releaseFor(code.campaignId, marker.tier, marker.customerId, marker.attemptId);
+    await this.deps.target.uncount(code.campaignId, marker.attemptId);
+    await this.models.codes.updateOne({ _id: code._id, 'rollbackOf.attemptId': marker.attemptId }, { $unset: { rollbackOf: 1 } });
   }
 
   /** Conditional bulk move: only codes whose state the transition table allows are touched. */

@@ -12,10 +12,16 @@ const MAX_UPSERT_RACES = 20;
 export class CustomerQuota {
   constructor(private readonly models: Models) {}
 
-  /** Reserves one unit in every scope, in order; on the first refusal gives back what it took and returns false. */
+  /**
+   * Reserves one unit in every scope; on the first refusal gives back what it took and returns false.
+   * Narrowest scope first (tier, then campaign — the reverse of quotaScopes' order): a unit taken and then given
+   * back is visible to the customer's concurrent attempts for a moment, so it is taken in the wider campaign
+   * scope only once the tier has said yes; otherwise claims of a full tier would briefly fill the campaign scope
+   * and refuse the customer's other tiers (PostgreSQL serialises this under the quota row lock instead).
+   */
   async reserve(campaignId: string, customerId: string, attemptId: string, scopes: QuotaScope[]): Promise<boolean> {
     const taken: string[] = [];
-    for (const { scope, limit } of scopes) {
+    for (const { scope, limit } of [...scopes].reverse()) {
       const key = quotaKey(campaignId, scope, customerId);
       if (!(await this.reserveOne(key, limit, attemptId))) {
         if (taken.length > 0) await this.models.quotas.updateMany({ _id: { $in: taken } }, { $pull: { holders: attemptId } });
@@ -61,16 +67,11 @@ export class CustomerQuota {
     await this.models.quotas.updateMany({ _id: { $in: keys } }, { $pull: { holders: attemptId } });
   }
 
-  /** Like releaseAll for a known tier only, returning the keys that really held the attempt (so a caller can undo). */
+  /** Like releaseAll for a known tier only (idempotent); returns the keys that still held the attempt. */
   async releaseFor(campaignId: string, tier: string, customerId: string, attemptId: string): Promise<string[]> {
     const keys = [CAMPAIGN_SCOPE, tierScope(tier)].map((scope) => quotaKey(campaignId, scope, customerId));
     const held = await this.models.quotas.find({ _id: { $in: keys }, holders: attemptId }, { _id: 1 }).lean<Pick<QuotaDoc, '_id'>[]>();
     if (held.length > 0) await this.models.quotas.updateMany({ _id: { $in: held.map((d) => d._id) } }, { $pull: { holders: attemptId } });
     return held.map((d) => d._id);
-  }
-
-  /** Puts units back after a release that turned out not to apply (e.g. a rollback that lost its race). */
-  async restore(keys: string[], attemptId: string): Promise<void> {
-    if (keys.length > 0) await this.models.quotas.updateMany({ _id: { $in: keys } }, { $addToSet: { holders: attemptId } });
   }
 }

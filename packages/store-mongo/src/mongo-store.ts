@@ -10,7 +10,8 @@ import { CustomerQuota } from './customer-quota';
 import { LeaseMutex } from './lease-mutex';
 import { isIndexConflict } from './mongo-errors';
 import { createModels, type Models } from './models';
-import { MongoRedemptionService } from './redemption-service';
+import { MongoRedemptionService, type RecoveryReport } from './redemption-service';
+import { DEFAULT_STALE_AFTER_MS } from './stale-attempt';
 
 export interface MongoStoreOptions {
   /** mongodb:// URL. A standalone server is enough: nothing here uses multi-document transactions. */
@@ -21,13 +22,35 @@ export interface MongoStoreOptions {
   attemptLeaseMs?: number | undefined;
   /** Same for the per-tier publication lease (default 30 s; renewed while a publication is assembled). */
   publishLeaseMs?: number | undefined;
+  /**
+   * A delivery that takes over an attempt nobody renewed for this long settles it (finish or undo, see
+   * stale-attempt.ts) instead of running it again (default 10 min: far beyond the queue's retry backoff).
+   */
+  staleAttemptMs?: number | undefined;
+}
+
+/** What a sweep of dead work settled (see MongoStore.recoverStaleAttempts). */
+export interface MongoRecoveryReport extends RecoveryReport {
+  /** Rollbacks whose process died after the code write, finished now. */
+  rollbacks: number;
+}
+
+/**
+ * The MongoDB store. Its crash safety needs a sweeper for attempts the queue gave up on: the port's
+ * `recoverStaleWork` (the workers run it periodically); `recoverStaleAttempts` gives the detailed report.
+ * Each item is taken by CAS, so concurrent sweeps are safe.
+ */
+export interface MongoStore extends Store {
+  readonly name: 'mongo';
+  /** Settles every unfinished attempt whose lease ran out at or before `olderThan`, and finishes pending rollbacks. */
+  recoverStaleAttempts(olderThan: Date): Promise<MongoRecoveryReport>;
 }
 
 /**
  * A Store on its own mongoose connection (never mongoose's global default one), with its own models, so
  * several instances — several "workers" — can live in one process.
  */
-export function createMongoStore(options: MongoStoreOptions): Store {
+export function createMongoStore(options: MongoStoreOptions): MongoStore {
   const conn: Connection = mongoose.createConnection(options.url, {
     ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
     // Indexes are built by migrate(), not at model compile time on every worker start.
@@ -47,12 +70,24 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     assignment: new CodeAssignment(models),
     quota,
     target,
+    staleAfterMs: options.staleAttemptMs ?? DEFAULT_STALE_AFTER_MS,
   });
+  const codes = new MongoCodeRepository({ models, publisher, quota, target, settleAttempt: (attemptId) => redemptions.settle(attemptId) });
   return {
     name: 'mongo',
-    campaigns: new MongoCampaignRepository(models),
-    codes: new MongoCodeRepository({ models, publisher, quota, target }),
+    campaigns: new MongoCampaignRepository(models, target),
+    codes,
     redemptions,
+    recoverStaleAttempts: async (olderThan: Date) => {
+      const attempts = await redemptions.recoverStaleAttempts(olderThan);
+      const rollbacks = await codes.finishPendingRollbacks(olderThan);
+      return { ...attempts, rollbacks };
+    },
+    recoverStaleWork: async (olderThan: Date) => {
+      const attempts = await redemptions.recoverStaleAttempts(olderThan);
+      const rollbacks = await codes.finishPendingRollbacks(olderThan);
+      return attempts.finished + attempts.undone + rollbacks;
+    },
     migrate: () => migrate(models),
     ping: async () => {
       await conn.asPromise();

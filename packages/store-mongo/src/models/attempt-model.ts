@@ -3,8 +3,12 @@ import type { AttemptKind, AttemptResult, Outcome } from '@dropgate/core';
 
 /**
  * One redeem/claim attempt; `_id` is the attempt id. While `outcome` is null the attempt is in flight and
- * `leaseOwner`/`leaseUntil` say who works on it; `counted` records that this attempt's increment of the
- * campaign's redeemedCount is done (see redemption-service.ts for the write order).
+ * `leaseOwner`/`leaseUntil` say who works on it (the lease is renewed while a run is alive); `counted` records
+ * that this attempt's increment of the campaign's redeemedCount is done (see redemption-service.ts for the write
+ * order). `requestedAt` is the request's `now` of the first delivery: the recorded `finishedAt`, also when a
+ * later delivery or the stale-attempt sweeper finishes the attempt. `recovered` marks an outcome written by
+ * the recovery path (see stale-attempt.ts) rather than by a normal run.
+ * Finishing clears `leaseUntil`, so only unfinished attempts carry a date there (the `unfinished` index).
  */
 export interface AttemptDoc {
   _id: string;
@@ -19,6 +23,8 @@ export interface AttemptDoc {
   leaseOwner: string | null;
   leaseUntil: Date | null;
   counted: boolean;
+  requestedAt?: Date | null;
+  recovered?: 'finished' | 'undone' | null;
 }
 
 export function attemptModel(conn: Connection): Model<AttemptDoc> {
@@ -36,10 +42,14 @@ export function attemptModel(conn: Connection): Model<AttemptDoc> {
       leaseOwner: { type: String, default: null },
       leaseUntil: { type: Date, default: null },
       counted: { type: Boolean, default: false },
+      requestedAt: { type: Date, default: null },
+      recovered: { type: String, default: null },
     },
     { collection: 'attempts', versionKey: false, autoIndex: false, autoCreate: false },
   );
   schema.index({ campaignId: 1, outcome: 1 }, { name: 'campaign_outcome' });
+  // Only attempts still in flight (or dead) have a date in leaseUntil: the sweeper's index stays tiny.
+  schema.index({ leaseUntil: 1 }, { name: 'unfinished', partialFilterExpression: { leaseUntil: { $type: 'date' } } });
   return conn.model<AttemptDoc>('Attempt', schema);
 }
 

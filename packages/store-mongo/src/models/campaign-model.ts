@@ -7,7 +7,14 @@ export interface TierDoc {
   perCustomerLimit?: number | null;
 }
 
-/** One campaign; `_id` is the campaign id. `redeemedCount` is the target counter (conditional `$inc`). */
+/**
+ * One campaign; `_id` is the campaign id. `redeemedCount` is the target counter (conditional `$inc`).
+ * Storage-only fields (never in the port type, and never read on the hot path — see CAMPAIGN_FIELDS):
+ * - `rev`: bumped by every admin write (update, setStatus, stop at target): the compare-and-set version of `update`;
+ * - `countedRecent` / `uncountedRecent`: the last COUNTED_WINDOW attempt ids whose success was counted / given
+ *   back, written in the same single-document update as the `$inc`, so a count or uncount is idempotent by
+ *   attempt id (see campaign-target.ts).
+ */
 export interface CampaignDoc {
   _id: string;
   name: string;
@@ -23,7 +30,13 @@ export interface CampaignDoc {
   stopReason: StopReason | null;
   createdAt: Date;
   updatedAt: Date;
+  rev?: number;
+  countedRecent?: string[];
+  uncountedRecent?: string[];
 }
+
+/** Projection for every read of a campaign: leaves out the (up to 2 x COUNTED_WINDOW ids) idempotency windows. */
+export const CAMPAIGN_FIELDS = { countedRecent: 0, uncountedRecent: 0 } as const;
 
 export function campaignModel(conn: Connection): Model<CampaignDoc> {
   const tier = new Schema<TierDoc>(
@@ -53,6 +66,10 @@ export function campaignModel(conn: Connection): Model<CampaignDoc> {
       stopReason: { type: String, default: null },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
+      rev: { type: Number },
+      // No defaults: `$push` creates them; an insert must not carry empty arrays it does not need.
+      countedRecent: { type: [String], default: undefined },
+      uncountedRecent: { type: [String], default: undefined },
     },
     { collection: 'campaigns', versionKey: false, autoIndex: false, autoCreate: false },
   );

@@ -8,7 +8,9 @@ import type { CodeRecord } from '@dropgate/store';
  *   (campaignId, tier, state, rnd) index so concurrent workers spread over different documents;
  * - `channel` / `publishedTo`: where a publication sent the code (`publishedTo` alone may redeem it);
  * - `pubPending`: marked by a publication that is not complete yet: invisible to redeem, so a
- *   publication that has to be undone never gave a code away.
+ *   publication that has to be undone never gave a code away;
+ * - `rollbackOf`: left by `codes.rollback` on the code it moved, until the quota and the counter of that
+ *   redemption are given back too (see MongoCodeRepository.rollback); whoever finds it finishes the job.
  */
 export interface CodeDoc {
   _id: Types.ObjectId;
@@ -25,6 +27,15 @@ export interface CodeDoc {
   publishedTo: string | null;
   pubPending?: boolean;
   rnd: number;
+  rollbackOf?: PendingRollback | null;
+}
+
+/** A rollback whose code write is done but whose quota release / uncount may not be. */
+export interface PendingRollback {
+  attemptId: string;
+  customerId: string;
+  tier: string;
+  at: Date;
 }
 
 /** Filter fragment that both selects by attempt id and names the partial index's own expression, so the planner can use it. */
@@ -47,6 +58,13 @@ export function codeModel(conn: Connection): Model<CodeDoc> {
       publishedTo: { type: String, default: null },
       pubPending: { type: Boolean },
       rnd: { type: Number, required: true },
+      rollbackOf: {
+        type: new Schema<PendingRollback>(
+          { attemptId: { type: String, required: true }, customerId: { type: String, required: true }, tier: { type: String, required: true }, at: { type: Date, required: true } },
+          { _id: false },
+        ),
+        default: undefined,
+      },
     },
     { collection: 'codes', versionKey: false, autoIndex: false, autoCreate: false },
   );
@@ -67,6 +85,7 @@ export function codeModel(conn: Connection): Model<CodeDoc> {
     { campaignId: 1, tier: 1, pubPending: 1 },
     { name: 'publication_pending', partialFilterExpression: { pubPending: true } },
   );
+  schema.index({ 'rollbackOf.at': 1 }, { name: 'pending_rollback', partialFilterExpression: { 'rollbackOf.at': { $type: 'date' } } });
   return conn.model<CodeDoc>('Code', schema);
 }
 

@@ -1,6 +1,6 @@
 import { resolveCodeSpec } from '@dropgate/core';
 import type { ContractContext } from './context';
-import { createCampaignWithCodes, expectStoreError } from './fixtures';
+import { attemptId, createCampaignWithCodes, expectStoreError, HOUR, NOW } from './fixtures';
 
 export function campaignContract(ctx: ContractContext): void {
   describe('campaigns', () => {
@@ -17,7 +17,8 @@ export function campaignContract(ctx: ContractContext): void {
         codeSpec: resolveCodeSpec({ pattern: 'SYN-####-####' }),
         startsAt: new Date('2026-06-01T00:00:00Z'),
       });
-      expect(created.id).toEqual(expect.any(String));
+      // Store-made ids look the same in every adapter: `cmp_` + 16 base32 characters.
+      expect(created.id).toMatch(/^cmp_[a-z2-7]{16}$/);
       expect(created.status).toBe('draft');
       expect(created.redeemedCount).toBe(0);
       expect(created.stopReason).toBeNull();
@@ -54,9 +55,49 @@ export function campaignContract(ctx: ContractContext): void {
       const stopped = await store.campaigns.setStatus(campaign.id, 'stopped', 'manual');
       expect(stopped.status).toBe('stopped');
       expect(stopped.stopReason).toBe('manual');
-      expect((await store.campaigns.setStatus(campaign.id, 'ended')).status).toBe('ended');
+      // Ending keeps why it had stopped (history); running again clears it.
+      expect(await store.campaigns.setStatus(campaign.id, 'ended')).toMatchObject({ status: 'ended', stopReason: 'manual' });
       await expectStoreError(store.campaigns.setStatus(campaign.id, 'active'), 'invalid_status_transition');
       await expectStoreError(store.campaigns.setStatus('cmp_missing_zz', 'active'), 'campaign_not_found');
+      await expectStoreError(store.campaigns.update('cmp_missing_zz', { name: 'x' }), 'campaign_not_found');
+      const other = (await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 1 }])).campaign;
+      await store.campaigns.setStatus(other.id, 'stopped');
+      expect((await store.campaigns.setStatus(other.id, 'active')).stopReason).toBeNull();
+    });
+
+    it('a target lowered to what is already counted stops the campaign, active or paused', async () => {
+      const store = ctx.store();
+      const claim = (campaignId: string, customerId: string) =>
+        store.redemptions.claim({ attemptId: attemptId('low'), campaignId, customerId, now: NOW });
+      const tiers = [{ name: 'standard', reward: 'x', quantity: 6 }];
+      const active = (await createCampaignWithCodes(store, tiers)).campaign;
+      const paused = (await createCampaignWithCodes(store, tiers)).campaign;
+      for (const c of [active, paused]) for (const who of ['l1', 'l2', 'l3']) expect((await claim(c.id, who)).outcome).toBe('claimed');
+      await store.campaigns.setStatus(paused.id, 'paused');
+
+      // Above the count: nothing happens.
+      expect(await store.campaigns.update(active.id, { target: 5 })).toMatchObject({ status: 'active', stopReason: null, target: 5, redeemedCount: 3 });
+      // At or below it: reached at once.
+      expect(await store.campaigns.update(active.id, { target: 3 })).toMatchObject({ status: 'stopped', stopReason: 'target_reached', redeemedCount: 3 });
+      expect(await store.campaigns.update(paused.id, { target: 2 })).toMatchObject({ status: 'stopped', stopReason: 'target_reached', redeemedCount: 3 });
+      expect((await claim(active.id, 'l4')).outcome).toBe('sold_out');
+      expect((await store.codes.counts(active.id)).standard!.redeemed).toBe(3);
+    });
+
+    it('concurrent updates each validate against what the other wrote', async () => {
+      const stores = ctx.stores();
+      const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 1 }], {
+        startsAt: new Date(NOW.getTime() - HOUR),
+        endsAt: new Date(NOW.getTime() + HOUR),
+      });
+      // Each patch alone is valid; both together would put endsAt before startsAt. At most one may land.
+      const results = await Promise.allSettled([
+        stores[0]!.campaigns.update(campaign.id, { startsAt: new Date(NOW.getTime() + 2 * HOUR), endsAt: new Date(NOW.getTime() + 3 * HOUR) }),
+        stores[1 % stores.length]!.campaigns.update(campaign.id, { endsAt: new Date(NOW.getTime() + 90 * 60_000) }),
+      ]);
+      expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+      const after = (await ctx.store().campaigns.get(campaign.id))!;
+      expect(after.endsAt!.getTime()).toBeGreaterThan(after.startsAt!.getTime());
     });
   });
 }

@@ -22,6 +22,10 @@ export function codesContract(ctx: ContractContext): void {
       expect(await store.codes.get(campaign.id, 'DG-NOPE')).toBeNull();
     });
 
+    it('refuses to count the codes of a campaign that does not exist', async () => {
+      await expectStoreError(ctx.store().codes.counts('cmp_missing_counts'), 'campaign_not_found');
+    });
+
     it('counts every tier and state, with zeros', async () => {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, [

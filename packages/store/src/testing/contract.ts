@@ -5,6 +5,7 @@ import { codesContract } from './codes-contract';
 import { concurrencyContract } from './concurrency-contract';
 import { PARALLEL_STORES, type ContractContext } from './context';
 import type { ContractOptions, StoreHarness } from './harness';
+import { racesContract } from './races-contract';
 import { redeemContract } from './redeem-contract';
 
 /**
@@ -46,6 +47,7 @@ function registerAll(ctx: ContractContext): void {
   redeemContract(ctx);
   claimContract(ctx);
   concurrencyContract(ctx);
+  racesContract(ctx);
 }
 
 function unreachableContext(): ContractContext {

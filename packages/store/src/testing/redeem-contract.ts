@@ -12,7 +12,8 @@ export function redeemContract(ctx: ContractContext): void {
       const id = attemptId();
       const r = await store.redemptions.redeem({ attemptId: id, campaignId: campaign.id, code, customerId: 'alice', now: NOW });
       expect(r).toMatchObject({ attemptId: id, kind: 'redeem', outcome: 'redeemed', code, tier: 'standard', reward: 't-shirt', customerId: 'alice' });
-      expect(r.finishedAt).toBeInstanceOf(Date);
+      // An attempt is recorded as of the request's `now` (the time it was judged at), not the wall clock.
+      expect(r.finishedAt).toEqual(NOW);
       const rec = await store.codes.get(campaign.id, code);
       expect(rec).toMatchObject({ state: 'redeemed', customerId: 'alice', attemptId: id });
       expect(rec!.redeemedAt).toBeInstanceOf(Date);
