@@ -29,6 +29,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { Agent, request } from 'undici';
+import { startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { benchFlags } from './bench/cli-args';
 import { profilesIn, summarizeProfile, type ProfileSummary } from './bench/cpu-profile';
 import { integrity, lostAttempts, recordedOutcomes, type IntegrityReport } from './bench/db-checks';
@@ -36,8 +37,6 @@ import { byLabel, histDelta, histMean, histogramOf, histQuantile, histAdd, scrap
 import { allProcs, clientPortsTo, cmdline, cpuDelta, cpuSnapshot, environ, runQueueWaitDelta, sysDelta, type CpuSnapshot } from './bench/proc-stats';
 import { commandStats, commandStatsDelta, type CommandStat } from './bench/redis-info';
 import { formatNumber, formatTable, round } from './bench/table';
-import { startSystem, type RunningSystem } from './lib/system';
-import { waitFor } from './lib/wait-for';
 
 const flags = benchFlags(
   process.argv.slice(2),

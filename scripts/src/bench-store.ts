@@ -9,9 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { generateCodes, resolveCodeSpec, type AttemptResult } from '@dropgate/core';
 import { createPostgresStore } from '@dropgate/store-postgres';
+import { dropSchema, TEST_DATABASE_URL as DATABASE_URL } from '@dropgate/testkit';
 import { Client } from 'pg';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = 'dg_bench';
 const CODES = 100_000;
 const LEVELS = [1, 16, 64] as const;
@@ -192,7 +192,7 @@ function table(results: LevelResult[]): string {
 }
 
 async function main(): Promise<void> {
-  await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`));
+  await dropSchema(SCHEMA, DATABASE_URL);
   try {
     const migrator = createPostgresStore({ connectionString: DATABASE_URL, schema: SCHEMA, poolSize: 1 });
     await migrator.migrate();
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     );
     if (doubleAssigned > 0) process.exitCode = 1;
   } finally {
-    await admin((c) => c.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`));
+    await dropSchema(SCHEMA, DATABASE_URL);
   }
 }
 

@@ -13,11 +13,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { numericFlags } from './bench/cli-args';
 import { formatNumber, formatTable, round } from './bench/table';
-import { requestJson, runPool } from './lib/http-json';
-import { startSystem, type RunningSystem } from './lib/system';
-import { waitFor } from './lib/wait-for';
 
 const flags = numericFlags(process.argv.slice(2), { n: 2_000, concurrency: 64 });
 const N = Math.floor(flags.n);

@@ -1,8 +1,6 @@
 import { Redis } from 'ioredis';
 import { createAttemptQueue } from '@dropgate/queue';
-import { startSystem, type RunningSystem } from '../../scripts/src/lib/system';
-import { requestJson, runPool } from '../../scripts/src/lib/http-json';
-import { waitFor } from '../../scripts/src/lib/wait-for';
+import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 
 interface AttemptView {
   attemptId: string;

@@ -1,14 +1,20 @@
-import { startOwnRedis, type OwnRedis } from '../../scripts/src/lib/redis-server';
-import { requestJson, runPool } from '../../scripts/src/lib/http-json';
-import { startSystem, type RunningSystem } from '../../scripts/src/lib/system';
-import { waitFor } from '../../scripts/src/lib/wait-for';
+import { requestJson, runPool, startOwnRedis, startSystem, waitFor, type JsonResponse, type OwnRedis, type RunningSystem } from '@dropgate/testkit';
 
 /**
- * Redis restarts in the middle of a burst (its own redis-server with AOF, never the shared one). Requests during
- * the outage are refused with 503 (not accepted); every request that was accepted (202) still reaches a final
- * outcome, and no code is handed out twice.
+ * Redis goes away and comes back (its own redis-server with AOF, never the shared one), in three deterministic
+ * phases: a batch accepted while Redis is up, a batch refused with 503 while it is down (the intake stays up), the
+ * rest accepted once it is back. Every request that was accepted (202) still reaches a final outcome, and no code
+ * is handed out twice.
  */
-describe('Redis restart mid-burst (spawned processes, own redis-server with AOF)', () => {
+const CODES = 120;
+/** Claims per phase: more claims than codes in all, codes left over for the claims after the restart. */
+const BEFORE = 60;
+const DURING = 40;
+const AFTER = 300;
+
+type ClaimResponse = JsonResponse<{ attemptId?: string; error?: { code: string } }>;
+
+describe('Redis restart between bursts (spawned processes, own redis-server with AOF)', () => {
   let redis: OwnRedis;
   let sys: RunningSystem;
 
@@ -31,39 +37,51 @@ describe('Redis restart mid-burst (spawned processes, own redis-server with AOF)
     await redis?.destroy();
   }, 60_000);
 
-  it('loses no accepted attempt and assigns no code twice', async () => {
+  it('refuses requests while Redis is down, loses no accepted attempt and assigns no code twice', async () => {
     const auth = { authorization: `Bearer ${sys.adminToken}` };
     const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
       headers: auth,
-      body: { name: 'restart', tiers: [{ name: 'standard', reward: 'x', quantity: 120 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
+      body: { name: 'restart', tiers: [{ name: 'standard', reward: 'x', quantity: CODES }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;
     await waitFor('intake to see the campaign open', async () => ((await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined));
 
-    let sent = 0;
-    let restart: Promise<void> | undefined;
-    const responses = await runPool(
-      Array.from({ length: 400 }, (_, i) => async () => {
-        if (++sent === 150) restart = redis.stop().then(() => redis.start());
-        const res = await requestJson<{ attemptId?: string; error?: { code: string } }>(`${sys.intakeUrl}/v1/claims`, {
-          body: { campaignId, customerId: `rr-${i}` },
-        });
-        return res;
-      }),
-      16,
-    );
-    await restart;
-    const accepted = responses.filter((r) => r.status === 202).map((r) => r.body.attemptId!);
-    const refused = responses.filter((r) => r.status !== 202);
-    for (const r of refused) {
-      expect(r.status).toBe(503);
-      expect(r.body.error!.code).toBe('unavailable');
-    }
-    // The outage really happened mid-burst: some requests met it, and most were accepted.
-    expect(refused.length).toBeGreaterThan(0);
-    expect(accepted.length).toBeGreaterThan(120);
+    let customer = 0;
+    const claims = (n: number): Promise<ClaimResponse[]> =>
+      runPool(
+        Array.from({ length: n }, () => {
+          const customerId = `rr-${customer++}`;
+          return () => requestJson<ClaimResponse['body']>(`${sys.intakeUrl}/v1/claims`, { body: { campaignId, customerId } });
+        }),
+        16,
+      );
+    const readyz = async (): Promise<number> => (await requestJson(`${sys.intakeUrl}/readyz`, { timeoutMs: 5000 })).status;
+    const expectAccepted = (responses: ClaimResponse[]): string[] => {
+      expect(responses.map((r) => r.status)).toEqual(responses.map(() => 202));
+      return responses.map((r) => r.body.attemptId!);
+    };
 
+    // 1. Redis up: everything is accepted.
+    const acceptedBefore = expectAccepted(await claims(BEFORE));
+
+    // 2. Redis down (once the intake itself says so): everything is refused at once with 503, and the intake stays up.
+    await redis.stop();
+    await waitFor('the intake to report Redis gone (/readyz 503)', async () => ((await readyz()) === 503 ? true : undefined));
+    const refused = await claims(DURING);
+    for (const r of refused) {
+      expect({ status: r.status, code: r.body.error?.code }).toEqual({ status: 503, code: 'unavailable' });
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect((await requestJson(`${sys.intakeUrl}/healthz`)).status).toBe(200);
+
+    // 3. Redis back (same port, same AOF): the intake gets ready again and accepts the rest.
+    await redis.start();
+    await waitFor('the intake to be ready again (/readyz 200)', async () => ((await readyz()) === 200 ? true : undefined), 30_000, 100);
+    const acceptedAfter = expectAccepted(await claims(AFTER));
+    expect(sys.workers.map((w) => w.exitCode)).toEqual(sys.workers.map(() => null));
+
+    const accepted = [...acceptedBefore, ...acceptedAfter];
     const finals = await runPool(
       accepted.map((id) => () =>
         waitFor(
@@ -80,8 +98,8 @@ describe('Redis restart mid-burst (spawned processes, own redis-server with AOF)
     );
     expect(finals.filter((f) => f.status !== 'done')).toEqual([]);
     const claimed = finals.filter((f) => f.outcome === 'claimed');
-    expect(claimed).toHaveLength(120);
-    expect(new Set(claimed.map((f) => f.code)).size).toBe(120);
+    expect(claimed).toHaveLength(CODES);
+    expect(new Set(claimed.map((f) => f.code)).size).toBe(CODES);
     for (const f of finals) expect(['claimed', 'sold_out']).toContain(f.outcome);
   }, 180_000);
 });

@@ -1,20 +1,28 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { Queue } from 'bullmq';
-import { Client } from 'pg';
 import { captureException, closeSentry, flushSentry, initSentry } from '@dropgate/observability';
 import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
+import {
+  appEntry,
+  appEnv,
+  deleteKeysByPrefix,
+  freePort,
+  http,
+  migrateApp,
+  tempPgSchema,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  waitFor,
+} from '@dropgate/testkit';
+// The intake's own test harness (app-specific: it builds the intake app in this process).
 import { createCampaignWithCodes } from '../../apps/intake/src/testing/campaign-fixture';
-import { http } from '../../apps/intake/src/testing/http-client';
-import { deleteKeysByPrefix, startIntake, type RunningIntake } from '../../apps/intake/src/testing/intake-harness';
-import { freePort } from '../../scripts/src/lib/free-port';
-import { waitFor } from '../../scripts/src/lib/wait-for';
+import { startIntake, type RunningIntake } from '../../apps/intake/src/testing/intake-harness';
 
 /**
  * Errors reach Sentry, with the tags an on-call engineer filters by, and domain outcomes never do: the real built
@@ -22,10 +30,7 @@ import { waitFor } from '../../scripts/src/lib/wait-for';
  * envelopes over HTTP to a stand-in for Sentry's ingest endpoint.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `dg_t_${randomBytes(5).toString('hex')}`;
+const schema = tempPgSchema('dg_t');
 const prefix = `dgt${randomBytes(4).toString('hex')}`;
 
 interface Envelope {
@@ -119,20 +124,14 @@ let store: Store;
 
 beforeAll(async () => {
   dsn = `http://publickey@127.0.0.1:${await ingest.listen()}/1`;
-  store = createPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 4, applicationName: 'dropgate-sentry-e2e' });
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-sentry-e2e' });
 });
 
 afterAll(async () => {
   await closeSentry(2000);
   keepSentryGlobals();
   await store?.close();
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await schema.drop();
   await ingest.close();
   expect(await deleteKeysByPrefix(prefix)).toEqual([]);
 });
@@ -140,28 +139,21 @@ afterAll(async () => {
 describe('the worker process reports failed jobs to Sentry', () => {
   let worker: ChildProcess;
   let stderr = '';
-  const connection = createRedis(REDIS_URL, 'client', 'sentry-e2e');
-  const eventsConnection = createRedis(REDIS_URL, 'worker', 'sentry-e2e-events');
+  const connection = createRedis(TEST_REDIS_URL, 'client', 'sentry-e2e');
+  const eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'sentry-e2e-events');
   const queue = new Queue(QUEUES.attempts, { connection, prefix });
   const events = createAttemptQueueEvents(eventsConnection, prefix);
 
   beforeAll(async () => {
-    const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      STORE: 'postgres',
-      DATABASE_URL,
-      DATABASE_SCHEMA: schema,
-      REDIS_URL,
+    const env = appEnv({
+      DATABASE_SCHEMA: schema.name,
       QUEUE_PREFIX: prefix,
       WORKER_METRICS_PORT: String(await freePort()),
       SENTRY_DSN: dsn,
       SENTRY_ENVIRONMENT: 'e2e',
-    };
-    const migrate = spawnSync(process.execPath, [path.join(ROOT, 'apps', 'supervisor', 'dist', 'migrate.js')], { env, encoding: 'utf8' });
-    if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
-    worker = spawn(process.execPath, [path.join(ROOT, 'apps', 'worker', 'dist', 'main.js')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    });
+    migrateApp(env);
+    worker = spawn(process.execPath, [appEntry('worker')], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     worker.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await waitFor('the worker metrics endpoint', async () => ((await fetch(`http://127.0.0.1:${env.WORKER_METRICS_PORT}/metrics`)).ok ? true : undefined), 15_000);
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);

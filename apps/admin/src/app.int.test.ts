@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client } from 'pg';
 import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
+import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { createAdminApp } from './app';
-import { expectApiError } from './testing/api-assertions';
-import { http, type HttpInit, type HttpResult } from './testing/http-client';
 
 /** The admin API over HTTP on a real PostgreSQL store (a schema of its own, dropped at the end). */
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `dg_t_${randomBytes(5).toString('hex')}`;
+const schema = tempPgSchema('dg_t');
 const TOKEN = randomBytes(24).toString('base64url');
 const CSV_HEADER = 'code,tier,state,customerId,redeemedAt,publicationId';
 const SYN_CODE = /^SYN-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}-[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{4}$/;
@@ -91,7 +88,7 @@ async function create(overrides: Record<string, unknown> = {}): Promise<Campaign
 const csvRows = (text: string): string[] => text.split('\n').filter((line, i) => i > 0 && line !== '');
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
   await store.migrate();
   base = await listen(adminApp(store, (err) => unexpected.push(err)));
 });
@@ -102,13 +99,7 @@ afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
   await store?.close();
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await schema.drop();
 });
 
 describe('bearer token', () => {

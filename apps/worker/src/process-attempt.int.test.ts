@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import { Job, Queue, UnrecoverableError, Worker, type QueueEvents } from 'bullmq';
-import { Client } from 'pg';
 import { generateCodes, resolveCodeSpec, type AttemptResult, type Campaign } from '@dropgate/core';
 import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
+import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
 
 /**
@@ -13,9 +12,7 @@ import { InvalidJobError, processAttempt, type AttemptJob } from './process-atte
  * and a real PostgreSQL store (random schema).
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const schema = `dg_t_${randomBytes(5).toString('hex')}`;
+const schema = tempPgSchema('dg_t');
 const prefix = `dgt${randomBytes(4).toString('hex')}`;
 const TIMEOUT_MS = 5000;
 
@@ -35,7 +32,7 @@ function processorOn(store: Store): Processor {
 }
 
 function startWorker(store: Store, queuePrefix: string): { worker: Worker<Data, AttemptResult>; close: () => Promise<void> } {
-  const connection = createRedis(REDIS_URL, 'worker', 'worker-test', { onError: () => undefined });
+  const connection = createRedis(TEST_REDIS_URL, 'worker', 'worker-test', { onError: () => undefined });
   const worker = new Worker<Data, AttemptResult>(QUEUES.attempts, processorOn(store), {
     connection,
     prefix: queuePrefix,
@@ -52,23 +49,6 @@ function startWorker(store: Store, queuePrefix: string): { worker: Worker<Data, 
       await closeRedis(connection);
     },
   };
-}
-
-/** Resolves with the arguments of the first `event` that satisfies `match`; rejects after `timeoutMs`. */
-function nextEvent<A extends unknown[]>(emitter: EventEmitter, event: string, match: (...args: A) => boolean, timeoutMs = TIMEOUT_MS): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const listener = (...args: unknown[]): void => {
-      if (!match(...(args as A))) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(args as A);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no matching '${event}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    emitter.on(event, listener);
-  });
 }
 
 const attemptId = (label: string) => `att_${label}_${randomBytes(6).toString('hex')}`;
@@ -101,11 +81,11 @@ async function campaignWithCodes(tiers: Array<{ name: string; reward: string; qu
 }
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: DATABASE_URL, schema, poolSize: 6, applicationName: 'dropgate-worker-int-test' });
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-worker-int-test' });
   await store.migrate();
-  producer = createRedis(REDIS_URL, 'client', 'worker-test-producer');
+  producer = createRedis(TEST_REDIS_URL, 'client', 'worker-test-producer');
   queue = new Queue<Data, AttemptResult>(QUEUES.attempts, { connection: producer, prefix });
-  eventsConnection = createRedis(REDIS_URL, 'worker', 'worker-test-events');
+  eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'worker-test-events');
   events = createAttemptQueueEvents(eventsConnection, prefix);
   await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
   running = startWorker(store, prefix);
@@ -117,18 +97,13 @@ afterAll(async () => {
   await events?.close();
   await queue?.obliterate({ force: true });
   await queue?.close();
+  // Obliterating the queue leaves none of its keys behind (whatever is left is removed anyway).
   const left = await producer.keys(`${prefix}*`);
-  if (left.length > 0) await producer.del(...left);
   await closeRedis(producer);
   await closeRedis(eventsConnection);
   await store?.close();
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  } finally {
-    await client.end();
-  }
+  await schema.drop();
+  await deleteKeysByPrefix(prefix);
   expect(left).toEqual([]);
 });
 
@@ -233,7 +208,7 @@ describe('jobs that can never succeed', () => {
 
   it('retries an infrastructure failure instead (the store unreachable)', async () => {
     const otherPrefix = `${prefix}-down`;
-    const unreachable = createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', schema, poolSize: 1 });
+    const unreachable = createPostgresStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test', schema: schema.name, poolSize: 1 });
     const downQueue = new Queue<Data, AttemptResult>(QUEUES.attempts, { connection: producer, prefix: otherPrefix });
     const down = startWorker(unreachable, otherPrefix);
     try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import { Worker } from 'bullmq';
+import { nextEvent, TEST_REDIS_URL } from '@dropgate/testkit';
 import {
   closeRedis,
   createAttemptQueue,
@@ -17,33 +17,15 @@ import {
   type EnqueueOptions,
 } from './index';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `dgtest-${randomUUID().slice(0, 8)}`;
 const options: EnqueueOptions = { attempts: 3, backoffMs: 60_000, retentionS: 3600 };
-
-/** Resolves with the arguments of the first `event` that satisfies `match`; rejects after `timeoutMs`. */
-function waitForEvent<A extends unknown[]>(emitter: EventEmitter, event: string, match: (...args: A) => boolean, timeoutMs = 5000): Promise<A> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no '${event}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const listener = (...args: unknown[]) => {
-      if (!match(...(args as A))) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(args as A);
-    };
-    emitter.on(event, listener);
-  });
-}
 
 const payload = (customerId: string) => ({ campaignId: 'camp_1', code: 'ABCD2345', customerId, acceptedAt: new Date().toISOString() });
 
 describe('attempts queue (real Redis)', () => {
-  const producer = createRedis(REDIS_URL, 'producer', 'test-queue');
-  const workerConnection = createRedis(REDIS_URL, 'worker', 'test-queue');
-  const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-queue-events');
+  const producer = createRedis(TEST_REDIS_URL, 'producer', 'test-queue');
+  const workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-queue');
+  const eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-queue-events');
   const events = createAttemptQueueEvents(eventsConnection, prefix);
   let queue: AttemptQueue;
   let worker: Worker<AttemptJob['data'], AttemptJobResult> | undefined;
@@ -118,11 +100,11 @@ describe('attempts queue (real Redis)', () => {
 
     // processing → done
     const held = newAttemptId();
-    const active = waitForEvent<[AttemptJob]>(worker, 'active', (job) => job.id === held);
+    const active = nextEvent<[AttemptJob]>(worker, 'active', (job) => job.id === held);
     await enqueueAttempt(queue, 'redeem', payload('hold'), held, options);
     await active;
     expect(await getAttemptStatus(queue, held)).toEqual({ attemptId: held, status: 'processing' });
-    const completed = waitForEvent<[AttemptJob]>(worker, 'completed', (job) => job.id === held);
+    const completed = nextEvent<[AttemptJob]>(worker, 'completed', (job) => job.id === held);
     release();
     await completed;
     expect(await getAttemptStatus(queue, held)).toEqual({
@@ -142,14 +124,14 @@ describe('attempts queue (real Redis)', () => {
 
     // failed on the last try → failed
     const doomed = newAttemptId();
-    const failed = waitForEvent<[AttemptJob]>(worker, 'failed', (job) => job.id === doomed);
+    const failed = nextEvent<[AttemptJob]>(worker, 'failed', (job) => job.id === doomed);
     await enqueueAttempt(queue, 'redeem', payload('infra-down'), doomed, { ...options, attempts: 1 });
     await failed;
     expect(await getAttemptStatus(queue, doomed)).toEqual({ attemptId: doomed, status: 'failed' });
 
     // failed with tries left → delayed for the backoff → still queued
     const retrying = newAttemptId();
-    const firstFailure = waitForEvent<[AttemptJob]>(worker, 'failed', (job) => job.id === retrying);
+    const firstFailure = nextEvent<[AttemptJob]>(worker, 'failed', (job) => job.id === retrying);
     await enqueueAttempt(queue, 'redeem', payload('infra-down'), retrying, options);
     await firstFailure;
     expect(await queue.getJobState(retrying)).toBe('delayed');

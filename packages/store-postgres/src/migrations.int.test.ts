@@ -1,10 +1,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createPool } from './connection';
 import { loadMigrations, MIGRATIONS_DIR, runMigrations } from './migrations';
 import { createPostgresStore } from './postgres-store';
-import { TEST_DATABASE_URL, tempSchema, type TempSchema } from './testing/temp-schema';
+import { tempSchema, type TempSchema } from './testing/temp-schema';
 
 describe('migrations', () => {
   let temp: TempSchema;

@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import type { AttemptResult } from '@dropgate/core';
 import { closeRedis, createRedis, QUEUES } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
-import { TEST_REDIS_URL } from './intake-harness';
+import { TEST_REDIS_URL } from '@dropgate/testkit';
 
 interface AttemptJobLike {
   id?: string | undefined;

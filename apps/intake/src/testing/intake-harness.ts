@@ -7,14 +7,12 @@ import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { createMetricsRegistry } from '@dropgate/observability';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { createIntakeApp, type CampaignLookup } from '../app';
 import { BullmqGateway } from '../bullmq-gateway';
 import { CampaignCatalog } from '../campaign-catalog';
 import { createIntakeMetrics } from '../intake-metrics';
 import { openGuard } from '../open-guard';
-
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface IntakeHarnessOptions {
   store: Store;
@@ -123,19 +121,4 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     }
   };
   return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
-}
-
-/** Deletes every key under `prefix` (queue keys, rate-limit keys) and returns what was left afterwards. */
-export async function deleteKeysByPrefix(prefix: string): Promise<string[]> {
-  const redis = createRedis(TEST_REDIS_URL, 'client', 'test-cleanup');
-  try {
-    const keys: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) keys.push(...batch);
-    if (keys.length > 0) await redis.del(...keys);
-    const left: string[] = [];
-    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) left.push(...batch);
-    return left;
-  } finally {
-    await closeRedis(redis);
-  }
 }

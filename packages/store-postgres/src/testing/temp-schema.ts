@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Store } from '@dropgate/store';
-import { Client } from 'pg';
+import { tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createPostgresStore } from '../postgres-store';
-
-/** Tests talk to a real PostgreSQL; a test entry point may point them elsewhere. */
-export const TEST_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface TempSchema {
   readonly schema: string;
@@ -14,9 +10,10 @@ export interface TempSchema {
   drop(): Promise<void>;
 }
 
-/** A randomly named schema (`dg_test_<hex>`) so test files never see each other's data. */
+/** A randomly named schema (`dg_test_<hex>`) so test files never see each other's data, with stores on it. */
 export function tempSchema(prefix = 'dg_test'): TempSchema {
-  const schema = `${prefix}_${randomBytes(6).toString('hex')}`;
+  const temp = tempPgSchema(prefix);
+  const schema = temp.name;
   const stores: Store[] = [];
   return {
     schema,
@@ -27,13 +24,7 @@ export function tempSchema(prefix = 'dg_test'): TempSchema {
     },
     async drop() {
       await Promise.all(stores.splice(0).map((s) => s.close()));
-      const client = new Client({ connectionString: TEST_DATABASE_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
+      await temp.drop();
     },
   };
 }

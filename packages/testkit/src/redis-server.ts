@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { abortOnExit, stopChild } from './child-process';
 import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
@@ -43,20 +44,29 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dropgate-redis-'));
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], {
+    const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], {
       stdio: 'ignore',
     });
-    await waitFor(`redis-server on :${port}`, async () => ((await ping(port)) ? true : undefined), 10_000);
+    c.on('error', () => undefined); // reported by abortOnExit while starting; an unhandled 'error' would end the test process
+    child = c;
+    const died = new AbortController();
+    const unwatch = abortOnExit(c, `redis-server on :${port}`, died);
+    try {
+      await waitFor(`redis-server on :${port}`, async () => ((await ping(port)) ? true : undefined), 10_000, 25, died.signal);
+    } finally {
+      unwatch();
+    }
   };
   const stop = async (): Promise<void> => {
-    const c = child;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      c.once('exit', () => resolve());
-      c.kill('SIGTERM');
-    });
+    if (child) await stopChild(child);
   };
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,

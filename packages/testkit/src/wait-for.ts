@@ -1,19 +1,43 @@
 import type { EventEmitter } from 'node:events';
 
-/** Polls `check` until it returns a value other than undefined; fails after `timeoutMs`. Never a blind sleep. */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, everyMs = 20): Promise<T> {
+/**
+ * Polls `check` until it returns a value other than undefined (a throw counts as "not yet"); fails after
+ * `timeoutMs` naming `what` and the last error, or at once with the reason when `signal` aborts. Never a blind sleep.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  everyMs = 25,
+  signal?: AbortSignal,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    signal?.throwIfAborted();
     try {
       const value = await check();
       if (value !== undefined) return value;
     } catch (err) {
       lastError = err;
     }
+    signal?.throwIfAborted();
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await pause(everyMs, signal);
   }
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Resolves with the arguments of the first `event` that satisfies `match`; rejects after `timeoutMs`. */

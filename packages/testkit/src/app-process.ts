@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
+
+/** The repository root: this file is packages/testkit/src (under jest) or packages/testkit/dist (built). */
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The built entry point of an app, `apps/<app>/dist/<file>` (what `npm start` runs; build first with `tsc -b`). */
+export function appEntry(app: string, file = 'main.js'): string {
+  return path.join(ROOT, 'apps', app, 'dist', file);
+}
+
+/**
+ * The environment a spawned Dropgate process starts from: the test PostgreSQL (STORE=postgres) and Redis,
+ * NODE_ENV=test, warnings only; `extra` on top (schema, queue prefix, ports, ...).
+ */
+export function appEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    STORE: 'postgres',
+    DATABASE_URL: TEST_DATABASE_URL,
+    REDIS_URL: TEST_REDIS_URL,
+    ...extra,
+  };
+}
+
+/** Migrates `env`'s DATABASE_URL / DATABASE_SCHEMA with the built migrate entry, as a deployment does; throws with its stderr. */
+export function migrateApp(env: Record<string, string>): void {
+  const migrate = spawnSync(process.execPath, [appEntry('supervisor', 'migrate.js')], { env, encoding: 'utf8' });
+  if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.error?.message ?? migrate.stderr}`);
+}

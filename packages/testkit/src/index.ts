@@ -1,0 +1,16 @@
+/**
+ * What tests (unit, integration, end-to-end) and the benchmarks share. Test support only: never imported by an
+ * app or a library at run time, and it imports none of them (so every package's own tests can use it).
+ */
+export { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
+export { nextEvent, waitFor } from './wait-for';
+export { freePort } from './free-port';
+export { http, type HttpInit, type HttpResult } from './http-client';
+export { expectApiError } from './api-assertions';
+export { requestJson, runPool, type JsonResponse } from './http-json';
+export { dropSchema, tempPgSchema, type TempPgSchema } from './temp-schema';
+export { deleteKeysByPrefix } from './redis-keys';
+export { redisReady } from './redis-ready';
+export { startOwnRedis, type OwnRedis } from './redis-server';
+export { appEntry, appEnv, migrateApp } from './app-process';
+export { startSystem, type RunningSystem, type SystemOptions } from './system';

@@ -1,0 +1,127 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appEntry, appEnv, migrateApp } from './app-process';
+import { abortOnExit, stopChild } from './child-process';
+import { freePort } from './free-port';
+import { deleteKeysByPrefix } from './redis-keys';
+import { dropSchema } from './temp-schema';
+import { waitFor } from './wait-for';
+
+/** How long a process may take to answer its first request. */
+const START_TIMEOUT_MS = 30_000;
+
+export interface SystemOptions {
+  workers: number;
+  /** Extra environment for every process (e.g. rate limits, concurrency, another REDIS_URL). */
+  env?: Record<string, string>;
+  /** Where process output goes; default: discarded unless DROPGATE_E2E_VERBOSE is set. */
+  verbose?: boolean;
+  /**
+   * Node command-line flags for the intake and worker processes only (benchmarks try e.g. `--max-semi-space-size`);
+   * default none, as `npm start` runs them.
+   */
+  nodeFlags?: readonly string[];
+}
+
+export interface RunningSystem {
+  intakeUrl: string;
+  adminUrl: string;
+  adminToken: string;
+  schema: string;
+  queuePrefix: string;
+  env: Record<string, string>;
+  workers: ChildProcess[];
+  /** Starts one more worker process (e.g. after killing one). */
+  addWorker(): Promise<ChildProcess>;
+  /** Stops every process (SIGTERM, SIGKILL after 15 s), then drops the schema and the queue's keys (best effort). */
+  stop(): Promise<void>;
+}
+
+interface Launched {
+  name: string;
+  child: ChildProcess;
+}
+
+/** Polls `url` until it answers 2xx; fails at once if one of `watched` exits first. */
+async function serving(what: string, url: string, watched: readonly Launched[]): Promise<void> {
+  const died = new AbortController();
+  const unwatch = watched.map(({ child, name }) => abortOnExit(child, name, died));
+  try {
+    await waitFor(what, async () => ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok ? true : undefined), START_TIMEOUT_MS, 50, died.signal);
+  } finally {
+    for (const off of unwatch) off();
+  }
+}
+
+/**
+ * Starts the real processes (built `dist/` of intake, admin and workers) against the test Redis and PostgreSQL,
+ * isolated by a random schema and queue prefix, exactly as `npm start` would run them. When start-up fails half-way
+ * (migration, a process that exits or never gets ready), what was started is stopped and cleaned up before the error
+ * is rethrown.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const id = randomBytes(4).toString('hex');
+  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+  const env = appEnv({
+    DATABASE_SCHEMA: `dg_e2e_${id}`,
+    QUEUE_PREFIX: `dge2e${id}`,
+    PORT: String(port),
+    ADMIN_PORT: String(adminPort),
+    ADMIN_TOKEN: randomBytes(18).toString('base64url'),
+    ...options.env,
+  });
+  const launched: Launched[] = [];
+  const verbose = options.verbose ?? Boolean(process.env.DROPGATE_E2E_VERBOSE);
+  const nodeFlags = options.nodeFlags ?? [];
+  const launch = (app: string, extra: Record<string, string> = {}): Launched => {
+    const flags = app === 'intake' || app === 'worker' ? nodeFlags : [];
+    const child = spawn(process.execPath, [...flags, appEntry(app)], { env: { ...env, ...extra }, stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'] });
+    child.on('error', () => undefined); // reported by abortOnExit while starting; an unhandled 'error' would end the test process
+    const entry = { name: `${app} (pid ${child.pid ?? '-'})`, child };
+    launched.push(entry);
+    return entry;
+  };
+  /** A worker, ready once its metrics endpoint answers; fails at once if it (or one of `alsoWatch`) exits first. */
+  const startWorker = async (alsoWatch: readonly Launched[]): Promise<ChildProcess> => {
+    const metricsPort = await freePort();
+    const worker = launch('worker', { WORKER_METRICS_PORT: String(metricsPort) });
+    await serving(`worker metrics on :${metricsPort}`, `http://127.0.0.1:${metricsPort}/metrics`, [...alsoWatch, worker]);
+    return worker.child;
+  };
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await Promise.all(launched.map(({ child }) => stopChild(child)));
+      // Best effort (the test may have left its Redis down): a failed clean-up is reported, not thrown.
+      const cleanups = await Promise.allSettled([dropSchema(env.DATABASE_SCHEMA!, env.DATABASE_URL), deleteKeysByPrefix(env.QUEUE_PREFIX!, env.REDIS_URL)]);
+      for (const c of cleanups) if (c.status === 'rejected') process.stderr.write(`startSystem: clean-up failed: ${String(c.reason)}\n`);
+    })());
+
+  const intakeUrl = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  const workers: ChildProcess[] = [];
+  try {
+    migrateApp(env);
+    const intake = launch('intake');
+    const admin = launch('admin');
+    for (let i = 0; i < options.workers; i++) workers.push(await startWorker([intake, admin]));
+    await serving('intake ready', `${intakeUrl}/readyz`, [intake, admin]);
+    await serving('admin ready', `${adminUrl}/readyz`, [intake, admin]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    intakeUrl,
+    adminUrl,
+    adminToken: env.ADMIN_TOKEN!,
+    schema: env.DATABASE_SCHEMA!,
+    queuePrefix: env.QUEUE_PREFIX!,
+    env,
+    workers,
+    addWorker: () => startWorker([]),
+    stop,
+  };
+}
