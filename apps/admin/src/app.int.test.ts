@@ -221,6 +221,7 @@ describe('POST /admin/v1/campaigns', () => {
     ['no tiers', { tiers: [] }],
     ['a negative quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: -1 }] }],
     ['a fractional quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: 1.5 }] }],
+    ['more codes in total than one request may create', { tiers: [{ name: 'a', reward: 'x', quantity: 1_500_000 }, { name: 'b', reward: 'y', quantity: 1_500_000 }] }],
     ['a quantity as a string', { tiers: [{ name: 'standard', reward: 'x', quantity: '10' }] }],
     ['an upper-case tier name', { tiers: [{ name: 'Premium', reward: 'x', quantity: 1 }] }],
     ['a tier listed twice', { tiers: [{ name: 'a', reward: 'x', quantity: 1 }, { name: 'a', reward: 'y', quantity: 1 }] }],

@@ -561,6 +561,13 @@ describe('rate limiting', () => {
       );
     });
 
+    it('counts status reads per address too (an unknown id may cost a store read)', async () => {
+      const ip = { 'x-forwarded-for': '198.51.100.30' };
+      for (let i = 0; i < 3; i++) expect((await http(app.url, `/v1/attempts/att_unknown_${i}xxxxxxxx`, { headers: ip })).status).toBe(404);
+      expectRateLimited(await http(app.url, '/v1/attempts/att_unknown_3xxxxxxxx', { headers: ip }), 30);
+      expect((await http(app.url, '/v1/attempts/att_unknown_4xxxxxxxx', { headers: { 'x-forwarded-for': '198.51.100.31' } })).status).toBe(404);
+    });
+
     it('limits a customer across different addresses', async () => {
       expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'greedy'), headers: from('198.51.100.20') })).status).toBe(202);
       expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'greedy'), headers: from('198.51.100.21') })).status).toBe(202);
@@ -568,7 +575,7 @@ describe('rate limiting', () => {
       expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'modest'), headers: from('198.51.100.22') })).status).toBe(202);
       const metrics = (await http(app.url, '/metrics')).text;
       expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_customer' })).toBe(1);
-      expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(2);
+      expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(3);
     });
   });
 });
