@@ -1,12 +1,9 @@
 import { loadIntakeConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
-import { createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId } from '@dropgate/queue';
+import { captureException, closeSentry, createLogger, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
-import { createIntakeApp } from './app';
-import { BullmqGateway } from './bullmq-gateway';
+import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
-import { createIntakeMetrics } from './intake-metrics';
-import { openGuard } from './open-guard';
 
 async function main(): Promise<void> {
   const config = loadIntakeConfig(process.env);
@@ -37,40 +34,17 @@ async function main(): Promise<void> {
   await catalog.start();
   shutdown.register('catalog', async () => catalog.stop());
 
-  const gateway = new BullmqGateway(
+  const { app, gateway } = assembleIntake(config, {
+    producer,
     queue,
     events,
-    store.redemptions,
-    {
-      attempts: config.JOB_ATTEMPTS,
-      backoffMs: config.JOB_BACKOFF_MS,
-      retentionS: config.ATTEMPT_RETENTION_S,
-      depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
-      connected: () => producer.status === 'ready',
-      batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
-    },
-    (err) => logger.warn({ err }, 'queue depth refresh failed'),
-  );
-  gateway.start();
-  shutdown.register('gateway', async () => gateway.stop());
-
-  const registry = createMetricsRegistry('intake');
-  const app = createIntakeApp({
-    settings: {
-      trustProxy: config.TRUST_PROXY,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      preferWaitMaxS: config.PREFER_WAIT_MAX_S,
-      maxQueueDepth: config.MAX_QUEUE_DEPTH,
-    },
+    recorded: store.redemptions,
     campaigns: catalog,
-    gateway,
-    guard: openGuard(config, producer),
-    metrics: createIntakeMetrics(registry, () => gateway.depth()),
-    ready: async () => void (await producer.ping()),
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    newAttemptId,
+    onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
   });
+  gateway.start();
+  shutdown.register('gateway', async () => gateway.stop());
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'intake listening'));
   server.keepAliveTimeout = 65_000;

@@ -4,3 +4,4 @@ export * from './campaign';
 export * from './code-spec';
 export * from './code-generator';
 export * from './attempt';
+export * from './campaign-id';

@@ -6,9 +6,9 @@ import {
   type CampaignStatus,
   type NewCampaign,
   type StopReason,
+  newCampaignId,
 } from '@dropgate/core';
 import { StoreError, type CampaignRepository } from '@dropgate/store';
-import { newCampaignId } from './campaign-id';
 import type { CampaignTarget } from './campaign-target';
 import { isDuplicateKeyError } from './mongo-errors';
 import { CAMPAIGN_FIELDS, toCampaign, type CampaignDoc, type Models } from './models';

@@ -7,10 +7,10 @@ import {
   type CampaignStatus,
   type NewCampaign,
   type StopReason,
+  newCampaignId,
 } from '@dropgate/core';
 import { StoreError, type CampaignRepository } from '@dropgate/store';
 import type { Pool, PoolClient } from 'pg';
-import { newCampaignId } from './campaign-id';
 import { withTransaction } from './connection';
 import { CAMPAIGN_COLUMNS, toCampaign, type CampaignRow } from './row-mappers';
 import { retryTransient } from './transient-retry';

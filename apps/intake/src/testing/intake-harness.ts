@@ -4,15 +4,13 @@ import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
-import { createMetricsRegistry } from '@dropgate/observability';
-import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId, type AttemptQueue } from '@dropgate/queue';
+import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
-import { createIntakeApp, type CampaignLookup } from '../app';
-import { BullmqGateway } from '../bullmq-gateway';
+import type { CampaignLookup } from '../app';
+import { assembleIntake } from '../assemble-intake';
+import type { BullmqGateway } from '../bullmq-gateway';
 import { CampaignCatalog } from '../campaign-catalog';
-import { createIntakeMetrics } from '../intake-metrics';
-import { openGuard } from '../open-guard';
 
 export interface IntakeHarnessOptions {
   store: Store;
@@ -57,42 +55,19 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
   await catalog.start();
-  const gateway = new BullmqGateway(
+  const { app, gateway } = assembleIntake(config, {
+    producer,
     queue,
     events,
-    options.store.redemptions,
-    {
-      attempts: config.JOB_ATTEMPTS,
-      backoffMs: config.JOB_BACKOFF_MS,
-      retentionS: config.ATTEMPT_RETENTION_S,
-      depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
-      connected: () => producer.status === 'ready',
-      batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
-    },
-    () => undefined,
-  );
-  gateway.start();
-
-  const registry = createMetricsRegistry('intake');
-  const app = createIntakeApp({
-    settings: {
-      trustProxy: config.TRUST_PROXY,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      preferWaitMaxS: config.PREFER_WAIT_MAX_S,
-      maxQueueDepth: config.MAX_QUEUE_DEPTH,
-    },
+    recorded: options.store.redemptions,
     campaigns: options.campaigns ?? catalog,
-    gateway,
-    guard: openGuard(config, producer),
-    metrics: createIntakeMetrics(registry, () => gateway.depth()),
-    ready: async () => void (await producer.ping()),
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    newAttemptId,
+    onDepthError: () => undefined,
     onUnexpected: (err, req) => {
       report(err);
       options.onUnexpected?.(err, req);
     },
   });
+  gateway.start();
 
   // Ready before the first request, so no test races the start-up.
   await events.waitUntilReady();

@@ -1,0 +1,62 @@
+import type { QueueEvents } from 'bullmq';
+import type { Express, Request } from 'express';
+import type { Redis } from 'ioredis';
+import type { IntakeConfig } from '@dropgate/config';
+import { createMetricsRegistry } from '@dropgate/observability';
+import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
+import type { RedemptionService } from '@dropgate/store';
+import { createIntakeApp, type CampaignLookup } from './app';
+import { BullmqGateway } from './bullmq-gateway';
+import { createIntakeMetrics } from './intake-metrics';
+import { openGuard } from './open-guard';
+
+export interface IntakeParts {
+  /** The 'producer' connection, shared by the queue and the rate guard. */
+  producer: Redis;
+  queue: AttemptQueue;
+  events: QueueEvents;
+  /** Where finished attempts are read once their job has expired from Redis. */
+  recorded: Pick<RedemptionService, 'getAttempt'>;
+  campaigns: CampaignLookup;
+  onDepthError: (err: unknown) => void;
+  onUnexpected: (err: unknown, req: Request) => void;
+}
+
+/**
+ * The intake's wiring from its configuration and connections: the BullMQ gateway, the rate guard, metrics and the
+ * Express app. One function, so `main.ts` and the tests build exactly the same thing.
+ */
+export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app: Express; gateway: BullmqGateway } {
+  const gateway = new BullmqGateway(
+    parts.queue,
+    parts.events,
+    parts.recorded,
+    {
+      attempts: config.JOB_ATTEMPTS,
+      backoffMs: config.JOB_BACKOFF_MS,
+      retentionS: config.ATTEMPT_RETENTION_S,
+      depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
+      connected: () => parts.producer.status === 'ready',
+      batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
+    },
+    parts.onDepthError,
+  );
+  const registry = createMetricsRegistry('intake');
+  const app = createIntakeApp({
+    settings: {
+      trustProxy: config.TRUST_PROXY,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      preferWaitMaxS: config.PREFER_WAIT_MAX_S,
+      maxQueueDepth: config.MAX_QUEUE_DEPTH,
+    },
+    campaigns: parts.campaigns,
+    gateway,
+    guard: openGuard(config, parts.producer),
+    metrics: createIntakeMetrics(registry, () => gateway.depth()),
+    ready: async () => void (await parts.producer.ping()),
+    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    newAttemptId,
+    onUnexpected: parts.onUnexpected,
+  });
+  return { app, gateway };
+}
