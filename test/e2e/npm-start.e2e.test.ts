@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, requestJson, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
+
+/**
+ * What `npm start` runs (the supervisor, after `tsc -b`), from an empty schema: it applies the migrations, starts
+ * intake, admin and two workers, serves a real claim, and stops everything cleanly on Ctrl-C (SIGINT).
+ */
+describe('npm start (the supervisor) on an empty database', () => {
+  const id = randomBytes(4).toString('hex');
+  const schema = `dg_start_${id}`;
+  const prefix = `dgstart${id}`;
+  let supervisor: ChildProcess | undefined;
+  let output = '';
+
+  afterAll(async () => {
+    if (supervisor && supervisor.exitCode === null) supervisor.kill('SIGKILL');
+    await dropSchema(schema);
+    await deleteKeysByPrefix(prefix);
+  });
+
+  it('migrates, runs every process, serves a claim, and stops on SIGINT', async () => {
+    const schemaExists = async (): Promise<boolean> => {
+      const db = new Client({ connectionString: TEST_DATABASE_URL });
+      await db.connect();
+      try {
+        return (await db.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+      } finally {
+        await db.end();
+      }
+    };
+    expect(await schemaExists()).toBe(false);
+
+    const [port, adminPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    // No ADMIN_TOKEN: the supervisor makes one up and prints it.
+    const env = appEnv({ DATABASE_SCHEMA: schema, QUEUE_PREFIX: prefix, PORT: String(port), ADMIN_PORT: String(adminPort), WORKER_METRICS_PORT: String(metricsPort), WORKERS: '2', LOG_LEVEL: 'info' });
+    const child = spawn(process.execPath, [appEntry('supervisor')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    supervisor = child;
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+
+    const token = await waitFor('the generated admin token', async () => /admin token is: (\S+)/.exec(output)?.[1], 30_000);
+    const intake = `http://127.0.0.1:${port}`;
+    const admin = `http://127.0.0.1:${adminPort}`;
+    await waitFor('intake ready', async () => ((await requestJson(`${intake}/readyz`)).status === 200 ? true : undefined), 30_000);
+    await waitFor('admin ready', async () => ((await requestJson(`${admin}/readyz`)).status === 200 ? true : undefined), 30_000);
+    for (const p of [metricsPort, metricsPort + 1]) {
+      await waitFor(`worker metrics on :${p}`, async () => ((await fetch(`http://127.0.0.1:${p}/metrics`)).ok ? true : undefined), 30_000);
+    }
+    expect(await schemaExists()).toBe(true);
+
+    const created = await requestJson<{ id: string }>(`${admin}/admin/v1/campaigns`, {
+      headers: { authorization: `Bearer ${token}` },
+      body: { name: 'start', tiers: [{ name: 'standard', reward: 'sticker', quantity: 5 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
+    });
+    expect(created.status).toBe(201);
+    await waitFor('intake to see the campaign open', async () =>
+      (await requestJson<{ open?: boolean }>(`${intake}/v1/campaigns/${created.body.id}`)).body.open === true ? true : undefined,
+    );
+    const claim = await requestJson<{ status: string; outcome?: string; code?: string }>(`${intake}/v1/claims`, {
+      headers: { prefer: 'wait=10' },
+      body: { campaignId: created.body.id, customerId: 'first-visitor' },
+    });
+    expect(claim.status).toBe(200);
+    expect(claim.body).toMatchObject({ status: 'done', outcome: 'claimed' });
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/SIGINT: stopping all processes/);
+    // Nothing is left listening.
+    for (const url of [`${intake}/healthz`, `${admin}/healthz`, `http://127.0.0.1:${metricsPort}/metrics`]) {
+      await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
+    }
+  }, 120_000);
+});
