@@ -204,7 +204,7 @@ describe('with a worker running', () => {
     }
   });
 
-  it('answers 404 campaign_not_found, 409 campaign_not_active, 400 invalid_code_format, 422 unknown_tier', async () => {
+  it('answers 404 campaign_not_found, 409 campaign_not_active / sold_out, 400 invalid_code_format, 422 unknown_tier', async () => {
     const code = drop.codes.standard![39]!;
     const who = 'turned-away';
     expectApiError(await http(app.url, '/v1/redemptions', { body: { campaignId: 'no_such_campaign', code, customerId: who } }), 404, 'campaign_not_found');
@@ -215,6 +215,13 @@ describe('with a worker running', () => {
       409,
       'campaign_not_active',
     );
+    // A campaign whose target is reached answers sold_out, the same word the store would record.
+    const full = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'pin', quantity: 2 }] });
+    await store.campaigns.update(full.campaign.id, { target: 1 });
+    const winner = await store.redemptions.claim({ attemptId: `att_full_${full.campaign.id.slice(4)}`, campaignId: full.campaign.id, customerId: 'early', now: new Date() });
+    expect(winner.outcome).toBe('claimed');
+    await app.catalog.refresh();
+    expectApiError(await http(app.url, '/v1/claims', { body: claim(full.campaign.id, who) }), 409, 'sold_out');
     // 'O' and '0' are not in the default alphabet; wrong lengths, wrong literals, no dashes.
     for (const wrong of ['SYN-OOOO-0000', code.slice(0, -1), `${code}2`, code.replace('SYN-', 'SIN-'), 'hello', code.replace(/-/g, '')]) {
       expectApiError(await http(app.url, '/v1/redemptions', { body: { campaignId: drop.campaign.id, code: wrong, customerId: who } }), 400, 'invalid_code_format');

@@ -1,5 +1,5 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
-import { matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
+import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
 import type { AttemptGateway, AttemptPayload, AttemptView } from './attempt-gateway';
 import { attemptIdForKey, bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
@@ -123,10 +123,13 @@ function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign
     deps.metrics.rejected.inc({ reason: 'campaign_not_found' });
     throw new ApiError('campaign_not_found', 'no such campaign');
   }
-  if (!deps.campaigns.isOpen(campaign, now)) {
-    // Cheap early answer from the cached catalog; the store re-checks authoritatively for what gets through.
-    deps.metrics.rejected.inc({ reason: 'campaign_not_active' });
-    throw new ApiError('campaign_not_active', 'this campaign is not taking attempts now');
+  // Cheap early answer from the cached catalog; the store re-checks authoritatively for what gets through.
+  const refusal = campaignRefusal(campaign, now);
+  if (refusal !== null) {
+    deps.metrics.rejected.inc({ reason: refusal });
+    throw refusal === 'sold_out'
+      ? new ApiError('sold_out', 'every code of this campaign is taken')
+      : new ApiError('campaign_not_active', 'this campaign is not taking attempts now');
   }
   return campaign;
 }

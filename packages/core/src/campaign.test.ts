@@ -1,4 +1,5 @@
 import {
+  campaignRefusal,
   CAMPAIGN_SCOPE,
   CAMPAIGN_STATUS_TRANSITIONS,
   CAMPAIGN_STATUSES,
@@ -153,6 +154,25 @@ describe('isCampaignOpen()', () => {
     it('is closed above the target', () => expect(isCampaignOpen(campaign({ target: 10, redeemedCount: 11 }), NOW)).toBe(false));
     it('ignores the count when there is no target', () =>
       expect(isCampaignOpen(campaign({ target: null, redeemedCount: 1_000_000 }), NOW)).toBe(true));
+  });
+});
+
+describe('campaignRefusal()', () => {
+  const now = new Date('2026-06-01T12:00:00Z');
+  it('takes an open campaign', () => {
+    expect(campaignRefusal(campaign({ status: 'active' }), now)).toBeNull();
+  });
+  it('answers campaign_not_active for a missing, paused, draft or ended campaign, or outside its window', () => {
+    expect(campaignRefusal(null, now)).toBe('campaign_not_active');
+    for (const status of ['paused', 'draft', 'ended'] as const) expect(campaignRefusal(campaign({ status }), now)).toBe('campaign_not_active');
+    expect(campaignRefusal(campaign({ status: 'active', startsAt: new Date(now.getTime() + 1) }), now)).toBe('campaign_not_active');
+    expect(campaignRefusal(campaign({ status: 'active', endsAt: now }), now)).toBe('campaign_not_active');
+  });
+  it('answers sold_out when the target is reached, whether or not the campaign was stopped for it yet', () => {
+    expect(campaignRefusal(campaign({ status: 'active', target: 5, redeemedCount: 5 }), now)).toBe('sold_out');
+    expect(campaignRefusal(campaign({ status: 'stopped', stopReason: 'target_reached', target: 5, redeemedCount: 5 }), now)).toBe('sold_out');
+    expect(campaignRefusal(campaign({ status: 'stopped', stopReason: 'manual', target: 5, redeemedCount: 5 }), now)).toBe('campaign_not_active');
+    expect(campaignRefusal(campaign({ status: 'active', target: 5, redeemedCount: 4 }), now)).toBeNull();
   });
 });
 

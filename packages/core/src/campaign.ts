@@ -75,6 +75,23 @@ export function isCampaignOpen(campaign: Campaign, now: Date): boolean {
   return true;
 }
 
+/** Is the target set and reached? */
+export const targetReached = (c: Pick<Campaign, 'target' | 'redeemedCount'>): boolean => c.target !== null && c.redeemedCount >= c.target;
+
+/**
+ * Why a campaign refuses an attempt at `now`, or null if it takes it: the one rule every layer applies (the
+ * PostgreSQL adapter mirrors it in SQL, `dg_campaign_refusal`). A campaign full because of its target answers
+ * `sold_out` (whether or not it has been moved to `stopped` yet); anything else not open is `campaign_not_active`.
+ */
+export function campaignRefusal(campaign: Campaign | null | undefined, now: Date): 'campaign_not_active' | 'sold_out' | null {
+  if (!campaign) return 'campaign_not_active';
+  const inWindow = (!campaign.startsAt || now >= campaign.startsAt) && (!campaign.endsAt || now < campaign.endsAt);
+  const fullByTarget =
+    targetReached(campaign) && (campaign.status === 'active' || (campaign.status === 'stopped' && campaign.stopReason === 'target_reached'));
+  if (fullByTarget && inWindow) return 'sold_out';
+  return isCampaignOpen(campaign, now) ? null : 'campaign_not_active';
+}
+
 export function findTier(campaign: Campaign, tierName: string): Tier | undefined {
   return campaign.tiers.find((t) => t.name === tierName);
 }

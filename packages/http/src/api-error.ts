@@ -14,6 +14,7 @@ export const API_ERRORS = {
   method_not_allowed: 405,
   invalid_status_transition: 409,
   campaign_not_active: 409,
+  sold_out: 409,
   not_enough_codes: 409,
   campaign_exists: 409,
   publication_conflict: 409,

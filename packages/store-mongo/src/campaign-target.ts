@@ -1,24 +1,10 @@
-import { isCampaignOpen, type Campaign } from '@dropgate/core';
+import { campaignRefusal, targetReached } from '@dropgate/core';
 import { CAMPAIGN_FIELDS, type CampaignDoc, type Models } from './models';
 
-export type GateRefusal = 'campaign_not_active' | 'sold_out';
+export type GateRefusal = NonNullable<ReturnType<typeof campaignRefusal>>;
 
-/** Is the target set and reached? */
-export const targetReached = (c: Pick<Campaign, 'target' | 'redeemedCount'>): boolean => c.target !== null && c.redeemedCount >= c.target;
-
-/**
- * Step 2 of the README: may this campaign take an attempt at `now`? Pure. A campaign that is full because of
- * its target answers `sold_out` (whether or not it has been moved to `stopped` yet); anything else not open
- * answers `campaign_not_active`.
- */
-export function campaignGate(campaign: Campaign | null, now: Date): GateRefusal | null {
-  if (!campaign) return 'campaign_not_active';
-  const inWindow = (!campaign.startsAt || now >= campaign.startsAt) && (!campaign.endsAt || now < campaign.endsAt);
-  const fullByTarget =
-    targetReached(campaign) && (campaign.status === 'active' || (campaign.status === 'stopped' && campaign.stopReason === 'target_reached'));
-  if (fullByTarget && inWindow) return 'sold_out';
-  return isCampaignOpen(campaign, now) ? null : 'campaign_not_active';
-}
+/** Step 2 of the README: may this campaign take an attempt at `now`? The rule itself lives in core. */
+export const campaignGate = campaignRefusal;
 
 /**
  * How many attempt ids a campaign remembers as counted (and as given back). A count is idempotent by attempt id
