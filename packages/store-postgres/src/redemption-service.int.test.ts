@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isSuccessOutcome, resolveCodeSpec, type AttemptResult, type Campaign, type NewCampaign } from '@dropgate/core';
+import { isSuccessOutcome, resolveCodeSpec, type AttemptResult, type NewCampaign } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { tempSchema, type TempSchema } from './testing/temp-schema';
 
@@ -39,30 +39,6 @@ describe('postgres redemptions', () => {
   const claim = (s: Store, campaignId: string, customerId: string, tier?: string) =>
     s.redemptions.claim({ attemptId: id('c'), campaignId, customerId, tier, now: NOW });
 
-  it('a target set on a running campaign holds exactly, even with claims in flight', async () => {
-    const { campaign } = await campaignWith(400);
-    const admin = temp.open(1); // its own pool: not queued behind the claims
-    let done = 0;
-    let targetSet: Promise<Campaign> | null = null;
-    const results = await Promise.all(
-      Array.from({ length: 400 }, (_, n) =>
-        claim(stores[n % stores.length]!, campaign.id, `inflight${n}`).then((r) => {
-          done++;
-          // Part-way through, with dozens of claims in flight, an operator sets a target.
-          if (done === 20) targetSet = admin.campaigns.update(campaign.id, { target: 150 });
-          return r;
-        }),
-      ),
-    );
-    // What was counted when the target took effect (claims counted before it are folded in, under lock);
-    // from then on only the target decides.
-    const atSwitch = (await targetSet!).redeemedCount;
-    const expected = Math.max(150, atSwitch);
-    expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(expected);
-    expect(await store.campaigns.get(campaign.id)).toMatchObject({ redeemedCount: expected, status: 'stopped', stopReason: 'target_reached' });
-    expect((await store.codes.counts(campaign.id)).standard!.redeemed).toBe(expected);
-  });
-
   it('clearing the target counts on shards again; rollback keeps a target-stopped campaign stopped', async () => {
     const { campaign, codes } = await campaignWith(10, { target: 3 });
     for (let n = 0; n < 3; n++) expect((await claim(store, campaign.id, `t${n}`)).outcome).toBe('claimed');
@@ -84,18 +60,6 @@ describe('postgres redemptions', () => {
     expect((await claim(store, campaign.id, 'last')).outcome).toBe('claimed');
     expect((await claim(store, campaign.id, 'too-late')).outcome).toBe('sold_out');
     expect(await store.campaigns.get(campaign.id)).toMatchObject({ status: 'stopped', redeemedCount: 8 });
-  });
-
-  it('one customer redeeming many codes at once stays within the limit', async () => {
-    const { campaign, codes } = await campaignWith(12, { perCustomerLimit: 3 });
-    const results = await Promise.all(
-      codes.slice(0, 10).map((code, n) =>
-        stores[n % 4]!.redemptions.redeem({ attemptId: id('greedy'), campaignId: campaign.id, code, customerId: 'greedy', now: NOW }),
-      ),
-    );
-    expect(results.filter((r) => r.outcome === 'redeemed')).toHaveLength(3);
-    expect(results.filter((r) => r.outcome === 'customer_limit_reached')).toHaveLength(7);
-    expect((await store.codes.counts(campaign.id)).standard).toMatchObject({ redeemed: 3, available: 9 });
   });
 
   it('enforces a tier limit on claims while other tiers stay open', async () => {
