@@ -2,7 +2,7 @@ import express, { type Request, type RequestHandler, type Response } from 'expre
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
 import type { AttemptGateway, AttemptPayload, AttemptView } from './attempt-gateway';
-import { attemptIdForKey, bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
+import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
 import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
 
@@ -153,16 +153,19 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
 
   const key = req.get('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
-  const attemptId = key === undefined ? deps.newAttemptId() : attemptIdForKey(payload.kind, payload.customerId, key);
-  // The body's fingerprint only matters to tell a reused Idempotency-Key apart: not computed otherwise.
-  if (key !== undefined) payload.bodyHash = bodyFingerprint(req.body);
+  let attemptId = deps.newAttemptId();
+  if (key !== undefined) {
+    const bodyHash = bodyFingerprint(req.body);
+    const known = await deps.gateway.rememberKey(`${payload.kind}:${payload.customerId}`, key, { attemptId, bodyHash }).catch((err: unknown) => {
+      throw unavailable(err);
+    });
+    if (known.bodyHash !== bodyHash) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+    attemptId = known.attemptId;
+  }
 
-  const result = await deps.gateway.enqueue(attemptId, payload).catch((err: unknown) => {
+  await deps.gateway.enqueue(attemptId, payload).catch((err: unknown) => {
     throw unavailable(err);
   });
-  if (result.storedBodyHash !== null && result.storedBodyHash !== payload.bodyHash) {
-    throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
-  }
   deps.metrics.enqueued.inc({ kind: payload.kind });
 
   const waitS = preferredWaitSeconds(req.get('prefer'), deps.settings.preferWaitMaxS);

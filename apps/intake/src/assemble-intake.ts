@@ -30,6 +30,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
   const gateway = new BullmqGateway(
     parts.queue,
     parts.events,
+    parts.producer,
     parts.recorded,
     {
       attempts: config.JOB_ATTEMPTS,
@@ -37,6 +38,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
       retentionS: config.ATTEMPT_RETENTION_S,
       depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
       connected: () => parts.producer.status === 'ready',
+      keyPrefix: config.QUEUE_PREFIX,
       batch: { maxJobs: config.ENQUEUE_BATCH_MAX, waitMs: config.ENQUEUE_BATCH_WAIT_MS },
     },
     parts.onDepthError,

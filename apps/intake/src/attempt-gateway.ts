@@ -18,21 +18,22 @@ export interface AttemptPayload {
   tier?: string | undefined;
   /** When the intake accepted it (ISO-8601): the attempt is judged as of this time, however late it is processed. */
   acceptedAt: string;
-  /**
-   * Fingerprint of the request body, to tell a reused Idempotency-Key with another body apart. Only for
-   * Idempotency-Key requests (a random attempt id can never be reused).
-   */
-  bodyHash?: string | undefined;
 }
 
-export interface EnqueueResult {
-  /** For Idempotency-Key attempts: the body fingerprint stored with the job (the first request's). */
-  storedBodyHash: string | null;
+/** What an Idempotency-Key stands for: the attempt it was first used for, and that request's body fingerprint. */
+export interface KeyedAttempt {
+  attemptId: string;
+  bodyHash: string;
 }
 
 /** The intake's only way to the queue (and, for expired jobs, to the recorded outcome). */
 export interface AttemptGateway {
-  enqueue(attemptId: string, payload: AttemptPayload): Promise<EnqueueResult>;
+  enqueue(attemptId: string, payload: AttemptPayload): Promise<void>;
+  /**
+   * Remembers `proposal` under (scope, key) unless the key is already known, atomically; returns what the key
+   * stands for (the proposal when it is new).
+   */
+  rememberKey(scope: string, key: string, proposal: KeyedAttempt): Promise<KeyedAttempt>;
   view(attemptId: string): Promise<AttemptView | null>;
   /** Resolves with the finished view, or null if it did not finish within `ms`. */
   waitFinished(attemptId: string, ms: number): Promise<AttemptView | null>;

@@ -1,8 +1,9 @@
 import type { RedemptionService } from '@dropgate/store';
 import type { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { EnqueueBatcher } from './enqueue-batcher';
-import { isKeyedAttempt } from './idempotency';
-import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type EnqueueResult, type JobResultLike } from './attempt-gateway';
+import { idempotencyRedisKey } from './idempotency';
+import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type JobResultLike, type KeyedAttempt } from './attempt-gateway';
 
 export interface GatewayOptions {
   attempts: number;
@@ -14,6 +15,8 @@ export interface GatewayOptions {
    * yet (Redis down when the intake started): while it is not ready we refuse at once (503), never hang a request.
    */
   connected: () => boolean;
+  /** Namespace of our own Redis keys (QUEUE_PREFIX). */
+  keyPrefix: string;
   /** Micro-batching of queue adds (ENQUEUE_BATCH_MAX, ENQUEUE_BATCH_WAIT_MS); default: off (one add per request). */
   batch?: { maxJobs: number; waitMs: number } | undefined;
 }
@@ -49,6 +52,8 @@ export class BullmqGateway implements AttemptGateway {
   constructor(
     private readonly queue: Queue,
     private readonly events: QueueEvents,
+    /** The producer connection, for the Idempotency-Key memory. */
+    private readonly redis: Redis,
     private readonly recorded: Pick<RedemptionService, 'getAttempt'>,
     private readonly options: GatewayOptions,
     private readonly onError: (err: unknown) => void,
@@ -79,15 +84,14 @@ export class BullmqGateway implements AttemptGateway {
     return this.waiting;
   }
 
-  async enqueue(attemptId: string, payload: AttemptPayload): Promise<EnqueueResult> {
+  async enqueue(attemptId: string, payload: AttemptPayload): Promise<void> {
     this.assertConnected();
-    const { kind, bodyHash, ...data } = payload;
-    const keyed = isKeyedAttempt(attemptId);
+    const { kind, ...data } = payload;
     // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job (in a
-    // bulk add too: each job of it is its own addStandardJob script). Only keyed attempts need the body hash.
+    // bulk add too: each job of it is its own addStandardJob script).
     await this.batcher.add({
       name: kind,
-      data: keyed && bodyHash !== undefined ? { ...data, bodyHash } : data,
+      data,
       opts: {
         jobId: attemptId,
         attempts: this.options.attempts,
@@ -96,10 +100,23 @@ export class BullmqGateway implements AttemptGateway {
         removeOnFail: { age: this.options.retentionS },
       },
     });
-    if (!keyed) return { storedBodyHash: null };
-    // Idempotency-Key requests: the stored job tells whether this key came with this body before.
-    const stored = await this.queue.getJob(attemptId);
-    return { storedBodyHash: (stored?.data as { bodyHash?: string } | undefined)?.bodyHash ?? null };
+  }
+
+  async rememberKey(scope: string, key: string, proposal: KeyedAttempt): Promise<KeyedAttempt> {
+    this.assertConnected();
+    // SET … NX GET (Redis ≥ 7): one atomic round trip that stores ours or returns the first request's.
+    const previous = (await this.redis.call(
+      'SET',
+      idempotencyRedisKey(this.options.keyPrefix, scope, key),
+      `${proposal.attemptId} ${proposal.bodyHash}`,
+      'EX',
+      String(this.options.retentionS),
+      'NX',
+      'GET',
+    )) as string | null;
+    if (previous === null) return proposal;
+    const [attemptId = '', bodyHash = ''] = previous.split(' ');
+    return { attemptId, bodyHash };
   }
 
   async view(attemptId: string): Promise<AttemptView | null> {
