@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, requestJson, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
@@ -7,6 +8,13 @@ import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, requestJson
  * What `npm start` runs (the supervisor, after `tsc -b`), from an empty schema: it applies the migrations, starts
  * intake, admin and two workers, serves a real claim, and stops everything cleanly on Ctrl-C (SIGINT).
  */
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
 describe('npm start (the supervisor) on an empty database', () => {
   const id = randomBytes(4).toString('hex');
   const schema = `dg_start_${id}`;
@@ -15,7 +23,14 @@ describe('npm start (the supervisor) on an empty database', () => {
   let output = '';
 
   afterAll(async () => {
-    if (supervisor && supervisor.exitCode === null) supervisor.kill('SIGKILL');
+    // The supervisor runs in its own process group: on a failure, take its children down with it.
+    if (supervisor?.pid !== undefined && supervisor.exitCode === null) {
+      try {
+        process.kill(-supervisor.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await dropSchema(schema);
     await deleteKeysByPrefix(prefix);
   });
@@ -32,10 +47,15 @@ describe('npm start (the supervisor) on an empty database', () => {
     };
     expect(await schemaExists()).toBe(false);
 
-    const [port, adminPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+    // Two workers listen on metricsPort and metricsPort + 1: find a pair that is free.
+    const metricsPort = await waitFor('two consecutive free ports', async () => {
+      const p = await freePort();
+      return (await portIsFree(p + 1)) && ![port, adminPort].includes(p + 1) ? p : undefined;
+    });
     // No ADMIN_TOKEN: the supervisor makes one up and prints it.
     const env = appEnv({ DATABASE_SCHEMA: schema, QUEUE_PREFIX: prefix, PORT: String(port), ADMIN_PORT: String(adminPort), WORKER_METRICS_PORT: String(metricsPort), WORKERS: '2', LOG_LEVEL: 'info' });
-    const child = spawn(process.execPath, [appEntry('supervisor')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [appEntry('supervisor')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     supervisor = child;
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -58,12 +78,16 @@ describe('npm start (the supervisor) on an empty database', () => {
     await waitFor('intake to see the campaign open', async () =>
       (await requestJson<{ open?: boolean }>(`${intake}/v1/campaigns/${created.body.id}`)).body.open === true ? true : undefined,
     );
-    const claim = await requestJson<{ status: string; outcome?: string; code?: string }>(`${intake}/v1/claims`, {
+    const claim = await requestJson<{ attemptId: string; status: string }>(`${intake}/v1/claims`, {
       headers: { prefer: 'wait=10' },
       body: { campaignId: created.body.id, customerId: 'first-visitor' },
     });
-    expect(claim.status).toBe(200);
-    expect(claim.body).toMatchObject({ status: 'done', outcome: 'claimed' });
+    expect([200, 202]).toContain(claim.status);
+    const done = await waitFor('the claim to finish', async () => {
+      const res = await requestJson<{ status: string; outcome?: string }>(`${intake}/v1/attempts/${claim.body.attemptId}`);
+      return res.body.status === 'done' ? res.body : undefined;
+    }, 30_000, 100);
+    expect(done).toMatchObject({ status: 'done', outcome: 'claimed' });
 
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGINT');

@@ -47,7 +47,7 @@ describe('worker graceful shutdown (spawned processes)', () => {
       await waitFor('the worker busy', async () => {
         const c = await queue.getJobCounts('completed', 'active');
         return (c.completed ?? 0) >= 20 && (c.active ?? 0) > 0 ? c : undefined;
-      }, 20_000, 1);
+      }, 20_000, 10);
 
       const worker = sys.workers[0]!;
       const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));

@@ -13,8 +13,8 @@ export interface AdminDeps {
   bodyLimitBytes: number;
   metricsText: () => Promise<{ contentType: string; body: string }>;
   onUnexpected: (err: unknown, req: Request) => void;
-  /** Progress of code generation for a campaign being created (millions of codes take a while). */
-  onGenerationProgress?: (campaignName: string, inserted: number, total: number) => void;
+  /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
+  generationProgress?: (campaignName: string) => (inserted: number, total: number) => void;
 }
 
 const EXPORT_PAGE = 5_000;
@@ -44,9 +44,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
 
   admin.post('/campaigns', async (req, res) => {
     const body = parseOrThrow(createCampaignBody, req.body);
-    const campaign = await createCampaignWithCodes(deps.store, body, (inserted, total) => deps.onGenerationProgress?.(body.name, inserted, total)).catch(
-      translate,
-    );
+    const campaign = await createCampaignWithCodes(deps.store, body, deps.generationProgress?.(body.name)).catch(translate);
     res.status(201).location(`/admin/v1/campaigns/${campaign.id}`).json(campaignView(campaign));
   });
 

@@ -20,16 +20,15 @@ async function main(): Promise<void> {
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    onGenerationProgress: (() => {
+    generationProgress: (campaign) => {
       let lastLogged = 0;
-      return (campaign: string, inserted: number, total: number) => {
-        // One line per 100k codes (and the last): visible progress without flooding the log.
-        if (inserted === total || inserted - lastLogged >= 100_000 || inserted < lastLogged) {
-          lastLogged = inserted;
-          logger.info({ campaign, inserted, total, percent: Math.floor((100 * inserted) / Math.max(1, total)) }, 'generating codes');
-        }
+      // One line per 100k codes (and the last): visible progress without flooding the log.
+      return (inserted, total) => {
+        if (inserted !== total && inserted - lastLogged < 100_000) return;
+        lastLogged = inserted;
+        logger.info({ campaign, inserted, total, percent: Math.floor((100 * inserted) / Math.max(1, total)) }, 'generating codes');
       };
-    })(),
+    },
     onUnexpected: (err, req) => {
       logger.error({ err, route: req.path }, 'unexpected error');
       captureException(err, { app: 'admin', route: req.path });

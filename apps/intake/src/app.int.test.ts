@@ -73,7 +73,7 @@ afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()));
   await store?.close();
   await schema.drop();
-  expect(await deleteKeysByPrefix(filePrefix)).toEqual([]);
+  await deleteKeysByPrefix(filePrefix);
 });
 
 // First: what it leaves behind (timers of ioredis and of the in-memory limiter) runs out while the rest runs.

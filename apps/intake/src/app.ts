@@ -12,7 +12,6 @@ export interface RateGuardLike {
 
 export interface CampaignLookup {
   get(id: string): Campaign | undefined;
-  isOpen(campaign: Campaign, now: Date): boolean;
 }
 
 export interface IntakeSettings {
@@ -94,7 +93,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     res.json({
       id: campaign.id,
       name: campaign.name,
-      open: deps.campaigns.isOpen(campaign, now()),
+      open: campaignRefusal(campaign, now()) === null,
       startsAt: campaign.startsAt,
       endsAt: campaign.endsAt,
       tiers: campaign.tiers.map((t) => ({ name: t.name, reward: t.reward })),

@@ -1,4 +1,4 @@
-import { isCampaignOpen, type Campaign } from '@dropgate/core';
+import type { Campaign } from '@dropgate/core';
 
 export interface CampaignSource {
   list(): Promise<Campaign[]>;
@@ -39,10 +39,6 @@ export class CampaignCatalog {
 
   get(id: string): Campaign | undefined {
     return this.byId.get(id);
-  }
-
-  isOpen(campaign: Campaign, now: Date): boolean {
-    return isCampaignOpen(campaign, now);
   }
 
   /** Milliseconds since the last successful reload. */

@@ -5,11 +5,8 @@ import { captureException, closeSentry, createLogger, createMetricsRegistry, ini
 import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
+import { MAX_STALLED_COUNT, STALE_SWEEP_EVERY_MS, staleWorkHorizonMs } from './stale-work';
 import { createWorkerMetrics } from './worker-metrics';
-
-/** Longer than any job's whole retry schedule, so the sweep never races a live attempt. */
-const STALE_WORK_AFTER_MS = 10 * 60_000;
-const STALE_SWEEP_EVERY_MS = 60_000;
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -19,7 +16,8 @@ async function main(): Promise<void> {
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
 
-  const store = openStore(storeSettingsFrom(config, 'dropgate-worker'));
+  const staleAfterMs = staleWorkHorizonMs(config);
+  const store = openStore(storeSettingsFrom(config, 'dropgate-worker', { staleAfterMs }));
   // Closed last (registered first): in-flight jobs still need it while the worker drains.
   shutdown.register('store', () => store.close());
   await store.ping();
@@ -54,14 +52,14 @@ async function main(): Promise<void> {
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
       // A killed worker's jobs are stalled, then picked up again; idempotency by attempt id makes that safe.
-      maxStalledCount: 10,
+      maxStalledCount: MAX_STALLED_COUNT,
     },
   );
 
   // Work a dead process left half-done and the queue gave up on (MongoDB has no multi-document transactions)
   // is settled by a periodic sweep; several workers sweeping at once is safe.
   const sweep = setInterval(() => {
-    store.recoverStaleWork(new Date(Date.now() - STALE_WORK_AFTER_MS)).then(
+    store.recoverStaleWork(new Date(Date.now() - staleAfterMs)).then(
       (settled) => settled > 0 && logger.warn({ settled }, 'settled stale work left by a dead process'),
       (err: unknown) => logger.warn({ err }, 'stale-work sweep failed'),
     );
