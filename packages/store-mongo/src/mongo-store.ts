@@ -73,20 +73,20 @@ export function createMongoStore(options: MongoStoreOptions): MongoStore {
     staleAfterMs: options.staleAttemptMs ?? DEFAULT_STALE_AFTER_MS,
   });
   const codes = new MongoCodeRepository({ models, publisher, quota, target, settleAttempt: (attemptId) => redemptions.settle(attemptId) });
+  const recoverStaleAttempts = async (olderThan: Date): Promise<MongoRecoveryReport> => {
+    const attempts = await redemptions.recoverStaleAttempts(olderThan);
+    const rollbacks = await codes.finishPendingRollbacks(olderThan);
+    return { ...attempts, rollbacks };
+  };
   return {
     name: 'mongo',
     campaigns: new MongoCampaignRepository(models, target),
     codes,
     redemptions,
-    recoverStaleAttempts: async (olderThan: Date) => {
-      const attempts = await redemptions.recoverStaleAttempts(olderThan);
-      const rollbacks = await codes.finishPendingRollbacks(olderThan);
-      return { ...attempts, rollbacks };
-    },
+    recoverStaleAttempts,
     recoverStaleWork: async (olderThan: Date) => {
-      const attempts = await redemptions.recoverStaleAttempts(olderThan);
-      const rollbacks = await codes.finishPendingRollbacks(olderThan);
-      return attempts.finished + attempts.undone + rollbacks;
+      const report = await recoverStaleAttempts(olderThan);
+      return report.finished + report.undone + report.rollbacks;
     },
     migrate: () => migrate(models),
     ping: async () => {
