@@ -16,8 +16,9 @@
  * Settings of the system under test (the "optimised" setup): --batch-max (ENQUEUE_BATCH_MAX, default 64),
  * --batch-wait-ms (ENQUEUE_BATCH_WAIT_MS, 0), --concurrency (WORKER_CONCURRENCY, 64), --pool (DATABASE_POOL_SIZE per
  * worker, 20), --semi-space-mb (Node's --max-semi-space-size for intake and workers, 0 = Node's default).
- * --compare batch|all runs the same load twice in ONE run, on fresh processes each time: first a baseline (batch:
- * the same settings with enqueue batching off; all: every setting as before, i.e. batching off, 64/20, no Node
+ * --store-batch-max (WORKER_STORE_BATCH_MAX, 32), --store-batch-wait-ms (WORKER_STORE_BATCH_WAIT_MS, 0).
+ * --compare batch|store-batch|all runs the same load twice in ONE run, on fresh processes each time: first a baseline
+ * (batch: the same settings with enqueue batching off; store-batch: the same with one store call per attempt; all: every setting as before, i.e. batching off, 64/20, no Node
  * flags), then the optimised setup, and prints both and their ratios (the machine is noisy: compare within a run).
  * The last line of output is one JSON object (acceptedPerSec, p50Ms, p99Ms, processedPerSec, doubleAssigned, lost, ...)
  * of the optimised setup; with --compare it also holds `ratios` (optimised / baseline) and the `baseline` object.
@@ -52,11 +53,14 @@ const flags = benchFlags(
     'batch-wait-ms': 0,
     concurrency: 64,
     pool: 20,
+    // Attempts per store call in the workers (WORKER_STORE_BATCH_MAX, 1 = off) and how long a batch waits for more.
+    'store-batch-max': 32,
+    'store-batch-wait-ms': 0,
     // Node's --max-semi-space-size for intake and workers in the optimised setup; 0 = Node's default (not shown
     // to help clearly yet, so off by default).
     'semi-space-mb': 0,
   },
-  { compare: ['none', 'batch', 'all'] as const },
+  { compare: ['none', 'batch', 'store-batch', 'all'] as const },
 );
 const WORKERS = 2;
 
@@ -75,17 +79,21 @@ const OPTIMISED: Setup = {
     ENQUEUE_BATCH_WAIT_MS: String(flags['batch-wait-ms']),
     WORKER_CONCURRENCY: String(flags.concurrency),
     DATABASE_POOL_SIZE: String(flags.pool),
+    WORKER_STORE_BATCH_MAX: String(flags['store-batch-max']),
+    WORKER_STORE_BATCH_WAIT_MS: String(flags['store-batch-wait-ms']),
   },
   nodeFlags: flags['semi-space-mb'] > 0 ? [`--max-semi-space-size=${flags['semi-space-mb']}`] : [],
 };
 
 /**
- * --compare batch: the same, enqueue batching off. --compare all: every setting as before this work (one add per
- * request, 64 jobs at a time and 20 connections per worker, Node's default flags).
+ * --compare batch: the same, enqueue batching off. --compare store-batch: the same, the workers' store batching off
+ * (one store call per attempt). --compare all: every setting as before this work (one add per request, one store
+ * call per attempt, 64 jobs at a time and 20 connections per worker, Node's default flags).
  */
-function baselineFor(mode: 'batch' | 'all'): Setup {
+function baselineFor(mode: 'batch' | 'store-batch' | 'all'): Setup {
   if (mode === 'batch') return { label: 'baseline (batch off)', env: { ...OPTIMISED.env, ENQUEUE_BATCH_MAX: '1' }, nodeFlags: OPTIMISED.nodeFlags };
-  return { label: 'baseline (all off)', env: { ENQUEUE_BATCH_MAX: '1', WORKER_CONCURRENCY: '64', DATABASE_POOL_SIZE: '20' }, nodeFlags: [] };
+  if (mode === 'store-batch') return { label: 'baseline (store batch off)', env: { ...OPTIMISED.env, WORKER_STORE_BATCH_MAX: '1' }, nodeFlags: OPTIMISED.nodeFlags };
+  return { label: 'baseline (all off)', env: { ENQUEUE_BATCH_MAX: '1', WORKER_STORE_BATCH_MAX: '1', WORKER_CONCURRENCY: '64', DATABASE_POOL_SIZE: '20' }, nodeFlags: [] };
 }
 const PER_CUSTOMER_LIMIT = 1;
 const TIER = 'standard';

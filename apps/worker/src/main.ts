@@ -6,6 +6,7 @@ import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
 import { MAX_STALLED_COUNT, STALE_SWEEP_EVERY_MS, staleWorkHorizonMs } from './stale-work';
+import { batchingRedemptions } from './store-batcher';
 import { createWorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {
@@ -29,12 +30,22 @@ async function main(): Promise<void> {
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
   });
 
+  // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off.
+  const redemptions = batchingRedemptions(store.redemptions, {
+    max: config.WORKER_STORE_BATCH_MAX,
+    waitMs: config.WORKER_STORE_BATCH_WAIT_MS,
+    onBatch: (size, fellBack, err) => {
+      metrics.storeBatches.observe({ fell_back: String(fellBack) }, size);
+      if (fellBack) logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one');
+    },
+  });
+
   const worker = new Worker<AttemptJob['data'], AttemptJobResult>(
     QUEUES.attempts,
     async (job) => {
       const end = metrics.duration.startTimer({ kind: job.name });
       try {
-        const result = await processAttempt(job, { redemptions: store.redemptions, now: () => new Date() });
+        const result = await processAttempt(job, { redemptions, now: () => new Date() });
         metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
         return jobResultOf(result);
       } catch (err) {
@@ -82,7 +93,9 @@ async function main(): Promise<void> {
   shutdown.register('worker', () => worker.close());
 
   const metricsServer = http.createServer(metricsHandler(registry));
-  metricsServer.listen(config.WORKER_METRICS_PORT, () => logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY }, 'worker running'));
+  metricsServer.listen(config.WORKER_METRICS_PORT, () =>
+    logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running'),
+  );
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   installSignalHandlers(shutdown, logger);
 }

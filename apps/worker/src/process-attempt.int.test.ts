@@ -6,6 +6,7 @@ import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
+import { batchingRedemptions } from './store-batcher';
 
 /**
  * The worker's processor behind a real BullMQ Worker, wired as main.ts wires it, on the real Redis (random prefix)
@@ -19,11 +20,15 @@ const TIMEOUT_MS = 5000;
 type Data = AttemptJob['data'];
 type Processor = (job: Job<Data, AttemptResult>) => Promise<AttemptResult>;
 
+/** Store calls made by the worker's batcher, by size (batching on, as main.ts wires it by default). */
+const batchSizes: number[] = [];
+
 /** main.ts's processor wrapper: domain outcomes are results; a job that can never succeed is unrecoverable. */
 function processorOn(store: Store): Processor {
+  const redemptions = batchingRedemptions(store.redemptions, { max: 8, waitMs: 2, onBatch: (size) => batchSizes.push(size) });
   return async (job) => {
     try {
-      return await processAttempt(job, { redemptions: store.redemptions, now: () => new Date() });
+      return await processAttempt(job, { redemptions, now: () => new Date() });
     } catch (err) {
       if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
       throw err;
@@ -186,6 +191,22 @@ describe('redeem and claim jobs', () => {
 
     const mine = await store.codes.list({ campaignId: fixture.campaign.id, state: 'redeemed', limit: 100 });
     expect(mine.filter((c) => c.customerId === payload.customerId).map((c) => c.code)).toEqual([first.code]);
+  });
+});
+
+describe('batched store calls', () => {
+  it('jobs in flight together go to the store in batches; the last codes go out once each', async () => {
+    const { campaign, codes } = await campaignWithCodes([{ name: 'standard', reward: 'x', quantity: 5 }], 1);
+    const ids = Array.from({ length: 12 }, (_, i) => attemptId(`batch${i}`));
+    const before = batchSizes.length;
+    const jobs = await queue.addBulk(ids.map((id, i) => ({ name: 'claim', data: { campaignId: campaign.id, customerId: `batch${i}` }, opts: jobOptions(id) })));
+    const results = (await Promise.all(jobs.map((job) => job.waitUntilFinished(events, TIMEOUT_MS)))) as AttemptResult[];
+    const claimed = results.filter((r) => r.outcome === 'claimed');
+    expect(claimed).toHaveLength(5);
+    expect(new Set(claimed.map((r) => r.code))).toEqual(new Set(codes.standard));
+    expect(results.filter((r) => r.outcome === 'sold_out')).toHaveLength(7);
+    expect(batchSizes.length).toBeGreaterThan(before);
+    for (const [i, id] of ids.entries()) expect(await store.redemptions.getAttempt(id)).toEqual({ ...results[i]!, finishedAt: expect.any(Date) });
   });
 });
 

@@ -10,6 +10,13 @@ export function createWorkerMetrics(registry: Registry) {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers: [registry],
     }),
+    storeBatches: new Histogram({
+      name: 'dropgate_worker_store_batch_size',
+      help: 'Attempts per batched store call (WORKER_STORE_BATCH_MAX > 1); fell_back=true when the call failed and its attempts ran one by one',
+      labelNames: ['fell_back'],
+      buckets: [2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
     failures: new Counter({
       name: 'dropgate_worker_failures_total',
       help: 'Infrastructure failures; final=true when the job ran out of retries',

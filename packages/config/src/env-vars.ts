@@ -66,6 +66,14 @@ export const ENV_VARS = {
   WORKER_LOCK_DURATION_MS: intVar(1000, HOUR_S * 1000).default(30_000),
   /** How often a worker looks for stalled jobs (BullMQ default). */
   WORKER_STALLED_INTERVAL_MS: intVar(1000, HOUR_S * 1000).default(30_000),
+  /**
+   * Most attempts a worker hands to the store in ONE call (redemptions.processMany: one transaction on PostgreSQL);
+   * 1 = off, every attempt is its own call. A batch gathers the jobs that arrive while the previous event-loop turn
+   * runs (plus WORKER_STORE_BATCH_WAIT_MS).
+   */
+  WORKER_STORE_BATCH_MAX: intVar(1, 1000).default(32),
+  /** How long a batch waits for more attempts after its first one; 0 = only the current event-loop turn. */
+  WORKER_STORE_BATCH_WAIT_MS: intVar(0, 1000).default(0),
 
   ADMIN_TOKEN: secretVar(16),
 };

@@ -177,6 +177,8 @@ describe('loadWorkerConfig', () => {
       WORKER_METRICS_PORT: 9091,
       WORKER_LOCK_DURATION_MS: 30_000,
       WORKER_STALLED_INTERVAL_MS: 30_000,
+      WORKER_STORE_BATCH_MAX: 32,
+      WORKER_STORE_BATCH_WAIT_MS: 0,
       JOB_ATTEMPTS: 5,
       STORE: 'postgres',
     });
@@ -186,6 +188,11 @@ describe('loadWorkerConfig', () => {
 
   it('rejects a zero concurrency', () => {
     expect(issuesOf(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' }))[0]?.variable).toBe('WORKER_CONCURRENCY');
+  });
+
+  it('takes a store batch size, 1 meaning off, and refuses 0', () => {
+    expect(loadWorkerConfig({ WORKER_STORE_BATCH_MAX: '1', WORKER_STORE_BATCH_WAIT_MS: '2' })).toMatchObject({ WORKER_STORE_BATCH_MAX: 1, WORKER_STORE_BATCH_WAIT_MS: 2 });
+    expect(issuesOf(() => loadWorkerConfig({ WORKER_STORE_BATCH_MAX: '0' }))[0]?.variable).toBe('WORKER_STORE_BATCH_MAX');
   });
 });
 

@@ -78,7 +78,7 @@ import {
   type Outcome,
   type RedeemRequest,
 } from '@dropgate/core';
-import type { RedemptionService } from '@dropgate/store';
+import type { AttemptRequest, RedemptionService } from '@dropgate/store';
 import type { AttemptDraft, AttemptLease, AttemptLog, LeaseKeeper, Recorded } from './attempt-log';
 import type { CodeAssignment, Taker } from './code-assignment';
 import { campaignGate, type CampaignTarget } from './campaign-target';
@@ -156,6 +156,13 @@ export class MongoRedemptionService implements RedemptionService {
 
   claim(request: ClaimRequest): Promise<AttemptResult> {
     return this.deliver('claim', request, (run) => this.claimSteps(request, run));
+  }
+
+  /** No multi-document transactions here: the requests run one after another through redeem/claim. */
+  async processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]> {
+    const results: AttemptResult[] = [];
+    for (const req of requests) results.push(req.kind === 'redeem' ? await this.redeem(req) : await this.claim(req));
+    return results;
   }
 
   getAttempt(attemptId: string): Promise<AttemptResult | null> {

@@ -1,5 +1,5 @@
 import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import type { RedemptionService } from '@dropgate/store';
+import type { AttemptRequest, RedemptionService } from '@dropgate/store';
 import type { Pool } from 'pg';
 import { toAttempt, type AttemptRow } from './row-mappers';
 import { retryTransient } from './transient-retry';
@@ -13,7 +13,7 @@ const REDEEMABLE = [...statesAllowing('redeem')];
  * once per connection. A whole call is retried on the rare serialization failure or deadlock.
  */
 export function createRedemptionService(pool: Pool): RedemptionService {
-  return {
+  const service: RedemptionService = {
     async redeem(req: RedeemRequest): Promise<AttemptResult> {
       const { rows } = await retryTransient(() =>
         pool.query<AttemptRow>({
@@ -36,6 +36,30 @@ export function createRedemptionService(pool: Pool): RedemptionService {
       return toAttempt(rows[0]!);
     },
 
+    /**
+     * The whole batch is ONE call of dg_attempt_many (migrations/004_batch_functions.sql), one transaction. Not
+     * retried here: on any error (a deadlock between two batches included) nothing of the batch committed, and the
+     * caller runs the attempts one by one, each with its own retries.
+     */
+    async processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]> {
+      if (requests.length === 0) return [];
+      if (requests.length === 1) {
+        const only = requests[0]!;
+        return [only.kind === 'redeem' ? await service.redeem(only) : await service.claim(only)];
+      }
+      const { rows } = await pool.query<AttemptRow>({
+        name: 'dg_attempt_many',
+        text: 'SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])',
+        values: [JSON.stringify(requests.map(toBatchElement)), REDEEMABLE],
+      });
+      const byId = new Map(rows.map((row) => [row.attempt_id, row]));
+      return requests.map((req) => {
+        const row = byId.get(req.attemptId);
+        if (!row) throw new Error(`dg_attempt_many returned no row for attempt ${req.attemptId}`);
+        return toAttempt(row);
+      });
+    },
+
     async getAttempt(attemptId: string): Promise<AttemptResult | null> {
       // outcome IS NOT NULL: belt and braces, a committed attempt always has one.
       const { rows } = await pool.query<AttemptRow>('SELECT * FROM attempts WHERE attempt_id = $1 AND outcome IS NOT NULL', [attemptId]);
@@ -52,4 +76,11 @@ export function createRedemptionService(pool: Pool): RedemptionService {
       return counts;
     },
   };
+  return service;
+}
+
+/** The element dg_attempt_many reads with jsonb_to_recordset (short keys: the batch is parsed on every call). */
+function toBatchElement(req: AttemptRequest): Record<string, string | null> {
+  const base = { k: req.kind, a: req.attemptId, m: req.campaignId, u: req.customerId, n: req.now.toISOString() };
+  return req.kind === 'redeem' ? { ...base, c: req.code } : { ...base, t: req.tier ?? null };
 }

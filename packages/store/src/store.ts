@@ -139,6 +139,9 @@ export interface CodeRepository {
   rollback(request: RollbackRequest): Promise<boolean>;
 }
 
+/** One redeem or claim, tagged by kind, for `RedemptionService.processMany`. */
+export type AttemptRequest = ({ kind: 'redeem' } & RedeemRequest) | ({ kind: 'claim' } & ClaimRequest);
+
 export interface RedemptionService {
   /**
    * Redeems one specific code. Outcomes: redeemed, already_redeemed, code_not_found, code_already_used,
@@ -148,6 +151,16 @@ export interface RedemptionService {
   redeem(request: RedeemRequest): Promise<AttemptResult>;
   /** Assigns the next available code of a tier. Outcomes: claimed, campaign_not_active, customer_limit_reached, sold_out. */
   claim(request: ClaimRequest): Promise<AttemptResult>;
+  /**
+   * Many redeems/claims at once (what a worker has in flight): one result per request, in request order, each the
+   * same as the matching `redeem`/`claim` call would return — same checks, same idempotency by attemptId (an
+   * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). The
+   * requests are decided in an unspecified order, as if they were concurrent calls.
+   * It fails as a whole: on an error the caller may simply run each request again with `redeem`/`claim`
+   * (idempotent). PostgreSQL runs the batch in one transaction (nothing of it commits on an error); an adapter
+   * without multi-document transactions may run the requests one after another.
+   */
+  processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]>;
   /** The recorded result of an attempt, or null if it never finished. */
   getAttempt(attemptId: string): Promise<AttemptResult | null>;
   /** How many attempts ended with each outcome. */

@@ -1,4 +1,5 @@
 import type { Store } from '../store';
+import { batchContract } from './batch-contract';
 import { campaignContract } from './campaign-contract';
 import { claimContract } from './claim-contract';
 import { codesContract } from './codes-contract';
@@ -48,6 +49,7 @@ function registerAll(ctx: ContractContext): void {
   claimContract(ctx);
   concurrencyContract(ctx);
   racesContract(ctx);
+  batchContract(ctx);
 }
 
 function unreachableContext(): ContractContext {
