@@ -18,6 +18,17 @@ import type { CustomerQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
 import { byAttemptId, toCodeRecord, type CampaignDoc, type CodeDoc, type Models, type PendingRollback } from './models';
 
+/** The fields of a code nobody holds: a fresh code, and a rolled-back one. */
+const UNOWNED = {
+  customerId: null,
+  attemptId: null,
+  redeemedAt: null,
+  lockReleaseAt: null,
+  publicationId: null,
+  channel: null,
+  publishedTo: null,
+} as const;
+
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST = 10_000;
@@ -58,13 +69,7 @@ export class MongoCodeRepository implements CodeRepository {
         code: c.code,
         tier: c.tier,
         state: 'available' as const,
-        customerId: null,
-        attemptId: null,
-        redeemedAt: null,
-        lockReleaseAt: null,
-        publicationId: null,
-        channel: null,
-        publishedTo: null,
+        ...UNOWNED,
         rnd: Math.random(),
       }));
       try {
@@ -168,13 +173,7 @@ export class MongoCodeRepository implements CodeRepository {
         {
           $set: {
             state: request.to,
-            customerId: null,
-            attemptId: null,
-            redeemedAt: null,
-            lockReleaseAt: null,
-            publicationId: null,
-            channel: null,
-            publishedTo: null,
+            ...UNOWNED,
             rollbackOf: marker,
           },
           $unset: { pubPending: 1 },
