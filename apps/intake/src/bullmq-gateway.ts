@@ -1,9 +1,10 @@
 import type { RedemptionService } from '@dropgate/store';
-import type { Queue, QueueEvents } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { attemptJobOptions, getAttemptStatus, type AttemptQueue } from '@dropgate/queue';
 import { EnqueueBatcher } from './enqueue-batcher';
 import { idempotencyRedisKey } from './idempotency';
-import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type JobResultLike, type KeyedAttempt } from './attempt-gateway';
+import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type KeyedAttempt } from './attempt-gateway';
 
 export interface GatewayOptions {
   attempts: number;
@@ -29,17 +30,6 @@ export class QueueUnreachableError extends Error {
   }
 }
 
-const STATUS_BY_STATE: Record<string, AttemptView['status']> = {
-  waiting: 'queued',
-  wait: 'queued',
-  delayed: 'queued',
-  prioritized: 'queued',
-  'waiting-children': 'queued',
-  active: 'processing',
-  completed: 'done',
-  failed: 'failed',
-};
-
 /**
  * The intake's gateway on BullMQ. Job id = attempt id. When a finished job has expired from Redis (retention)
  * the store's recorded attempt still answers, so a status never disappears while the store has it.
@@ -50,7 +40,7 @@ export class BullmqGateway implements AttemptGateway {
   private readonly batcher: EnqueueBatcher;
 
   constructor(
-    private readonly queue: Queue,
+    private readonly queue: AttemptQueue,
     private readonly events: QueueEvents,
     /** The producer connection, for the Idempotency-Key memory. */
     private readonly redis: Redis,
@@ -92,13 +82,7 @@ export class BullmqGateway implements AttemptGateway {
     await this.batcher.add({
       name: kind,
       data,
-      opts: {
-        jobId: attemptId,
-        attempts: this.options.attempts,
-        backoff: { type: 'exponential', delay: this.options.backoffMs },
-        removeOnComplete: { age: this.options.retentionS },
-        removeOnFail: { age: this.options.retentionS },
-      },
+      opts: attemptJobOptions(attemptId, this.options),
     });
   }
 
@@ -121,15 +105,13 @@ export class BullmqGateway implements AttemptGateway {
 
   async view(attemptId: string): Promise<AttemptView | null> {
     this.assertConnected();
-    const job = await this.queue.getJob(attemptId);
-    if (!job) {
+    const status = await getAttemptStatus(this.queue, attemptId);
+    if (status === null) {
       const result = await this.recorded.getAttempt(attemptId);
       return result ? viewFromResult(result) : null;
     }
-    const state = await job.getState();
-    const status = STATUS_BY_STATE[state] ?? 'queued';
-    if (status === 'done') return viewFromJobResult(attemptId, job.returnvalue as JobResultLike);
-    return { attemptId, status };
+    // A finished job shows what a client may see of its result (the code only when it was won).
+    return status.status === 'done' && status.outcome !== undefined ? viewFromJobResult(attemptId, { ...status, outcome: status.outcome }) : status;
   }
 
   async waitFinished(attemptId: string, ms: number): Promise<AttemptView | null> {

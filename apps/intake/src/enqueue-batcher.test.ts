@@ -17,7 +17,7 @@ function fakeQueue(options: { failIds?: string[]; failBulk?: boolean } = {}) {
   return { queue, calls };
 }
 
-const job = (id: string): JobToAdd => ({ name: 'claim', data: { customerId: id }, opts: { jobId: id } });
+const job = (id: string): JobToAdd => ({ name: 'claim', data: { campaignId: 'cmp_test', customerId: id, acceptedAt: '2026-01-01T00:00:00.000Z' }, opts: { jobId: id } });
 
 describe('EnqueueBatcher', () => {
   it('sends the adds of one event-loop turn as one addBulk and resolves every caller', async () => {

@@ -1,15 +1,16 @@
+import type { AttemptJobData, AttemptJobName } from '@dropgate/queue';
 import type { JobsOptions } from 'bullmq';
 
 /** One job to add: what `queue.add(name, data, opts)` takes. */
 export interface JobToAdd {
-  name: string;
-  data: unknown;
+  name: AttemptJobName;
+  data: AttemptJobData;
   opts: JobsOptions;
 }
 
 /** The part of a BullMQ Queue the batcher uses. */
 export interface BulkAddQueue {
-  add(name: string, data: unknown, opts: JobsOptions): Promise<unknown>;
+  add(name: AttemptJobName, data: AttemptJobData, opts: JobsOptions): Promise<unknown>;
   addBulk(jobs: JobToAdd[]): Promise<unknown>;
 }
 

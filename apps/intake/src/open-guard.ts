@@ -1,11 +1,11 @@
 import type { IntakeConfig } from '@dropgate/config';
-import { createRateGuard } from '@dropgate/guard';
+import { createOpenGuard, createRateGuard } from '@dropgate/guard';
 import type { Redis } from 'ioredis';
 import type { RateGuardLike } from './app';
 
 /** The configured rate filter, or a pass-through when RATE_LIMITS_ENABLED=false (load tests, trusted networks). */
 export function openGuard(config: IntakeConfig, redis: Redis): RateGuardLike {
-  if (!config.RATE_LIMITS_ENABLED) return { check: async () => ({ allowed: true }) };
+  if (!config.RATE_LIMITS_ENABLED) return createOpenGuard();
   return createRateGuard({
     redis,
     prefix: `${config.QUEUE_PREFIX}:rl`,

@@ -1,3 +1,4 @@
+import type { JobsOptions } from 'bullmq';
 import { isValidAttemptId } from './attempt-id';
 import type { AttemptJobPayloads } from './attempt-jobs';
 import type { AttemptQueue } from './attempt-queue';
@@ -19,6 +20,17 @@ export class InvalidAttemptIdError extends Error {
   }
 }
 
+/** The one definition of an attempt job's options: job id = attempt id, retries with backoff, retention. */
+export function attemptJobOptions(attemptId: string, options: EnqueueOptions): JobsOptions {
+  return {
+    jobId: attemptId,
+    attempts: options.attempts,
+    backoff: { type: 'exponential', delay: options.backoffMs },
+    removeOnComplete: { age: options.retentionS },
+    removeOnFail: { age: options.retentionS },
+  };
+}
+
 /**
  * Adds an attempt with job id = `attemptId`. Idempotent: enqueueing the same id again (a client retrying its
  * POST) adds nothing while the first job is still kept. Resolves with the attempt id; rejects fast when Redis is
@@ -32,12 +44,6 @@ export async function enqueueAttempt<N extends AttemptJobName>(
   options: EnqueueOptions,
 ): Promise<string> {
   if (!isValidAttemptId(attemptId)) throw new InvalidAttemptIdError(attemptId);
-  const job = await queue.add(name, payload, {
-    jobId: attemptId,
-    attempts: options.attempts,
-    backoff: { type: 'exponential', delay: options.backoffMs },
-    removeOnComplete: { age: options.retentionS },
-    removeOnFail: { age: options.retentionS },
-  });
+  const job = await queue.add(name, payload, attemptJobOptions(attemptId, options));
   return job.id ?? attemptId;
 }

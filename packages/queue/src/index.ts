@@ -4,5 +4,5 @@ export { isValidAttemptId, newAttemptId } from './attempt-id';
 export { closeRedis, createRedis, type CloseRegistry, type CreateRedisOptions, type RedisKind } from './redis-connection';
 export { createAttemptQueue, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
-export { enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
+export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
 export { getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';
