@@ -11,7 +11,6 @@ export interface CampaignSource {
 export class CampaignCatalog {
   private byId = new Map<string, Campaign>();
   private timer: NodeJS.Timeout | undefined;
-  private loadedAt = 0;
 
   constructor(
     private readonly source: CampaignSource,
@@ -34,15 +33,9 @@ export class CampaignCatalog {
   async refresh(): Promise<void> {
     const campaigns = await this.source.list();
     this.byId = new Map(campaigns.map((c) => [c.id, c]));
-    this.loadedAt = Date.now();
   }
 
   get(id: string): Campaign | undefined {
     return this.byId.get(id);
-  }
-
-  /** Milliseconds since the last successful reload. */
-  age(): number {
-    return Date.now() - this.loadedAt;
   }
 }
