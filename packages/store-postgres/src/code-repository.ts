@@ -11,6 +11,7 @@ import {
   type Publication,
   type PublishRequest,
   type RollbackRequest,
+  type FaultHook,
 } from '@dropgate/store';
 import type { Pool, PoolClient } from 'pg';
 import { withTransaction } from './connection';
@@ -59,7 +60,7 @@ function samePublication(row: PublicationRow, req: PublishRequest): boolean {
   );
 }
 
-export function createCodeRepository(pool: Pool): CodeRepository {
+export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeRepository {
   // Bulk state changes are single statements: a deadlock with another bulk change or a rollback undid all of
   // it, so running it again is safe.
   const write = (text: string, values: unknown[]) => retryTransient(() => pool.query(text, values));
@@ -163,7 +164,9 @@ export function createCodeRepository(pool: Pool): CodeRepository {
 
     async publish(req: PublishRequest): Promise<Publication> {
       if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('publish count must be an integer >= 1');
-      return retryTransient(() => withTransaction(pool, (client) => publishIn(client, req)));
+      const publication = await retryTransient(() => withTransaction(pool, (client) => publishIn(client, req, faults)));
+      await faults?.at('publish.commit', req.publicationId);
+      return publication;
     },
 
     async rollback(req: RollbackRequest): Promise<boolean> {
@@ -171,6 +174,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
       const { rows } = await retryTransient(() =>
         pool.query<{ done: boolean }>('SELECT dg_rollback($1, $2, $3, $4::text[]) AS done', [req.campaignId, req.code, req.to, ROLLBACKABLE]),
       );
+      await faults?.at('rollback.commit', req.code);
       return rows[0]!.done;
     },
   };
@@ -180,7 +184,7 @@ export function createCodeRepository(pool: Pool): CodeRepository {
  * All-or-nothing, idempotent publication in one transaction. The publication row is inserted first: a
  * concurrent call with the same id waits on its primary key and then returns the committed publication.
  */
-async function publishIn(client: PoolClient, req: PublishRequest): Promise<Publication> {
+async function publishIn(client: PoolClient, req: PublishRequest, faults: FaultHook | undefined): Promise<Publication> {
   const existing = async (): Promise<Publication> => {
     const { rows } = await client.query<PublicationRow>('SELECT * FROM publications WHERE publication_id = $1', [req.publicationId]);
     const row = rows[0]!;
@@ -201,6 +205,7 @@ async function publishIn(client: PoolClient, req: PublishRequest): Promise<Publi
     [req.publicationId, req.campaignId, req.tier, req.channel ?? null, req.customerId ?? null, req.count, req.now],
   );
   if (!claimed.rowCount) return existing();
+  await faults?.at('publish.record', req.publicationId);
 
   // SKIP LOCKED: concurrent publications (and claims) each take different rows instead of queueing.
   const { rows } = await client.query<{ code: string }>(
@@ -216,6 +221,7 @@ async function publishIn(client: PoolClient, req: PublishRequest): Promise<Publi
   );
   if (rows.length < req.count)
     throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
+  await faults?.at('publish.codes', req.publicationId);
 
   const codes = rows.map((r) => r.code).sort();
   const done = await client.query<PublicationRow>('UPDATE publications SET codes = $2 WHERE publication_id = $1 RETURNING *', [req.publicationId, codes]);

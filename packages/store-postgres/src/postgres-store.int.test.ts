@@ -1,15 +1,5 @@
-import { runStoreContract, type StoreHarness } from '@dropgate/store/testing';
-import { tempSchema } from './testing/temp-schema';
+import { runStoreContract } from '@dropgate/store/testing';
+import { createPgContractHarness } from './testing/contract-harness';
 
 // The shared contract suite, against a real PostgreSQL, in a schema of its own dropped at the end.
-runStoreContract({
-  name: 'postgres',
-  async createHarness(): Promise<StoreHarness> {
-    const temp = tempSchema('dg_test');
-    return {
-      name: 'postgres',
-      open: async () => temp.open(),
-      teardown: () => temp.drop(),
-    };
-  },
-});
+runStoreContract({ name: 'postgres', createHarness: createPgContractHarness });

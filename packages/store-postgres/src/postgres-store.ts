@@ -1,4 +1,4 @@
-import type { Store } from '@dropgate/store';
+import type { FaultHook, Store } from '@dropgate/store';
 import { createCampaignRepository } from './campaign-repository';
 import { createCodeRepository } from './code-repository';
 import { assertSchemaName, createPool } from './connection';
@@ -12,6 +12,8 @@ export interface PostgresStoreOptions {
   /** Connections in this store's pool (default 10): the most calls it runs at once. */
   poolSize?: number | undefined;
   applicationName?: string | undefined;
+  /** Tests only (never set from configuration): fault injection at the steps taken in Node (see @dropgate/store's faults.ts). */
+  faults?: FaultHook | undefined;
 }
 
 /** The PostgreSQL adapter of the store port. Cheap to create: connections open lazily. */
@@ -22,8 +24,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   return {
     name: 'postgres',
     campaigns: createCampaignRepository(pool),
-    codes: createCodeRepository(pool),
-    redemptions: createRedemptionService(pool),
+    codes: createCodeRepository(pool, options.faults),
+    redemptions: createRedemptionService(pool, options.faults),
     async migrate() {
       await runMigrations(pool, schema);
     },

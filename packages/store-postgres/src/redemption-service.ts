@@ -1,5 +1,5 @@
 import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import type { AttemptRequest, RedemptionService } from '@dropgate/store';
+import type { AttemptRequest, FaultHook, RedemptionService } from '@dropgate/store';
 import type { Pool } from 'pg';
 import { toAttempt, type AttemptRow } from './row-mappers';
 import { retryTransient } from './transient-retry';
@@ -12,7 +12,7 @@ const REDEEMABLE = [...statesAllowing('redeem')];
  * trip, one transaction, every check and conditional write inside the database. Named statements are prepared
  * once per connection. A whole call is retried on the rare serialization failure or deadlock.
  */
-export function createRedemptionService(pool: Pool): RedemptionService {
+export function createRedemptionService(pool: Pool, faults?: FaultHook): RedemptionService {
   const service: RedemptionService = {
     async redeem(req: RedeemRequest): Promise<AttemptResult> {
       const { rows } = await retryTransient(() =>
@@ -22,6 +22,7 @@ export function createRedemptionService(pool: Pool): RedemptionService {
           values: [req.attemptId, req.campaignId, req.code, req.customerId, req.now, REDEEMABLE],
         }),
       );
+      await faults?.at('redeem.commit', req.attemptId);
       return toAttempt(rows[0]!);
     },
 
@@ -33,6 +34,7 @@ export function createRedemptionService(pool: Pool): RedemptionService {
           values: [req.attemptId, req.campaignId, req.tier ?? null, req.customerId, req.now],
         }),
       );
+      await faults?.at('claim.commit', req.attemptId);
       return toAttempt(rows[0]!);
     },
 
@@ -52,6 +54,7 @@ export function createRedemptionService(pool: Pool): RedemptionService {
         text: 'SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])',
         values: [JSON.stringify(requests.map(toBatchElement)), REDEEMABLE],
       });
+      await faults?.at('batch.commit', requests[0]!.attemptId);
       const byId = new Map(rows.map((row) => [row.attempt_id, row]));
       return requests.map((req) => {
         const row = byId.get(req.attemptId);

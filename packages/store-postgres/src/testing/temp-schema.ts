@@ -1,11 +1,11 @@
-import type { Store } from '@dropgate/store';
+import type { FaultHook, Store } from '@dropgate/store';
 import { tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createPostgresStore } from '../postgres-store';
 
 export interface TempSchema {
   readonly schema: string;
   /** A NEW store (own pool) on the schema; closed by `drop()`. */
-  open(poolSize?: number): Store;
+  open(poolSize?: number, faults?: FaultHook): Store;
   /** Closes every store it opened and drops the schema with everything in it. */
   drop(): Promise<void>;
 }
@@ -17,8 +17,8 @@ export function tempSchema(prefix = 'dg_test'): TempSchema {
   const stores: Store[] = [];
   return {
     schema,
-    open(poolSize?: number) {
-      const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize, applicationName: `dropgate-test-${schema}` });
+    open(poolSize?: number, faults?: FaultHook) {
+      const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize, applicationName: `dropgate-test-${schema}`, faults });
       stores.push(store);
       return store;
     },

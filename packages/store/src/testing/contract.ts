@@ -7,6 +7,7 @@ import { concurrencyContract } from './concurrency-contract';
 import { PARALLEL_STORES, type ContractContext } from './context';
 import type { ContractOptions, StoreHarness } from './harness';
 import { racesContract } from './races-contract';
+import { heldCodesContract } from './held-codes-contract';
 import { redeemContract } from './redeem-contract';
 
 /**
@@ -26,9 +27,10 @@ export function runStoreContract(options: ContractOptions): void {
   beforeAll(async () => {
     harness = await options.createHarness();
     stores = await Promise.all(Array.from({ length: PARALLEL_STORES }, () => harness.open()));
-    await stores[0]!.migrate();
+    await stores[0]!.migrate(); // again: migrating an up-to-date store is a no-op
     process.stdout.write(`\n*** ${title}: RUNNING against a real ${options.name} (${PARALLEL_STORES} store instances)\n`);
   });
+  afterEach(() => harness?.faults.clear());
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await harness?.teardown();
@@ -38,6 +40,8 @@ export function runStoreContract(options: ContractOptions): void {
     registerAll({
       store: () => stores[0]!,
       stores: () => stores,
+      faults: () => harness.faults,
+      integrity: (campaignId) => harness.integrity(campaignId),
     }),
   );
 }
@@ -50,11 +54,12 @@ function registerAll(ctx: ContractContext): void {
   concurrencyContract(ctx);
   racesContract(ctx);
   batchContract(ctx);
+  heldCodesContract(ctx);
 }
 
 function unreachableContext(): ContractContext {
   const fail = (): never => {
     throw new Error('skipped suite has no store');
   };
-  return { store: fail, stores: fail };
+  return { store: fail, stores: fail, faults: fail, integrity: fail };
 }

@@ -1,2 +1,3 @@
 export { runStoreContract } from './contract';
-export type { StoreHarness, ContractOptions } from './harness';
+export { HookFaults } from './hook-faults';
+export { INTACT, type ContractOptions, type FaultControl, type Integrity, type Stall, type StoreHarness } from './harness';
