@@ -32,6 +32,11 @@ export interface AttemptResult {
   tier: string | null;
   reward: string | null;
   finishedAt: Date;
+  /**
+   * Set when an operator rolled the attempt's code back (`codes.rollback`), as of that request's `now`: the record
+   * keeps what the attempt got, but it no longer holds that code, which may since have gone to someone else.
+   */
+  rolledBackAt: Date | null;
 }
 
 /** Attempt ids are chosen by callers (queue job ids); keep them to a safe, bounded alphabet. */

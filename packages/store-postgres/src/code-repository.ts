@@ -172,7 +172,7 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
     async rollback(req: RollbackRequest): Promise<boolean> {
       if (req.to !== 'available' && req.to !== 'disabled') throw new RangeError(`rollback target must be available or disabled, not ${String(req.to)}`);
       const { rows } = await retryTransient(() =>
-        pool.query<{ done: boolean }>('SELECT dg_rollback($1, $2, $3, $4::text[]) AS done', [req.campaignId, req.code, req.to, ROLLBACKABLE]),
+        pool.query<{ done: boolean }>('SELECT dg_rollback($1, $2, $3, $4::text[], $5) AS done', [req.campaignId, req.code, req.to, ROLLBACKABLE, req.now]),
       );
       await faults?.at('rollback.commit', req.code);
       return rows[0]!.done;
@@ -207,18 +207,23 @@ async function publishIn(client: PoolClient, req: PublishRequest, faults: FaultH
   if (!claimed.rowCount) return existing();
   await faults?.at('publish.record', req.publicationId);
 
-  // SKIP LOCKED: concurrent publications (and claims) each take different rows instead of queueing.
-  const { rows } = await client.query<{ code: string }>(
-    `WITH picked AS (
-       SELECT code FROM codes
-       WHERE campaign_id = $1 AND tier = $2 AND state = 'available'
-       LIMIT $3 FOR UPDATE SKIP LOCKED
-     )
-     UPDATE codes AS c SET state = 'published', publication_id = $4, published_to_customer = $5
-     FROM picked WHERE c.campaign_id = $1 AND c.code = picked.code
-     RETURNING c.code`,
-    [req.campaignId, req.tier, req.count, req.publicationId, req.customerId ?? null],
-  );
+  // SKIP LOCKED first: concurrent publications (and claims) each take different rows instead of queueing. If that
+  // is not enough, wait for the available codes other transactions hold (they may roll back) before refusing,
+  // as a claim does: not_enough_codes only when the codes really are not there.
+  const pick = (limit: number, skipLocked: boolean) =>
+    client.query<{ code: string }>(
+      `WITH picked AS (
+         SELECT code FROM codes
+         WHERE campaign_id = $1 AND tier = $2 AND state = 'available'
+         LIMIT $3 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+       )
+       UPDATE codes AS c SET state = 'published', publication_id = $4, published_to_customer = $5
+       FROM picked WHERE c.campaign_id = $1 AND c.code = picked.code
+       RETURNING c.code`,
+      [req.campaignId, req.tier, limit, req.publicationId, req.customerId ?? null],
+    );
+  const rows = (await pick(req.count, true)).rows;
+  if (rows.length < req.count) rows.push(...(await pick(req.count - rows.length, false)).rows);
   if (rows.length < req.count)
     throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
   await faults?.at('publish.codes', req.publicationId);

@@ -15,13 +15,19 @@ export interface PoolOptions {
   applicationName?: string | undefined;
 }
 
-/** A pool whose every connection resolves unqualified names (tables, dg_* functions) in `schema`. */
+/**
+ * A pool whose every connection resolves unqualified names (tables, dg_* functions) in `schema` and runs at READ
+ * COMMITTED whatever the server's default: the dg_* functions rely on each statement seeing the newest committed
+ * rows (a wait on a row lock, then the newest version); under REPEATABLE READ they would fail with serialization
+ * errors instead.
+ */
 export function createPool(options: PoolOptions): Pool {
   const pool = new Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     application_name: options.applicationName ?? 'dropgate',
-    options: `-c search_path=${assertSchemaName(options.schema)}`,
+    // Startup options: whitespace separates them, a backslash escapes one.
+    options: `-c search_path=${assertSchemaName(options.schema)} -c default_transaction_isolation=read\\ committed`,
   });
   // An idle connection dropped by the server emits 'error' on the pool; unhandled, that would kill the
   // process. The pool discards the client, and the next query reports any lasting failure to its caller.

@@ -41,6 +41,7 @@ export interface AttemptRow {
   tier: string | null;
   reward: string | null;
   finished_at: Date;
+  rolled_back_at: Date | null;
 }
 
 export interface PublicationRow {
@@ -109,6 +110,7 @@ export function toAttempt(row: AttemptRow): AttemptResult {
     tier: row.tier,
     reward: row.reward,
     finishedAt: row.finished_at,
+    rolledBackAt: row.rolled_back_at ?? null,
   };
 }
 

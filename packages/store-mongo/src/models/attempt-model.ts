@@ -65,5 +65,6 @@ export function toAttemptResult(doc: AttemptDoc): AttemptResult {
     tier: doc.tier ?? null,
     reward: doc.reward ?? null,
     finishedAt: doc.finishedAt!,
+    rolledBackAt: null,
   };
 }

@@ -17,9 +17,10 @@ export async function pgIntegrity(client: Client, campaignId: string): Promise<I
        (SELECT count(*) FROM (SELECT attempt_id FROM codes WHERE campaign_id = $1 AND attempt_id IS NOT NULL
                               GROUP BY attempt_id HAVING count(*) > 1) AS x)
        + (SELECT count(*) FROM held AS h LEFT JOIN attempts AS a ON a.attempt_id = h.attempt_id
-          WHERE a.attempt_id IS NULL OR a.code IS DISTINCT FROM h.code OR a.outcome NOT IN ('claimed', 'redeemed'))
+          WHERE a.attempt_id IS NULL OR a.code IS DISTINCT FROM h.code OR a.outcome NOT IN ('claimed', 'redeemed')
+             OR a.rolled_back_at IS NOT NULL)
        + (SELECT count(*) FROM attempts AS a
-          WHERE a.campaign_id = $1 AND a.outcome IN ('claimed', 'redeemed')
+          WHERE a.campaign_id = $1 AND a.outcome IN ('claimed', 'redeemed') AND a.rolled_back_at IS NULL
             AND NOT EXISTS (SELECT 1 FROM held AS h WHERE h.attempt_id = a.attempt_id AND h.code = a.code))
          AS "codesHeldTwice",
        (SELECT count(*) FROM (SELECT customer_id FROM held GROUP BY customer_id
