@@ -18,6 +18,7 @@ async function createHarness(): Promise<StoreHarness> {
     // Interim (replaced with the transactional adapter): the lease-based adapter has no fault points.
     faults: new HookFaults(),
     integrity: () => Promise.reject(new Error('integrity checks need the transactional MongoDB adapter')),
+    isContention: () => false,
     open: async () => createMongoStore({ url: mongoUrl, dbName }),
     teardown: async () => {
       const conn = mongoose.createConnection(mongoUrl, { dbName });

@@ -29,6 +29,8 @@ export async function createPgContractHarness(): Promise<StoreHarness> {
     faults,
     open: async () => temp.open(undefined, faults.hook),
     integrity: (campaignId) => pgIntegrity(admin, campaignId),
+    // A batch waited longer than its lock bound (55P03), or was a deadlock victim (40P01).
+    isContention: (err) => ['55P03', '40P01'].includes((err as { code?: string } | null)?.code ?? ''),
     teardown: async () => {
       await faults.clear();
       await admin.end();

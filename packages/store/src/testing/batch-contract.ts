@@ -2,15 +2,18 @@ import { isSuccessOutcome, type AttemptResult } from '@dropgate/core';
 import type { AttemptRequest, Store } from '../store';
 import type { ContractContext } from './context';
 import { attemptId, countBy, createCampaignWithCodes, NOW } from './fixtures';
+import { INTACT } from './harness';
 
 /**
  * What a caller does (the worker's batcher): one processMany call, or — when the batch fails as a whole, which an
- * adapter may do under lock contention — every request on its own (idempotent by attempt id).
+ * adapter may do under lock contention — every request on its own (idempotent by attempt id). Only a contention
+ * error may cause the fallback: any other failure of the batch fails the test.
  */
-async function processManyOrOneByOne(store: Store, reqs: AttemptRequest[]): Promise<AttemptResult[]> {
+async function processManyOrOneByOne(ctx: ContractContext, store: Store, reqs: AttemptRequest[]): Promise<AttemptResult[]> {
   try {
     return await store.redemptions.processMany(reqs);
-  } catch {
+  } catch (err) {
+    if (!ctx.isContention(err)) throw err;
     return Promise.all(reqs.map((r) => (r.kind === 'redeem' ? store.redemptions.redeem(r) : store.redemptions.claim(r))));
   }
 }
@@ -81,6 +84,7 @@ export function batchContract(ctx: ContractContext): void {
       // Each store sends batches mixing claims and redeems of the same codes (in different orders) for distinct
       // customers: more attempts than codes, and more codes than the target.
       let n = 0;
+      const batchesRequests = new Map<string, AttemptRequest>();
       const batches = stores.flatMap((s, si) =>
         [0, 1].map(() => {
           const order = si % 2 === 0 ? all : [...all].reverse();
@@ -90,14 +94,24 @@ export function batchContract(ctx: ContractContext): void {
               ? { kind: 'claim', attemptId: attemptId('race'), campaignId: campaign.id, customerId: `race${n}`, now: NOW }
               : { kind: 'redeem', attemptId: attemptId('race'), campaignId: campaign.id, code: order[(i + n) % order.length]!, customerId: `race${n}`, now: NOW };
           });
-          return processManyOrOneByOne(s, reqs);
+          for (const r of reqs) batchesRequests.set(r.attemptId, r);
+          return processManyOrOneByOne(ctx, s, reqs);
         }),
       );
       const results: AttemptResult[] = (await Promise.all(batches)).flat();
       const won = results.filter((r) => isSuccessOutcome(r.outcome));
       expect(won).toHaveLength(10);
       expect(new Set(won.map((r) => r.code)).size).toBe(10);
-      for (const r of results) expect(['claimed', 'redeemed', 'sold_out', 'code_already_used']).toContain(r.outcome);
+      // Claims: a code or sold out (the target). Redeems: the code, sold out, or already used — only if a winner holds it.
+      for (const r of results.filter((x) => x.kind === 'claim')) expect(['claimed', 'sold_out']).toContain(r.outcome);
+      for (const r of results.filter((x) => x.kind === 'redeem')) expect(['redeemed', 'sold_out', 'code_already_used']).toContain(r.outcome);
+      const redeemedCodes = await ctx.store().codes.list({ campaignId: campaign.id, state: 'redeemed', limit: 100 });
+      const taken = new Set(redeemedCodes.map((c) => c.code));
+      for (const r of results.filter((x) => x.outcome === 'code_already_used')) {
+        const req = batchesRequests.get(r.attemptId);
+        expect(req?.kind === 'redeem' && taken.has(req.code)).toBe(true);
+      }
+      expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
       expect(countBy(won, (r) => r.customerId)).toEqual(Object.fromEntries(won.map((r) => [r.customerId, 1])));
       expect(await ctx.store().campaigns.get(campaign.id)).toMatchObject({ redeemedCount: 10, status: 'stopped', stopReason: 'target_reached' });
       expect((await ctx.store().codes.counts(campaign.id)).standard!.redeemed).toBe(10);
@@ -110,6 +124,7 @@ export function batchContract(ctx: ContractContext): void {
       const batches = stores.flatMap((s) =>
         [0, 1, 2].map(() =>
           processManyOrOneByOne(
+            ctx,
             s,
             Array.from({ length: 8 }, (): AttemptRequest => ({ kind: 'claim', attemptId: attemptId('last'), campaignId: campaign.id, customerId: `last${n++}`, now: NOW })),
           ),
@@ -121,6 +136,7 @@ export function batchContract(ctx: ContractContext): void {
       expect(new Set(claimed.map((r) => r.code)).size).toBe(20);
       expect(results.filter((r) => r.outcome === 'sold_out')).toHaveLength(results.length - 20);
       expect((await ctx.store().campaigns.get(campaign.id))!.redeemedCount).toBe(20);
+      expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
     });
   });
 }

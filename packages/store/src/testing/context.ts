@@ -8,6 +8,8 @@ export interface ContractContext {
   stores(): Store[];
   /** Fault injection into every one of those stores (cleared after each test). */
   faults(): FaultControl;
+  /** See StoreHarness.isContention. */
+  isContention(err: unknown): boolean;
   /** The invariants of a campaign as the database holds them (see Integrity). */
   integrity(campaignId: string): Promise<Integrity>;
 }

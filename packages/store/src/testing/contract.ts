@@ -7,6 +7,7 @@ import { concurrencyContract } from './concurrency-contract';
 import { PARALLEL_STORES, type ContractContext } from './context';
 import type { ContractOptions, StoreHarness } from './harness';
 import { racesContract } from './races-contract';
+import { failureContract } from './failure-contract';
 import { heldCodesContract } from './held-codes-contract';
 import { redeemContract } from './redeem-contract';
 
@@ -41,6 +42,7 @@ export function runStoreContract(options: ContractOptions): void {
       store: () => stores[0]!,
       stores: () => stores,
       faults: () => harness.faults,
+      isContention: (err) => harness.isContention(err),
       integrity: (campaignId) => harness.integrity(campaignId),
     }),
   );
@@ -55,11 +57,12 @@ function registerAll(ctx: ContractContext): void {
   racesContract(ctx);
   batchContract(ctx);
   heldCodesContract(ctx);
+  failureContract(ctx);
 }
 
 function unreachableContext(): ContractContext {
   const fail = (): never => {
     throw new Error('skipped suite has no store');
   };
-  return { store: fail, stores: fail, faults: fail, integrity: fail };
+  return { store: fail, stores: fail, faults: fail, isContention: fail, integrity: fail };
 }

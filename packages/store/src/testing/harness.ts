@@ -12,6 +12,11 @@ export interface StoreHarness {
   open(): Promise<Store>;
   /** Fault injection into the stores this harness opens. */
   readonly faults: FaultControl;
+  /**
+   * Whether `processMany` may fail with this error under contention, in which case callers run the batch's
+   * attempts one by one (PostgreSQL: a lock wait past the batch's bound, a deadlock). Anything else is a bug.
+   */
+  isContention(err: unknown): boolean;
   /** What the database itself holds for a campaign, read around the store port (raw queries). */
   integrity(campaignId: string): Promise<Integrity>;
   /** Closes what `open` made and drops the isolated schema/database. */

@@ -33,5 +33,34 @@ export function heldCodesContract(ctx: ContractContext): void {
       expect(await late).toMatchObject({ outcome: 'claimed', code: codes.standard![0] });
       expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
     });
+
+    it('claims for codes a batch holds wait for it: when the batch fails they get the codes, when it commits they are sold out', async () => {
+      for (const then of ['fail', 'continue'] as const) {
+        const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 2 }]);
+        const batch = [0, 1].map((i) => ({ kind: 'claim' as const, attemptId: attemptId('bh'), campaignId: campaign.id, customerId: `batch${i}`, now: NOW }));
+        // The batch has taken both codes and is about to count and commit.
+        const stall = await ctx.faults().stall('batch.count', batch[0]!.attemptId);
+        const held = ctx.stores()[0]!.redemptions.processMany(batch).then(
+          (results) => results.map((r) => r.outcome).join(),
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        );
+        await stall.reached;
+        const singles = [0, 1].map((i) =>
+          ctx.stores()[1 + i]!.redemptions.claim({ attemptId: attemptId('bw'), campaignId: campaign.id, customerId: `single${i}`, now: NOW }),
+        );
+        await ctx.faults().waitingOnOthers();
+        await stall.release(then);
+        const outcomes = (await Promise.all(singles)).map((r) => r.outcome);
+        if (then === 'fail') {
+          expect(await held).toMatch(/injected fault/);
+          expect(outcomes).toEqual(['claimed', 'claimed']);
+        } else {
+          expect(await held).toBe('claimed,claimed');
+          expect(outcomes).toEqual(['sold_out', 'sold_out']);
+        }
+        expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
+        await ctx.faults().clear();
+      }
+    });
   });
 }

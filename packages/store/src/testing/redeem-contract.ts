@@ -1,5 +1,6 @@
 import type { ContractContext } from './context';
 import { attemptId, createCampaignWithCodes, HOUR, NOW } from './fixtures';
+import { INTACT } from './harness';
 
 const oneTier = [{ name: 'standard', reward: 't-shirt', quantity: 10 }];
 
@@ -117,8 +118,12 @@ export function redeemContract(ctx: ContractContext): void {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, oneTier);
       const code = codes.standard![0]!;
-      expect((await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code, customerId: 'first', now: NOW })).outcome).toBe('redeemed');
-      expect(await store.codes.rollback({ campaignId: campaign.id, code, to: 'available', now: NOW })).toBe(true);
+      const firstRedemption = await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code, customerId: 'first', now: NOW });
+      expect(firstRedemption).toMatchObject({ outcome: 'redeemed', rolledBackAt: null });
+      const rolledBackAt = new Date(NOW.getTime() + 60_000);
+      expect(await store.codes.rollback({ campaignId: campaign.id, code, to: 'available', now: rolledBackAt })).toBe(true);
+      // The attempt that held the code says so, and keeps what it got.
+      expect(await store.redemptions.getAttempt(firstRedemption.attemptId)).toEqual({ ...firstRedemption, rolledBackAt });
       expect(await store.codes.rollback({ campaignId: campaign.id, code, to: 'available', now: NOW })).toBe(false);
       expect(await store.codes.get(campaign.id, code)).toMatchObject({ state: 'available', customerId: null, attemptId: null });
       expect((await store.campaigns.get(campaign.id))!.redeemedCount).toBe(0);
@@ -129,6 +134,9 @@ export function redeemContract(ctx: ContractContext): void {
       );
       expect(results.filter((r) => r.outcome === 'redeemed')).toHaveLength(1);
       expect(results.filter((r) => r.outcome === 'code_already_used')).toHaveLength(19);
+      // Two attempts name the code; only the one not rolled back holds it.
+      expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
+      expect((await store.redemptions.getAttempt(firstRedemption.attemptId))!.rolledBackAt).toEqual(rolledBackAt);
       // The first customer's quota came back with the rollback.
       const other = codes.standard![1]!;
       expect((await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code: other, customerId: 'first', now: NOW })).outcome).toBe('redeemed');
