@@ -5,7 +5,6 @@ import { captureException, closeSentry, createLogger, createMetricsRegistry, ini
 import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
-import { MAX_STALLED_COUNT, STALE_SWEEP_EVERY_MS, staleWorkHorizonMs } from './stale-work';
 import { batchingRedemptions } from './store-batcher';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -17,8 +16,7 @@ async function main(): Promise<void> {
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
 
-  const staleAfterMs = staleWorkHorizonMs(config);
-  const store = openStore(storeSettingsFrom(config, 'dropgate-worker', { staleAfterMs }));
+  const store = openStore(storeSettingsFrom(config, 'dropgate-worker'));
   // Closed last (registered first): in-flight jobs still need it while the worker drains.
   shutdown.register('store', () => store.close());
   await store.ping();
@@ -62,21 +60,11 @@ async function main(): Promise<void> {
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
-      // A killed worker's jobs are stalled, then picked up again; idempotency by attempt id makes that safe.
-      maxStalledCount: MAX_STALLED_COUNT,
+      // A killed worker's jobs are stalled, then picked up again; idempotency by attempt id makes that safe. Every
+      // store operation is one transaction, so a worker killed mid-attempt leaves nothing half-done to settle.
+      maxStalledCount: 10,
     },
   );
-
-  // Work a dead process left half-done and the queue gave up on (MongoDB has no multi-document transactions)
-  // is settled by a periodic sweep; several workers sweeping at once is safe.
-  const sweep = setInterval(() => {
-    store.recoverStaleWork(new Date(Date.now() - staleAfterMs)).then(
-      (settled) => settled > 0 && logger.warn({ settled }, 'settled stale work left by a dead process'),
-      (err: unknown) => logger.warn({ err }, 'stale-work sweep failed'),
-    );
-  }, STALE_SWEEP_EVERY_MS);
-  sweep.unref();
-  shutdown.register('stale-sweep', () => clearInterval(sweep));
 
   worker.on('failed', (job, err) => {
     if (!job) return;

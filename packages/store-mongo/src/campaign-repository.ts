@@ -1,26 +1,28 @@
 import {
   canChangeCampaignStatus,
+  newCampaignId,
   validateNewCampaign,
   type Campaign,
   type CampaignPatch,
   type CampaignStatus,
   type NewCampaign,
   type StopReason,
-  newCampaignId,
 } from '@dropgate/core';
-import { StoreError, type CampaignRepository } from '@dropgate/store';
-import type { CampaignTarget } from './campaign-target';
-import { isDuplicateKeyError } from './mongo-errors';
-import { CAMPAIGN_FIELDS, toCampaign, type CampaignDoc, type Models } from './models';
+import { StoreError, type CampaignRepository, type FaultHook } from '@dropgate/store';
+import type { Connection } from 'mongoose';
+import { toCampaign, type CampaignCounterDoc, type CampaignDoc, type Models } from './models';
+import { newShards, shardedCount, stopAtTarget, switchCounting } from './success-counter';
+import { inTransaction, type Tx } from './transaction';
 
 const PATCHABLE = ['name', 'startsAt', 'endsAt', 'perCustomerLimit', 'target', 'redeemRequiresPublication', 'tiers'] as const;
-/** Compare-and-set rounds of an admin write before giving up (each lost round means another admin write landed). */
-const MAX_CAS_ROUNDS = 10;
+const notFound = (id: string): StoreError => new StoreError('campaign_not_found', `campaign ${id} not found`);
 
+/** Campaigns: every write is one transaction, and reads are one snapshot (the document and its counter shards agree). */
 export class MongoCampaignRepository implements CampaignRepository {
   constructor(
+    private readonly conn: Connection,
     private readonly models: Models,
-    private readonly target: CampaignTarget,
+    private readonly faults: FaultHook | undefined,
   ) {}
 
   async create(input: NewCampaign): Promise<Campaign> {
@@ -41,71 +43,70 @@ export class MongoCampaignRepository implements CampaignRepository {
       stopReason: null,
       createdAt: now,
       updatedAt: now,
-      rev: 0,
     };
-    try {
-      await this.models.campaigns.create(doc);
-    } catch (err) {
-      if (isDuplicateKeyError(err)) throw new StoreError('campaign_exists', `campaign ${doc._id} already exists`);
-      throw err;
-    }
-    return toCampaign(doc);
+    // The campaign and all its counter shards exist together or not at all.
+    await this.tx(doc._id, async (tx) => {
+      if (await tx.findById(this.models.campaigns, doc._id)) throw new StoreError('campaign_exists', `campaign ${doc._id} already exists`);
+      await tx.insert(this.models.campaigns, [doc]);
+      await tx.insert(this.models.counters, newShards(doc._id, doc.target === null));
+    });
+    return toCampaign(doc, 0);
   }
 
-  async get(id: string): Promise<Campaign | null> {
-    const doc = await this.models.campaigns.findById(id, CAMPAIGN_FIELDS).lean<CampaignDoc>();
-    return doc ? toCampaign(doc) : null;
+  get(id: string): Promise<Campaign | null> {
+    return this.tx(id, (tx) => this.read(tx, id));
   }
 
-  async list(): Promise<Campaign[]> {
-    const docs = await this.models.campaigns.find({}, CAMPAIGN_FIELDS).sort({ createdAt: 1, _id: 1 }).lean<CampaignDoc[]>();
-    return docs.map(toCampaign);
+  list(): Promise<Campaign[]> {
+    return this.tx('campaigns', async (tx) => {
+      const docs = await tx.find(this.models.campaigns, {}, { sort: { createdAt: 1, _id: 1 } });
+      const sums = await tx.aggregate<{ _id: string; n: number }, CampaignCounterDoc>(this.models.counters, [{ $group: { _id: '$campaignId', n: { $sum: '$n' } } }]);
+      const sharded = new Map(sums.map((s) => [s._id, s.n]));
+      return docs.map((d) => toCampaign(d, sharded.get(d._id) ?? 0));
+    });
   }
 
   /**
-   * Read-validate-write as a compare-and-set on `rev` (bumped by every admin write), retried when another admin
-   * write landed in between, so two patches can never combine into a campaign neither validated. Only the
-   * patched fields are written: the counter moved by workers meanwhile is not overwritten (and does not bump
-   * `rev`). A target at or below what is already counted is reached at once: the campaign (active or paused)
-   * is stopped with `target_reached`, as the counting would have done — by the conditional stop on the live
-   * counter, so a success counted between our read and our write is taken into account.
+   * Read, validate the merged campaign, write: one transaction, so two admins patching at once cannot combine into
+   * a campaign neither validated (their writes conflict and one runs again). A target set or cleared switches how
+   * successes are counted (success-counter.ts). A target at or below what is already counted is reached at once:
+   * the campaign stops, as the counting would have stopped it.
    */
-  async update(id: string, patch: CampaignPatch): Promise<Campaign> {
-    for (let round = 0; round < MAX_CAS_ROUNDS; round++) {
-      const seen = await this.models.campaigns.findById(id, CAMPAIGN_FIELDS).lean<CampaignDoc>();
-      if (!seen) throw new StoreError('campaign_not_found', `campaign ${id} not found`);
+  update(id: string, patch: CampaignPatch): Promise<Campaign> {
+    return this.tx(id, async (tx) => {
+      const current = await this.read(tx, id);
+      if (!current) throw notFound(id);
       const set: Record<string, unknown> = {};
       for (const key of PATCHABLE) if (patch[key] !== undefined) set[key] = patch[key];
-      // The merged campaign must still satisfy the creation invariants (limits, tiers, window).
-      validateNewCampaign({ ...toCampaign(seen), ...set } as NewCampaign);
-      const doc = await this.models.campaigns
-        .findOneAndUpdate({ _id: id, rev: seen.rev ?? null }, { $set: { ...set, updatedAt: new Date() }, $inc: { rev: 1 } }, { returnDocument: 'after', projection: CAMPAIGN_FIELDS })
-        .lean<CampaignDoc>();
-      if (!doc) continue; // another admin write (or a stop at target) landed since our read: validate again
-      const stopped = doc.target != null ? await this.target.stopIfReached(id) : null;
-      return toCampaign(stopped ?? doc);
-    }
-    throw new Error(`campaign ${id}: kept changing during update, giving up`);
+      const next = { ...current, ...set } as Campaign;
+      validateNewCampaign(next);
+      await switchCounting(tx, this.models, id, current.target !== null, next.target !== null);
+      const stop = stopAtTarget(next, current.redeemedCount);
+      await tx.updateOne(this.models.campaigns, { _id: id }, { $set: { ...set, ...(stop ?? {}), updatedAt: new Date() } });
+      return (await this.read(tx, id))!;
+    });
   }
 
-  async setStatus(id: string, status: CampaignStatus, reason?: StopReason): Promise<Campaign> {
-    // Compare-and-set on the status we checked, so a concurrent move (e.g. target_reached) is never overwritten blindly.
-    for (let attempt = 0; attempt < MAX_CAS_ROUNDS; attempt++) {
-      const current = await this.models.campaigns.findById(id, CAMPAIGN_FIELDS).lean<CampaignDoc>();
-      if (!current) throw new StoreError('campaign_not_found', `campaign ${id} not found`);
+  /** Only from a status the lifecycle allows (checked on the document this transaction writes). */
+  setStatus(id: string, status: CampaignStatus, reason?: StopReason): Promise<Campaign> {
+    return this.tx(id, async (tx) => {
+      const current = await tx.findById(this.models.campaigns, id);
+      if (!current) throw notFound(id);
       if (!canChangeCampaignStatus(current.status, status))
         throw new StoreError('invalid_status_transition', `campaign ${id} cannot move from ${current.status} to ${status}`);
       // stopReason: set when stopping, cleared when running again, kept as history when ending (as PostgreSQL does).
-      const stopReason: StopReason | null = status === 'stopped' ? (reason ?? 'manual') : status === 'ended' ? (current.stopReason ?? null) : null;
-      const doc = await this.models.campaigns
-        .findOneAndUpdate(
-          { _id: id, status: current.status, stopReason: current.stopReason ?? null },
-          { $set: { status, stopReason, updatedAt: new Date() }, $inc: { rev: 1 } },
-          { returnDocument: 'after', projection: CAMPAIGN_FIELDS },
-        )
-        .lean<CampaignDoc>();
-      if (doc) return toCampaign(doc);
-    }
-    throw new Error(`campaign ${id}: status kept changing, giving up`);
+      const stopReason = status === 'stopped' ? (reason ?? 'manual') : status === 'ended' ? (current.stopReason ?? null) : null;
+      await tx.updateOne(this.models.campaigns, { _id: id }, { $set: { status, stopReason, updatedAt: new Date() } });
+      return (await this.read(tx, id))!;
+    });
+  }
+
+  private async read(tx: Tx, id: string): Promise<Campaign | null> {
+    const doc = await tx.findById(this.models.campaigns, id);
+    return doc ? toCampaign(doc, await shardedCount(tx, this.models, id)) : null;
+  }
+
+  private tx<T>(key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
+    return inTransaction(this.conn, this.faults, key, work);
   }
 }

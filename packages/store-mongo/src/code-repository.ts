@@ -4,6 +4,7 @@ import {
   type CodeCounts,
   type CodeRecord,
   type CodeRepository,
+  type FaultHook,
   type InsertCodesResult,
   type ListCodesQuery,
   type LockCodesRequest,
@@ -12,47 +13,25 @@ import {
   type PublishRequest,
   type RollbackRequest,
 } from '@dropgate/store';
-import type { CampaignTarget } from './campaign-target';
-import type { CodePublisher } from './code-publisher';
-import type { CustomerQuota } from './customer-quota';
+import type { Connection } from 'mongoose';
+import { releaseQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
-import { byAttemptId, toCodeRecord, type CampaignDoc, type CodeDoc, type Models, type PendingRollback } from './models';
-
-/** The fields of a code nobody holds: a fresh code, and a rolled-back one. */
-const UNOWNED = {
-  customerId: null,
-  attemptId: null,
-  redeemedAt: null,
-  lockReleaseAt: null,
-  publicationId: null,
-  channel: null,
-  publishedTo: null,
-} as const;
+import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, type Models, type PublicationDoc } from './models';
+import { uncountSuccess } from './success-counter';
+import { inTransaction } from './transaction';
 
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST = 10_000;
-/** Rounds of a rollback whose code CAS lost (the code changed under it) before it answers from what it reads. */
-const MAX_ROLLBACK_ROUNDS = 5;
-/** Pending rollbacks finished per sweep call. */
-const SWEEP_BATCH = 500;
-
-export interface CodeRepositoryDeps {
-  models: Models;
-  publisher: CodePublisher;
-  quota: CustomerQuota;
-  target: CampaignTarget;
-  /** Returns once the attempt has a recorded outcome: waits for a live run, settles a dead one (MongoRedemptionService.settle). */
-  settleAttempt: (attemptId: string) => Promise<void>;
-}
 
 export class MongoCodeRepository implements CodeRepository {
-  private readonly models: Models;
+  constructor(
+    private readonly conn: Connection,
+    private readonly models: Models,
+    private readonly faults: FaultHook | undefined,
+  ) {}
 
-  constructor(private readonly deps: CodeRepositoryDeps) {
-    this.models = deps.models;
-  }
-
+  /** Bulk load, outside transactions (millions of codes): each document is one atomic insert; duplicates are reported. */
   async insert(campaignId: string, codes: NewCode[]): Promise<InsertCodesResult> {
     const campaign = await this.models.campaigns.findById(campaignId, { tiers: 1 }).lean<Pick<CampaignDoc, 'tiers'>>();
     if (!campaign) throw new StoreError('campaign_not_found', `campaign ${campaignId} not found`);
@@ -64,14 +43,7 @@ export class MongoCodeRepository implements CodeRepository {
     const duplicates: string[] = [];
     for (let start = 0; start < codes.length; start += INSERT_CHUNK) {
       const chunk = codes.slice(start, start + INSERT_CHUNK);
-      const docs = chunk.map((c) => ({
-        campaignId,
-        code: c.code,
-        tier: c.tier,
-        state: 'available' as const,
-        ...UNOWNED,
-        rnd: Math.random(),
-      }));
+      const docs = chunk.map((c) => ({ campaignId, code: c.code, tier: c.tier, state: 'available' as const, ...UNOWNED, rnd: Math.random() }));
       try {
         // Unordered: one duplicate must not stop the rest. `lean`: these are complete documents, skip hydration.
         await this.models.codes.insertMany(docs, { ordered: false, lean: true });
@@ -103,14 +75,12 @@ export class MongoCodeRepository implements CodeRepository {
   }
 
   async counts(campaignId: string): Promise<CodeCounts> {
-    const [campaign, rows] = await Promise.all([
-      this.models.campaigns.findById(campaignId, { tiers: 1 }).lean<Pick<CampaignDoc, 'tiers'>>(),
-      this.models.codes.aggregate<{ _id: { tier: string; state: CodeState }; n: number }>([
-        { $match: { campaignId } },
-        { $group: { _id: { tier: '$tier', state: '$state' }, n: { $sum: 1 } } },
-      ]),
-    ]);
+    const campaign = await this.models.campaigns.findById(campaignId, { tiers: 1 }).lean<Pick<CampaignDoc, 'tiers'>>();
     if (!campaign) throw new StoreError('campaign_not_found', `campaign ${campaignId} not found`);
+    const rows = await this.models.codes.aggregate<{ _id: { tier: string; state: CodeState }; n: number }>([
+      { $match: { campaignId } },
+      { $group: { _id: { tier: '$tier', state: '$state' }, n: { $sum: 1 } } },
+    ]);
     const counts: CodeCounts = {};
     const zeros = (): Record<CodeState, number> => Object.fromEntries(CODE_STATES.map((s) => [s, 0])) as Record<CodeState, number>;
     for (const tier of campaign.tiers) counts[tier.name] = zeros();
@@ -118,11 +88,13 @@ export class MongoCodeRepository implements CodeRepository {
     return counts;
   }
 
-  async lock(request: LockCodesRequest): Promise<number> {
+  // Bulk state changes: conditional updateMany, each document atomic on its own; a write that meets a code a
+  // transaction holds waits for that transaction.
+  lock(request: LockCodesRequest): Promise<number> {
     return this.move(request.campaignId, request.codes, statesAllowing('lock'), { state: 'locked', lockReleaseAt: request.releaseAt ?? null });
   }
 
-  async unlock(campaignId: string, codes: string[]): Promise<number> {
+  unlock(campaignId: string, codes: string[]): Promise<number> {
     return this.move(campaignId, codes, statesAllowing('unlock'), { state: 'available', lockReleaseAt: null });
   }
 
@@ -131,77 +103,74 @@ export class MongoCodeRepository implements CodeRepository {
     return res.modifiedCount;
   }
 
-  async disable(campaignId: string, codes: string[]): Promise<number> {
+  disable(campaignId: string, codes: string[]): Promise<number> {
+    // A redeemed code keeps its customer/attempt as history; only rollback gives quota and target back.
     return this.move(campaignId, codes, statesAllowing('disable'), { state: 'disabled', lockReleaseAt: null });
   }
 
-  publish(request: PublishRequest): Promise<Publication> {
-    return this.deps.publisher.publish(request);
+  /**
+   * Exactly `count` available codes of the tier, or none: ONE transaction marks them and records the publication.
+   * Codes other transactions hold look available in its snapshot; marking one makes it conflict and run again once
+   * they are done, so not_enough_codes means the codes are not there. Idempotent by publicationId.
+   */
+  async publish(req: PublishRequest): Promise<Publication> {
+    if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('publish count must be an integer >= 1');
+    const publication = await inTransaction(this.conn, this.faults, req.publicationId, async (tx) => {
+      const existing = await tx.findById(this.models.publications, req.publicationId);
+      if (existing) return toPublication(assertSameRequest(existing, req));
+      const campaign = await tx.findById(this.models.campaigns, req.campaignId);
+      if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
+      if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
+
+      const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
+      if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
+      const marked = await tx.updateMany(
+        this.models.codes,
+        { _id: { $in: picked.map((c) => c._id) }, state: 'available' },
+        { $set: { state: 'published', publicationId: req.publicationId, channel: req.channel ?? null, publishedTo: req.customerId ?? null } },
+      );
+      if (marked !== req.count) throw new Error(`publication ${req.publicationId}: codes changed under a transaction`);
+      await tx.at('publish.codes', req.publicationId);
+      const doc: PublicationDoc = {
+        _id: req.publicationId,
+        campaignId: req.campaignId,
+        tier: req.tier,
+        channel: req.channel ?? null,
+        customerId: req.customerId ?? null,
+        count: req.count,
+        codes: picked.map((c) => c.code).sort(),
+        createdAt: req.now,
+      };
+      await tx.insert(this.models.publications, [doc]);
+      await tx.at('publish.record', req.publicationId);
+      return toPublication(doc);
+    });
+    await this.faults?.at('publish.commit', req.publicationId);
+    return publication;
   }
 
   /**
-   * redeemed → available|disabled. Order, so that calling it again after a kill finishes the job:
-   *   R0  the attempt that holds the code must be finished: a live run is waited for (its lease is renewed), a
-   *       dead one is settled first (MongoRedemptionService.settle) — so its count (W4) is done before we give it
-   *       back, as PostgreSQL's rollback waits on the code's row lock for the redeem's transaction;
-   *   R1  the code's CAS (conditional on the very redemption read), leaving `rollbackOf` = {attemptId, customer,
-   *       tier} on the code: from here on the rollback has happened, and the marker says what is left to do;
-   *   R2  the customer's quota freed (idempotent `$pull` of the attempt id);
-   *   R3  the campaign counter given back, idempotent by attempt id (`uncountedRecent`, same write as the `$inc`);
-   *   R4  the marker removed.
-   * A kill after R1 leaves the marker: the next rollback call of that code (which finishes any marker it finds
-   * before anything else) or the sweeper (`finishPendingRollbacks`) repeats R2-R4, each idempotent. A call that
-   * only finished someone else's marker answers false: the code was no longer redeemed.
-   * A campaign stopped by its target stays stopped (resuming is an operator's decision), as in PostgreSQL.
+   * redeemed → available|disabled in ONE transaction: the code, the quota units of the attempt that held it, its
+   * place in the count, and that attempt's record (rolledBackAt). A campaign stopped by its target stays stopped
+   * (resuming is an operator's decision), as on PostgreSQL.
    */
-  async rollback(request: RollbackRequest): Promise<boolean> {
-    if (request.to !== 'available' && request.to !== 'disabled') throw new RangeError(`rollback to ${String(request.to)}`);
-    const where = { campaignId: request.campaignId, code: request.code };
-    for (let round = 0; round < MAX_ROLLBACK_ROUNDS; round++) {
-      let code = await this.models.codes.findOne(where).lean<CodeDoc>();
-      if (code?.rollbackOf) await this.finishRollback(code, code.rollbackOf);
+  async rollback(req: RollbackRequest): Promise<boolean> {
+    if (req.to !== 'available' && req.to !== 'disabled') throw new RangeError(`rollback target must be available or disabled, not ${String(req.to)}`);
+    const done = await inTransaction(this.conn, this.faults, req.code, async (tx) => {
+      const code = await tx.findOne(this.models.codes, { campaignId: req.campaignId, code: req.code });
       if (!code || !statesAllowing('rollback').includes(code.state)) return false;
-      if (code.attemptId) {
-        await this.deps.settleAttempt(code.attemptId); // R0
-        code = await this.models.codes.findOne({ _id: code._id, state: code.state, ...byAttemptId(code.attemptId) }).lean<CodeDoc>();
-        if (!code) continue; // the attempt gave its code back (e.g. sold out) or someone else moved it: read again
-      }
-      const marker: PendingRollback | null =
-        code.attemptId && code.customerId ? { attemptId: code.attemptId, customerId: code.customerId, tier: code.tier, at: new Date() } : null;
-      const res = await this.models.codes.updateOne(
-        { _id: code._id, state: code.state, ...(code.attemptId ? byAttemptId(code.attemptId) : { attemptId: null }) },
-        {
-          $set: {
-            state: request.to,
-            ...UNOWNED,
-            rollbackOf: marker,
-          },
-          $unset: { pubPending: 1 },
-        },
-      ); // R1
-      if (res.modifiedCount !== 1) continue; // someone moved the code first: answer from its new state
-      if (marker) await this.finishRollback(code, marker);
-      else await this.deps.target.uncount(code.campaignId, null); // a redemption without attempt id (not made by this adapter)
+      await tx.updateOne(this.models.codes, { _id: code._id, state: code.state }, { $set: { state: req.to, ...UNOWNED } });
+      await tx.at('rollback.code', req.code);
+      if (code.attemptId && code.customerId) await releaseQuota(tx, this.models, req.campaignId, code.customerId, code.tier, code.attemptId);
+      await tx.at('rollback.quota', req.code);
+      await uncountSuccess(tx, this.models, req.campaignId);
+      await tx.at('rollback.count', req.code);
+      if (code.attemptId) await tx.updateOne(this.models.attempts, { _id: code.attemptId }, { $set: { rolledBackAt: req.now } });
+      await tx.at('rollback.attempt', req.code);
       return true;
-    }
-    return false;
-  }
-
-  /** Finishes rollbacks whose process died after R1 (markers older than `olderThan`); returns how many. */
-  async finishPendingRollbacks(olderThan: Date): Promise<number> {
-    const docs = await this.models.codes
-      .find({ 'rollbackOf.at': { $type: 'date', $lte: olderThan } }, { _id: 1, campaignId: 1, rollbackOf: 1 })
-      .limit(SWEEP_BATCH)
-      .lean<Pick<CodeDoc, '_id' | 'campaignId' | 'rollbackOf'>[]>();
-    for (const doc of docs) if (doc.rollbackOf) await this.finishRollback(doc, doc.rollbackOf);
-    return docs.length;
-  }
-
-  /** R2-R4 of a rollback whose code CAS is done. Each step idempotent. */
-  private async finishRollback(code: Pick<CodeDoc, '_id' | 'campaignId'>, marker: PendingRollback): Promise<void> {
-    await this.deps.quota.releaseFor(code.campaignId, marker.tier, marker.customerId, marker.attemptId);
-    await this.deps.target.uncount(code.campaignId, marker.attemptId);
-    await this.models.codes.updateOne({ _id: code._id, 'rollbackOf.attemptId': marker.attemptId }, { $unset: { rollbackOf: 1 } });
+    });
+    await this.faults?.at('rollback.commit', req.code);
+    return done;
   }
 
   /** Conditional bulk move: only codes whose state the transition table allows are touched. */
@@ -210,4 +179,15 @@ export class MongoCodeRepository implements CodeRepository {
     const res = await this.models.codes.updateMany({ campaignId, code: { $in: codes }, state: { $in: from } }, { $set: set });
     return res.modifiedCount;
   }
+}
+
+function assertSameRequest(doc: PublicationDoc, req: PublishRequest): PublicationDoc {
+  const same =
+    doc.campaignId === req.campaignId &&
+    doc.tier === req.tier &&
+    doc.count === req.count &&
+    doc.channel === (req.channel ?? null) &&
+    doc.customerId === (req.customerId ?? null);
+  if (!same) throw new StoreError('publication_conflict', `publication ${doc._id} already exists with other parameters`);
+  return doc;
 }

@@ -1,1 +1,1 @@
-export { createMongoStore, type MongoRecoveryReport, type MongoStore, type MongoStoreOptions } from './mongo-store';
+export { createMongoStore, type MongoStoreOptions } from './mongo-store';

@@ -44,3 +44,4 @@ export function isIndexConflict(err: unknown): boolean {
   const code = codeOf(err);
   return code === 85 || code === 86;
 }
+

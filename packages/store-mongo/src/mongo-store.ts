@@ -1,114 +1,91 @@
-import mongoose, { type Connection } from 'mongoose';
-import type { Store } from '@dropgate/store';
-import { AttemptLog } from './attempt-log';
+import mongoose, { type Connection, type mongo } from 'mongoose';
+import type { FaultHook, Store } from '@dropgate/store';
 import { MongoCampaignRepository } from './campaign-repository';
-import { CampaignTarget } from './campaign-target';
-import { CodeAssignment } from './code-assignment';
-import { CodePublisher } from './code-publisher';
 import { MongoCodeRepository } from './code-repository';
-import { CustomerQuota } from './customer-quota';
-import { LeaseMutex } from './lease-mutex';
-import { isIndexConflict } from './mongo-errors';
 import { createModels, type Models } from './models';
-import { MongoRedemptionService, type RecoveryReport } from './redemption-service';
-import { DEFAULT_STALE_AFTER_MS } from './stale-attempt';
+import { isIndexConflict } from './mongo-errors';
+import { MongoRedemptionService } from './redemption-service';
+import { transactionSupportProblem, type HelloReply } from './replica-set';
 
 export interface MongoStoreOptions {
-  /** mongodb:// URL. A standalone server is enough: nothing here uses multi-document transactions. */
+  /** mongodb:// URL of a replica set (or a mongos): every operation is a transaction. */
   url: string;
   /** Database name; defaults to the one in the URL. */
   dbName?: string | undefined;
-  /** How long an in-flight attempt belongs to its worker before a redelivery may take it over (default 10 s). */
-  attemptLeaseMs?: number | undefined;
-  /** Same for the per-tier publication lease (default 30 s; renewed while a publication is assembled). */
-  publishLeaseMs?: number | undefined;
-  /**
-   * A delivery that takes over an attempt nobody renewed for this long settles it (finish or undo, see
-   * stale-attempt.ts) instead of running it again (default 10 min: far beyond the queue's retry backoff).
-   */
-  staleAttemptMs?: number | undefined;
-}
-
-/** What a sweep of dead work settled (see MongoStore.recoverStaleAttempts). */
-export interface MongoRecoveryReport extends RecoveryReport {
-  /** Rollbacks whose process died after the code write, finished now. */
-  rollbacks: number;
+  /** Tests only (never set from configuration): fault injection at each step (see @dropgate/store's faults.ts). */
+  faults?: FaultHook | undefined;
 }
 
 /**
- * The MongoDB store. Its crash safety needs a sweeper for attempts the queue gave up on: the port's
- * `recoverStaleWork` (the workers run it periodically); `recoverStaleAttempts` gives the detailed report.
- * Each item is taken by CAS, so concurrent sweeps are safe.
+ * The MongoDB store on its own mongoose connection (never mongoose's global one), with its own models, so several
+ * instances — several "workers" — can live in one process. Every write of the port is ONE transaction
+ * (transaction.ts); writes are acknowledged by a majority and reads go to the primary, so nothing a caller was told
+ * can be rolled back by a failover.
  */
-export interface MongoStore extends Store {
-  readonly name: 'mongo';
-  /** Settles every unfinished attempt whose lease ran out at or before `olderThan`, and finishes pending rollbacks. */
-  recoverStaleAttempts(olderThan: Date): Promise<MongoRecoveryReport>;
-}
-
-/**
- * A Store on its own mongoose connection (never mongoose's global default one), with its own models, so
- * several instances — several "workers" — can live in one process.
- */
-export function createMongoStore(options: MongoStoreOptions): MongoStore {
+export function createMongoStore(options: MongoStoreOptions): Store {
   const conn: Connection = mongoose.createConnection(options.url, {
     ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
-    // Indexes are built by migrate(), not at model compile time on every worker start.
+    // Collections and indexes are made by migrate(), not at model compile time on every worker start.
     autoIndex: false,
     autoCreate: false,
+    writeConcern: { w: 'majority' },
+    readConcern: { level: 'majority' },
+    readPreference: 'primary',
+    retryWrites: true,
   });
   // Without an 'error' listener a failed initial connection is an unhandled rejection that kills the process;
   // the failure still surfaces where it matters: ping() and every operation (which time out buffering).
   conn.on('error', () => undefined);
   const models = createModels(conn);
-  const quota = new CustomerQuota(models);
-  const target = new CampaignTarget(models);
-  const publisher = new CodePublisher(models, new LeaseMutex(models, options.publishLeaseMs ?? 30_000));
-  const redemptions = new MongoRedemptionService({
-    models,
-    attempts: new AttemptLog(models, options.attemptLeaseMs ?? 10_000),
-    assignment: new CodeAssignment(models),
-    quota,
-    target,
-    staleAfterMs: options.staleAttemptMs ?? DEFAULT_STALE_AFTER_MS,
-  });
-  const codes = new MongoCodeRepository({ models, publisher, quota, target, settleAttempt: (attemptId) => redemptions.settle(attemptId) });
-  const recoverStaleAttempts = async (olderThan: Date): Promise<MongoRecoveryReport> => {
-    const attempts = await redemptions.recoverStaleAttempts(olderThan);
-    const rollbacks = await codes.finishPendingRollbacks(olderThan);
-    return { ...attempts, rollbacks };
+  // Checked once per store, at the first ping or migrate: a standalone server fails fast with what to do about it.
+  let transactionsChecked = false;
+  const requireTransactions = async (): Promise<void> => {
+    if (transactionsChecked) return;
+    await conn.asPromise();
+    const problem = transactionSupportProblem((await conn.db!.admin().command({ hello: 1 })) as HelloReply);
+    if (problem) throw new Error(problem);
+    transactionsChecked = true;
   };
   return {
     name: 'mongo',
-    campaigns: new MongoCampaignRepository(models, target),
-    codes,
-    redemptions,
-    recoverStaleAttempts,
-    recoverStaleWork: async (olderThan: Date) => {
-      const report = await recoverStaleAttempts(olderThan);
-      return report.finished + report.undone + report.rollbacks;
+    campaigns: new MongoCampaignRepository(conn, models, options.faults),
+    codes: new MongoCodeRepository(conn, models, options.faults),
+    redemptions: new MongoRedemptionService(conn, models, options.faults),
+    migrate: async () => {
+      await requireTransactions();
+      await migrate(models);
     },
-    migrate: () => migrate(models),
     ping: async () => {
       await conn.asPromise();
       await conn.db!.command({ ping: 1 });
+      await requireTransactions();
     },
     close: () => conn.close(),
   };
 }
 
 /**
- * createIndexes is idempotent and safe to run from several processes at once (identical specs are a no-op or
- * wait for the build in progress). Only when an index changed definition do we fall back to syncIndexes, which
- * drops what the schema no longer declares.
+ * Creates the collections (a transaction cannot create them on the fly under every server version) and the
+ * schemas' indexes with the createIndexes command: an index that exists with the same definition is left as it is,
+ * a missing one is built; several processes may run it at once. Nothing is ever dropped (mongoose's syncIndexes
+ * would drop what the schema no longer declares and rebuild what changed: a unique index dropped under traffic
+ * would let two attempts take one code). An index whose definition changed is refused with a message: build the
+ * new one under a new name first, then drop the old one by hand. (The driver's createIndexes, not mongoose's: that
+ * one reports a failure by emitting 'error' on the model, which throws where nobody listens.)
  */
 async function migrate(models: Models): Promise<void> {
   for (const model of Object.values(models) as Models[keyof Models][]) {
+    await model.createCollection(); // an existing collection is fine
+    const indexes = model.schema.indexes().map(([key, options]) => ({ ...options, key }) as mongo.IndexDescription);
     try {
-      await model.createIndexes();
+      if (indexes.length > 0) await model.collection.createIndexes(indexes);
     } catch (err) {
       if (!isIndexConflict(err)) throw err;
-      await model.syncIndexes();
+      throw new Error(
+        `collection ${model.collection.collectionName}: an index exists with another definition than the schema declares (${(err as Error).message}). ` +
+          'Indexes are never dropped automatically: create the new index under a new name, then drop the old one by hand.',
+        { cause: err },
+      );
     }
   }
 }

@@ -4,7 +4,7 @@ import type { CodeDoc } from './models';
 export type RedeemRefusal = 'already_redeemed' | 'code_already_used' | 'code_locked' | 'code_disabled' | 'code_not_found';
 export type RedeemVerdict = { ok: true } | { ok: false; outcome: RedeemRefusal };
 
-export type JudgedCode = Pick<CodeDoc, 'state' | 'customerId' | 'lockReleaseAt' | 'publishedTo' | 'pubPending'>;
+export type JudgedCode = Pick<CodeDoc, 'state' | 'customerId' | 'lockReleaseAt' | 'publishedTo'>;
 
 /** A lock whose release time has passed counts as available (lazy release; `releaseDueLocks` sweeps). */
 export const isDueLock = (code: Pick<CodeDoc, 'state' | 'lockReleaseAt'>, now: Date): boolean =>
@@ -19,8 +19,8 @@ export function judgeRedeem(code: JudgedCode, campaign: Pick<Campaign, 'redeemRe
   const state: CodeState = isDueLock(code, now) ? 'available' : code.state;
   if (!statesAllowing('redeem').includes(state)) return { ok: false, outcome: redeemRefusalOutcome(code.state) };
   if (state === 'published') {
-    // Not revealed: a publication still being assembled, or a code published to someone else.
-    if (code.pubPending === true || (code.publishedTo != null && code.publishedTo !== customerId)) return { ok: false, outcome: 'code_not_found' };
+    // Not revealed: a code published to someone else.
+    if (code.publishedTo != null && code.publishedTo !== customerId) return { ok: false, outcome: 'code_not_found' };
     return { ok: true };
   }
   // Available (never published): hidden when the campaign only hands out published codes.

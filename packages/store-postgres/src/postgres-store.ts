@@ -29,8 +29,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async migrate() {
       await runMigrations(pool, schema);
     },
-    // Every redeem/claim/rollback is one transaction: a dead process leaves nothing half-done to settle.
-    recoverStaleWork: async () => 0,
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -4,7 +4,7 @@ import { createPostgresStore } from '@dropgate/store-postgres';
 
 export type StoreSettings =
   | { kind: 'postgres'; url: string; schema: string; poolSize: number; applicationName: string }
-  | { kind: 'mongo'; url: string; dbName: string; staleAfterMs?: number | undefined };
+  | { kind: 'mongo'; url: string; dbName: string };
 
 /** Opens the adapter the configuration names. Apps depend on the port; only this package knows both adapters. */
 export function openStore(settings: StoreSettings): Store {
@@ -17,7 +17,7 @@ export function openStore(settings: StoreSettings): Store {
         applicationName: settings.applicationName,
       });
     case 'mongo':
-      return createMongoStore({ url: settings.url, dbName: settings.dbName, staleAttemptMs: settings.staleAfterMs });
+      return createMongoStore({ url: settings.url, dbName: settings.dbName });
   }
 }
 
@@ -31,14 +31,11 @@ export interface StoreConfigFields {
   MONGO_DB: string;
 }
 
-/**
- * `staleAfterMs`: how old half-done work must be before it may be settled (the workers derive it from their retry
- * schedule); only the MongoDB adapter has such work.
- */
-export function storeSettingsFrom(config: StoreConfigFields, applicationName: string, options: { staleAfterMs?: number } = {}): StoreSettings {
+/** The store settings of a process's configuration; `applicationName` labels PostgreSQL connections. */
+export function storeSettingsFrom(config: StoreConfigFields, applicationName: string): StoreSettings {
   if (config.STORE === 'mongo') {
     if (!config.MONGO_URL) throw new Error('STORE=mongo needs MONGO_URL');
-    return { kind: 'mongo', url: config.MONGO_URL, dbName: config.MONGO_DB, staleAfterMs: options.staleAfterMs };
+    return { kind: 'mongo', url: config.MONGO_URL, dbName: config.MONGO_DB };
   }
   return { kind: 'postgres', url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, applicationName };
 }

@@ -24,12 +24,6 @@ export interface Store {
   migrate(): Promise<void>;
   /** Cheap liveness check of the database connection. */
   ping(): Promise<void>;
-  /**
-   * Settles work a dead process left half-done whose lease ran out before `olderThan` (an attempt the queue gave up
-   * on, a rollback cut short) and returns how many items it settled. Safe to run from several processes at once.
-   * Adapters whose every operation is one transaction have nothing to settle.
-   */
-  recoverStaleWork(olderThan: Date): Promise<number>;
   close(): Promise<void>;
 }
 

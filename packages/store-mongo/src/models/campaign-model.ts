@@ -8,12 +8,9 @@ export interface TierDoc {
 }
 
 /**
- * One campaign; `_id` is the campaign id. `redeemedCount` is the target counter (conditional `$inc`).
- * Storage-only fields (never in the port type, and never read on the hot path — see CAMPAIGN_FIELDS):
- * - `rev`: bumped by every admin write (update, setStatus, stop at target): the compare-and-set version of `update`;
- * - `countedRecent` / `uncountedRecent`: the last COUNTED_WINDOW attempt ids whose success was counted / given
- *   back, written in the same single-document update as the `$inc`, so a count or uncount is idempotent by
- *   attempt id (see campaign-target.ts).
+ * One campaign; `_id` is the campaign id. `redeemedCount` holds the successes counted on the document itself: all
+ * of them while the campaign has a target (the exact, conditional count), the rest lives in its counter shards
+ * (campaign-counter-model.ts). Its redeemedCount as the port shows it is the sum of both.
  */
 export interface CampaignDoc {
   _id: string;
@@ -30,13 +27,7 @@ export interface CampaignDoc {
   stopReason: StopReason | null;
   createdAt: Date;
   updatedAt: Date;
-  rev?: number;
-  countedRecent?: string[];
-  uncountedRecent?: string[];
 }
-
-/** Projection for every read of a campaign: leaves out the (up to 2 x COUNTED_WINDOW ids) idempotency windows. */
-export const CAMPAIGN_FIELDS = { countedRecent: 0, uncountedRecent: 0 } as const;
 
 export function campaignModel(conn: Connection): Model<CampaignDoc> {
   const tier = new Schema<TierDoc>(
@@ -66,18 +57,14 @@ export function campaignModel(conn: Connection): Model<CampaignDoc> {
       stopReason: { type: String, default: null },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
-      rev: { type: Number },
-      // No defaults: `$push` creates them; an insert must not carry empty arrays it does not need.
-      countedRecent: { type: [String], default: undefined },
-      uncountedRecent: { type: [String], default: undefined },
     },
     { collection: 'campaigns', versionKey: false, autoIndex: false, autoCreate: false },
   );
   return conn.model<CampaignDoc>('Campaign', schema);
 }
 
-/** Lean document → port type; rebuilt field by field so no `_id` or storage detail leaks. */
-export function toCampaign(doc: CampaignDoc): Campaign {
+/** Lean document → port type; rebuilt field by field so no `_id` or storage detail leaks. `sharded`: the sum of its counter shards. */
+export function toCampaign(doc: CampaignDoc, sharded: number): Campaign {
   return {
     id: doc._id,
     name: doc.name,
@@ -99,7 +86,7 @@ export function toCampaign(doc: CampaignDoc): Campaign {
       suffix: doc.codeSpec.suffix ?? '',
     },
     redeemRequiresPublication: doc.redeemRequiresPublication ?? false,
-    redeemedCount: doc.redeemedCount ?? 0,
+    redeemedCount: (doc.redeemedCount ?? 0) + sharded,
     stopReason: doc.stopReason ?? null,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,

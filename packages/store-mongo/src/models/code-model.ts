@@ -3,14 +3,9 @@ import type { CodeState } from '@dropgate/core';
 import type { CodeRecord } from '@dropgate/store';
 
 /**
- * One code. Besides the port fields it keeps:
- * - `rnd`: a random number in [0,1) fixed at insert; claims start at a random point of the
- *   (campaignId, tier, state, rnd) index so concurrent workers spread over different documents;
- * - `channel` / `publishedTo`: where a publication sent the code (`publishedTo` alone may redeem it);
- * - `pubPending`: marked by a publication that is not complete yet: invisible to redeem, so a
- *   publication that has to be undone never gave a code away;
- * - `rollbackOf`: left by `codes.rollback` on the code it moved, until the quota and the counter of that
- *   redemption are given back too (see MongoCodeRepository.rollback); whoever finds it finishes the job.
+ * One code. Besides the port fields it keeps `rnd`, a random number in [0,1) fixed at insert (claims start at a
+ * random point of the claim index so concurrent claims spread over different documents), and `channel` /
+ * `publishedTo`: where a publication sent it (`publishedTo` alone may redeem it).
  */
 export interface CodeDoc {
   _id: Types.ObjectId;
@@ -25,22 +20,19 @@ export interface CodeDoc {
   publicationId: string | null;
   channel: string | null;
   publishedTo: string | null;
-  pubPending?: boolean;
   rnd: number;
-  rollbackOf?: PendingRollback | null;
 }
 
-/** A rollback whose code write is done but whose quota release / uncount may not be. */
-export interface PendingRollback {
-  attemptId: string;
-  customerId: string;
-  tier: string;
-  at: Date;
-}
-
-/** Filter fragment that both selects by attempt id and names the partial index's own expression, so the planner can use it. */
-export const byAttemptId = (attemptId: string) => ({ attemptId: { $eq: attemptId, $type: 'string' as const } });
-export const byPublicationId = (publicationId: string) => ({ publicationId: { $eq: publicationId, $type: 'string' as const } });
+/** The fields of a code nobody holds: a fresh code, and a rolled-back one. */
+export const UNOWNED = {
+  customerId: null,
+  attemptId: null,
+  redeemedAt: null,
+  lockReleaseAt: null,
+  publicationId: null,
+  channel: null,
+  publishedTo: null,
+} as const;
 
 export function codeModel(conn: Connection): Model<CodeDoc> {
   const schema = new Schema<CodeDoc>(
@@ -56,15 +48,7 @@ export function codeModel(conn: Connection): Model<CodeDoc> {
       publicationId: { type: String, default: null },
       channel: { type: String, default: null },
       publishedTo: { type: String, default: null },
-      pubPending: { type: Boolean },
       rnd: { type: Number, required: true },
-      rollbackOf: {
-        type: new Schema<PendingRollback>(
-          { attemptId: { type: String, required: true }, customerId: { type: String, required: true }, tier: { type: String, required: true }, at: { type: Date, required: true } },
-          { _id: false },
-        ),
-        default: undefined,
-      },
     },
     { collection: 'codes', versionKey: false, autoIndex: false, autoCreate: false },
   );
@@ -75,17 +59,9 @@ export function codeModel(conn: Connection): Model<CodeDoc> {
     { attemptId: 1 },
     { unique: true, name: 'attempt_unique', partialFilterExpression: { attemptId: { $type: 'string' } } },
   );
+  // Claims: any available code of a tier from a random rnd on; also due locks of a tier (state 'locked').
   schema.index({ campaignId: 1, tier: 1, state: 1, rnd: 1 }, { name: 'claim_pick' });
   schema.index({ state: 1, lockReleaseAt: 1 }, { name: 'due_locks', partialFilterExpression: { state: 'locked' } });
-  schema.index(
-    { publicationId: 1 },
-    { name: 'publication', partialFilterExpression: { publicationId: { $type: 'string' } } },
-  );
-  schema.index(
-    { campaignId: 1, tier: 1, pubPending: 1 },
-    { name: 'publication_pending', partialFilterExpression: { pubPending: true } },
-  );
-  schema.index({ 'rollbackOf.at': 1 }, { name: 'pending_rollback', partialFilterExpression: { 'rollbackOf.at': { $type: 'date' } } });
   return conn.model<CodeDoc>('Code', schema);
 }
 

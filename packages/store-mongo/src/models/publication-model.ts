@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Publication } from '@dropgate/store';
 
-/** One publication; `_id` is the caller's publicationId. `pending` until its codes are all marked, then `complete`. */
+/** One publication, written in the transaction that publishes its codes; `_id` is the caller's publicationId. */
 export interface PublicationDoc {
   _id: string;
   campaignId: string;
@@ -9,7 +9,6 @@ export interface PublicationDoc {
   channel: string | null;
   customerId: string | null;
   count: number;
-  status: 'pending' | 'complete';
   codes: string[];
   createdAt: Date;
 }
@@ -23,8 +22,7 @@ export function publicationModel(conn: Connection): Model<PublicationDoc> {
       channel: { type: String, default: null },
       customerId: { type: String, default: null },
       count: { type: Number, required: true },
-      status: { type: String, required: true },
-      codes: { type: [String], default: undefined },
+      codes: { type: [String], required: true },
       createdAt: { type: Date, required: true },
     },
     { collection: 'publications', versionKey: false, autoIndex: false, autoCreate: false },
@@ -39,7 +37,7 @@ export function toPublication(doc: PublicationDoc): Publication {
     tier: doc.tier,
     channel: doc.channel ?? null,
     customerId: doc.customerId ?? null,
-    codes: [...(doc.codes ?? [])],
+    codes: [...doc.codes],
     createdAt: doc.createdAt,
   };
 }

@@ -2,8 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
  * Per-customer quota of one scope: `_id` = `${campaignId}|${scope}|${customerId}`, `holders` = the attempt ids
- * holding a unit. Bounded by the scope's limit (<= 1000), so the document stays small; holding by attempt id
- * makes reserve and release idempotent.
+ * holding a unit (at most the scope's limit, <= 1000, so the document stays small).
  */
 export interface QuotaDoc {
   _id: string;
