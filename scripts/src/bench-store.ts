@@ -1,25 +1,41 @@
 /**
- * `npm run bench:store`: claim throughput of the PostgreSQL store at concurrency 1, 16 and 64, then a
- * cross-check IN THE DATABASE that no code went to two attempts/customers. Last line: one JSON summary.
+ * `npm run bench:store`: claim throughput of the PostgreSQL store, side by side in one run:
+ *   - single calls (one claim per store call, one transaction each) at concurrency 1, 16 and 64;
+ *   - batches as the workers send them (@dropgate/store's batchingRedemptions with the worker defaults:
+ *     WORKER_STORE_BATCH_MAX 32, WORKER_STORE_BATCH_WAIT_MS 0, a pool of DATABASE_POOL_SIZE 10) at 16 and 64 in flight;
+ * then a cross-check IN THE DATABASE that no code went to two attempts or customers and that every counter equals
+ * the records. Last line: one JSON summary.
  *
- * Each level gets a fresh campaign with 100,000 codes in one tier (perCustomerLimit 1) and claims from distinct
- * customers, `concurrency` calls in flight on a pool of that many connections, for a fixed time or a claim cap.
- * Everything lives in its own schema (dg_bench), dropped at the start (leftovers) and at the end.
+ * Each run gets a fresh campaign with 100,000 codes in one tier (perCustomerLimit 1) and claims from distinct
+ * customers, for a fixed time or a claim cap. Where the time goes: the CPU this Node process and the PostgreSQL
+ * backends serving it spent per claim (from /proc). Everything lives in a schema of its own (dg_bench_<random>),
+ * dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
 import { generateCodes, resolveCodeSpec, type AttemptResult } from '@dropgate/core';
+import { batchingRedemptions, type RedemptionService, type Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { dropSchema, TEST_DATABASE_URL as DATABASE_URL } from '@dropgate/testkit';
 import { Client } from 'pg';
+import { integrity } from './bench/db-checks';
+import { procInfo } from './bench/proc-stats';
+import { formatTable } from './bench/table';
 
-const SCHEMA = 'dg_bench';
+const SCHEMA = `dg_bench_${randomBytes(4).toString('hex')}`;
 const CODES = 100_000;
-const LEVELS = [1, 16, 64] as const;
+const SINGLE_LEVELS = [1, 16, 64] as const;
+const BATCHED_LEVELS = [16, 64] as const;
+/** The worker's defaults (packages/config): what a worker sends the store. */
+const WORKER_BATCH_MAX = 32;
+const WORKER_POOL_SIZE = 10;
 const RUN_MS = 8_000;
 const MAX_CLAIMS = 60_000;
 const NOW = new Date();
 
-interface LevelResult {
+type Mode = 'single' | 'batched';
+
+interface RunResult {
+  mode: Mode;
   concurrency: number;
   campaignId: string;
   claims: number;
@@ -30,8 +46,12 @@ interface LevelResult {
   claimsPerSec: number;
   p50: number;
   p99: number;
-  /** CPU this Node process spent per claim (client side of the cost; the rest is PostgreSQL). */
+  /** CPU per claim of this Node process (client side) and of the PostgreSQL backends serving it, in µs. */
   nodeCpuUs: number;
+  pgCpuUs: number;
+  /** Batched runs: store calls made, and how many batches failed and were run one by one. */
+  storeCalls: number;
+  fellBack: number;
   distinctCodes: number;
 }
 
@@ -46,56 +66,73 @@ async function admin<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: DATABASE_URL, application_name: 'dropgate-bench-admin' });
   await client.connect();
   try {
+    await client.query(`SET search_path TO ${SCHEMA}`);
     return await work(client);
   } finally {
     await client.end();
   }
 }
 
-async function runLevel(concurrency: number): Promise<LevelResult> {
-  const store = createPostgresStore({ connectionString: DATABASE_URL, schema: SCHEMA, poolSize: concurrency, applicationName: `dropgate-bench-c${concurrency}` });
+/** CPU seconds the PostgreSQL backends of one application name have used so far. */
+async function backendCpu(applicationName: string): Promise<number> {
+  const pids = await admin(async (client) => (await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [applicationName])).rows);
+  return pids.reduce((sum, { pid }) => sum + (procInfo(pid)?.cpuS ?? 0), 0);
+}
+
+async function loadCampaign(store: Store, label: string): Promise<string> {
+  const codeSpec = resolveCodeSpec({ length: 10, prefix: 'BN-' });
+  const campaign = await store.campaigns.create({ name: `bench ${label}`, status: 'active', tiers: [{ name: 'standard', reward: 'bench' }], perCustomerLimit: 1, codeSpec });
+  const loadStart = Date.now();
+  const inserted = await store.codes.insert(campaign.id, generateCodes(codeSpec, CODES).map((code) => ({ code, tier: 'standard' })));
+  if (inserted.inserted !== CODES) throw new Error(`inserted ${inserted.inserted} of ${CODES} codes`);
+  log(`${label}: campaign ${campaign.id}, ${CODES} codes loaded in ${Date.now() - loadStart} ms`);
+  return campaign.id;
+}
+
+async function run(mode: Mode, concurrency: number): Promise<RunResult> {
+  const label = `${mode} c=${concurrency}`;
+  const applicationName = `dropgate-bench-${mode}-c${concurrency}`;
+  const poolSize = mode === 'single' ? concurrency : WORKER_POOL_SIZE;
+  const store = createPostgresStore({ connectionString: DATABASE_URL, schema: SCHEMA, poolSize, applicationName });
   try {
-    const codeSpec = resolveCodeSpec({ length: 10, prefix: 'BN-' });
-    const campaign = await store.campaigns.create({
-      name: `bench c=${concurrency}`,
-      status: 'active',
-      tiers: [{ name: 'standard', reward: 'bench' }],
-      perCustomerLimit: 1,
-      codeSpec,
-    });
-    const loadStart = Date.now();
-    const inserted = await store.codes.insert(campaign.id, generateCodes(codeSpec, CODES).map((code) => ({ code, tier: 'standard' })));
-    if (inserted.inserted !== CODES) throw new Error(`inserted ${inserted.inserted} of ${CODES} codes`);
-    log(`c=${concurrency}: campaign ${campaign.id}, ${CODES} codes loaded in ${Date.now() - loadStart} ms`);
-
+    const campaignId = await loadCampaign(store, label);
+    let storeCalls = 0;
+    let fellBack = 0;
+    const redemptions: RedemptionService =
+      mode === 'single'
+        ? store.redemptions
+        : batchingRedemptions(store.redemptions, {
+            max: WORKER_BATCH_MAX,
+            waitMs: 0,
+            onBatch: (_size, failed) => {
+              storeCalls++;
+              if (failed) fellBack++;
+            },
+          });
     // Open every connection before the clock starts, so the run measures claims, not connection set-up.
-    await Promise.all(Array.from({ length: concurrency }, () => store.ping()));
+    await Promise.all(Array.from({ length: poolSize }, () => store.ping()));
 
-    const run = randomBytes(3).toString('hex');
+    const runId = randomBytes(3).toString('hex');
     const latencies: number[] = [];
     const codes = new Set<string>();
     let issued = 0;
     let claimed = 0;
     let other = 0;
     let errors = 0;
+    const pgBefore = await backendCpu(applicationName);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const deadline = started + RUN_MS;
     const progress = setInterval(() => {
       const s = (performance.now() - started) / 1000;
-      log(`c=${concurrency}: ${s.toFixed(1)} s, ${claimed} claimed, ${Math.round(claimed / s)} claims/s`);
+      log(`${label}: ${s.toFixed(1)} s, ${claimed} claimed, ${Math.round(claimed / s)} claims/s`);
     }, 1000);
     const worker = async (): Promise<void> => {
       while (performance.now() < deadline && issued < MAX_CLAIMS) {
         const i = issued++;
         const t0 = performance.now();
         try {
-          const r: AttemptResult = await store.redemptions.claim({
-            attemptId: `bench_${run}_${concurrency}_${i}`,
-            campaignId: campaign.id,
-            customerId: `cust_${run}_${i}`,
-            now: NOW,
-          });
+          const r: AttemptResult = await redemptions.claim({ attemptId: `bench_${runId}_${mode}_${concurrency}_${i}`, campaignId, customerId: `cust_${runId}_${i}`, now: NOW });
           latencies.push(performance.now() - t0);
           if (r.outcome === 'claimed') {
             claimed++;
@@ -103,7 +140,7 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
           } else other++;
         } catch (err) {
           errors++;
-          if (errors <= 5) log(`c=${concurrency}: claim failed: ${err instanceof Error ? err.message : String(err)}`);
+          if (errors <= 5) log(`${label}: claim failed: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
     };
@@ -111,10 +148,13 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
     clearInterval(progress);
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
+    const pgCpuS = (await backendCpu(applicationName)) - pgBefore;
     latencies.sort((a, b) => a - b);
+    const done = Math.max(1, latencies.length);
     return {
+      mode,
       concurrency,
-      campaignId: campaign.id,
+      campaignId,
       claims: claimed + other + errors,
       claimed,
       other,
@@ -123,7 +163,10 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
       claimsPerSec: Math.round(claimed / seconds),
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      nodeCpuUs: Math.round((cpu.user + cpu.system) / Math.max(1, latencies.length)),
+      nodeCpuUs: Math.round((cpu.user + cpu.system) / done),
+      pgCpuUs: Math.round((pgCpuS * 1e6) / done),
+      storeCalls: mode === 'single' ? latencies.length : storeCalls,
+      fellBack,
       distinctCodes: codes.size,
     };
   } finally {
@@ -131,100 +174,79 @@ async function runLevel(concurrency: number): Promise<LevelResult> {
   }
 }
 
-/** Cross-checks attempts against codes in the database. Every count must be 0. */
-async function doubleAssignmentChecks(client: Client, results: LevelResult[]): Promise<Record<string, number>> {
-  const ids = results.map((r) => r.campaignId);
-  const count = async (sql: string): Promise<number> => Number((await client.query<{ n: string }>(sql, [ids])).rows[0]!.n);
-  return {
-    // One attempt holding two codes (also forbidden by a unique index).
-    attemptWithTwoCodes: await count(
-      `SELECT count(*) AS n FROM (SELECT attempt_id FROM codes WHERE campaign_id = ANY ($1) AND attempt_id IS NOT NULL
-                                 GROUP BY attempt_id HAVING count(*) > 1) x`,
-    ),
-    // A customer with more than one code (perCustomerLimit is 1).
-    customerWithTwoCodes: await count(
-      `SELECT count(*) AS n FROM (SELECT campaign_id, customer_id FROM codes WHERE campaign_id = ANY ($1) AND state = 'redeemed'
-                                 GROUP BY campaign_id, customer_id HAVING count(*) > 1) x`,
-    ),
-    // A successful attempt whose code is not redeemed by that very attempt and customer.
-    attemptCodeNotTheirs: await count(
-      `SELECT count(*) AS n FROM attempts a
-       LEFT JOIN codes c ON c.campaign_id = a.campaign_id AND c.code = a.code
-       WHERE a.campaign_id = ANY ($1) AND a.outcome IN ('claimed', 'redeemed')
-         AND (c.code IS NULL OR c.state <> 'redeemed' OR c.attempt_id IS DISTINCT FROM a.attempt_id
-              OR c.customer_id IS DISTINCT FROM a.customer_id)`,
-    ),
-    // A code whose attempt row names another code (or another campaign, or did not succeed).
-    codeAttemptMismatch: await count(
-      `SELECT count(*) AS n FROM codes c
-       LEFT JOIN attempts a ON a.attempt_id = c.attempt_id
-       WHERE c.campaign_id = ANY ($1) AND c.state = 'redeemed'
-         AND (a.attempt_id IS NULL OR a.code IS DISTINCT FROM c.code OR a.campaign_id <> c.campaign_id
-              OR a.outcome NOT IN ('claimed', 'redeemed'))`,
-    ),
-    // The campaign counter disagrees with the codes really redeemed.
-    counterMismatch: await count(
-      `SELECT count(*) AS n FROM campaigns k
-       WHERE k.id = ANY ($1)
-         AND k.redeemed_count + coalesce((SELECT sum(s.redeemed) FROM campaign_counters s WHERE s.campaign_id = k.id), 0)
-             <> (SELECT count(*) FROM codes c WHERE c.campaign_id = k.id AND c.state = 'redeemed')`,
-    ),
-  };
-}
-
-function table(results: LevelResult[]): string {
-  const head = ['concurrency', 'claims', 'claimed', 'other', 'errors', 'seconds', 'claims/s', 'p50 ms', 'p99 ms', 'node cpu µs/claim'];
-  const rows = results.map((r) => [
-    String(r.concurrency),
-    String(r.claims),
-    String(r.claimed),
-    String(r.other),
-    String(r.errors),
-    r.seconds.toFixed(2),
-    String(r.claimsPerSec),
-    r.p50.toFixed(2),
-    r.p99.toFixed(2),
-    String(r.nodeCpuUs),
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
 async function main(): Promise<void> {
-  await dropSchema(SCHEMA, DATABASE_URL);
   try {
     const migrator = createPostgresStore({ connectionString: DATABASE_URL, schema: SCHEMA, poolSize: 1 });
     await migrator.migrate();
     await migrator.close();
+    log(`schema ${SCHEMA}; each run: ${RUN_MS / 1000} s or ${MAX_CLAIMS} claims; batched = ${WORKER_BATCH_MAX} attempts per store call at most, pool of ${WORKER_POOL_SIZE}`);
 
-    const results: LevelResult[] = [];
-    for (const concurrency of LEVELS) results.push(await runLevel(concurrency));
+    // Interleaved, so that load from elsewhere on the machine spreads over both modes.
+    const results: RunResult[] = [];
+    results.push(await run('single', 1));
+    for (const c of BATCHED_LEVELS) {
+      results.push(await run('single', c));
+      results.push(await run('batched', c));
+    }
 
     log('');
-    log(table(results));
+    log(
+      formatTable(
+        ['mode', 'in flight', 'claims', 'claimed', 'other', 'errors', 'claims/s', 'p50 ms', 'p99 ms', 'store calls', 'fell back', 'node µs/claim', 'pg µs/claim'],
+        results.map((r) => [
+          r.mode,
+          r.concurrency,
+          r.claims,
+          r.claimed,
+          r.other,
+          r.errors,
+          r.claimsPerSec,
+          Number(r.p50.toFixed(2)),
+          Number(r.p99.toFixed(2)),
+          r.storeCalls,
+          r.fellBack,
+          r.nodeCpuUs,
+          r.pgCpuUs,
+        ]),
+      ),
+    );
+    for (const c of BATCHED_LEVELS) {
+      const single = results.find((r) => r.mode === 'single' && r.concurrency === c)!;
+      const batched = results.find((r) => r.mode === 'batched' && r.concurrency === c)!;
+      log(`at ${c} in flight: batched / single = ×${(batched.claimsPerSec / Math.max(1, single.claimsPerSec)).toFixed(2)}`);
+    }
+
+    // What the database holds, per campaign: codes held twice, customers over the limit, counters vs records.
     const checks = await admin(async (client) => {
-      await client.query(`SET search_path TO ${SCHEMA}`);
-      return doubleAssignmentChecks(client, results);
+      const out: Array<{ label: string; doubleAssigned: number; counterDrift: number; codesWithForeignAttempt: number }> = [];
+      for (const r of results) {
+        const report = await integrity(client, r.campaignId, 1);
+        out.push({ label: `${r.mode} c=${r.concurrency}`, doubleAssigned: report.doubleAssigned, counterDrift: report.counterDrift, codesWithForeignAttempt: report.codesWithForeignAttempt });
+        if (report.redeemedCodes !== r.claimed) log(`WARNING ${r.mode} c=${r.concurrency}: ${report.redeemedCodes} codes redeemed in the database, ${r.claimed} claims answered claimed`);
+      }
+      return out;
     });
     // Client side too: every claimed code came back once.
     const clientDuplicates = results.reduce((n, r) => n + (r.claimed - r.distinctCodes), 0);
     log('');
     log('double-assignment cross-check (database):');
-    for (const [name, n] of Object.entries(checks)) log(`  ${name.padEnd(22)} ${n}`);
-    log(`  ${'clientDuplicateCodes'.padEnd(22)} ${clientDuplicates}`);
-    const doubleAssigned = Object.values(checks).reduce((a, b) => a + b, 0) + clientDuplicates;
+    log(formatTable(['run', 'doubleAssigned', 'counterDrift', 'foreignAttempt'], checks.map((c) => [c.label, c.doubleAssigned, c.counterDrift, c.codesWithForeignAttempt])));
+    log(`client-side duplicate codes: ${clientDuplicates}`);
+    const doubleAssigned = checks.reduce((n, c) => n + c.doubleAssigned + c.codesWithForeignAttempt + Math.abs(c.counterDrift), 0) + clientDuplicates;
     const errors = results.reduce((n, r) => n + r.errors, 0);
     if (errors > 0) log(`WARNING: ${errors} claims failed with an error`);
+    const perSec = (mode: Mode, levels: readonly number[]) =>
+      Object.fromEntries(levels.map((c) => [String(c), results.find((r) => r.mode === mode && r.concurrency === c)!.claimsPerSec]));
     log(
       JSON.stringify({
         adapter: 'postgres',
         codes: CODES,
-        claimsPerSec: Object.fromEntries(results.map((r) => [String(r.concurrency), r.claimsPerSec])),
+        claimsPerSec: perSec('single', SINGLE_LEVELS),
+        batchedClaimsPerSec: perSec('batched', BATCHED_LEVELS),
         doubleAssigned,
       }),
     );
-    if (doubleAssigned > 0) process.exitCode = 1;
+    if (doubleAssigned > 0 || errors > 0) process.exitCode = 1;
   } finally {
     await dropSchema(SCHEMA, DATABASE_URL);
   }

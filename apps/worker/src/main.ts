@@ -5,7 +5,7 @@ import { captureException, closeSentry, createLogger, createMetricsRegistry, ini
 import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
-import { batchingRedemptions } from './store-batcher';
+import { batchingRedemptions } from '@dropgate/store';
 import { createWorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {

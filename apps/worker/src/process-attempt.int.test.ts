@@ -6,7 +6,7 @@ import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
-import { batchingRedemptions } from './store-batcher';
+import { batchingRedemptions } from '@dropgate/store';
 
 /**
  * The worker's processor behind a real BullMQ Worker, wired as main.ts wires it, on the real Redis (random prefix)

@@ -127,7 +127,8 @@ export interface CodeRepository {
    */
   publish(request: PublishRequest): Promise<Publication>;
   /**
-   * redeemed → available|disabled, frees the customer's quota and the campaign's target slot.
+   * redeemed → available|disabled, in one transaction: frees the customer's quota and the campaign's target slot, and
+   * marks the attempt that held the code as rolled back (its `rolledBackAt`, as of `request.now`; see `getAttempt`).
    * Returns false when the code was not redeemed (nothing changed).
    */
   rollback(request: RollbackRequest): Promise<boolean>;
@@ -143,19 +144,27 @@ export interface RedemptionService {
    * Idempotent by attemptId: any redelivery returns the first recorded result.
    */
   redeem(request: RedeemRequest): Promise<AttemptResult>;
-  /** Assigns the next available code of a tier. Outcomes: claimed, campaign_not_active, customer_limit_reached, sold_out. */
+  /**
+   * Assigns the next available code of a tier. Outcomes: claimed, campaign_not_active, customer_limit_reached,
+   * sold_out — only when no claimable code exists once every transaction holding one has ended (a code another
+   * operation holds may come back if that one rolls back: the claim waits for it).
+   */
   claim(request: ClaimRequest): Promise<AttemptResult>;
   /**
    * Many redeems/claims at once (what a worker has in flight): one result per request, in request order, each the
    * same as the matching `redeem`/`claim` call would return — same checks, same idempotency by attemptId (an
    * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). The
-   * requests are decided in an unspecified order, as if they were concurrent calls.
+   * requests are decided in an unspecified order, as if they were concurrent calls. The batch is ONE transaction
+   * (nothing of it commits on an error) and counts its successes once per campaign at its end; successes its
+   * campaign's target has no room for then answer sold_out, as a single call that lost the last slot does.
    * It fails as a whole: on an error the caller may simply run each request again with `redeem`/`claim`
-   * (idempotent). PostgreSQL runs the batch in one transaction (nothing of it commits on an error); an adapter
-   * without multi-document transactions may run the requests one after another.
+   * (idempotent). PostgreSQL bounds a batch's lock waits (50 ms) and fails it rather than wait longer.
    */
   processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]>;
-  /** The recorded result of an attempt, or null if it never finished. */
+  /**
+   * The recorded result of an attempt, or null if it never finished. `rolledBackAt` is set once an operator rolled
+   * its code back (`codes.rollback`): the record keeps what the attempt got, but it no longer holds that code.
+   */
   getAttempt(attemptId: string): Promise<AttemptResult | null>;
   /** How many attempts ended with each outcome. */
   outcomeCounts(campaignId: string): Promise<Partial<Record<AttemptResult['outcome'], number>>>;

@@ -1,5 +1,5 @@
 import type { AttemptResult, ClaimRequest, RedeemRequest } from '@dropgate/core';
-import type { AttemptRequest, RedemptionService } from '@dropgate/store';
+import type { AttemptRequest, RedemptionService } from './store';
 
 export interface BatchOptions {
   /** Most attempts per store call; 1 = no batching (the store itself is returned). */
@@ -18,8 +18,9 @@ interface Pending {
 
 /**
  * The store's redemptions, with redeem/claim gathered into batches: the attempts a worker starts within one
- * event-loop turn (or `waitMs`), up to `max`, go to the store in ONE `processMany` call (one transaction on
- * PostgreSQL), instead of one call each. Every caller still gets its own attempt's result.
+ * event-loop turn (or `waitMs`), up to `max`, go to the store in ONE `processMany` call (one transaction), instead
+ * of one call each. Every caller still gets its own attempt's result. (Here, not in the worker: `bench:store`
+ * sends batches exactly as the workers do.)
  *
  * If the batch call fails for any reason (a deadlock between two batches, a lost connection, ...), every attempt
  * of it is run again on its own through `redeem`/`claim` — idempotent by attempt id, with the adapter's own

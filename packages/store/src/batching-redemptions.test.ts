@@ -1,6 +1,6 @@
 import type { AttemptResult } from '@dropgate/core';
-import type { AttemptRequest, RedemptionService } from '@dropgate/store';
-import { batchingRedemptions } from './store-batcher';
+import type { AttemptRequest, RedemptionService } from './store';
+import { batchingRedemptions } from './batching-redemptions';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 
