@@ -350,9 +350,9 @@ BEGIN
     ORDER BY e.m, e.c NULLS LAST, e.u, e.a
   LOOP
     IF x.k = 'redeem' THEN
-      SELECT * INTO s FROM dg_redeem_step(x.a, x.m, x.c, x.u, x.n, p_redeem_states, false);
+      s := dg_redeem_step(x.a, x.m, x.c, x.u, x.n, p_redeem_states, false);
     ELSIF x.k = 'claim' THEN
-      SELECT * INTO s FROM dg_claim_step(x.a, x.m, x.t, x.u, x.n, false);
+      s := dg_claim_step(x.a, x.m, x.t, x.u, x.n, false);
     ELSE
       RAISE EXCEPTION 'dg_attempt_many: unknown kind %', x.k;
     END IF;
