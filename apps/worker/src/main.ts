@@ -3,9 +3,9 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
+import { batchingRedemptions } from '@dropgate/store';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
-import { batchingRedemptions } from '@dropgate/store';
 import { createWorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Job, Queue, UnrecoverableError, Worker, type QueueEvents } from 'bullmq';
 import { generateCodes, resolveCodeSpec, type AttemptResult, type Campaign } from '@dropgate/core';
 import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@dropgate/queue';
-import type { Store } from '@dropgate/store';
+import { batchingRedemptions, type Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
-import { batchingRedemptions } from '@dropgate/store';
 
 /**
  * The worker's processor behind a real BullMQ Worker, wired as main.ts wires it, on the real Redis (random prefix)
