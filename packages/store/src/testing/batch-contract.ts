@@ -117,6 +117,27 @@ export function batchContract(ctx: ContractContext): void {
       expect((await ctx.store().codes.counts(campaign.id)).standard!.redeemed).toBe(10);
     });
 
+    it('concurrent batches on a campaign with a target each succeed in one call and count exactly to the target', async () => {
+      // Batches count their successes once, at their end: they never queue on the campaign's count, so none of them
+      // fails for contention (each is ONE processMany call here, no fallback), and the target holds exactly.
+      const stores = ctx.stores();
+      const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 300 }], { target: 150 });
+      let n = 0;
+      const batches = stores.flatMap((s) =>
+        [0, 1, 2].map(() =>
+          s.redemptions.processMany(
+            Array.from({ length: 16 }, (): AttemptRequest => ({ kind: 'claim', attemptId: attemptId('tb'), campaignId: campaign.id, customerId: `tb${n++}`, now: NOW })),
+          ),
+        ),
+      );
+      const results = (await Promise.all(batches)).flat();
+      expect(results.filter((r) => r.outcome === 'claimed')).toHaveLength(150);
+      expect(results.filter((r) => r.outcome === 'sold_out')).toHaveLength(results.length - 150);
+      expect(await ctx.store().campaigns.get(campaign.id)).toMatchObject({ redeemedCount: 150, status: 'stopped', stopReason: 'target_reached' });
+      expect((await ctx.store().codes.counts(campaign.id)).standard).toMatchObject({ redeemed: 150, available: 150 });
+      expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
+    });
+
     it('concurrent batches of claims for the last codes of a campaign without a target', async () => {
       const stores = ctx.stores();
       const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 20 }]);
