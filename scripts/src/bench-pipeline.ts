@@ -34,7 +34,7 @@ import { startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { benchFlags } from './bench/cli-args';
 import { profilesIn, summarizeProfile, type ProfileSummary } from './bench/cpu-profile';
 import { integrity, lostAttempts, recordedOutcomes, type IntegrityReport } from './bench/db-checks';
-import { byLabel, histDelta, histMean, histogramOf, histQuantile, histAdd, scrape, sumOf, type Hist, type Sample } from './bench/prom-text';
+import { byLabel, histDelta, histMean, histogramOf, histQuantile, histAdd, scrape, sumOf, type Hist, type Sample } from '@dropgate/testkit';
 import { allProcs, clientPortsTo, cmdline, cpuDelta, cpuSnapshot, environ, runQueueWaitDelta, sysDelta, type CpuSnapshot } from './bench/proc-stats';
 import { commandStats, commandStatsDelta, type CommandStat } from './bench/redis-info';
 import { formatNumber, formatTable, round } from './bench/table';
@@ -335,7 +335,7 @@ interface MetricsSnapshot {
 
 async function metricsSnapshot(sp: SystemProcs): Promise<MetricsSnapshot> {
   const [intake, ...workers] = await Promise.all([scrape(sp.intake.metricsUrl!), ...sp.workers.map((w) => (w.metricsUrl ? scrape(w.metricsUrl) : Promise.resolve([])))]);
-  return { intake: intake!, workers };
+  return { intake, workers };
 }
 
 const intakeEnqueued = (intake: Sample[]): number => sumOf(intake, 'dropgate_intake_enqueued_total');

@@ -72,7 +72,8 @@ async function measure(redis: Redis, prefix: string): Promise<RedisMemory> {
     }
     const replies = (await pipe.exec()) ?? [];
     batch.forEach((key, j) => {
-      const type = String(replies[2 * j]?.[1] ?? 'none');
+      const reply = replies[2 * j]?.[1];
+      const type = typeof reply === 'string' ? reply : 'none';
       const bytes = Number(replies[2 * j + 1]?.[1] ?? 0);
       if (type === 'none') return; // expired/removed between SCAN and TYPE
       const kind = `${type} ${keyKind(key, prefix)}`;

@@ -77,7 +77,7 @@ export class MongoCampaignRepository implements CampaignRepository {
       const set: Record<string, unknown> = {};
       for (const key of PATCHABLE) if (patch[key] !== undefined) set[key] = patch[key];
       // The merged campaign must still satisfy the creation invariants (limits, tiers, window).
-      validateNewCampaign({ ...toCampaign(seen), ...set } as NewCampaign);
+      validateNewCampaign({ ...toCampaign(seen), ...set });
       const doc = await this.models.campaigns
         .findOneAndUpdate({ _id: id, rev: seen.rev ?? null }, { $set: { ...set, updatedAt: new Date() }, $inc: { rev: 1 } }, { returnDocument: 'after', projection: CAMPAIGN_FIELDS })
         .lean<CampaignDoc>();

@@ -10,12 +10,12 @@ import { createMongoStore } from './index';
  */
 const url = process.env.MONGO_URL;
 
-async function createHarness(): Promise<StoreHarness> {
+function createHarness(): Promise<StoreHarness> {
   const mongoUrl = url!;
   const dbName = `dropgate_contract_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  return {
+  return Promise.resolve({
     name: 'mongo',
-    open: async () => createMongoStore({ url: mongoUrl, dbName }),
+    open: () => Promise.resolve(createMongoStore({ url: mongoUrl, dbName })),
     teardown: async () => {
       const conn = mongoose.createConnection(mongoUrl, { dbName });
       try {
@@ -25,7 +25,7 @@ async function createHarness(): Promise<StoreHarness> {
         await conn.close();
       }
     },
-  };
+  });
 }
 
 runStoreContract({

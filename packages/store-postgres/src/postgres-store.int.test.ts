@@ -1,15 +1,15 @@
 import { runStoreContract, type StoreHarness } from '@dropgate/store/testing';
-import { tempSchema } from './testing/temp-schema';
+import { tempSchema } from '../test/temp-schema';
 
 // The shared contract suite, against a real PostgreSQL, in a schema of its own dropped at the end.
 runStoreContract({
   name: 'postgres',
-  async createHarness(): Promise<StoreHarness> {
+  createHarness(): Promise<StoreHarness> {
     const temp = tempSchema('dg_test');
-    return {
+    return Promise.resolve({
       name: 'postgres',
-      open: async () => temp.open(),
+      open: () => Promise.resolve(temp.open()),
       teardown: () => temp.drop(),
-    };
+    });
   },
 });

@@ -28,7 +28,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await runMigrations(pool, schema);
     },
     // Every redeem/claim/rollback is one transaction: a dead process leaves nothing half-done to settle.
-    recoverStaleWork: async () => 0,
+    recoverStaleWork: () => Promise.resolve(0),
     async ping() {
       await pool.query('SELECT 1');
     },

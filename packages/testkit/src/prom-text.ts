@@ -1,7 +1,7 @@
 /**
- * Just enough of the Prometheus text format to read our own /metrics: samples with labels, sums over a
- * label filter, and histograms (delta of two scrapes, quantile by linear interpolation inside a bucket,
- * as PromQL's histogram_quantile does).
+ * Just enough of the Prometheus text format to read our own /metrics (in tests and benchmarks): samples with
+ * labels, one sample or sums over a label filter, and histograms (delta of two scrapes, quantile by linear
+ * interpolation inside a bucket, as PromQL's histogram_quantile does).
  */
 export interface Sample {
   name: string;
@@ -28,6 +28,16 @@ export function parseMetrics(text: string): Sample[] {
 }
 
 const matches = (s: Sample, filter: Record<string, string>): boolean => Object.entries(filter).every(([k, v]) => s.labels[k] === v);
+
+/** The first sample of `name` whose labels include `filter`; undefined when there is none. */
+export function sampleValue(text: string, name: string, filter: Record<string, string> = {}): number | undefined {
+  return parseMetrics(text).find((s) => s.name === name && matches(s, filter))?.value;
+}
+
+/** Like `sampleValue`, counting a missing series as 0 (counters appear on first increment). */
+export function counterValue(text: string, name: string, filter: Record<string, string> = {}): number {
+  return sampleValue(text, name, filter) ?? 0;
+}
 
 /** Sum of every sample of `name` whose labels include `filter`. */
 export function sumOf(samples: readonly Sample[], name: string, filter: Record<string, string> = {}): number {

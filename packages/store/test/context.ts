@@ -1,4 +1,4 @@
-import type { Store } from '../store';
+import type { Store } from '../src/store';
 
 /** What each group of contract tests gets: the main store and a few more instances for parallel work. */
 export interface ContractContext {

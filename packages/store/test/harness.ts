@@ -1,4 +1,4 @@
-import type { Store } from '../store';
+import type { Store } from '../src/store';
 
 /**
  * How the contract suite reaches an adapter. `open()` returns a NEW store instance (its own pool or

@@ -1,4 +1,4 @@
-import type { Store } from '../store';
+import type { Store } from '../src/store';
 import { batchContract } from './batch-contract';
 import { campaignContract } from './campaign-contract';
 import { claimContract } from './claim-contract';

@@ -1,6 +1,6 @@
 import type { Store } from '@dropgate/store';
 import { tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
-import { createPostgresStore } from '../postgres-store';
+import { createPostgresStore } from '../src/postgres-store';
 
 export interface TempSchema {
   readonly schema: string;

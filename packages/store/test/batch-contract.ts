@@ -1,5 +1,5 @@
 import { isSuccessOutcome, type AttemptResult } from '@dropgate/core';
-import type { AttemptRequest, Store } from '../store';
+import type { AttemptRequest, Store } from '../src/store';
 import type { ContractContext } from './context';
 import { attemptId, countBy, createCampaignWithCodes, NOW } from './fixtures';
 

@@ -5,11 +5,10 @@ import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@drop
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
-import { InvalidJobError, processAttempt, type AttemptJob } from './process-attempt';
-import { batchingRedemptions } from './store-batcher';
+import { attemptProcessor, batchingRedemptions, type ReceivedAttemptJob } from './index';
 
 /**
- * The worker's processor behind a real BullMQ Worker, wired as main.ts wires it, on the real Redis (random prefix)
+ * The attempts processor behind a real BullMQ Worker, wired as apps/worker's main.ts wires it, on the real Redis (random prefix)
  * and a real PostgreSQL store (random schema).
  */
 
@@ -17,23 +16,16 @@ const schema = tempPgSchema('dg_t');
 const prefix = `dgt${randomBytes(4).toString('hex')}`;
 const TIMEOUT_MS = 5000;
 
-type Data = AttemptJob['data'];
+type Data = ReceivedAttemptJob['data'];
 type Processor = (job: Job<Data, AttemptResult>) => Promise<AttemptResult>;
 
 /** Store calls made by the worker's batcher, by size (batching on, as main.ts wires it by default). */
 const batchSizes: number[] = [];
 
-/** main.ts's processor wrapper: domain outcomes are results; a job that can never succeed is unrecoverable. */
+/** The processor apps/worker runs: domain outcomes are results; a job that can never succeed is unrecoverable. */
 function processorOn(store: Store): Processor {
   const redemptions = batchingRedemptions(store.redemptions, { max: 8, waitMs: 2, onBatch: (size) => batchSizes.push(size) });
-  return async (job) => {
-    try {
-      return await processAttempt(job, { redemptions, now: () => new Date() });
-    } catch (err) {
-      if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
-      throw err;
-    }
-  };
+  return attemptProcessor({ redemptions, now: () => new Date() });
 }
 
 function startWorker(store: Store, queuePrefix: string): { worker: Worker<Data, AttemptResult>; close: () => Promise<void> } {
@@ -69,7 +61,7 @@ const jobOptions = (jobId: string) => ({ jobId, attempts: 3, backoff: { type: 'e
 
 async function run(name: string, data: Data, jobId: string): Promise<AttemptResult> {
   const job = await queue.add(name, data, jobOptions(jobId));
-  return (await job.waitUntilFinished(events, TIMEOUT_MS)) as AttemptResult;
+  return job.waitUntilFinished(events, TIMEOUT_MS);
 }
 
 async function campaignWithCodes(tiers: Array<{ name: string; reward: string; quantity: number }>, perCustomerLimit: number): Promise<{ campaign: Campaign; codes: Record<string, string[]> }> {
@@ -200,13 +192,13 @@ describe('batched store calls', () => {
     const ids = Array.from({ length: 12 }, (_, i) => attemptId(`batch${i}`));
     const before = batchSizes.length;
     const jobs = await queue.addBulk(ids.map((id, i) => ({ name: 'claim', data: { campaignId: campaign.id, customerId: `batch${i}` }, opts: jobOptions(id) })));
-    const results = (await Promise.all(jobs.map((job) => job.waitUntilFinished(events, TIMEOUT_MS)))) as AttemptResult[];
+    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events, TIMEOUT_MS)));
     const claimed = results.filter((r) => r.outcome === 'claimed');
     expect(claimed).toHaveLength(5);
     expect(new Set(claimed.map((r) => r.code))).toEqual(new Set(codes.standard));
     expect(results.filter((r) => r.outcome === 'sold_out')).toHaveLength(7);
     expect(batchSizes.length).toBeGreaterThan(before);
-    for (const [i, id] of ids.entries()) expect(await store.redemptions.getAttempt(id)).toEqual({ ...results[i]!, finishedAt: expect.any(Date) });
+    for (const [i, id] of ids.entries()) expect(await store.redemptions.getAttempt(id)).toEqual({ ...results[i]!, finishedAt: expect.any(Date) as unknown });
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { generateCodes, resolveCodeSpec, type Campaign, type NewCampaign, type Tier } from '@dropgate/core';
-import type { Store } from '../store';
-import { StoreError, type StoreErrorCode } from '../store-error';
+import type { Store } from '../src/store';
+import { StoreError, type StoreErrorCode } from '../src/store-error';
 
 export const NOW = new Date('2026-06-01T12:00:00Z');
 export const HOUR = 3_600_000;

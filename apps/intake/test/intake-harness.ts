@@ -7,10 +7,10 @@ import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
-import type { CampaignLookup } from '../app';
-import { assembleIntake } from '../assemble-intake';
-import type { BullmqGateway } from '../bullmq-gateway';
-import { CampaignCatalog } from '../campaign-catalog';
+import type { CampaignLookup } from '../src/app';
+import { assembleIntake } from '../src/assemble-intake';
+import type { BullmqGateway } from '../src/bullmq-gateway';
+import { CampaignCatalog } from '../src/campaign-catalog';
 
 export interface IntakeHarnessOptions {
   store: Store;

@@ -1,30 +1,29 @@
 import type { AttemptResult } from '@dropgate/core';
 import type { AttemptRequest, RedemptionService } from '@dropgate/store';
-import { batchingRedemptions } from './store-batcher';
+import { batchingRedemptions } from './batching-redemptions';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 
 function resultOf(req: { attemptId: string; campaignId: string; customerId: string }, kind: 'redeem' | 'claim'): AttemptResult {
-  return { attemptId: req.attemptId, kind, campaignId: req.campaignId, customerId: req.customerId, outcome: kind === 'claim' ? 'claimed' : 'redeemed', code: `code-${req.attemptId}`, tier: 't', reward: 'r', finishedAt: NOW } as AttemptResult;
+  return { attemptId: req.attemptId, kind, campaignId: req.campaignId, customerId: req.customerId, outcome: kind === 'claim' ? 'claimed' : 'redeemed', code: `code-${req.attemptId}`, tier: 't', reward: 'r', finishedAt: NOW };
 }
 
 /** A fake store that records its calls; processMany fails while `failBatches` is set. */
 function fakeStore(failBatches = false) {
   const calls: string[] = [];
   const inner: RedemptionService = {
-    redeem: async (req) => (calls.push(`redeem:${req.attemptId}`), resultOf(req, 'redeem')),
-    claim: async (req) => {
+    redeem: (req) => (calls.push(`redeem:${req.attemptId}`), Promise.resolve(resultOf(req, 'redeem'))),
+    claim: (req) => {
       calls.push(`claim:${req.attemptId}`);
-      if (req.attemptId === 'broken') throw new Error('boom');
-      return resultOf(req, 'claim');
+      return req.attemptId === 'broken' ? Promise.reject(new Error('boom')) : Promise.resolve(resultOf(req, 'claim'));
     },
-    processMany: async (reqs: readonly AttemptRequest[]) => {
+    processMany: (reqs: readonly AttemptRequest[]) => {
       calls.push(`many:${reqs.map((r) => r.attemptId).join(',')}`);
-      if (failBatches) throw Object.assign(new Error('deadlock detected'), { code: '40P01' });
-      return reqs.map((r) => resultOf(r, r.kind));
+      if (failBatches) return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
+      return Promise.resolve(reqs.map((r) => resultOf(r, r.kind)));
     },
-    getAttempt: async () => null,
-    outcomeCounts: async () => ({}),
+    getAttempt: () => Promise.resolve(null),
+    outcomeCounts: () => Promise.resolve({}),
   };
   return { inner, calls };
 }
