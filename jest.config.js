@@ -8,7 +8,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
-    '^@dropgate/store/testing$': '<rootDir>/packages/store/src/testing/index.ts',
+    '^@dropgate/store/testing$': '<rootDir>/packages/store/test/index.ts',
     '^@dropgate/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   reporters: ['default', '<rootDir>/scripts/jest/summary-reporter.js'],

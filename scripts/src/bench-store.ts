@@ -1,8 +1,9 @@
 /**
  * `npm run bench:store`: claim throughput of the PostgreSQL store, side by side in one run:
  *   - single calls (one claim per store call, one transaction each) at concurrency 1, 16 and 64;
- *   - batches as the workers send them (@dropgate/store's batchingRedemptions with the worker defaults:
- *     WORKER_STORE_BATCH_MAX 32, WORKER_STORE_BATCH_WAIT_MS 0, a pool of DATABASE_POOL_SIZE 10) at 16 and 64 in flight;
+ *   - batches as the workers send them (@dropgate/attempt-processing's batchingRedemptions, the workers' own code,
+ *     with the worker defaults: WORKER_STORE_BATCH_MAX 32, WORKER_STORE_BATCH_WAIT_MS 0, a pool of DATABASE_POOL_SIZE
+ *     10) at 16 and 64 in flight;
  * then a cross-check IN THE DATABASE that no code went to two attempts or customers and that every counter equals
  * the records. Last line: one JSON summary.
  *
@@ -13,7 +14,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { generateCodes, resolveCodeSpec, type AttemptResult } from '@dropgate/core';
-import { batchingRedemptions, type RedemptionService, type Store } from '@dropgate/store';
+import { batchingRedemptions } from '@dropgate/attempt-processing';
+import type { RedemptionService, Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { dropSchema, TEST_DATABASE_URL as DATABASE_URL } from '@dropgate/testkit';
 import { Client } from 'pg';

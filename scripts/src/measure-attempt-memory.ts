@@ -14,10 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
-import { numericFlags } from './bench/cli-args';
+import { parseFlags } from './bench/cli-flags';
 import { formatNumber, formatTable, round } from './bench/table';
 
-const flags = numericFlags(process.argv.slice(2), { n: 2_000, concurrency: 64 });
+const flags = parseFlags(process.argv.slice(2), 'node scripts/dist/measure-attempt-memory.js [flags]: Redis bytes per finished attempt', { n: 2_000, concurrency: 64 });
 const N = Math.floor(flags.n);
 const TIER = 'standard';
 
@@ -72,7 +72,8 @@ async function measure(redis: Redis, prefix: string): Promise<RedisMemory> {
     }
     const replies = (await pipe.exec()) ?? [];
     batch.forEach((key, j) => {
-      const type = String(replies[2 * j]?.[1] ?? 'none');
+      const reply = replies[2 * j]?.[1];
+      const type = typeof reply === 'string' ? reply : 'none';
       const bytes = Number(replies[2 * j + 1]?.[1] ?? 0);
       if (type === 'none') return; // expired/removed between SCAN and TYPE
       const kind = `${type} ${keyKind(key, prefix)}`;

@@ -57,10 +57,10 @@ describe('npm start (the supervisor) on an empty database', () => {
     const env = appEnv({ DATABASE_SCHEMA: schema, QUEUE_PREFIX: prefix, PORT: String(port), ADMIN_PORT: String(adminPort), WORKER_METRICS_PORT: String(metricsPort), WORKERS: '2', LOG_LEVEL: 'info' });
     const child = spawn(process.execPath, [appEntry('supervisor')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     supervisor = child;
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
 
-    const token = await waitFor('the generated admin token', async () => /admin token is: (\S+)/.exec(output)?.[1], 30_000);
+    const token = await waitFor('the generated admin token', () => /admin token is: (\S+)/.exec(output)?.[1], 30_000);
     const intake = `http://127.0.0.1:${port}`;
     const admin = `http://127.0.0.1:${adminPort}`;
     await waitFor('intake ready', async () => ((await requestJson(`${intake}/readyz`)).status === 200 ? true : undefined), 30_000);

@@ -1,14 +1,6 @@
 import { Redis } from 'ioredis';
-import { createAttemptQueue } from '@dropgate/queue';
+import { createAttemptQueue, type AttemptStatus } from '@dropgate/queue';
 import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
-
-interface AttemptView {
-  attemptId: string;
-  status: string;
-  outcome?: string;
-  code?: string;
-  tier?: string;
-}
 
 /**
  * The whole pipeline as users run it: real intake, admin and worker processes, real Redis and PostgreSQL.
@@ -76,7 +68,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
     const send = (batch: typeof requests) =>
       runPool(
         batch.map((r) => async () => {
-          const res = await requestJson<AttemptView>(`${sys.intakeUrl}${r.path}`, { body: r.body });
+          const res = await requestJson<AttemptStatus>(`${sys.intakeUrl}${r.path}`, { body: r.body });
           expect(res.status).toBe(202);
           expect(res.headers.get('location')).toBe(`/v1/attempts/${res.body.attemptId}`);
           return { ...r, attemptId: res.body.attemptId };
@@ -113,7 +105,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
         const view = await waitFor(
           `attempt ${a.attemptId} to finish`,
           async () => {
-            const res = await requestJson<AttemptView>(`${sys.intakeUrl}/v1/attempts/${a.attemptId}`);
+            const res = await requestJson<AttemptStatus>(`${sys.intakeUrl}/v1/attempts/${a.attemptId}`);
             return res.body.status === 'done' || res.body.status === 'failed' ? res.body : undefined;
           },
           60_000,

@@ -21,8 +21,8 @@ import {
   waitFor,
 } from '@dropgate/testkit';
 // The intake's own test harness (app-specific: it builds the intake app in this process).
-import { createCampaignWithCodes } from '../../apps/intake/src/testing/campaign-fixture';
-import { startIntake, type RunningIntake } from '../../apps/intake/src/testing/intake-harness';
+import { createCampaignWithCodes } from '../../apps/intake/test/campaign-fixture';
+import { startIntake, type RunningIntake } from '../../apps/intake/test/intake-harness';
 
 /**
  * Errors reach Sentry, with the tags an on-call engineer filters by, and domain outcomes never do: the real built
@@ -83,7 +83,7 @@ class FakeIngest {
 
   /** The first error event that matches, waiting for it up to `timeoutMs` (polling what arrived, no blind sleep). */
   waitForEvent(what: string, match: (e: SentryEvent) => boolean, timeoutMs = 10_000): Promise<SentryEvent> {
-    return waitFor(what, async () => this.events().find(match), timeoutMs, 25);
+    return waitFor(what, () => this.events().find(match), timeoutMs, 25);
   }
 
   close(): Promise<void> {

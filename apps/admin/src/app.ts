@@ -102,8 +102,8 @@ function translate(err: unknown): never {
 
 const CSV_COLUMNS = ['code', 'tier', 'state', 'customerId', 'redeemedAt', 'publicationId'] as const;
 
-function csvCell(value: unknown): string {
-  const s = value instanceof Date ? value.toISOString() : value == null ? '' : String(value);
+function csvCell(value: string | Date | null | undefined): string {
+  const s = value instanceof Date ? value.toISOString() : (value ?? '');
   // Quote always-risky cells; prefix formula starters so a spreadsheet never executes a customer id.
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

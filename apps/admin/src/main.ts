@@ -3,7 +3,7 @@ import { captureException, closeSentry, createLogger, createMetricsRegistry, ini
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
-async function main(): Promise<void> {
+function main(): void {
   const config = loadAdminConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
   initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
@@ -39,7 +39,9 @@ async function main(): Promise<void> {
   installSignalHandlers(shutdown, logger);
 }
 
-main().catch((err: unknown) => {
+try {
+  main();
+} catch (err) {
   process.stderr.write(`admin failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
-});
+}

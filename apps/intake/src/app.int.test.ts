@@ -13,10 +13,10 @@ import {
   waitFor,
   type HttpResult,
 } from '@dropgate/testkit';
-import { startAttemptWorker, type TestWorker } from './testing/attempt-worker';
-import { createCampaignWithCodes, type CampaignFixture } from './testing/campaign-fixture';
-import { startIntake, type RunningIntake } from './testing/intake-harness';
-import { counterValue, sampleValue } from './testing/prom-text';
+import { startAttemptWorker, type TestWorker } from '../test/attempt-worker';
+import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
+import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { counterValue, sampleValue } from '@dropgate/testkit';
 
 /**
  * The intake over HTTP, built as main.ts builds it: real PostgreSQL store (random schema), real BullMQ queue and
@@ -159,7 +159,7 @@ describe('with a worker running', () => {
     const done = await http(app.url, `/v1/attempts/${attemptId}`);
     expect(done.status).toBe(200);
     const view = done.json as { code: string };
-    expect(view).toEqual({ attemptId, status: 'done', outcome: 'claimed', code: expect.any(String), tier: 'standard', reward: 't-shirt' });
+    expect(view).toEqual({ attemptId, status: 'done', outcome: 'claimed', code: expect.any(String) as unknown, tier: 'standard', reward: 't-shirt' });
     expect(drop.codes.standard).toContain(view.code);
     // The store agrees: that code now belongs to this customer, through this attempt.
     expect(await store.codes.get(drop.campaign.id, view.code)).toMatchObject({ state: 'redeemed', customerId, attemptId });

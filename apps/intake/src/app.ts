@@ -1,7 +1,8 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
-import type { AttemptGateway, AttemptPayload, AttemptView } from './attempt-gateway';
+import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
+import type { AttemptGateway } from './attempt-gateway';
 import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
 import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
@@ -73,7 +74,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       deps.metrics.rejected.inc({ reason: 'code_format' });
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
     }
-    await accept(deps, req, res, { kind: 'redeem', campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() });
+    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() } });
   });
 
   app.post('/v1/claims', ...body, async (req, res) => {
@@ -82,7 +83,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
-    await accept(deps, req, res, { kind: 'claim', campaignId: campaign.id, customerId: input.customerId, tier: input.tier, acceptedAt: now().toISOString() });
+    await accept(deps, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId: input.customerId, tier: input.tier, acceptedAt: now().toISOString() } });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
@@ -143,8 +144,8 @@ async function limit(deps: IntakeDeps, req: Request, customerId?: string): Promi
 }
 
 /** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
-async function accept(deps: IntakeDeps, req: Request, res: Response, payload: AttemptPayload): Promise<void> {
-  await limit(deps, req, payload.customerId);
+async function accept(deps: IntakeDeps, req: Request, res: Response, job: AttemptJobRequest): Promise<void> {
+  await limit(deps, req, job.data.customerId);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
     deps.metrics.rejected.inc({ reason: 'overloaded' });
     throw new ApiError('overloaded', 'too many attempts are waiting; try again shortly', { retryAfterS: 2 });
@@ -155,17 +156,17 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
   let attemptId = deps.newAttemptId();
   if (key !== undefined) {
     const bodyHash = bodyFingerprint(req.body);
-    const known = await deps.gateway.rememberKey(`${payload.kind}:${payload.customerId}`, key, { attemptId, bodyHash }).catch((err: unknown) => {
+    const known = await deps.gateway.rememberKey(`${job.name}:${job.data.customerId}`, key, { attemptId, bodyHash }).catch((err: unknown) => {
       throw unavailable(err);
     });
     if (known.bodyHash !== bodyHash) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
     attemptId = known.attemptId;
   }
 
-  await deps.gateway.enqueue(attemptId, payload).catch((err: unknown) => {
+  await deps.gateway.enqueue(attemptId, job).catch((err: unknown) => {
     throw unavailable(err);
   });
-  deps.metrics.enqueued.inc({ kind: payload.kind });
+  deps.metrics.enqueued.inc({ kind: job.name });
 
   const waitS = preferredWaitSeconds(req.get('prefer'), deps.settings.preferWaitMaxS);
   res.setHeader('Location', `/v1/attempts/${attemptId}`);
@@ -182,7 +183,7 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, payload: At
       return;
     }
   }
-  const queued: AttemptView = { attemptId, status: 'queued' };
+  const queued: AttemptStatus = { attemptId, status: 'queued' };
   res.status(202).json(queued);
 }
 

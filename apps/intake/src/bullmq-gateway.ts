@@ -1,10 +1,11 @@
 import type { RedemptionService } from '@dropgate/store';
 import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { attemptJobOptions, getAttemptStatus, type AttemptQueue } from '@dropgate/queue';
-import { EnqueueBatcher } from './enqueue-batcher';
+import type { MicroBatcher } from '@dropgate/batching';
+import { attemptJobOptions, doneStatus, getAttemptStatus, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
+import { createEnqueueBatcher, type JobToAdd } from './enqueue-batcher';
 import { idempotencyRedisKey } from './idempotency';
-import { viewFromJobResult, viewFromResult, type AttemptGateway, type AttemptPayload, type AttemptView, type KeyedAttempt } from './attempt-gateway';
+import type { AttemptGateway, KeyedAttempt } from './attempt-gateway';
 
 export interface GatewayOptions {
   attempts: number;
@@ -37,7 +38,7 @@ export class QueueUnreachableError extends Error {
 export class BullmqGateway implements AttemptGateway {
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
-  private readonly batcher: EnqueueBatcher;
+  private readonly batcher: MicroBatcher<JobToAdd, void>;
 
   constructor(
     private readonly queue: AttemptQueue,
@@ -48,7 +49,7 @@ export class BullmqGateway implements AttemptGateway {
     private readonly options: GatewayOptions,
     private readonly onError: (err: unknown) => void,
   ) {
-    this.batcher = new EnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
+    this.batcher = createEnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
   }
 
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
@@ -74,16 +75,11 @@ export class BullmqGateway implements AttemptGateway {
     return this.waiting;
   }
 
-  async enqueue(attemptId: string, payload: AttemptPayload): Promise<void> {
+  async enqueue(attemptId: string, job: AttemptJobRequest): Promise<void> {
     this.assertConnected();
-    const { kind, ...data } = payload;
     // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job (in a
     // bulk add too: each job of it is its own addStandardJob script).
-    await this.batcher.add({
-      name: kind,
-      data,
-      opts: attemptJobOptions(attemptId, this.options),
-    });
+    await this.batcher.submit({ ...job, opts: attemptJobOptions(attemptId, this.options) });
   }
 
   async rememberKey(scope: string, key: string, proposal: KeyedAttempt): Promise<KeyedAttempt> {
@@ -103,18 +99,15 @@ export class BullmqGateway implements AttemptGateway {
     return { attemptId, bodyHash };
   }
 
-  async view(attemptId: string): Promise<AttemptView | null> {
+  async view(attemptId: string): Promise<AttemptStatus | null> {
     this.assertConnected();
     const status = await getAttemptStatus(this.queue, attemptId);
-    if (status === null) {
-      const result = await this.recorded.getAttempt(attemptId);
-      return result ? viewFromResult(result) : null;
-    }
-    // A finished job shows what a client may see of its result (the code only when it was won).
-    return status.status === 'done' && status.outcome !== undefined ? viewFromJobResult(attemptId, { ...status, outcome: status.outcome }) : status;
+    if (status !== null) return status;
+    const result = await this.recorded.getAttempt(attemptId);
+    return result ? doneStatus(attemptId, result) : null;
   }
 
-  async waitFinished(attemptId: string, ms: number): Promise<AttemptView | null> {
+  async waitFinished(attemptId: string, ms: number): Promise<AttemptStatus | null> {
     this.assertConnected();
     const job = await this.queue.getJob(attemptId);
     if (!job) return this.view(attemptId);

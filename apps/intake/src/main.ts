@@ -32,7 +32,7 @@ async function main(): Promise<void> {
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
   await catalog.start();
-  shutdown.register('catalog', async () => catalog.stop());
+  shutdown.register('catalog', () => catalog.stop());
 
   const { app, gateway } = assembleIntake(config, {
     producer,
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
   });
   gateway.start();
-  shutdown.register('gateway', async () => gateway.stop());
+  shutdown.register('gateway', () => gateway.stop());
 
   const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'intake listening'));
   server.keepAliveTimeout = 65_000;

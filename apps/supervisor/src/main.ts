@@ -11,7 +11,7 @@ const appScript = (app: string): string => path.resolve(__dirname, '..', '..', a
  * `npm start`: the whole system on one machine. Applies pending migrations, then runs intake, admin and
  * WORKERS worker processes; Ctrl-C stops them all cleanly. Each process reads its own configuration.
  */
-async function main(): Promise<void> {
+function main(): void {
   const config = loadSupervisorConfig(process.env);
   const migrate = spawnSync(process.execPath, [path.join(__dirname, 'migrate.js')], { stdio: 'inherit', env: process.env });
   if (migrate.status !== 0) throw new Error('migrations failed; not starting');
@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM', 0));
 }
 
-main().catch((err: unknown) => {
+try {
+  main();
+} catch (err) {
   log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
-});
+}

@@ -2,10 +2,9 @@ import http from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
-import { createRedis, QUEUES, type AttemptJobResult } from '@dropgate/queue';
-import { batchingRedemptions } from '@dropgate/store';
+import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
+import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
-import { InvalidJobError, jobResultOf, processAttempt, type AttemptJob } from './process-attempt';
 import { createWorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {
@@ -38,18 +37,16 @@ async function main(): Promise<void> {
     },
   });
 
-  const worker = new Worker<AttemptJob['data'], AttemptJobResult>(
+  // A job that can never succeed fails at once, unrecoverable; infrastructure errors throw and are retried.
+  const processAttempt = attemptProcessor({ redemptions, now: () => new Date() });
+  const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,
     async (job) => {
       const end = metrics.duration.startTimer({ kind: job.name });
       try {
-        const result = await processAttempt(job, { redemptions, now: () => new Date() });
+        const result = await processAttempt(job);
         metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
         return jobResultOf(result);
-      } catch (err) {
-        // A job that can never succeed must not be retried.
-        if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
-        throw err;
       } finally {
         end();
       }

@@ -193,7 +193,7 @@ describe('generateCodeBatches()', () => {
 
   it('streams full batches and a last partial one', () => {
     const batches = [...generateCodeBatches(spec, 10_005, 1000)];
-    expect(batches.map((b) => b.length)).toEqual([...new Array(10).fill(1000), 5]);
+    expect(batches.map((b) => b.length)).toEqual([...new Array<number>(10).fill(1000), 5]);
     const all = batches.flat();
     expect(all).toHaveLength(10_005);
     expect(new Set(all).size).toBe(10_005);

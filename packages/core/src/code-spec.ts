@@ -29,7 +29,8 @@ export interface CodeSpec {
 
 export interface CodeSpecInput {
   length?: number | undefined;
-  charset?: CharsetName | string | undefined;
+  /** A `CharsetName`, or the characters themselves. */
+  charset?: string | undefined;
   pattern?: string | null | undefined;
   prefix?: string | undefined;
   suffix?: string | undefined;

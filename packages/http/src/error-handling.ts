@@ -46,7 +46,7 @@ export interface ErrorHandlerOptions {
 export function apiErrorHandler(options: ErrorHandlerOptions): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known =
-      err instanceof ApiError ? err : err && typeof err === 'object' ? (fromBodyParser(err as { type?: unknown }) ?? fromClientError(err as { status?: unknown })) : null;
+      err instanceof ApiError ? err : err && typeof err === 'object' ? (fromBodyParser(err) ?? fromClientError(err)) : null;
     if (known) return sendApiError(res, known);
     options.onUnexpected(err, req);
     // Mid-stream (an export page failed): no error body can follow, and leaving the response open would hang the

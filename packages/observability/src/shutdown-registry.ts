@@ -1,4 +1,5 @@
-export type CloseFn = () => Promise<unknown> | unknown;
+/** A close function, sync or async (whatever it returns is awaited). */
+export type CloseFn = () => unknown;
 
 /** The part of a pino logger the registry writes to. */
 export interface ShutdownLogger {

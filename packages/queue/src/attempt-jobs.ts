@@ -10,6 +10,7 @@ export interface RedeemJob {
   campaignId: string;
   code: string;
   customerId: string;
+  /** When the intake accepted it: the attempt is judged as of this time, however late it is processed. */
   acceptedAt: string;
 }
 
@@ -20,13 +21,6 @@ export interface ClaimJob {
   tier?: string | undefined;
   acceptedAt: string;
 }
-
-export interface AttemptJobPayloads {
-  redeem: RedeemJob;
-  claim: ClaimJob;
-}
-
-export type AttemptJobData = AttemptJobPayloads[AttemptJobName];
 
 /**
  * What the worker's processor returns (the job's `returnvalue`): what a client is shown of the attempt's recorded
@@ -40,5 +34,19 @@ export interface AttemptJobResult {
   reward?: string | null | undefined;
 }
 
-export type AttemptJob = Job<AttemptJobData, AttemptJobResult, AttemptJobName>;
+/**
+ * The attempts queue's contract, declared once: job name → what it carries and what its processor returns.
+ * A job name added here without a processor branch is a type error in the worker.
+ */
+export interface AttemptJobContract {
+  redeem: { payload: RedeemJob; result: AttemptJobResult };
+  claim: { payload: ClaimJob; result: AttemptJobResult };
+}
 
+export type AttemptJobPayloads = { [N in AttemptJobName]: AttemptJobContract[N]['payload'] };
+export type AttemptJobData = AttemptJobPayloads[AttemptJobName];
+
+/** One job to add, told apart by its name: `switch (job.name)` narrows `data`. */
+export type AttemptJobRequest = { [N in AttemptJobName]: { name: N; data: AttemptJobPayloads[N] } }[AttemptJobName];
+
+export type AttemptJob = Job<AttemptJobData, AttemptJobResult, AttemptJobName>;

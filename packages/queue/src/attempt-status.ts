@@ -1,15 +1,17 @@
-import { isOutcome, type Outcome } from '@dropgate/core';
+import { isOutcome, isSuccessOutcome, type Outcome } from '@dropgate/core';
 import { isValidAttemptId } from './attempt-id';
 import type { AttemptJobResult } from './attempt-jobs';
 import type { AttemptQueue } from './attempt-queue';
 
 export type AttemptState = 'queued' | 'processing' | 'done' | 'failed';
 
+/** What a client sees of an attempt (`GET /v1/attempts/:id`, a waited-for POST). */
 export interface AttemptStatus {
   attemptId: string;
   status: AttemptState;
   /** Only when done. */
   outcome?: Outcome;
+  /** Only when done and won. */
   code?: string;
   tier?: string;
   reward?: string;
@@ -36,17 +38,22 @@ export async function getAttemptStatus(queue: AttemptQueue, attemptId: string): 
     case 'failed':
       return { attemptId, status: 'failed' };
     case 'completed':
-      return { attemptId, status: 'done', ...resultFields(job.returnvalue) };
+      return doneStatus(attemptId, job.returnvalue);
     default:
       return null; // 'unknown': removed between the two reads
   }
 }
 
-function resultFields(value: AttemptJobResult | null | undefined): Omit<AttemptStatus, 'attemptId' | 'status'> {
-  if (!value || !isOutcome(value.outcome)) return {};
-  const fields: Omit<AttemptStatus, 'attemptId' | 'status'> = { outcome: value.outcome };
-  if (typeof value.code === 'string') fields.code = value.code;
-  if (typeof value.tier === 'string') fields.tier = value.tier;
-  if (typeof value.reward === 'string') fields.reward = value.reward;
-  return fields;
+/**
+ * A finished attempt as a client may see it, from a job's result or the store's recorded attempt (which has the
+ * same fields): the code and reward only when it was won. A value without a known outcome shows as done alone.
+ */
+export function doneStatus(attemptId: string, result: AttemptJobResult | null | undefined): AttemptStatus {
+  if (!result || !isOutcome(result.outcome)) return { attemptId, status: 'done' };
+  const success = isSuccessOutcome(result.outcome);
+  const status: AttemptStatus = { attemptId, status: 'done', outcome: result.outcome };
+  if (success && typeof result.code === 'string' && result.code !== '') status.code = result.code;
+  if (typeof result.tier === 'string' && result.tier !== '') status.tier = result.tier;
+  if (success && typeof result.reward === 'string' && result.reward !== '') status.reward = result.reward;
+  return status;
 }

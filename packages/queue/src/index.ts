@@ -1,8 +1,8 @@
 export { ATTEMPT_JOB_NAMES, isAttemptJobName, QUEUES, type AttemptJobName, type QueueName } from './queue-names';
-export type { AttemptJob, AttemptJobData, AttemptJobPayloads, AttemptJobResult, ClaimJob, RedeemJob } from './attempt-jobs';
+export type { AttemptJob, AttemptJobContract, AttemptJobData, AttemptJobPayloads, AttemptJobRequest, AttemptJobResult, ClaimJob, RedeemJob } from './attempt-jobs';
 export { isValidAttemptId, newAttemptId } from './attempt-id';
 export { closeRedis, createRedis, type CloseRegistry, type CreateRedisOptions, type RedisKind } from './redis-connection';
 export { createAttemptQueue, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
 export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
-export { getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';
+export { doneStatus, getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';

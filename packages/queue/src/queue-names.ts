@@ -8,7 +8,7 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-/** Job names on the attempts queue: exactly core's attempt kinds. */
+/** Job names on the attempts queue: exactly core's attempt kinds (payloads and results: `AttemptJobContract`). */
 export type AttemptJobName = AttemptKind;
 
 const JOB_NAMES = { redeem: true, claim: true } as const satisfies Record<AttemptJobName, true>;

@@ -11,7 +11,7 @@ export type RedisKind = 'producer' | 'worker' | 'client';
 
 /** Anything with the ShutdownRegistry's `register` (kept structural so this package needs no observability). */
 export interface CloseRegistry {
-  register(name: string, close: () => Promise<unknown> | unknown): unknown;
+  register(name: string, close: () => unknown): unknown;
 }
 
 export interface CreateRedisOptions {

@@ -78,7 +78,7 @@ export class MongoCampaignRepository implements CampaignRepository {
       if (!current) throw notFound(id);
       const set: Record<string, unknown> = {};
       for (const key of PATCHABLE) if (patch[key] !== undefined) set[key] = patch[key];
-      const next = { ...current, ...set } as Campaign;
+      const next: Campaign = { ...current, ...set };
       validateNewCampaign(next);
       await switchCounting(tx, this.models, id, current.target !== null, next.target !== null);
       const stop = stopAtTarget(next, current.redeemedCount);

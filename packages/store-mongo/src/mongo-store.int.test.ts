@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { HookFaults, runStoreContract, type StoreHarness } from '@dropgate/store/testing';
 import { createMongoStore } from './index';
-import { mongoIntegrity } from './testing/integrity';
+import { mongoIntegrity } from '../test/integrity';
 
 /**
  * The shared store contract — failure injection included — against a real MongoDB replica set (a single node is
@@ -28,7 +28,7 @@ async function createHarness(): Promise<StoreHarness> {
   return {
     name: 'mongo',
     faults,
-    open: async () => createMongoStore({ url: mongoUrl, dbName, faults: faults.hook }),
+    open: () => Promise.resolve(createMongoStore({ url: mongoUrl, dbName, faults: faults.hook })),
     integrity: (campaignId) => mongoIntegrity(raw.db!, campaignId),
     // Every batch is one transaction that retries its conflicts itself: no batch may fail under contention.
     isContention: () => false,

@@ -5,7 +5,7 @@ import { MongoCodeRepository } from './code-repository';
 import { createModels, type Models } from './models';
 import { isIndexConflict } from './mongo-errors';
 import { MongoRedemptionService } from './redemption-service';
-import { transactionSupportProblem, type HelloReply } from './replica-set';
+import { transactionSupportProblem } from './replica-set';
 
 export interface MongoStoreOptions {
   /** mongodb:// URL of a replica set (or a mongos): every operation is a transaction. */
@@ -42,7 +42,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   const requireTransactions = async (): Promise<void> => {
     if (transactionsChecked) return;
     await conn.asPromise();
-    const problem = transactionSupportProblem((await conn.db!.admin().command({ hello: 1 })) as HelloReply);
+    const problem = transactionSupportProblem(await conn.db!.admin().command({ hello: 1 }));
     if (problem) throw new Error(problem);
     transactionsChecked = true;
   };

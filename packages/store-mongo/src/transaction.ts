@@ -37,16 +37,16 @@ export class Tx {
   }
 
   findById<T>(model: Model<T>, id: string): Promise<T | null> {
-    return model.findById(id, null, { session: this.session }).lean<T>().exec() as Promise<T | null>;
+    return model.findById(id, null, { session: this.session }).lean<T>().exec();
   }
 
   findOne<T>(model: Model<T>, filter: Filter, sort?: Record<string, 1 | -1>): Promise<T | null> {
-    return model.findOne(filter, null, { session: this.session, ...(sort ? { sort } : {}) }).lean<T>().exec() as Promise<T | null>;
+    return model.findOne(filter, null, { session: this.session, ...(sort ? { sort } : {}) }).lean<T>().exec();
   }
 
   find<T>(model: Model<T>, filter: Filter, options: { limit?: number; sort?: Record<string, 1 | -1>; projection?: Record<string, 0 | 1> } = {}): Promise<T[]> {
     const { projection, ...rest } = options;
-    return model.find(filter, projection ?? null, { session: this.session, ...rest }).lean<T[]>().exec() as Promise<T[]>;
+    return model.find(filter, projection ?? null, { session: this.session, ...rest }).lean<T[]>().exec();
   }
 
   /** The document after the update, or null when none matched. */
@@ -54,7 +54,7 @@ export class Tx {
     return model
       .findOneAndUpdate(filter, update, { session: this.session, returnDocument: 'after', ...(sort ? { sort } : {}) })
       .lean<T>()
-      .exec() as Promise<T | null>;
+      .exec();
   }
 
   async updateOne<T>(model: Model<T>, filter: Filter, update: Update, upsert = false): Promise<{ matched: number; modified: number; upserted: number }> {

@@ -1,6 +1,6 @@
 import { resolveCodeSpec } from '@dropgate/core';
 import { isStoreError, type Store } from '@dropgate/store';
-import { tempSchema, type TempSchema } from './testing/temp-schema';
+import { tempSchema, type TempSchema } from '../test/temp-schema';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const spec = resolveCodeSpec({ length: 8, prefix: 'T-' });
@@ -45,7 +45,7 @@ describe('postgres codes', () => {
     const c = await campaign();
     await store.codes.insert(c.id, codesOf(5, 'T-P').map((code) => ({ code, tier: 'standard' })));
     const pub = await store.codes.publish({ campaignId: c.id, tier: 'standard', count: 2, publicationId: `pub_${c.id}`, customerId: 'vip', now: NOW });
-    expect(pub).toMatchObject({ customerId: 'vip', channel: null, codes: expect.any(Array) });
+    expect(pub).toMatchObject({ customerId: 'vip', channel: null, codes: expect.any(Array) as unknown });
     expect(pub.createdAt).toEqual(NOW);
     expect(await errorCode(store.codes.publish({ campaignId: c.id, tier: 'standard', count: 3, publicationId: `pub_${c.id}`, customerId: 'vip', now: NOW }))).toBe(
       'publication_conflict',

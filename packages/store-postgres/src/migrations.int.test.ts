@@ -5,7 +5,7 @@ import { TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createPool } from './connection';
 import { loadMigrations, MIGRATIONS_DIR, runMigrations } from './migrations';
 import { createPostgresStore } from './postgres-store';
-import { tempSchema, type TempSchema } from './testing/temp-schema';
+import { tempSchema, type TempSchema } from '../test/temp-schema';
 
 describe('migrations', () => {
   let temp: TempSchema;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isSuccessOutcome, resolveCodeSpec, type AttemptResult, type NewCampaign } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
-import { tempSchema, type TempSchema } from './testing/temp-schema';
+import { tempSchema, type TempSchema } from '../test/temp-schema';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 const spec = resolveCodeSpec({ length: 8, prefix: 'R-' });

@@ -8,7 +8,7 @@
  *
  * Off in production: an adapter only calls a hook it was handed in code (`faults` option), which no configuration
  * variable can set, and PostgreSQL's functions carry the steps as comments that only the test harness turns into
- * calls (store-postgres/src/testing/fault-points.ts). A store without a hook pays nothing.
+ * calls (store-postgres/test/fault-points.ts). A store without a hook pays nothing.
  */
 export const FAULT_STEPS = {
   /** Keyed by attempt id. `count` is absent inside a batch (a batch counts once for all, at `batch.count`). */

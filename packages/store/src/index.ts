@@ -1,4 +1,3 @@
 export * from './store';
 export * from './store-error';
 export * from './faults';
-export * from './batching-redemptions';

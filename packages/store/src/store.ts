@@ -13,7 +13,7 @@ import type {
 /**
  * The store port: everything the workers and the admin need from persistence. Adapters (PostgreSQL,
  * MongoDB) implement it with conditional writes inside the database; nothing here may rely on a lock
- * held in Node. Every adapter must pass the contract suite in `./testing`.
+ * held in Node. Every adapter must pass the contract suite in `packages/store/test`.
  */
 export interface Store {
   readonly name: 'postgres' | 'mongo';

@@ -18,7 +18,7 @@ export async function requestJson<T = unknown>(
 
 /** Runs `tasks` with at most `concurrency` in flight; the results in the order of the tasks. */
 export async function runPool<T>(tasks: Array<() => Promise<T>>, concurrency: number): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
+  const results = new Array<T>(tasks.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, tasks.length) }, async () => {

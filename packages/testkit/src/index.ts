@@ -14,3 +14,18 @@ export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
+export {
+  byLabel,
+  counterValue,
+  histAdd,
+  histDelta,
+  histMean,
+  histogramOf,
+  histQuantile,
+  parseMetrics,
+  sampleValue,
+  scrape,
+  sumOf,
+  type Hist,
+  type Sample,
+} from './prom-text';

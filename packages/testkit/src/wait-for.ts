@@ -22,9 +22,14 @@ export async function waitFor<T>(
       lastError = err;
     }
     signal?.throwIfAborted();
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${errorText(lastError)}` : ''}`);
     await pause(everyMs, signal);
   }
+}
+
+/** An error as one line: an Error's own text, anything else as JSON. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? String(err) : JSON.stringify(err);
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts. */

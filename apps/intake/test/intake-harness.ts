@@ -1,0 +1,99 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { QueueEvents } from 'bullmq';
+import type { Request } from 'express';
+import type { Redis } from 'ioredis';
+import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
+import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
+import type { Store } from '@dropgate/store';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import type { CampaignLookup } from '../src/app';
+import { assembleIntake } from '../src/assemble-intake';
+import type { BullmqGateway } from '../src/bullmq-gateway';
+import { CampaignCatalog } from '../src/campaign-catalog';
+
+export interface IntakeHarnessOptions {
+  store: Store;
+  /** The process environment, as `main.ts` would read it (QUEUE_PREFIX, RATE_*, TRUST_PROXY, MAX_QUEUE_DEPTH, ...). */
+  env: Record<string, string>;
+  /** Where the producer connection (queue + rate limiter) points, when not REDIS_URL: e.g. a port nothing listens on. */
+  producerUrl?: string;
+  /** Replaces the campaign catalog (e.g. one that fails). */
+  campaigns?: CampaignLookup;
+  /** Called after the harness records an unexpected error (the process would report it to Sentry). */
+  onUnexpected?: (err: unknown, req: Request) => void;
+}
+
+export interface RunningIntake {
+  url: string;
+  config: IntakeConfig;
+  producer: Redis;
+  queue: AttemptQueue;
+  events: QueueEvents;
+  gateway: BullmqGateway;
+  catalog: CampaignCatalog;
+  /** Every error the app handed to `onUnexpected` (what `main.ts` logs and sends to Sentry). */
+  unexpected: unknown[];
+  /** Stops the server and closes every connection; removes the queue's keys when Redis is reachable. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the intake exactly as `main.ts` wires it (config from an env object, one producer connection shared by
+ * the queue and the rate guard, QueueEvents on a 'worker' connection, the catalog, the BullMQ gateway, a metrics
+ * registry) and listens on a random port of 127.0.0.1. The store is the caller's (it outlives several apps).
+ */
+export async function startIntake(options: IntakeHarnessOptions): Promise<RunningIntake> {
+  const config = loadIntakeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, ...options.env });
+  const unexpected: unknown[] = [];
+  const report = (err: unknown): void => void unexpected.push(err);
+
+  const producer = createRedis(options.producerUrl ?? config.REDIS_URL, 'producer', 'intake-producer', { onError: () => undefined });
+  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX);
+  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { onError: () => undefined });
+  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX);
+
+  const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
+  await catalog.start();
+  const { app, gateway } = assembleIntake(config, {
+    producer,
+    queue,
+    events,
+    recorded: options.store.redemptions,
+    campaigns: options.campaigns ?? catalog,
+    onDepthError: () => undefined,
+    onUnexpected: (err, req) => {
+      report(err);
+      options.onUnexpected?.(err, req);
+    },
+  });
+  gateway.start();
+
+  // Ready before the first request, so no test races the start-up.
+  await events.waitUntilReady();
+  if (options.producerUrl === undefined) await queue.waitUntilReady();
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    gateway.stop();
+    catalog.stop();
+    await events.close();
+    await closeRedis(eventsConnection);
+    if (producer.status === 'ready') {
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await closeRedis(producer);
+    } else {
+      // Never connected: closeRedis would wait out its 2 s fallback (ioredis emits no 'end' while reconnecting).
+      await queue.close();
+      producer.disconnect();
+    }
+  };
+  return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
+}

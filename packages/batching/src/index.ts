@@ -1,0 +1,1 @@
+export { MicroBatcher, type MicroBatchOptions } from './micro-batcher';

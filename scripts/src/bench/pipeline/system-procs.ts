@@ -1,0 +1,57 @@
+import { Client } from 'pg';
+import type { RunningSystem } from '@dropgate/testkit';
+import { allProcs, clientPortsTo, cmdline, environ } from '../proc-stats';
+
+export interface Proc {
+  label: string;
+  pid: number;
+  metricsUrl?: string;
+}
+
+export interface SystemProcs {
+  intake: Proc;
+  admin: Proc;
+  workers: Proc[];
+  redis: number[];
+  postgres: number[];
+}
+
+/** Finds our children by script (the harness only exposes the workers) and the Redis/PostgreSQL servers. */
+export function discoverProcesses(sys: RunningSystem): SystemProcs {
+  const procs = allProcs();
+  const children = procs.filter((p) => p.ppid === process.pid);
+  const byApp = (app: string): Proc => {
+    const p = children.find((c) => cmdline(c.pid).includes(`apps/${app}/dist/main.js`));
+    if (!p) throw new Error(`cannot find the ${app} process among the children of ${process.pid}`);
+    return { label: app, pid: p.pid };
+  };
+  const workers = sys.workers.map((w, i) => {
+    const port = environ(w.pid!).WORKER_METRICS_PORT;
+    return { label: `worker-${i + 1}`, pid: w.pid!, ...(port ? { metricsUrl: `http://127.0.0.1:${port}/metrics` } : {}) };
+  });
+  return {
+    intake: { ...byApp('intake'), metricsUrl: `${sys.intakeUrl}/metrics` },
+    admin: { ...byApp('admin'), metricsUrl: `${sys.adminUrl}/metrics` },
+    workers,
+    redis: redisServers(procs, Number(new URL(sys.env.REDIS_URL!).port || 6379)),
+    postgres: procs.filter((p) => p.comm === 'postgres' || p.comm.startsWith('postgres')).map((p) => p.pid),
+  };
+}
+
+/** The redis-server serving our port (other redis-servers on the machine, e.g. private test ones, are noise). */
+export function redisServers(procs: ReturnType<typeof allProcs>, port: number): number[] {
+  const all = procs.filter((p) => p.comm === 'redis-server');
+  const onPort = all.filter((p) => cmdline(p.pid).includes(`:${port}`));
+  return (onPort.length > 0 ? onPort : all).map((p) => p.pid);
+}
+
+/** PostgreSQL backend pid → which of our processes it serves (by the client's TCP port). */
+export async function backendOwners(db: Client, owners: Proc[], pgPort: number): Promise<Map<number, string>> {
+  const portOwner = new Map<number, string>();
+  for (const o of owners) for (const port of clientPortsTo(o.pid, pgPort)) portOwner.set(port, o.label);
+  const { rows } = await db.query<{ pid: number; client_port: number }>(
+    'SELECT pid, client_port FROM pg_stat_activity WHERE client_port = ANY($1::int[])',
+    [[...portOwner.keys()]],
+  );
+  return new Map(rows.map((r) => [r.pid, portOwner.get(r.client_port)!]));
+}
