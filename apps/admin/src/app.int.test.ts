@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { Redis } from 'ioredis';
+import { deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { codeFilterKeys, decodeCodeFilter, rebuildCodeFilter } from '@dropgate/code-filter';
 import { createAdminApp } from './app';
 
 /** The admin API over HTTP on a real PostgreSQL store (a schema of its own, dropped at the end). */
@@ -40,6 +42,8 @@ interface StatsView {
 }
 
 let store: Store;
+const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+const filterPrefix = `dgtest-${randomBytes(4).toString('hex')}:cf`;
 const servers: Server[] = [];
 let base = '';
 const unexpected: unknown[] = [];
@@ -52,10 +56,11 @@ async function listen(app: ReturnType<typeof createAdminApp>): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function adminApp(appStore: Store, onUnexpected: (err: unknown) => void) {
+function adminApp(appStore: Store, onUnexpected: (err: unknown) => void, onCodesChanged?: (campaignId: string) => Promise<unknown>) {
   const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
+    ...(onCodesChanged ? { onCodesChanged } : {}),
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
@@ -90,7 +95,7 @@ const csvRows = (text: string): string[] => text.split('\n').filter((line, i) =>
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
   await store.migrate();
-  base = await listen(adminApp(store, (err) => unexpected.push(err)));
+  base = await listen(adminApp(store, (err) => unexpected.push(err), (id) => rebuildCodeFilter(store, redis, filterPrefix, id)));
 });
 
 afterAll(async () => {
@@ -100,6 +105,22 @@ afterAll(async () => {
   }
   await store?.close();
   await schema.drop();
+  await redis.quit();
+  await deleteKeysByPrefix(`${filterPrefix}:`);
+});
+
+describe('code filter', () => {
+  it('is rebuilt for the intakes when a campaign is created with its codes', async () => {
+    const campaign = await create({ name: 'filtered' });
+    const data = await redis.getBuffer(codeFilterKeys(filterPrefix).data(campaign.id));
+    expect(data).not.toBeNull();
+    const { filter } = decodeCodeFilter(data!);
+    expect(filter.count).toBe(35);
+    const codes = await store.codes.list({ campaignId: campaign.id, limit: 100 });
+    expect(codes).toHaveLength(35);
+    for (const { code } of codes) expect(filter.mightContain(code)).toBe(true);
+    expect(filter.mightContain('SYN-0000-0000')).toBe(false); // not of the alphabet: never generated
+  });
 });
 
 describe('bearer token', () => {

@@ -13,6 +13,12 @@ export interface AdminDeps {
   bodyLimitBytes: number;
   metricsText: () => Promise<{ contentType: string; body: string }>;
   onUnexpected: (err: unknown, req: Request) => void;
+  /**
+   * Called once a campaign's codes changed (created with codes): rebuilds its code filter for the intakes
+   * (@dropgate/code-filter's `rebuildCodeFilter`). A failure leaves the campaign without a filter (every code queued),
+   * never refused: it is reported, and the request still succeeds.
+   */
+  onCodesChanged?: (campaignId: string) => Promise<unknown>;
   /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
   generationProgress?: (campaignName: string) => (inserted: number, total: number) => void;
 }
@@ -45,6 +51,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   admin.post('/campaigns', async (req, res) => {
     const body = parseOrThrow(createCampaignBody, req.body);
     const campaign = await createCampaignWithCodes(deps.store, body, deps.generationProgress?.(body.name)).catch(translate);
+    await deps.onCodesChanged?.(campaign.id).catch((err: unknown) => deps.onUnexpected(err, req));
     res.status(201).location(`/admin/v1/campaigns/${campaign.id}`).json(campaignView(campaign));
   });
 

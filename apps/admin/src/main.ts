@@ -1,5 +1,7 @@
+import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
 import { loadAdminConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
@@ -13,12 +15,18 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
+  // Code filters are rebuilt here after codes change, and shared with the intakes through Redis.
+  const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
   const registry = createMetricsRegistry('admin');
   const app = createAdminApp({
     store,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
+    onCodesChanged: async (campaignId) => {
+      const { filter, published } = await rebuildCodeFilter(store, redis, codeFilterPrefix(config.QUEUE_PREFIX), campaignId);
+      logger.info({ campaign: campaignId, kind: filter.kind, codes: filter.count, bytes: filter.bytes, published }, 'code filter rebuilt');
+    },
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     generationProgress: (campaign) => {
       let lastLogged = 0;

@@ -15,6 +15,11 @@ export interface CampaignLookup {
   get(id: string): Campaign | undefined;
 }
 
+/** The in-memory code filter (@dropgate/code-filter's cache): false only for a code certainly not in the campaign. */
+export interface CodeFilterLookup {
+  mightContain(campaignId: string, code: string): boolean;
+}
+
 export interface IntakeSettings {
   /** Express `trust proxy` value: whether/which X-Forwarded-For hops to believe for the client IP. */
   trustProxy: boolean | number | string | string[];
@@ -26,6 +31,7 @@ export interface IntakeSettings {
 export interface IntakeDeps {
   settings: IntakeSettings;
   campaigns: CampaignLookup;
+  codeFilter: CodeFilterLookup;
   gateway: AttemptGateway;
   guard: RateGuardLike;
   metrics: IntakeMetrics;
@@ -36,6 +42,8 @@ export interface IntakeDeps {
   onUnexpected: (err: unknown, req: Request) => void;
   now?: () => Date;
 }
+
+const CODE_NOT_FOUND = new ApiError('code_not_found', 'no such code in this campaign');
 
 /** Builds the public intake app; nothing listens until `main.ts` says so. */
 export function createIntakeApp(deps: IntakeDeps): express.Express {
@@ -73,6 +81,12 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     if (!matchesCodeSpec(campaign.codeSpec, code)) {
       deps.metrics.rejected.inc({ reason: 'code_format' });
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
+    }
+    if (!deps.codeFilter.mightContain(campaign.id, code)) {
+      // Certainly not a code of this campaign: answered from memory, nothing queued, nothing thrown.
+      deps.metrics.rejected.inc({ reason: 'code_not_found' });
+      sendApiError(res, CODE_NOT_FOUND);
+      return;
     }
     await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() } });
   });

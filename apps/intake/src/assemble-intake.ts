@@ -5,7 +5,7 @@ import type { IntakeConfig } from '@dropgate/config';
 import { createMetricsRegistry } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
-import { createIntakeApp, type CampaignLookup } from './app';
+import { createIntakeApp, type CampaignLookup, type CodeFilterLookup } from './app';
 import { BullmqGateway } from './bullmq-gateway';
 import { createIntakeMetrics } from './intake-metrics';
 import { openGuard } from './open-guard';
@@ -18,9 +18,13 @@ export interface IntakeParts {
   /** Where finished attempts are read once their job has expired from Redis. */
   recorded: Pick<RedemptionService, 'getAttempt'>;
   campaigns: CampaignLookup;
+  /** The code filters (a `CodeFilterCache`); absent or CODE_FILTER_ENABLED=false: every well-formed code is queued. */
+  codeFilter?: CodeFilterLookup | undefined;
   onDepthError: (err: unknown) => void;
   onUnexpected: (err: unknown, req: Request) => void;
 }
+
+const NO_CODE_FILTER: CodeFilterLookup = { mightContain: () => true };
 
 /**
  * The intake's wiring from its configuration and connections: the BullMQ gateway, the rate guard, metrics and the
@@ -52,6 +56,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
       maxQueueDepth: config.MAX_QUEUE_DEPTH,
     },
     campaigns: parts.campaigns,
+    codeFilter: config.CODE_FILTER_ENABLED && parts.codeFilter ? parts.codeFilter : NO_CODE_FILTER,
     gateway,
     guard: openGuard(config, parts.producer),
     metrics: createIntakeMetrics(registry, () => gateway.depth()),

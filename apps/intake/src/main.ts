@@ -1,3 +1,4 @@
+import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
 import { loadIntakeConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
 import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
@@ -34,12 +35,26 @@ async function main(): Promise<void> {
   await catalog.start();
   shutdown.register('catalog', () => catalog.stop());
 
+  // Code filters: loaded from Redis now and on every change (one GET per poll); without them every code is queued.
+  const codeFilter = new CodeFilterCache({
+    redis: producer,
+    prefix: codeFilterPrefix(config.QUEUE_PREFIX),
+    pollMs: config.CODE_FILTER_POLL_MS,
+    onError: (err) => logger.warn({ err }, 'code filter reload failed'),
+    onReload: (campaignIds) => logger.info({ campaignIds }, 'code filters reloaded'),
+  });
+  if (config.CODE_FILTER_ENABLED) {
+    await codeFilter.start();
+    shutdown.register('code-filter', () => codeFilter.stop());
+  }
+
   const { app, gateway } = assembleIntake(config, {
     producer,
     queue,
     events,
     recorded: store.redemptions,
     campaigns: catalog,
+    codeFilter,
     onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
   });

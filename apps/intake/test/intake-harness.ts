@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
@@ -32,6 +33,7 @@ export interface RunningIntake {
   events: QueueEvents;
   gateway: BullmqGateway;
   catalog: CampaignCatalog;
+  codeFilter: CodeFilterCache;
   /** Every error the app handed to `onUnexpected` (what `main.ts` logs and sends to Sentry). */
   unexpected: unknown[];
   /** Stops the server and closes every connection; removes the queue's keys when Redis is reachable. */
@@ -55,12 +57,15 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
   await catalog.start();
+  const codeFilter = new CodeFilterCache({ redis: producer, prefix: codeFilterPrefix(config.QUEUE_PREFIX), pollMs: config.CODE_FILTER_POLL_MS, onError: report });
+  if (config.CODE_FILTER_ENABLED && options.producerUrl === undefined) await codeFilter.start();
   const { app, gateway } = assembleIntake(config, {
     producer,
     queue,
     events,
     recorded: options.store.redemptions,
     campaigns: options.campaigns ?? catalog,
+    codeFilter,
     onDepthError: () => undefined,
     onUnexpected: (err, req) => {
       report(err);
@@ -83,6 +88,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     await new Promise<void>((resolve) => server.close(() => resolve()));
     gateway.stop();
     catalog.stop();
+    codeFilter.stop();
     await events.close();
     await closeRedis(eventsConnection);
     if (producer.status === 'ready') {
@@ -95,5 +101,5 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
       producer.disconnect();
     }
   };
-  return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
+  return { url, config, producer, queue, events, gateway, catalog, codeFilter, unexpected, close: () => (closing ??= close()) };
 }

@@ -23,6 +23,8 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_DURATION_S',
   'RATE_CUSTOMER_BLOCK_S',
 );
+/** The in-memory code filter (intakes read it; see @dropgate/code-filter). */
+export const codeFilterEnv = pick('CODE_FILTER_ENABLED', 'CODE_FILTER_POLL_MS');
 export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
 export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY');
 export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT');

@@ -60,6 +60,11 @@ export const ENV_VARS = {
   RATE_CUSTOMER_DURATION_S: intVar(1, DAY_S).default(10),
   RATE_CUSTOMER_BLOCK_S: intVar(0, DAY_S).default(60),
 
+  /** In-memory code filter: a well-formed code certainly not in the campaign is answered 404 at the intake. */
+  CODE_FILTER_ENABLED: boolVar().default(true),
+  /** How often an intake polls the filters' version key in Redis: a rebuilt filter is used within about this long. */
+  CODE_FILTER_POLL_MS: intVar(50, 60_000).default(250),
+
   WORKERS: intVar(1, 256).default(2),
   WORKER_CONCURRENCY: intVar(1, 10_000).default(32),
   /** BullMQ worker lock: a job whose worker stops renewing it for this long counts as stalled (BullMQ default). */
