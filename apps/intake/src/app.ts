@@ -1,6 +1,8 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import type { ClientSource, GuessVerdict, WrongGuess } from '@dropgate/guard';
+import { clientSource } from '@dropgate/guard';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import type { AttemptGateway } from './attempt-gateway';
 import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
@@ -9,6 +11,12 @@ import { preferredWaitSeconds } from './prefer-wait';
 
 export interface RateGuardLike {
   check(input: { ip: string; customerId?: string | undefined }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
+}
+
+/** The guess budgets (@dropgate/guard's GuessBudget): in-memory block checks, and counting a wrong code. */
+export interface GuessBudgetLike {
+  blocked(source: ClientSource, customerId?: string): GuessVerdict;
+  recordWrongGuess(guess: WrongGuess): Promise<GuessVerdict>;
 }
 
 export interface CampaignLookup {
@@ -32,6 +40,7 @@ export interface IntakeDeps {
   settings: IntakeSettings;
   campaigns: CampaignLookup;
   codeFilter: CodeFilterLookup;
+  guesses: GuessBudgetLike;
   gateway: AttemptGateway;
   guard: RateGuardLike;
   metrics: IntakeMetrics;
@@ -43,7 +52,38 @@ export interface IntakeDeps {
   now?: () => Date;
 }
 
-const CODE_NOT_FOUND = new ApiError('code_not_found', 'no such code in this campaign');
+const CODE_NOT_FOUND_BODY = JSON.stringify(new ApiError('code_not_found', 'no such code in this campaign').toBody());
+const BLOCKED_BODY = JSON.stringify(new ApiError('rate_limited', 'too many wrong codes or requests from this source; try again later').toBody());
+
+/**
+ * The rejections bots meet most, written straight to the socket from prebuilt bodies: no exception, no
+ * JSON.stringify, one cached metric child per reason.
+ */
+function refusals(metrics: IntakeMetrics) {
+  const byScope = {
+    address: metrics.rejected.labels({ reason: 'blocked_address' }),
+    subnet: metrics.rejected.labels({ reason: 'blocked_subnet' }),
+    customer: metrics.rejected.labels({ reason: 'blocked_customer' }),
+  };
+  const notFound = metrics.rejected.labels({ reason: 'code_not_found' });
+  const send = (res: Response, status: number, body: string): void => {
+    res.statusCode = status;
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    res.end(body);
+  };
+  return {
+    blocked(res: Response, verdict: Extract<GuessVerdict, { blocked: true }>): void {
+      byScope[verdict.scope].inc();
+      res.setHeader('Retry-After', String(verdict.retryAfterS));
+      send(res, 429, BLOCKED_BODY);
+    },
+    codeNotFound(res: Response): void {
+      notFound.inc();
+      send(res, 404, CODE_NOT_FOUND_BODY);
+    },
+  };
+}
 
 /** Builds the public intake app; nothing listens until `main.ts` says so. */
 export function createIntakeApp(deps: IntakeDeps): express.Express {
@@ -73,9 +113,22 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   });
 
   const body = jsonBody(deps.settings.bodyLimitBytes);
+  const refused = refusals(deps.metrics);
+  // Before the body is read: a blocked address or subnet is refused from memory (no parsing, no I/O, no throw).
+  const refuseBlockedSource: RequestHandler = (req, res, next) => {
+    const source = clientSource(req.ip ?? 'unknown');
+    const verdict = deps.guesses.blocked(source);
+    if (verdict.blocked) return refused.blocked(res, verdict);
+    res.locals.source = source;
+    next();
+  };
+  const sourceOf = (res: Response): ClientSource => res.locals.source as ClientSource;
 
-  app.post('/v1/redemptions', ...body, async (req, res) => {
+  app.post('/v1/redemptions', refuseBlockedSource, ...body, async (req, res) => {
     const input = parseOrThrow(schemas.redemptionRequest, req.body);
+    const source = sourceOf(res);
+    const customerBlocked = deps.guesses.blocked(source, input.customerId);
+    if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
     const campaign = openCampaign(deps, input.campaignId, now());
     const code = normalizeCode(campaign.codeSpec, input.code);
     if (!matchesCodeSpec(campaign.codeSpec, code)) {
@@ -83,16 +136,18 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
     }
     if (!deps.codeFilter.mightContain(campaign.id, code)) {
-      // Certainly not a code of this campaign: answered from memory, nothing queued, nothing thrown.
-      deps.metrics.rejected.inc({ reason: 'code_not_found' });
-      sendApiError(res, CODE_NOT_FOUND);
-      return;
+      // Certainly not a code of this campaign: answered without queueing; the wrong guess is counted.
+      const verdict = await deps.guesses.recordWrongGuess({ source, customerId: input.customerId, campaignId: campaign.id });
+      if (verdict.blocked) return refused.blocked(res, verdict);
+      return refused.codeNotFound(res);
     }
-    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() } });
+    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString(), source } });
   });
 
-  app.post('/v1/claims', ...body, async (req, res) => {
+  app.post('/v1/claims', refuseBlockedSource, ...body, async (req, res) => {
     const input = parseOrThrow(schemas.claimRequest, req.body);
+    const customerBlocked = deps.guesses.blocked(sourceOf(res), input.customerId);
+    if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
     const campaign = openCampaign(deps, input.campaignId, now());
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);

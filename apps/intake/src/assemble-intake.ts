@@ -8,7 +8,7 @@ import type { RedemptionService } from '@dropgate/store';
 import { createIntakeApp, type CampaignLookup, type CodeFilterLookup } from './app';
 import { BullmqGateway } from './bullmq-gateway';
 import { createIntakeMetrics } from './intake-metrics';
-import { openGuard } from './open-guard';
+import { openGuard, openGuessBudget } from './open-guard';
 
 export interface IntakeParts {
   /** The 'producer' connection, shared by the queue and the rate guard. */
@@ -21,6 +21,8 @@ export interface IntakeParts {
   /** The code filters (a `CodeFilterCache`); absent or CODE_FILTER_ENABLED=false: every well-formed code is queued. */
   codeFilter?: CodeFilterLookup | undefined;
   onDepthError: (err: unknown) => void;
+  /** Redis failed while counting a wrong code (it is not counted; the request is still answered). */
+  onGuessCountError?: ((err: unknown) => void) | undefined;
   onUnexpected: (err: unknown, req: Request) => void;
 }
 
@@ -57,6 +59,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
     },
     campaigns: parts.campaigns,
     codeFilter: config.CODE_FILTER_ENABLED && parts.codeFilter ? parts.codeFilter : NO_CODE_FILTER,
+    guesses: openGuessBudget(config, parts.producer, parts.onGuessCountError),
     gateway,
     guard: openGuard(config, parts.producer),
     metrics: createIntakeMetrics(registry, () => gateway.depth()),

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     campaigns: catalog,
     codeFilter,
     onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
+    onGuessCountError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
   });
   gateway.start();

@@ -1,7 +1,7 @@
 import type { IntakeConfig } from '@dropgate/config';
-import { createOpenGuard, createRateGuard } from '@dropgate/guard';
+import { createOpenGuard, createRateGuard, GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
 import type { Redis } from 'ioredis';
-import type { RateGuardLike } from './app';
+import type { GuessBudgetLike, RateGuardLike } from './app';
 
 /** The configured rate filter, or a pass-through when RATE_LIMITS_ENABLED=false (load tests, trusted networks). */
 export function openGuard(config: IntakeConfig, redis: Redis): RateGuardLike {
@@ -16,4 +16,15 @@ export function openGuard(config: IntakeConfig, redis: Redis): RateGuardLike {
     customerDurationS: config.RATE_CUSTOMER_DURATION_S,
     customerBlockS: config.RATE_CUSTOMER_BLOCK_S,
   });
+}
+
+const NEVER_BLOCKED: GuessBudgetLike = {
+  blocked: () => ({ blocked: false }),
+  recordWrongGuess: () => Promise.resolve({ blocked: false }),
+};
+
+/** The guess budgets from GUESS_*, or none (nothing counted, nothing blocked) when RATE_LIMITS_ENABLED=false. */
+export function openGuessBudget(config: IntakeConfig, redis: Redis, onError?: (err: unknown) => void): GuessBudgetLike {
+  if (!config.RATE_LIMITS_ENABLED) return NEVER_BLOCKED;
+  return new GuessBudget({ redis, prefix: guessBudgetPrefix(config.QUEUE_PREFIX), limits: guessBudgetFrom(config), onError });
 }

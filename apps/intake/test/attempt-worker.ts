@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { AttemptResult } from '@dropgate/core';
-import { attemptProcessor, type ReceivedAttemptJob } from '@dropgate/attempt-processing';
+import { attemptProcessor, type ProcessDeps, type ReceivedAttemptJob } from '@dropgate/attempt-processing';
 import { closeRedis, createRedis, QUEUES } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 import { TEST_REDIS_URL } from '@dropgate/testkit';
@@ -13,8 +13,13 @@ export interface TestWorker {
 }
 
 /** A real BullMQ worker on the attempts queue running the worker's processor (@dropgate/attempt-processing), on the given store. */
-export async function startAttemptWorker(options: { prefix: string; redemptions: RedemptionService; concurrency?: number }): Promise<TestWorker> {
-  const processAttempt = attemptProcessor({ redemptions: options.redemptions, now: () => new Date() });
+export async function startAttemptWorker(options: {
+  prefix: string;
+  redemptions: RedemptionService;
+  concurrency?: number;
+  onWrongCode?: ProcessDeps['onWrongCode'];
+}): Promise<TestWorker> {
+  const processAttempt = attemptProcessor({ redemptions: options.redemptions, now: () => new Date(), onWrongCode: options.onWrongCode });
   const holds = new Map<string, { held: Promise<void>; release: () => void }>();
   const connection = createRedis(TEST_REDIS_URL, 'worker', 'test-worker', { onError: () => undefined });
   const worker = new Worker<ReceivedAttemptJob['data'], AttemptResult>(

@@ -3,6 +3,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
+import { GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createWorkerMetrics } from './worker-metrics';
@@ -38,7 +39,19 @@ async function main(): Promise<void> {
   });
 
   // A job that can never succeed fails at once, unrecoverable; infrastructure errors throw and are retried.
-  const processAttempt = attemptProcessor({ redemptions, now: () => new Date() });
+  // A code_not_found here is a wrong code the intake's filter let through: it counts against the same guess budgets.
+  const budgetRedis = createRedis(config.REDIS_URL, 'client', 'worker-guesses', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
+  const guesses = new GuessBudget({
+    redis: budgetRedis,
+    prefix: guessBudgetPrefix(config.QUEUE_PREFIX),
+    limits: guessBudgetFrom(config),
+    onError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
+  });
+  const processAttempt = attemptProcessor({
+    redemptions,
+    now: () => new Date(),
+    onWrongCode: (attempt) => guesses.recordWrongGuess(attempt),
+  });
   const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,
     async (job) => {

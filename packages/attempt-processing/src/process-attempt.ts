@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import type { AttemptResult } from '@dropgate/core';
-import { isAttemptJobName, type AttemptJobRequest, type AttemptJobResult, type ClaimJob, type RedeemJob } from '@dropgate/queue';
+import { isAttemptJobName, type AttemptJobRequest, type AttemptJobResult, type AttemptSource, type ClaimJob, type RedeemJob } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 
 /**
@@ -14,9 +14,21 @@ export interface ReceivedAttemptJob {
   data: Partial<RedeemJob & ClaimJob>;
 }
 
+/** A redeem the store answered `code_not_found`: a wrong code the intake's filter let through (a false positive). */
+export interface WrongCodeAttempt {
+  campaignId: string;
+  customerId: string;
+  source: AttemptSource | undefined;
+}
+
 export interface ProcessDeps {
   redemptions: RedemptionService;
   now: () => Date;
+  /**
+   * Told about every `code_not_found` (the guess budgets count it). Awaited, so its Redis write is not lost on a
+   * shutdown; it must not throw (a failure to count must not fail, and so retry, the attempt).
+   */
+  onWrongCode?: ((attempt: WrongCodeAttempt) => Promise<unknown>) | undefined;
 }
 
 /** Thrown for a job that can never succeed (unknown name, no id, no code): BullMQ must not retry it. */
@@ -35,8 +47,11 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
   switch (job.name) {
-    case 'redeem':
-      return deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
+    case 'redeem': {
+      const result = await deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
+      if (result.outcome === 'code_not_found' && deps.onWrongCode) await deps.onWrongCode({ campaignId, customerId, source: job.data.source });
+      return result;
+    }
     case 'claim':
       return deps.redemptions.claim({ attemptId, campaignId, customerId, tier: job.data.tier, now });
     default:
@@ -78,12 +93,19 @@ export function jobResultOf(result: AttemptResult): AttemptJobResult {
  */
 function checkedJob(job: ReceivedAttemptJob, now: () => Date): AttemptJobRequest {
   if (!isAttemptJobName(job.name)) throw new InvalidJobError(`unknown job name "${job.name}"`);
-  const { campaignId, customerId, code, tier } = job.data;
+  const { campaignId, customerId, code, tier, source } = job.data;
   if (typeof campaignId !== 'string' || typeof customerId !== 'string') throw new InvalidJobError(`${job.name} job without a campaign or customer id`);
   const acceptedAt = judgedAt(job.data.acceptedAt, now).toISOString();
   if (job.name === 'claim') return { name: 'claim', data: { campaignId, customerId, tier, acceptedAt } };
   if (typeof code !== 'string') throw new InvalidJobError('redeem job without a code');
-  return { name: 'redeem', data: { campaignId, customerId, code, acceptedAt } };
+  return { name: 'redeem', data: { campaignId, customerId, code, acceptedAt, source: checkedSource(source) } };
+}
+
+/** The hashed source, when the job carries a well-formed one (anything else counts against the customer only). */
+function checkedSource(source: unknown): AttemptSource | undefined {
+  if (typeof source !== 'object' || source === null) return undefined;
+  const { address, subnet } = source as Record<string, unknown>;
+  return typeof address === 'string' && typeof subnet === 'string' && address.length <= 64 && subnet.length <= 64 ? { address, subnet } : undefined;
 }
 
 function unhandled(job: never): never {

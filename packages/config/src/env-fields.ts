@@ -59,3 +59,13 @@ export function dsnVar() {
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.username !== '' && /\/\d+$/.test(url.pathname);
   }, `must be ${what}`);
 }
+
+/** A comma-separated list of integers in [min, max], e.g. "60,600,3600" (at least one). */
+export function intListVar(min: number, max: number) {
+  const what = `comma-separated integers between ${min} and ${max}`;
+  return z
+    .string({ error: required(what) })
+    .regex(/^\d+(,\d+)*$/, `must be ${what}`)
+    .transform((value) => value.split(',').map(Number))
+    .pipe(z.array(z.number().int().min(min, `must be ${what}`).max(max, `must be ${what}`)).min(1, `must be ${what}`));
+}

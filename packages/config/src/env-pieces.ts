@@ -23,6 +23,8 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_DURATION_S',
   'RATE_CUSTOMER_BLOCK_S',
 );
+/** Guess budgets: intakes count filter misses, workers the filter's false positives, against the same keys. */
+export const guessEnv = pick('GUESS_ADDRESS_BUDGET', 'GUESS_SUBNET_BUDGET', 'GUESS_CUSTOMER_BUDGET', 'GUESS_WINDOW_S', 'GUESS_BLOCK_S', 'GUESS_STRIKE_MEMORY_S');
 /** The in-memory code filter (intakes read it; see @dropgate/code-filter). */
 export const codeFilterEnv = pick('CODE_FILTER_ENABLED', 'CODE_FILTER_POLL_MS');
 export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');

@@ -1,4 +1,4 @@
-import { boolVar, dsnVar, enumVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
+import { boolVar, dsnVar, enumVar, intListVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
 import { trustProxyVar } from './trust-proxy';
 
 /**
@@ -59,6 +59,18 @@ export const ENV_VARS = {
   RATE_CUSTOMER_POINTS: intVar(1, 1_000_000).default(5),
   RATE_CUSTOMER_DURATION_S: intVar(1, DAY_S).default(10),
   RATE_CUSTOMER_BLOCK_S: intVar(0, DAY_S).default(60),
+
+  /**
+   * Guess budgets (wrong codes) per address, subnet (IPv4 /24, IPv6 /64) and customer id over GUESS_WINDOW_S; a key
+   * over budget is blocked for the next of GUESS_BLOCK_S (escalating; remembered GUESS_STRIKE_MEMORY_S). Campaigns
+   * may override them (docs/bots.md).
+   */
+  GUESS_ADDRESS_BUDGET: intVar(1, 1_000_000).default(20),
+  GUESS_SUBNET_BUDGET: intVar(1, 1_000_000).default(100),
+  GUESS_CUSTOMER_BUDGET: intVar(1, 1_000_000).default(10),
+  GUESS_WINDOW_S: intVar(1, DAY_S).default(900),
+  GUESS_BLOCK_S: intListVar(1, 7 * DAY_S).default([60, 600, 3600]),
+  GUESS_STRIKE_MEMORY_S: intVar(1, 30 * DAY_S).default(DAY_S),
 
   /** In-memory code filter: a well-formed code certainly not in the campaign is answered 404 at the intake. */
   CODE_FILTER_ENABLED: boolVar().default(true),

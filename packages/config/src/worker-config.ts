@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { requireMongoUrl, withSentryEnvironment } from './config-rules';
-import { attemptEnv, baseEnv, redisEnv, storeEnv, workerEnv } from './env-pieces';
+import { attemptEnv, baseEnv, guessEnv, redisEnv, storeEnv, workerEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
 /** apps/worker: consumes attempts and calls the store. */
 export const workerConfigSchema = z
-  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...workerEnv })
+  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...workerEnv, ...guessEnv })
   .superRefine(requireMongoUrl)
   .transform(withSentryEnvironment);
 

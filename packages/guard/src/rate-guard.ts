@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { customerKey } from './client-source';
 import { KeySpaceLimiter, type Consumed } from './key-space-limiter';
 import type { RateCheck, RateDecision, RateDecisionEvent, RateGuard, RateGuardStats } from './rate-decision';
 
@@ -63,9 +63,4 @@ export function createRateGuard(options: RateGuardOptions): RateGuard {
     },
     stats: () => ({ ...stats }),
   };
-}
-
-/** Customer ids (often e-mail addresses) never appear in Redis keys: a short hash stands in for them. */
-function customerKey(customerId: string): string {
-  return createHash('sha256').update(customerId).digest('base64url').slice(0, 22);
 }

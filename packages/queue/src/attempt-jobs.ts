@@ -6,12 +6,23 @@ import type { AttemptJobName } from './queue-names';
  * Job payloads. The job id IS the attempt id (see `enqueueAttempt`), so a payload need not repeat it.
  * Times are ISO-8601 strings: payloads go through JSON.
  */
+/**
+ * Where an attempt came from, HASHED (never the address itself): what a worker needs to count a wrong code (a
+ * `code_not_found` the intake's filter let through) against the same address and subnet budgets as the intake.
+ */
+export interface AttemptSource {
+  address: string;
+  subnet: string;
+}
+
 export interface RedeemJob {
   campaignId: string;
   code: string;
   customerId: string;
   /** When the intake accepted it: the attempt is judged as of this time, however late it is processed. */
   acceptedAt: string;
+  /** Absent on jobs from intakes that predate it: such a wrong code counts against the customer only. */
+  source?: AttemptSource | undefined;
 }
 
 export interface ClaimJob {

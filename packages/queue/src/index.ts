@@ -1,5 +1,5 @@
 export { ATTEMPT_JOB_NAMES, isAttemptJobName, QUEUES, type AttemptJobName, type QueueName } from './queue-names';
-export type { AttemptJob, AttemptJobContract, AttemptJobData, AttemptJobPayloads, AttemptJobRequest, AttemptJobResult, ClaimJob, RedeemJob } from './attempt-jobs';
+export type { AttemptJob, AttemptJobContract, AttemptSource, AttemptJobData, AttemptJobPayloads, AttemptJobRequest, AttemptJobResult, ClaimJob, RedeemJob } from './attempt-jobs';
 export { isValidAttemptId, newAttemptId } from './attempt-id';
 export { closeRedis, createRedis, type CloseRegistry, type CreateRedisOptions, type RedisKind } from './redis-connection';
 export { createAttemptQueue, type AttemptQueue } from './attempt-queue';

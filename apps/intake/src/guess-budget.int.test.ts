@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
+import { generateCodes } from '@dropgate/core';
+import { clientSource, GuessBudget, guessBudgetPrefix } from '@dropgate/guard';
+import { createRedis, closeRedis } from '@dropgate/queue';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { counterValue, deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor, type HttpResult } from '@dropgate/testkit';
+import { startAttemptWorker, type TestWorker } from '../test/attempt-worker';
+import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
+import { startIntake, type RunningIntake } from '../test/intake-harness';
+
+/**
+ * Guess budgets end to end over HTTP with their DEFAULTS (GUESS_*): real PostgreSQL, real Redis, the intake as main.ts
+ * builds it behind one trusted proxy hop (X-Forwarded-For chooses the client address), a real worker.
+ */
+
+const schema = tempPgSchema('dg_t');
+const prefix = `dgt${randomBytes(4).toString('hex')}`;
+let store: Store;
+let filtered: CampaignFixture;
+let unfiltered: CampaignFixture;
+let app: RunningIntake;
+let worker: TestWorker;
+const workerRedis = createRedis(TEST_REDIS_URL, 'client', 'test-worker-guesses', { onError: () => undefined });
+
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+const customer = (): string => `c-${randomBytes(5).toString('hex')}`;
+const wrongCode = (f: CampaignFixture): string => {
+  for (;;) {
+    const code = generateCodes(f.campaign.codeSpec, 1)[0]!;
+    if (!Object.values(f.codes).some((codes) => codes.includes(code))) return code;
+  }
+};
+const redeem = (f: CampaignFixture, ip: string, code: string, customerId = customer(), headers: Record<string, string> = {}): Promise<HttpResult> =>
+  http(app.url, '/v1/redemptions', { body: { campaignId: f.campaign.id, code, customerId }, headers: { ...from(ip), ...headers } });
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, applicationName: 'dropgate-intake-guess-test' });
+  await store.migrate();
+  filtered = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 't-shirt', quantity: 20 }], perCustomerLimit: 1 });
+  unfiltered = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'cap', quantity: 5 }] });
+  app = await startIntake({
+    store,
+    env: { QUEUE_PREFIX: prefix, TRUST_PROXY: '1', RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', CODE_FILTER_POLL_MS: '100', PREFER_WAIT_MAX_S: '10' },
+  });
+  await app.catalog.refresh();
+  await rebuildCodeFilter(store, app.producer, codeFilterPrefix(prefix), filtered.campaign.id);
+  await waitFor('filter loaded', () => (app.codeFilter.get(filtered.campaign.id) ? true : undefined), 2000, 10);
+  const guesses = new GuessBudget({ redis: workerRedis, prefix: guessBudgetPrefix(prefix) });
+  worker = await startAttemptWorker({ prefix, redemptions: store.redemptions, onWrongCode: (a) => guesses.recordWrongGuess(a) });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await app?.close();
+  await closeRedis(workerRedis);
+  await store?.close();
+  await schema.drop();
+  await deleteKeysByPrefix(prefix);
+});
+
+describe('guess budgets at the intake (defaults)', () => {
+  it('blocks one address sending well-formed wrong codes, a new customer id each, within 60 guesses; then refuses even its real codes', async () => {
+    const ip = '198.51.100.7';
+    let firstBlocked = -1;
+    for (let i = 1; i <= 60 && firstBlocked < 0; i++) {
+      const res = await redeem(filtered, ip, wrongCode(filtered));
+      if (res.status === 429) firstBlocked = i;
+      else expectApiError(res, 404, 'code_not_found');
+    }
+    expect(firstBlocked).toBeGreaterThan(3); // a few typos never block
+    expect(firstBlocked).toBeLessThanOrEqual(60);
+    const real = await redeem(filtered, ip, filtered.codes.standard![0]!);
+    expectApiError(real, 429, 'rate_limited');
+    expect(Number(real.headers.get('retry-after'))).toBeGreaterThanOrEqual(55);
+    const claims = await http(app.url, '/v1/claims', { body: { campaignId: filtered.campaign.id, customerId: customer() }, headers: from(ip) });
+    expectApiError(claims, 429, 'rate_limited');
+    // refused before the body is read: even a body that is not JSON gets the 429
+    const raw = await http(app.url, '/v1/redemptions', { body: 'not json', headers: { ...from(ip), 'content-type': 'application/json' } });
+    expect(raw.status).toBe(429);
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBeGreaterThanOrEqual(3);
+    // another subnet is untouched
+    expect((await redeem(filtered, '192.0.2.50', wrongCode(filtered))).status).toBe(404);
+  });
+
+  it('blocks a subnet rotating addresses within 200 guesses, then refuses any address of it', async () => {
+    let firstBlocked = -1;
+    for (let i = 1; i <= 200 && firstBlocked < 0; i++) {
+      const ip = `203.0.113.${1 + (i % 250)}`; // a new address every guess
+      const res = await redeem(filtered, ip, wrongCode(filtered));
+      if (res.status === 429) firstBlocked = i;
+      else expectApiError(res, 404, 'code_not_found');
+    }
+    expect(firstBlocked).toBeGreaterThan(20);
+    expect(firstBlocked).toBeLessThanOrEqual(200);
+    expectApiError(await redeem(filtered, '203.0.113.251', filtered.codes.standard![1]!), 429, 'rate_limited');
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_subnet' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets an honest person with 3 typos redeem', async () => {
+    const ip = '192.0.2.77';
+    const me = 'honest-alice';
+    const real = filtered.codes.standard![5]!;
+    for (const typo of [real.slice(0, -1) + (real.endsWith('A') ? 'B' : 'A'), wrongCode(filtered), wrongCode(filtered)]) {
+      expectApiError(await redeem(filtered, ip, typo, me), 404, 'code_not_found');
+    }
+    const res = await redeem(filtered, ip, real, me, { prefer: 'wait=10' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'done', outcome: 'redeemed', code: real });
+  });
+
+  it("counts a wrong code the worker finds (the filter's false positive) against the same source", async () => {
+    const ip = '100.64.9.200'; // a subnet no other test uses
+    const source = clientSource(ip);
+    const res = await redeem(unfiltered, ip, wrongCode(unfiltered), customer(), { prefer: 'wait=10' });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'done', outcome: 'code_not_found' });
+    const gb = guessBudgetPrefix(prefix);
+    expect(Number(await workerRedis.get(`${gb}:address:${source.address}`))).toBe(1);
+    expect(Number(await workerRedis.get(`${gb}:subnet:${source.subnet}`))).toBe(1);
+    expect(Number(await workerRedis.hget(`${gb}:campaigns`, unfiltered.campaign.id))).toBe(1);
+  });
+});

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { deleteKeysByPrefix, redisReady, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { clientSource, DEFAULT_GUESS_BUDGET, GuessBudget, type GuessBudgetLimits, type GuessVerdict } from './index';
+
+const prefix = `dgtest-${randomUUID().slice(0, 8)}:gb`;
+const redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+
+beforeAll(() => redisReady(redis));
+afterAll(async () => {
+  await redis.quit();
+  await deleteKeysByPrefix(`${prefix}:`);
+});
+
+const limits = (over: Partial<GuessBudgetLimits>): GuessBudgetLimits => ({ ...DEFAULT_GUESS_BUDGET, ...over });
+let n = 0;
+const newCustomer = (): string => `bot-${n++}`;
+
+describe('GuessBudget (real Redis)', () => {
+  it('blocks an address over budget, in Redis and in memory, whatever customer ids it rotates', async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 4 }) });
+    const source = clientSource('203.0.113.10');
+    const verdicts: GuessVerdict[] = [];
+    for (let i = 0; i < 5; i++) verdicts.push(await budget.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'c1' }));
+    expect(verdicts.slice(0, 4)).toEqual(Array(4).fill({ blocked: false }));
+    expect(verdicts[4]).toEqual({ blocked: true, scope: 'address', retryAfterS: 60 });
+    expect(budget.blocked(source)).toEqual({ blocked: true, scope: 'address', retryAfterS: 60 });
+    expect(await redis.pttl(`${prefix}:address:${source.address}`)).toBeGreaterThan(55_000);
+    // a neighbour in the same /24 is not blocked by the address budget
+    expect(budget.blocked(clientSource('203.0.113.11'))).toEqual({ blocked: false });
+    // per campaign counts (for metrics and the admin), never a block
+    expect((await budget.campaignCounts()).c1).toBe(5);
+  });
+
+  it('a second process learns the block from Redis on its next guess from that source', async () => {
+    const first = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 2 }) });
+    const second = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 2 }) });
+    const source = clientSource('203.0.113.20');
+    for (let i = 0; i < 3; i++) await first.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'c1' });
+    expect(second.blocked(source)).toEqual({ blocked: false });
+    const verdict = await second.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'c1' });
+    expect(verdict).toMatchObject({ blocked: true, scope: 'address' });
+    expect(second.blocked(source)).toMatchObject({ blocked: true, scope: 'address' });
+  });
+
+  it('escalates: each new block of the same key lasts the next duration', async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 2, blockS: [1, 2, 3] }) });
+    const source = clientSource('203.0.113.30');
+    const blocks: number[] = [];
+    for (let round = 0; round < 4; round++) {
+      let verdict: GuessVerdict = { blocked: false };
+      for (let i = 0; i < 3 && !verdict.blocked; i++) verdict = await budget.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'c2' });
+      expect(verdict).toMatchObject({ blocked: true, scope: 'address' });
+      if (verdict.blocked) blocks.push(verdict.retryAfterS);
+      // wait the block out (Redis and memory)
+      await waitFor('block over', async () => ((await redis.exists(`${prefix}:address:${source.address}`)) === 0 && !budget.blocked(source).blocked ? true : undefined), 5000, 50);
+    }
+    expect(blocks).toEqual([1, 2, 3, 3]);
+    expect(Number(await redis.get(`${prefix}:strike:address:${source.address}`))).toBe(4);
+  });
+
+  it('counts a customer on its own (a job from an intake without a source)', async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: limits({ customerGuesses: 2 }) });
+    const verdicts = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await budget.recordWrongGuess({ customerId: 'Mallory', campaignId: 'c3' }));
+    expect(verdicts[2]).toMatchObject({ blocked: true, scope: 'customer' });
+    expect(budget.blocked(clientSource('192.0.2.1'), 'Mallory')).toMatchObject({ blocked: true, scope: 'customer' });
+    expect(budget.blocked(clientSource('192.0.2.1'), 'Alice')).toEqual({ blocked: false });
+    const keys = await redis.keys(`${prefix}:customer:*`);
+    for (const key of keys) expect(key).not.toMatch(/Mallory/);
+  });
+
+  it('never throws when Redis fails: the guess is just not counted', async () => {
+    const down = new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const errors: unknown[] = [];
+    const budget = new GuessBudget({ redis: down, prefix, onError: (e) => errors.push(e) });
+    expect(await budget.recordWrongGuess({ source: clientSource('192.0.2.9'), customerId: 'x', campaignId: 'c' })).toEqual({ blocked: false });
+    expect(errors.length).toBe(1);
+    down.disconnect();
+  });
+});
