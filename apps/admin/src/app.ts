@@ -2,7 +2,7 @@ import express, { type Request, type Response } from 'express';
 import { CampaignValidationError, CodeSpecError, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, isApiErrorCode, jsonBody, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import { isStoreError, type CodeRecord, type Store } from '@dropgate/store';
-import { codesQuery, createCampaignBody, statusBody } from './admin-schemas';
+import { codesQuery, createCampaignBody, patchCampaignBody, statusBody } from './admin-schemas';
 import { bearerAuth } from './bearer-auth';
 import { createCampaignWithCodes } from './create-campaign';
 
@@ -54,6 +54,12 @@ export function createAdminApp(deps: AdminDeps): express.Express {
 
   admin.get('/campaigns/:id', async (req, res) => {
     res.json(campaignView(await mustGet(deps.store, req.params.id)));
+  });
+
+  admin.patch('/campaigns/:id', async (req, res) => {
+    const id = parseOrThrow(schemas.id, req.params.id, 'campaign id');
+    const patch = parseOrThrow(patchCampaignBody, req.body);
+    res.json(campaignView(await deps.store.campaigns.update(id, patch).catch(translate)));
   });
 
   admin.post('/campaigns/:id/status', async (req, res) => {
