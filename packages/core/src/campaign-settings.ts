@@ -109,7 +109,7 @@ function applyPatch(fields: SettingsFields, current: Record<string, unknown>, pa
 /** The settings `patch` makes of `current` (defaults when absent); throws `CampaignValidationError` on a bad value. */
 export function applyCampaignSettingsPatch(current: CampaignSettings, patch: CampaignSettingsPatch | undefined): CampaignSettings {
   if (patch === undefined) return current;
-  return applyPatch(CAMPAIGN_SETTINGS_SPEC, current as unknown as Record<string, unknown>, patch, 'settings') as CampaignSettings;
+  return applyPatch(CAMPAIGN_SETTINGS_SPEC, current, patch, 'settings') as CampaignSettings;
 }
 
 /** Settings for a new campaign: the defaults with `input` applied. */
