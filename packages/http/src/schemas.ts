@@ -21,4 +21,4 @@ export const claimRequest = z.strictObject({ campaignId: id, customerId, tier: t
 export type RedemptionRequestBody = z.infer<typeof redemptionRequest>;
 export type ClaimRequestBody = z.infer<typeof claimRequest>;
 
-export { campaignSettingsPatch } from './campaign-settings-schema';
+export { campaignSettings, campaignSettingsPatch } from './campaign-settings-schema';
