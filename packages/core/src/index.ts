@@ -6,3 +6,4 @@ export * from './code-spec';
 export * from './code-generator';
 export * from './attempt';
 export * from './campaign-id';
+export * from './customer-id';
