@@ -24,8 +24,14 @@ function main(): void {
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     onCodesChanged: async (campaignId) => {
-      const { filter, published } = await rebuildCodeFilter(store, redis, codeFilterPrefix(config.QUEUE_PREFIX), campaignId);
-      logger.info({ campaign: campaignId, kind: filter.kind, codes: filter.count, bytes: filter.bytes, published }, 'code filter rebuilt');
+      try {
+        const { filter, published } = await rebuildCodeFilter(store, redis, codeFilterPrefix(config.QUEUE_PREFIX), campaignId);
+        logger.info({ campaign: campaignId, kind: filter.kind, codes: filter.count, bytes: filter.bytes, published }, 'code filter rebuilt');
+      } catch (err) {
+        // Without a filter the intakes queue every code of the campaign: slower against bots, never wrong.
+        logger.error({ err, campaign: campaignId }, 'code filter rebuild failed');
+        captureException(err, { app: 'admin', part: 'code-filter' });
+      }
     },
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     generationProgress: (campaign) => {

@@ -1,11 +1,12 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
-import type { ClientSource, GuessVerdict, WrongGuess } from '@dropgate/guard';
+import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import type { ClientSource, GuessBudgetOverride, GuessVerdict, WrongGuess } from '@dropgate/guard';
 import { clientSource } from '@dropgate/guard';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import type { AttemptGateway } from './attempt-gateway';
 import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
+import { INTAKE_ROUTES, intakeOpenApi } from './intake-routes';
 import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
 
@@ -16,7 +17,7 @@ export interface RateGuardLike {
 /** The guess budgets (@dropgate/guard's GuessBudget): in-memory block checks, and counting a wrong code. */
 export interface GuessBudgetLike {
   blocked(source: ClientSource, customerId?: string): GuessVerdict;
-  recordWrongGuess(guess: WrongGuess): Promise<GuessVerdict>;
+  recordWrongGuess(guess: WrongGuess, override?: GuessBudgetOverride): Promise<GuessVerdict>;
 }
 
 export interface CampaignLookup {
@@ -112,6 +113,11 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     res.type(contentType).send(body);
   });
 
+  const openApi = intakeOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApi);
+  });
+
   const body = jsonBody(deps.settings.bodyLimitBytes);
   const refused = refusals(deps.metrics);
   // Before the body is read: a blocked address or subnet is refused from memory (no parsing, no I/O, no throw).
@@ -124,8 +130,8 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   };
   const sourceOf = (res: Response): ClientSource => res.locals.source as ClientSource;
 
-  app.post('/v1/redemptions', refuseBlockedSource, ...body, async (req, res) => {
-    const input = parseOrThrow(schemas.redemptionRequest, req.body);
+  mountRoute(app, INTAKE_ROUTES.redeem, refuseBlockedSource, ...body, async (req, res) => {
+    const input = parseOrThrow(INTAKE_ROUTES.redeem.body, req.body);
     const source = sourceOf(res);
     const customerBlocked = deps.guesses.blocked(source, input.customerId);
     if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
@@ -137,15 +143,15 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     }
     if (!deps.codeFilter.mightContain(campaign.id, code)) {
       // Certainly not a code of this campaign: answered without queueing; the wrong guess is counted.
-      const verdict = await deps.guesses.recordWrongGuess({ source, customerId: input.customerId, campaignId: campaign.id });
+      const verdict = await deps.guesses.recordWrongGuess({ source, customerId: input.customerId, campaignId: campaign.id }, campaign.settings.guessBudget);
       if (verdict.blocked) return refused.blocked(res, verdict);
       return refused.codeNotFound(res);
     }
     await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString(), source } });
   });
 
-  app.post('/v1/claims', refuseBlockedSource, ...body, async (req, res) => {
-    const input = parseOrThrow(schemas.claimRequest, req.body);
+  mountRoute(app, INTAKE_ROUTES.claim, refuseBlockedSource, ...body, async (req, res) => {
+    const input = parseOrThrow(INTAKE_ROUTES.claim.body, req.body);
     const customerBlocked = deps.guesses.blocked(sourceOf(res), input.customerId);
     if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
     const campaign = openCampaign(deps, input.campaignId, now());
@@ -156,7 +162,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
-  app.get('/v1/campaigns/:campaignId', (req, res) => {
+  mountRoute(app, INTAKE_ROUTES.campaign, (req, res) => {
     const id = parseOrThrow(schemas.id, req.params.campaignId, 'campaign id');
     const campaign = deps.campaigns.get(id);
     if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
@@ -170,7 +176,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     });
   });
 
-  app.get('/v1/attempts/:attemptId', async (req, res) => {
+  mountRoute(app, INTAKE_ROUTES.attempt, async (req, res) => {
     const attemptId = parseOrThrow(schemas.attemptId, req.params.attemptId, 'attempt id');
     // An expired or unknown id falls back to the store: count status reads per IP so they cannot flood it.
     await limit(deps, req);
@@ -298,6 +304,7 @@ function routeLabel(req: Request): string {
     case '/healthz':
     case '/readyz':
     case '/metrics':
+    case '/openapi.json':
       return path;
     default:
       return 'other';

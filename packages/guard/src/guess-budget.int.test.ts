@@ -70,6 +70,18 @@ describe('GuessBudget (real Redis)', () => {
     for (const key of keys) expect(key).not.toMatch(/Mallory/);
   });
 
+  it("takes a campaign's overrides (null = the configured limit)", async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 50 }) });
+    const source = clientSource('203.0.113.40');
+    const override = { addressGuesses: 2, subnetGuesses: null };
+    expect(budget.limitsWith(override)).toEqual(limits({ addressGuesses: 2 }));
+    expect(budget.limitsWith(override)).toBe(budget.limitsWith({ addressGuesses: 2 })); // memoised
+    expect(budget.limitsWith({ addressGuesses: null })).toBe(budget.limits);
+    const verdicts: GuessVerdict[] = [];
+    for (let i = 0; i < 3; i++) verdicts.push(await budget.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'strict' }, override));
+    expect(verdicts.map((v) => v.blocked)).toEqual([false, false, true]);
+  });
+
   it('never throws when Redis fails: the guess is just not counted', async () => {
     const down = new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
     down.on('error', () => undefined);

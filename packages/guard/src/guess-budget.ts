@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { BlockMirror } from './block-mirror';
 import { customerKey, type ClientSource } from './client-source';
-import { blockSecondsFor, DEFAULT_GUESS_BUDGET, type GuessBudgetLimits } from './guess-budget-limits';
+import { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetWith, type GuessBudgetLimits } from './guess-budget-limits';
 
 export type GuessScope = 'address' | 'subnet' | 'customer';
 
@@ -14,6 +14,14 @@ export interface WrongGuess {
   source?: ClientSource | undefined;
   customerId: string;
   campaignId: string;
+}
+
+/** A campaign's overrides (its `settings.guessBudget`): null or absent = this budget's configured limit. */
+export interface GuessBudgetOverride {
+  addressGuesses?: number | null | undefined;
+  subnetGuesses?: number | null | undefined;
+  customerGuesses?: number | null | undefined;
+  windowS?: number | null | undefined;
 }
 
 export interface GuessBudgetOptions {
@@ -40,6 +48,7 @@ export class GuessBudget {
   readonly mirror: BlockMirror;
   readonly limits: GuessBudgetLimits;
   private readonly limiters = new Map<string, RateLimiterRedis>();
+  private readonly overridden = new Map<string, GuessBudgetLimits>();
   private readonly strikes: RateLimiterRedis;
 
   constructor(private readonly options: GuessBudgetOptions) {
@@ -73,7 +82,8 @@ export class GuessBudget {
    * Counts one wrong code against its address, subnet and customer (in parallel) and its campaign; answers whether
    * the source is now blocked (the longest block of the three). Never throws: a Redis failure counts nothing.
    */
-  async recordWrongGuess(guess: WrongGuess, limits: GuessBudgetLimits = this.limits): Promise<GuessVerdict> {
+  async recordWrongGuess(guess: WrongGuess, override?: GuessBudgetOverride): Promise<GuessVerdict> {
+    const limits = this.limitsWith(override);
     const spends: Array<Promise<GuessVerdict>> = [this.spend('customer', customerKey(guess.customerId), limits.customerGuesses, limits)];
     if (guess.source) {
       spends.push(this.spend('address', guess.source.address, limits.addressGuesses, limits));
@@ -91,6 +101,25 @@ export class GuessBudget {
       this.options.onError?.(err);
       return NOT_BLOCKED;
     }
+  }
+
+  /** The configured limits with a campaign's overrides (memoised: one object per distinct override). */
+  limitsWith(override: GuessBudgetOverride | undefined): GuessBudgetLimits {
+    if (!override) return this.limits;
+    const { addressGuesses, subnetGuesses, customerGuesses, windowS } = override;
+    if (addressGuesses == null && subnetGuesses == null && customerGuesses == null && windowS == null) return this.limits;
+    const id = [addressGuesses, subnetGuesses, customerGuesses, windowS].map((v) => v ?? '').join('/');
+    let limits = this.overridden.get(id);
+    if (!limits) {
+      limits = guessBudgetWith(this.limits, {
+        ...(addressGuesses != null ? { addressGuesses } : {}),
+        ...(subnetGuesses != null ? { subnetGuesses } : {}),
+        ...(customerGuesses != null ? { customerGuesses } : {}),
+        ...(windowS != null ? { windowS } : {}),
+      });
+      this.overridden.set(id, limits);
+    }
+    return limits;
   }
 
   /** Wrong codes counted per campaign since the counters were made (Redis: one hash). */

@@ -4,4 +4,4 @@ export type { DecisionSource, RateCheck, RateDecision, RateDecisionEvent, RateGu
 export { clientSource, customerKey, subnetOf, type ClientSource } from './client-source';
 export { BlockMirror } from './block-mirror';
 export { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetFrom, guessBudgetPrefix, guessBudgetWith, type GuessBudgetLimits, type GuessBudgetSettings } from './guess-budget-limits';
-export { GuessBudget, type GuessBudgetOptions, type GuessScope, type GuessVerdict, type WrongGuess } from './guess-budget';
+export { GuessBudget, type GuessBudgetOptions, type GuessBudgetOverride, type GuessScope, type GuessVerdict, type WrongGuess } from './guess-budget';
