@@ -64,6 +64,8 @@ export class CodeFilterCache {
 
   private async poll(): Promise<void> {
     const { redis } = this.options;
+    // Not connected (yet, or Redis is down): keep what is loaded; the intake answers 503 for what needs Redis anyway.
+    if (redis.status !== 'ready') return;
     const epoch = await redis.get(this.keys.epoch);
     if (epoch === this.epoch) return;
     const versions = await redis.hgetall(this.keys.versions);

@@ -45,7 +45,21 @@ describe('loadIntakeConfig', () => {
       RATE_CUSTOMER_POINTS: 5,
       RATE_CUSTOMER_DURATION_S: 10,
       RATE_CUSTOMER_BLOCK_S: 60,
+      GUESS_ADDRESS_BUDGET: 20,
+      GUESS_SUBNET_BUDGET: 100,
+      GUESS_CUSTOMER_BUDGET: 10,
+      GUESS_WINDOW_S: 900,
+      GUESS_BLOCK_S: [60, 600, 3600],
+      GUESS_STRIKE_MEMORY_S: 86400,
+      CODE_FILTER_ENABLED: true,
+      CODE_FILTER_POLL_MS: 250,
     });
+  });
+
+  it('reads GUESS_BLOCK_S as a list of seconds and refuses a malformed one', () => {
+    expect(loadIntakeConfig({ GUESS_BLOCK_S: '30,300' }).GUESS_BLOCK_S).toEqual([30, 300]);
+    expect(() => loadIntakeConfig({ GUESS_BLOCK_S: '30,,300' })).toThrow(/GUESS_BLOCK_S/);
+    expect(() => loadIntakeConfig({ GUESS_BLOCK_S: '0' })).toThrow(/GUESS_BLOCK_S/);
   });
 
   it('parses given values into their types', () => {
