@@ -18,6 +18,9 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
       env: {
         RATE_IP_POINTS: '100000',
         RATE_CUSTOMER_POINTS: '1000',
+        RATE_SUBNET_POINTS: '100000',
+        RATE_ADDRESS_CUSTOMERS: '100000',
+        RATE_SUBNET_CUSTOMERS: '100000',
         WORKER_CONCURRENCY: String(CONCURRENCY),
         // Short locks so the killed worker's jobs are taken over within seconds.
         WORKER_LOCK_DURATION_MS: '3000',

@@ -29,7 +29,7 @@ const filePrefix = `dgt${randomBytes(4).toString('hex')}`;
 const RANDOM_ATTEMPT_ID = /^att_[a-z2-7]{20}$/;
 
 /** Generous limits: only the rate-limit tests want to hit them. */
-const OPEN_LIMITS = { RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000' };
+const OPEN_LIMITS = { RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', RATE_SUBNET_POINTS: '100000', RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000' };
 
 /**
  * Timing, with margins that hold on a loaded 2-core machine. An answer "at once" takes a few milliseconds; AT_ONCE_MS

@@ -11,7 +11,7 @@ import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
 
 export interface RateGuardLike {
-  check(input: { ip: string; customerId?: string | undefined }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
+  check(input: { ip: string; customerId?: string | undefined; source?: ClientSource | undefined }): Promise<{ allowed: true } | { allowed: false; reason: string; retryAfterS: number }>;
 }
 
 /** The guess budgets (@dropgate/guard's GuessBudget): in-memory block checks, and counting a wrong code. */
@@ -210,8 +210,8 @@ function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign
 }
 
 /** The rate filter: per client IP, and per customer when the request names one. */
-async function limit(deps: IntakeDeps, req: Request, customerId?: string): Promise<void> {
-  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId });
+async function limit(deps: IntakeDeps, req: Request, customerId?: string, source?: ClientSource): Promise<void> {
+  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId, source });
   if (!verdict.allowed) {
     deps.metrics.rejected.inc({ reason: `rate_${verdict.reason}` });
     throw new ApiError('rate_limited', 'too many requests', { retryAfterS: verdict.retryAfterS });
@@ -220,7 +220,7 @@ async function limit(deps: IntakeDeps, req: Request, customerId?: string): Promi
 
 /** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
 async function accept(deps: IntakeDeps, req: Request, res: Response, job: AttemptJobRequest): Promise<void> {
-  await limit(deps, req, job.data.customerId);
+  await limit(deps, req, job.data.customerId, res.locals.source as ClientSource | undefined);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
     deps.metrics.rejected.inc({ reason: 'overloaded' });
     throw new ApiError('overloaded', 'too many attempts are waiting; try again shortly', { retryAfterS: 2 });

@@ -2,6 +2,7 @@ import type { QueueEvents } from 'bullmq';
 import type { Express, Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { IntakeConfig } from '@dropgate/config';
+import { BlockMirror } from '@dropgate/guard';
 import { createMetricsRegistry } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
@@ -49,6 +50,8 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
     },
     parts.onDepthError,
   );
+  // One in-memory map of blocked sources for the rate guard and the guess budgets: the pre-body check reads it.
+  const blocks = new BlockMirror();
   const registry = createMetricsRegistry('intake');
   const app = createIntakeApp({
     settings: {
@@ -59,9 +62,9 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
     },
     campaigns: parts.campaigns,
     codeFilter: config.CODE_FILTER_ENABLED && parts.codeFilter ? parts.codeFilter : NO_CODE_FILTER,
-    guesses: openGuessBudget(config, parts.producer, parts.onGuessCountError),
+    guesses: openGuessBudget(config, parts.producer, blocks, parts.onGuessCountError),
     gateway,
-    guard: openGuard(config, parts.producer),
+    guard: openGuard(config, parts.producer, blocks),
     metrics: createIntakeMetrics(registry, () => gateway.depth()),
     ready: async () => void (await parts.producer.ping()),
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),

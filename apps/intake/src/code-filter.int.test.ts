@@ -21,7 +21,7 @@ beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, applicationName: 'dropgate-intake-filter-test' });
   await store.migrate();
   fixture = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 't-shirt', quantity: 30 }] });
-  app = await startIntake({ store, env: { QUEUE_PREFIX: prefix, RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', CODE_FILTER_POLL_MS: '250' } });
+  app = await startIntake({ store, env: { QUEUE_PREFIX: prefix, RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', RATE_SUBNET_POINTS: '100000', RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000', CODE_FILTER_POLL_MS: '250' } });
   await app.catalog.refresh();
 });
 

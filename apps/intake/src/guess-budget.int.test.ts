@@ -42,7 +42,7 @@ beforeAll(async () => {
   unfiltered = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'cap', quantity: 5 }] });
   app = await startIntake({
     store,
-    env: { QUEUE_PREFIX: prefix, TRUST_PROXY: '1', RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', CODE_FILTER_POLL_MS: '100', PREFER_WAIT_MAX_S: '10' },
+    env: { QUEUE_PREFIX: prefix, TRUST_PROXY: '1', RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', RATE_SUBNET_POINTS: '100000', RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000', CODE_FILTER_POLL_MS: '100', PREFER_WAIT_MAX_S: '10' },
   });
   await app.catalog.refresh();
   await rebuildCodeFilter(store, app.producer, codeFilterPrefix(prefix), filtered.campaign.id);
@@ -122,5 +122,38 @@ describe('guess budgets at the intake (defaults)', () => {
     expect(Number(await workerRedis.get(`${gb}:address:${source.address}`))).toBe(1);
     expect(Number(await workerRedis.get(`${gb}:subnet:${source.subnet}`))).toBe(1);
     expect(Number(await workerRedis.hget(`${gb}:campaigns`, unfiltered.campaign.id))).toBe(1);
+  });
+});
+
+describe('request-rate layers at the intake', () => {
+  let tight: RunningIntake;
+
+  beforeAll(async () => {
+    tight = await startIntake({
+      store,
+      env: { QUEUE_PREFIX: `${prefix}-tight`, TRUST_PROXY: '1', RATE_IP_POINTS: '3', RATE_IP_DURATION_S: '60', RATE_IP_BLOCK_S: '60', RATE_CUSTOMER_POINTS: '100', RATE_ADDRESS_CUSTOMERS: '100' },
+    });
+    await tight.catalog.refresh();
+  });
+
+  afterAll(async () => {
+    await tight?.close();
+  });
+
+  it('once an address is over its request rate, refuses it before reading the body, from memory', async () => {
+    const ip = '100.64.77.1';
+    const claim = () => http(tight.url, '/v1/claims', { body: { campaignId: filtered.campaign.id, customerId: customer() }, headers: from(ip) });
+    const codes = filtered.codes.standard!;
+    for (let i = 0; i < 3; i++) expect((await http(tight.url, '/v1/redemptions', { body: { campaignId: filtered.campaign.id, code: codes[10 + i]!, customerId: customer() }, headers: from(ip) })).status).toBe(202);
+    const refused = await http(tight.url, '/v1/redemptions', { body: { campaignId: filtered.campaign.id, code: codes[14]!, customerId: customer() }, headers: from(ip) });
+    expectApiError(refused, 429, 'rate_limited');
+    // From now on the address is refused before its body is read: not even JSON is needed, nor Redis.
+    const raw = await http(tight.url, '/v1/redemptions', { body: '{not json', headers: { ...from(ip), 'content-type': 'application/json' } });
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(50);
+    expect((await claim()).status).toBe(429);
+    const metrics = await (await fetch(`${tight.url}/metrics`)).text();
+    expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(1);
+    expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBe(2);
   });
 });

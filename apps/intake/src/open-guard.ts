@@ -1,12 +1,20 @@
 import type { IntakeConfig } from '@dropgate/config';
-import { createOpenGuard, createRateGuard, GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
+import { BlockMirror, createOpenGuard, createRateGuard, GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
 import type { Redis } from 'ioredis';
 import type { GuessBudgetLike, RateGuardLike } from './app';
 
 /** The configured rate filter, or a pass-through when RATE_LIMITS_ENABLED=false (load tests, trusted networks). */
-export function openGuard(config: IntakeConfig, redis: Redis): RateGuardLike {
+export function openGuard(config: IntakeConfig, redis: Redis, mirror?: BlockMirror): RateGuardLike {
   if (!config.RATE_LIMITS_ENABLED) return createOpenGuard();
   return createRateGuard({
+    mirror,
+    subnet: { points: config.RATE_SUBNET_POINTS, durationS: config.RATE_SUBNET_DURATION_S, blockS: config.RATE_SUBNET_BLOCK_S },
+    distinctCustomers: {
+      perAddress: config.RATE_ADDRESS_CUSTOMERS,
+      perSubnet: config.RATE_SUBNET_CUSTOMERS,
+      windowS: config.RATE_CUSTOMERS_WINDOW_S,
+      blockS: config.RATE_CUSTOMERS_BLOCK_S,
+    },
     redis,
     prefix: `${config.QUEUE_PREFIX}:rl`,
     ipPoints: config.RATE_IP_POINTS,
@@ -24,7 +32,7 @@ const NEVER_BLOCKED: GuessBudgetLike = {
 };
 
 /** The guess budgets from GUESS_*, or none (nothing counted, nothing blocked) when RATE_LIMITS_ENABLED=false. */
-export function openGuessBudget(config: IntakeConfig, redis: Redis, onError?: (err: unknown) => void): GuessBudgetLike {
+export function openGuessBudget(config: IntakeConfig, redis: Redis, mirror?: BlockMirror, onError?: (err: unknown) => void): GuessBudgetLike {
   if (!config.RATE_LIMITS_ENABLED) return NEVER_BLOCKED;
-  return new GuessBudget({ redis, prefix: guessBudgetPrefix(config.QUEUE_PREFIX), limits: guessBudgetFrom(config), onError });
+  return new GuessBudget({ redis, prefix: guessBudgetPrefix(config.QUEUE_PREFIX), limits: guessBudgetFrom(config), mirror, onError });
 }

@@ -22,6 +22,13 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_POINTS',
   'RATE_CUSTOMER_DURATION_S',
   'RATE_CUSTOMER_BLOCK_S',
+  'RATE_SUBNET_POINTS',
+  'RATE_SUBNET_DURATION_S',
+  'RATE_SUBNET_BLOCK_S',
+  'RATE_ADDRESS_CUSTOMERS',
+  'RATE_SUBNET_CUSTOMERS',
+  'RATE_CUSTOMERS_WINDOW_S',
+  'RATE_CUSTOMERS_BLOCK_S',
 );
 /** Guess budgets: intakes count filter misses, workers the filter's false positives, against the same keys. */
 export const guessEnv = pick('GUESS_ADDRESS_BUDGET', 'GUESS_SUBNET_BUDGET', 'GUESS_CUSTOMER_BUDGET', 'GUESS_WINDOW_S', 'GUESS_BLOCK_S', 'GUESS_STRIKE_MEMORY_S');

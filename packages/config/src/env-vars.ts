@@ -59,6 +59,15 @@ export const ENV_VARS = {
   RATE_CUSTOMER_POINTS: intVar(1, 1_000_000).default(5),
   RATE_CUSTOMER_DURATION_S: intVar(1, DAY_S).default(10),
   RATE_CUSTOMER_BLOCK_S: intVar(0, DAY_S).default(60),
+  /** Requests per subnet (IPv4 /24, IPv6 /64): many addresses of one network count together. */
+  RATE_SUBNET_POINTS: intVar(1, 1_000_000).default(100),
+  RATE_SUBNET_DURATION_S: intVar(1, DAY_S).default(1),
+  RATE_SUBNET_BLOCK_S: intVar(0, DAY_S).default(60),
+  /** Distinct customer ids one address / one subnet may name per RATE_CUSTOMERS_WINDOW_S; over it, it is blocked. */
+  RATE_ADDRESS_CUSTOMERS: intVar(1, 1_000_000).default(30),
+  RATE_SUBNET_CUSTOMERS: intVar(1, 1_000_000).default(300),
+  RATE_CUSTOMERS_WINDOW_S: intVar(1, DAY_S).default(600),
+  RATE_CUSTOMERS_BLOCK_S: intVar(0, DAY_S).default(600),
 
   /**
    * Guess budgets (wrong codes) per address, subnet (IPv4 /24, IPv6 /64) and customer id over GUESS_WINDOW_S; a key

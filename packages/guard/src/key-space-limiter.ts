@@ -10,6 +10,8 @@ export interface KeySpaceOptions {
   points: number;
   durationS: number;
   blockS: number;
+  /** Told when a key is refused (how long it stays blocked): e.g. to mirror the block for the pre-body check. */
+  onRefused?: ((key: string, ms: number) => void) | undefined;
 }
 
 export type Consumed = { ok: true; source: DecisionSource } | { ok: false; retryAfterS: number; source: DecisionSource };
@@ -22,8 +24,10 @@ export type Consumed = { ok: true; source: DecisionSource } | { ok: false; retry
 export class KeySpaceLimiter {
   private readonly limiter: RateLimiterRedis;
   private readonly insurance: InsuranceLimiter;
+  private readonly onRefused: ((key: string, ms: number) => void) | undefined;
 
   constructor(options: KeySpaceOptions) {
+    this.onRefused = options.onRefused;
     this.insurance = new InsuranceLimiter({ keyPrefix: options.keyPrefix, points: options.points, duration: options.durationS });
     this.limiter = new RateLimiterRedis({
       storeClient: options.redis,
@@ -46,6 +50,7 @@ export class KeySpaceLimiter {
       if (!(err instanceof RateLimiterRes)) throw err;
       // Only the in-memory block answers without a count (consumedPoints 0); Redis and insurance report theirs.
       const source = this.insurance.hasServed(options) ? 'insurance' : err.consumedPoints === 0 ? 'memory' : 'redis';
+      this.onRefused?.(key, err.msBeforeNext);
       return { ok: false, retryAfterS: Math.max(1, Math.ceil(err.msBeforeNext / 1000)), source };
     }
   }

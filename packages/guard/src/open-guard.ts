@@ -8,6 +8,6 @@ export function createOpenGuard(): RateGuard {
       allowed++;
       return Promise.resolve({ allowed: true });
     },
-    stats: () => ({ allowed, rejectedIp: 0, rejectedCustomer: 0, memoryBlocked: 0, insurance: 0 }),
+    stats: () => ({ allowed, rejectedIp: 0, rejectedSubnet: 0, rejectedCustomer: 0, rejectedCustomers: 0, memoryBlocked: 0, insurance: 0 }),
   };
 }

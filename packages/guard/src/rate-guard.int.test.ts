@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteKeysByPrefix, freePort, redisReady, TEST_REDIS_URL } from '@dropgate/testkit';
-import { createOpenGuard, createRateGuard, type RateDecisionEvent, type RateGuardOptions } from './index';
+import { BlockMirror, clientSource, createOpenGuard, createRateGuard, type RateDecisionEvent, type RateGuardOptions } from './index';
 
 const prefix = `dgtest-${randomUUID().slice(0, 8)}:rl`;
 
@@ -41,7 +41,7 @@ describe('createRateGuard (real Redis)', () => {
     expect(await redis.exists(`${prefix}:customer:cust-x`)).toBe(0);
     // another address is unaffected
     expect(await guard.check({ ip: '203.0.113.2', customerId: 'cust-y' })).toEqual({ allowed: true });
-    expect(guard.stats()).toEqual({ allowed: 4, rejectedIp: 1, rejectedCustomer: 0, memoryBlocked: 0, insurance: 0 });
+    expect(guard.stats()).toEqual({ allowed: 4, rejectedIp: 1, rejectedSubnet: 0, rejectedCustomer: 0, rejectedCustomers: 0, memoryBlocked: 0, insurance: 0 });
   });
 
   it('refuses a customer after its points, whatever the IP', async () => {
@@ -111,10 +111,59 @@ describe('createRateGuard (real Redis)', () => {
       expect(await guard.check({ ip, customerId: 's' })).toMatchObject({ allowed: false, reason: 'ip' });
       expect(performance.now() - started).toBeLessThan(2 * AT_ONCE_MS); // four checks
       expect(events.map((e) => e.source)).toEqual(['insurance', 'insurance', 'insurance', 'insurance']);
-      expect(guard.stats()).toEqual({ allowed: 2, rejectedIp: 2, rejectedCustomer: 0, memoryBlocked: 0, insurance: 4 });
+      expect(guard.stats()).toEqual({ allowed: 2, rejectedIp: 2, rejectedSubnet: 0, rejectedCustomer: 0, rejectedCustomers: 0, memoryBlocked: 0, insurance: 4 });
     } finally {
       down.disconnect();
     }
+  });
+});
+
+describe('createRateGuard: subnets, distinct customers, the shared in-memory map (real Redis)', () => {
+  const redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  beforeAll(() => redisReady(redis));
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('refuses a subnet over its points whatever address of it asks, and mirrors the block for the pre-body check', async () => {
+    const mirror = new BlockMirror();
+    const guard = createRateGuard({ ...limits, redis, prefix, mirror, subnet: { points: 3, durationS: 60, blockS: 45 } });
+    for (let i = 1; i <= 3; i++) expect(await guard.check({ ip: `100.64.1.${i}`, customerId: `s-${i}` })).toEqual({ allowed: true });
+    expect(await guard.check({ ip: '100.64.1.99', customerId: 's-4' })).toEqual({ allowed: false, reason: 'subnet', retryAfterS: 45 });
+    expect(mirror.msLeft(`subnet:${clientSource('100.64.1.200').subnet}`)).toBeGreaterThan(40_000);
+    expect(await guard.check({ ip: '100.64.2.1', customerId: 's-5' })).toEqual({ allowed: true });
+    expect(guard.stats()).toMatchObject({ rejectedSubnet: 1 });
+  });
+
+  it('caps distinct customer ids per address (repeats of one customer are free), then blocks the address', async () => {
+    const mirror = new BlockMirror();
+    const guard = createRateGuard({ ...limits, redis, prefix, mirror, distinctCustomers: { perAddress: 3, perSubnet: 100, windowS: 60, blockS: 120 } });
+    const ip = '100.64.3.7';
+    for (let i = 0; i < 3; i++) expect(await guard.check({ ip, customerId: `d-${i}` })).toEqual({ allowed: true });
+    for (let i = 0; i < 5; i++) expect(await guard.check({ ip, customerId: 'd-0' })).toEqual({ allowed: true }); // the same customers again
+    const refused = await guard.check({ ip, customerId: 'd-new' });
+    expect(refused).toEqual({ allowed: false, reason: 'customers', retryAfterS: 120 });
+    expect(mirror.msLeft(`address:${clientSource(ip).address}`)).toBeGreaterThan(110_000);
+    expect(guard.stats()).toMatchObject({ rejectedCustomers: 1 });
+    // its neighbour is not blocked (the subnet cap is higher)
+    expect(await guard.check({ ip: '100.64.3.8', customerId: 'd-other' })).toEqual({ allowed: true });
+  });
+
+  it('caps distinct customer ids per subnet across rotating addresses', async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, distinctCustomers: { perAddress: 100, perSubnet: 4, windowS: 60, blockS: 30 } });
+    const verdicts = [];
+    for (let i = 1; i <= 5; i++) verdicts.push(await guard.check({ ip: `100.64.4.${i}`, customerId: `r-${i}` }));
+    expect(verdicts.slice(0, 4).every((v) => v.allowed)).toBe(true);
+    expect(verdicts[4]).toEqual({ allowed: false, reason: 'customers', retryAfterS: 30 });
+  });
+
+  it('mirrors an address over its request rate', async () => {
+    const mirror = new BlockMirror();
+    const guard = createRateGuard({ ...limits, redis, prefix, mirror, ipPoints: 1, ipBlockS: 60 });
+    const ip = '100.64.5.5';
+    await guard.check({ ip });
+    expect(await guard.check({ ip })).toMatchObject({ allowed: false, reason: 'ip' });
+    expect(mirror.msLeft(`address:${clientSource(ip).address}`)).toBeGreaterThan(55_000);
   });
 });
 
