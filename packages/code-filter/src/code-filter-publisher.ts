@@ -43,15 +43,16 @@ export async function rebuildCodeFilter(
   redis: Redis,
   prefix: string,
   campaignId: string,
-  onProgress?: (read: number, total: number) => void,
+  options: { onProgress?: ((read: number, total: number) => void) | undefined; exactMax?: number | undefined } = {},
 ): Promise<RebuildResult> {
+  const { onProgress } = options;
   const keys = codeFilterKeys(prefix);
   const version = await redis.incr(keys.seq);
   const counts = await store.codes.counts(campaignId);
   let total = 0;
   for (const byState of Object.values(counts)) for (const n of Object.values(byState)) total += n;
 
-  const builder = new CodeFilterBuilder(total);
+  const builder = new CodeFilterBuilder(total, { exactMax: options.exactMax });
   let after: string | undefined;
   let read = 0;
   for (;;) {

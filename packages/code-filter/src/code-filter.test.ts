@@ -28,10 +28,10 @@ function fpRate(filter: { mightContain(code: string): boolean }, members: Readon
 }
 
 describe('code filter: Bloom over 100k codes', () => {
-  const codes = randomCodes(200_000);
+  const codes = randomCodes(150_000);
   const members = codes.slice(0, 100_000);
   const memberSet = new Set(members);
-  const outsiders = codes.slice(100_000);
+  const outsiders = codes.slice(100_000); // 50,000 codes that are not members
   const filter = codeFilterOf(members, { exactMax: 1000 });
 
   it('is a Bloom filter above the exact-set size', () => {

@@ -60,7 +60,7 @@ export class CodeFilterBuilder {
   private readonly bloom: BloomFilter | undefined;
   private added = 0;
 
-  constructor(expected: number, options: { exactMax?: number; fpRate?: number } = {}) {
+  constructor(expected: number, options: { exactMax?: number | undefined; fpRate?: number | undefined } = {}) {
     if (expected <= (options.exactMax ?? EXACT_SET_MAX_CODES)) this.exact = new Set();
     else this.bloom = BloomFilter.sized(expected, options.fpRate ?? BLOOM_TARGET_FP_RATE, randomInt(0, 2 ** 32 - 1));
   }
