@@ -6,20 +6,23 @@
  *   2. the whole backlog (default 50,000 attempts) is enqueued FIRST, as the intake would (job id = attempt id, the
  *      queue package's job options), with progress;
  *   3. the worker processes start — by default as `npm start` runs them: WORKERS processes with the configuration's
- *      defaults — and the clock runs from their spawn until every attempt is final (an outcome recorded in the
+ *      defaults (the flags can set WORKERS and the worker settings) — and the clock runs from their spawn until every attempt is final (an outcome recorded in the
  *      store, or its job failed for good): processedPerSec;
  *   4. checks IN THE DATABASE: doubleAssigned (a code held by two attempts or customers, customers over their limit,
  *      successes whose code is held elsewhere) and lost (attempts with no recorded outcome);
  *   5. where the time goes: CPU of every process (/proc) over the drain, per attempt — workers, PostgreSQL backends
  *      serving them, Redis — the Redis commands per attempt, and the workers' store batch sizes.
  *
- * Flags (`--help`): --attempts, --workers / --concurrency / --store-batch-max / --pool (0 = the defaults),
- * --drain-timeout <s>, --seed. Last line: one JSON object {attempts, processedPerSec, doubleAssigned, lost, ...}.
+ * Flags (`--help`): --attempts, --workers / --concurrency / --store-batch-max / --store-batch-wait-ms / --pool (default:
+ * what `npm start` runs with),
+ * --drain-timeout <s>, --seed, --profile 1 (where each worker's CPU went). Last line: one JSON object {attempts, processedPerSec, doubleAssigned, lost, ...}.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
-import { loadSupervisorConfig, loadWorkerConfig } from '@dropgate/config';
+import { loadWorkerConfig } from '@dropgate/config';
 import { createAttemptQueue, createRedis, closeRedis } from '@dropgate/queue';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { appEnv, deleteKeysByPrefix, dropSchema, scrape, stopChild, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
@@ -28,6 +31,7 @@ import { allProcs, cpuSnapshot } from './bench/proc-stats';
 import { commandStats } from './bench/redis-info';
 import { backendOwners, redisServers } from './bench/pipeline/system-procs';
 import { log, seconds } from './bench/pipeline/output';
+import { reportProfiles } from './bench/pipeline/profiles-report';
 import { formatNumber } from './bench/table';
 import { enqueueBacklog } from './bench/drain/backlog';
 import { drainCpuRows } from './bench/drain/cpu-rows';
@@ -46,16 +50,20 @@ async function main(): Promise<void> {
     DATABASE_SCHEMA: schema,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
-    ...(flags.concurrency > 0 ? { WORKER_CONCURRENCY: String(flags.concurrency) } : {}),
-    ...(flags['store-batch-max'] > 0 ? { WORKER_STORE_BATCH_MAX: String(flags['store-batch-max']) } : {}),
-    ...(flags.pool > 0 ? { DATABASE_POOL_SIZE: String(flags.pool) } : {}),
+    WORKER_CONCURRENCY: String(flags.concurrency),
+    WORKER_STORE_BATCH_MAX: String(flags['store-batch-max']),
+    WORKER_STORE_BATCH_WAIT_MS: String(flags['store-batch-wait-ms']),
+    DATABASE_POOL_SIZE: String(flags.pool),
   });
+  // Node refuses --cpu-prof in NODE_OPTIONS: a preloaded module runs the inspector's profiler instead.
+  const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-drain-prof-')) : undefined;
+  const workerEnv = profileDir ? { ...env, NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : env;
   const workerConfig = loadWorkerConfig(env);
-  const workerCount = flags.workers > 0 ? flags.workers : loadSupervisorConfig(env).WORKERS;
+  const workerCount = flags.workers;
   const cores = os.cpus().length;
   log(
     `drain bench: ${formatNumber(flags.attempts)} attempts, ${workerCount} workers (WORKER_CONCURRENCY ${workerConfig.WORKER_CONCURRENCY}, ` +
-      `WORKER_STORE_BATCH_MAX ${workerConfig.WORKER_STORE_BATCH_MAX}, DATABASE_POOL_SIZE ${workerConfig.DATABASE_POOL_SIZE}), ${cores} cores; schema ${schema}, queue prefix ${prefix}`,
+      `WORKER_STORE_BATCH_MAX ${workerConfig.WORKER_STORE_BATCH_MAX}, WORKER_STORE_BATCH_WAIT_MS ${workerConfig.WORKER_STORE_BATCH_WAIT_MS}, DATABASE_POOL_SIZE ${workerConfig.DATABASE_POOL_SIZE}), ${cores} cores; schema ${schema}, queue prefix ${prefix}`,
   );
 
   const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2, applicationName: 'dropgate-bench-drain' });
@@ -81,7 +89,8 @@ async function main(): Promise<void> {
     const redisBefore = commandStats(TEST_REDIS_URL);
     const cpuBefore = cpuSnapshot();
     const startedAt = performance.now();
-    workers = await startWorkers(workerCount, env);
+    workers = await startWorkers(workerCount, workerEnv);
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     log(`workers started: ${workers.map((w) => `${w.label} ${w.pid}`).join(', ')}; draining...`);
     const progress = await untilFinal(db, queue, ids.length, workers, startedAt, flags['drain-timeout'] * 1000);
     const cpuAfter = cpuSnapshot();
@@ -92,7 +101,10 @@ async function main(): Promise<void> {
     const workerMetrics = await Promise.all(workers.map((w) => scrape(w.metricsUrl).catch(() => [])));
     const drainMs = progress.finishedAt - startedAt;
     log(`drained: ${progress.done ? 'yes' : 'NO'}, ${formatNumber(progress.recorded)} recorded + ${formatNumber(progress.failed)} failed in ${seconds(drainMs)}`);
+    const toUs = Number(process.hrtime.bigint() / 1000n);
     await stopWorkers();
+    // The profiles are written when the workers exit.
+    if (profileDir) reportProfiles(profileDir, workers, { fromUs, toUs });
 
     log('checking the database...');
     const checks = await Promise.all([campaigns.claims, campaigns.redeems, campaigns.paused].map(async (c) => ({ campaign: c, report: await integrity(db, c.id, c.perCustomerLimit) })));
