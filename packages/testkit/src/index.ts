@@ -30,3 +30,4 @@ export {
   type Hist,
   type Sample,
 } from './prom-text';
+export { validateOpenApi, type OpenApiValidation } from './openapi-validate';
