@@ -15,7 +15,6 @@ export { startOwnRedis, type OwnRedis } from './redis-server';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { abortOnExit, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
-export { stopChild } from './child-process';
 export {
   byLabel,
   counterValue,
