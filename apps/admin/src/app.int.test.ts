@@ -442,7 +442,7 @@ describe('campaign settings and PATCH /admin/v1/campaigns/:id', () => {
   it('creates with defaults (claims off, no customer auth) or with the settings given', async () => {
     expect((await create()).settings).toEqual({ claims: false, customerAuth: 'none', customerAudience: null, guessBudget: { addressGuesses: null, subnetGuesses: null, customerGuesses: null, windowS: null } });
     const jwt = await create({ settings: { claims: true, customerAuth: 'jwt', customerAudience: 'shop' } });
-    expect(jwt.settings).toEqual({ claims: true, customerAuth: 'jwt', customerAudience: 'shop' });
+    expect(jwt.settings).toEqual({ claims: true, customerAuth: 'jwt', customerAudience: 'shop', guessBudget: { addressGuesses: null, subnetGuesses: null, customerGuesses: null, windowS: null } });
     expect(((await admin(`/campaigns/${jwt.id}`)).json as CampaignView).settings).toEqual(jwt.settings);
   });
 
