@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
+import { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn } from '@dropgate/observability';
+import type { LoadShedder } from '@dropgate/http';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
@@ -26,6 +27,9 @@ export interface IntakeHarnessOptions {
 
 export interface RunningIntake {
   url: string;
+  /** The internal port (METRICS_PORT): /metrics and /readyz. */
+  internalUrl: string;
+  shedder: LoadShedder;
   config: IntakeConfig;
   producer: Redis;
   queue: AttemptQueue;
@@ -55,7 +59,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
   await catalog.start();
-  const { app, gateway } = assembleIntake(config, {
+  const { app, gateway, internal, shedder } = assembleIntake(config, {
     producer,
     queue,
     events,
@@ -72,15 +76,20 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   // Ready before the first request, so no test races the start-up.
   await events.waitUntilReady();
   if (options.producerUrl === undefined) await queue.waitUntilReady();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  shedder.start();
+  // As main.ts serves it: the app on a server with the configured timeouts, /metrics and /readyz on their own.
+  const server: Server = createPublicServer(app, httpTimeoutsFrom(config));
+  const url = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
+  const internalServer: Server = createInternalServer(internal);
+  const internalUrl = `http://127.0.0.1:${await listenOn(internalServer, 0, '127.0.0.1')}`;
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    shedder.stop();
+    for (const s of [server, internalServer]) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
     gateway.stop();
     catalog.stop();
     await events.close();
@@ -95,5 +104,5 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
       producer.disconnect();
     }
   };
-  return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
+  return { url, internalUrl, shedder, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
 }

@@ -1,4 +1,5 @@
 import * as Sentry from '@sentry/node';
+import { createScrubber } from './scrub-event';
 
 export interface SentryOptions {
   /** Sentry is off (every function here a no-op) when undefined. */
@@ -7,6 +8,8 @@ export interface SentryOptions {
   /** Process kind; set as the `app` tag on every event. */
   app: string;
   release?: string | undefined;
+  /** Secret values scrubbed from every event wherever they appear (ADMIN_TOKEN, CUSTOMER_JWT_SECRET, ...). */
+  secrets?: readonly (string | undefined)[] | undefined;
 }
 
 let enabled = false;
@@ -25,6 +28,8 @@ export function initSentry(options: SentryOptions): boolean {
       release: options.release,
       // We send errors, not spans: no load-time module hooks (they also cannot work under Jest).
       enableRuntimeChannelInjection: false,
+      // Codes, customer ids and tokens never leave the process, whatever an error message or extra carries.
+      beforeSend: createScrubber({ secrets: options.secrets ?? [] }),
       dataCollection: {
         userInfo: false,
         cookies: false,
