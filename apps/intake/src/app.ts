@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import type { AttemptGateway } from './attempt-gateway';
 import { identifyCustomer, type CustomerTokenVerifier } from './customer-identity';
