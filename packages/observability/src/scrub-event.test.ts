@@ -42,7 +42,7 @@ describe('Sentry event scrubbing', () => {
   });
 
   it('leaves ordinary error text alone', () => {
-    for (const text of ['connect ECONNREFUSED 127.0.0.1:6379', 'campaign cmp_abc is not active', 'Command timed out after 500 ms', 'HTTP 503']) {
+    for (const text of ['connect ECONNREFUSED 127.0.0.1:6379', 'campaign cmp_abc is not active', 'Command timed out after 500 ms', 'HTTP 503', 'at 2026-12-03T06:46:15.544Z']) {
       expect(scrubString(text)).toBe(text);
     }
   });

@@ -17,8 +17,11 @@ const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 const PAIR =
   /(["']?\b(?:codes?|customer_?id|customerId|sub|token|access_?token|authorization|secret|password|admin_?token|idempotency[-_]?key)\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&)}\]]+)/gi;
-/** Promo-code shapes: dashed groups of upper-case letters/digits (SYN-7KQ2-M4XP), or 8+ of them with a digit. */
-const CODE_LIKE = /\b(?:[A-Z0-9]{2,}-){1,}[A-Z0-9]{2,}\b|\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{8,}\b/g;
+/**
+ * Promo-code shapes: dashed groups of upper-case letters/digits with a letter (SYN-7KQ2-M4XP; not an ISO date), or 8+
+ * upper-case letters and digits with both.
+ */
+const CODE_LIKE = /(?<![\w-])(?!\d{4}-\d\d-\d\d)(?=[A-Z0-9-]*[A-Z])(?:[A-Z0-9]{2,}-){1,}[A-Z0-9]{2,}\b|\b(?=[A-Z]*\d)(?=\d*[A-Z])[A-Z0-9]{8,}\b/g;
 
 export interface ScrubOptions {
   /** Literal values to remove wherever they appear (ADMIN_TOKEN, CUSTOMER_JWT_SECRET, ...). */
