@@ -47,7 +47,7 @@ describe('intake code filter', () => {
 
     for (let i = 0; i < 5; i++) expectApiError(await http(app.url, '/v1/redemptions', { body: redeem(wrongCode()) }), 404, 'code_not_found');
     expect(await app.queue.count()).toBe(queuedBefore);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.internalUrl}/metrics`)).text();
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'code_not_found' })).toBe(5);
 
     const real = await http(app.url, '/v1/redemptions', { body: redeem(fixture.codes.standard![0]!) });

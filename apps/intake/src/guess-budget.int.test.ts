@@ -79,7 +79,7 @@ describe('guess budgets at the intake (defaults)', () => {
     // refused before the body is read: even a body that is not JSON gets the 429
     const raw = await http(app.url, '/v1/redemptions', { body: 'not json', headers: { ...from(ip), 'content-type': 'application/json' } });
     expect(raw.status).toBe(429);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.internalUrl}/metrics`)).text();
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBeGreaterThanOrEqual(3);
     // another subnet is untouched
     expect((await redeem(filtered, '192.0.2.50', wrongCode(filtered))).status).toBe(404);
@@ -96,7 +96,7 @@ describe('guess budgets at the intake (defaults)', () => {
     expect(firstBlocked).toBeGreaterThan(20);
     expect(firstBlocked).toBeLessThanOrEqual(200);
     expectApiError(await redeem(filtered, '203.0.113.251', filtered.codes.standard![1]!), 429, 'rate_limited');
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.internalUrl}/metrics`)).text();
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_subnet' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -152,7 +152,7 @@ describe('request-rate layers at the intake', () => {
     expect(raw.status).toBe(429);
     expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(50);
     expect((await claim()).status).toBe(429);
-    const metrics = await (await fetch(`${tight.url}/metrics`)).text();
+    const metrics = await (await fetch(`${tight.internalUrl}/metrics`)).text();
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(1);
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBe(2);
   });
