@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { noCrossAppImport } from './scripts/eslint/no-cross-app-import.mjs';
 
-const APPS = ['admin', 'intake', 'supervisor', 'worker'];
+const APPS = ['admin', 'cli', 'intake', 'supervisor', 'worker'];
 
 /** What the pure domain core must never import: I/O libraries and the rest of our packages. */
 const IO_LIBRARIES = [
