@@ -2,8 +2,9 @@ import express, { type Request, type Response } from 'express';
 import { CampaignValidationError, CodeSpecError, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, isApiErrorCode, jsonBody, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import { isStoreError, type CodeRecord, type Store } from '@dropgate/store';
+import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { codesQuery, createCampaignBody, statusBody } from './admin-schemas';
-import { bearerAuth } from './bearer-auth';
+import { bearerAuth, tokenVerifier } from './bearer-auth';
 import { createCampaignWithCodes } from './create-campaign';
 
 export interface AdminDeps {
@@ -15,6 +16,8 @@ export interface AdminDeps {
   onUnexpected: (err: unknown, req: Request) => void;
   /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
   generationProgress?: (campaignName: string) => (inserted: number, total: number) => void;
+  /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
+  page?: Omit<AdminPageDeps, 'verifyToken'>;
 }
 
 const EXPORT_PAGE = 5_000;
@@ -76,6 +79,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   app.use('/admin/v1', admin);
+  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: tokenVerifier(deps.token) }));
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

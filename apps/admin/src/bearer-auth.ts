@@ -4,12 +4,18 @@ import { ApiError } from '@dropgate/http';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
-/** `Authorization: Bearer <token>`, compared in constant time (hashing first makes the lengths equal). */
-export function bearerAuth(token: string): RequestHandler {
+/** Compares a presented token with the admin token in constant time (hashing first makes the lengths equal). */
+export function tokenVerifier(token: string): (presented: string) => boolean {
   const expected = digest(token);
+  return (presented) => timingSafeEqual(digest(presented), expected);
+}
+
+/** `Authorization: Bearer <token>`, checked by `tokenVerifier`. */
+export function bearerAuth(token: string): RequestHandler {
+  const verify = tokenVerifier(token);
   return (req, res, next) => {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+    if (!m || !verify(m[1]!)) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dropgate-admin"');
       return next(new ApiError('unauthorized', 'a valid admin bearer token is required'));
     }

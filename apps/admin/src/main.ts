@@ -1,5 +1,6 @@
 import { loadAdminConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createAttemptQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
@@ -14,12 +15,17 @@ function main(): void {
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
   const registry = createMetricsRegistry('admin');
+  // bull-board's view of the queues (read-only) on a connection of its own.
+  const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+  const attemptQueue = createAttemptQueue(redis, config.QUEUE_PREFIX);
+  shutdown.register('attempt queue', () => attemptQueue.close());
   const app = createAdminApp({
     store,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    page: { queues: [attemptQueue] },
     generationProgress: (campaign) => {
       let lastLogged = 0;
       // One line per 100k codes (and the last): visible progress without flooding the log.

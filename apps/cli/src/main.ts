@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { AdminApiError } from '@dropgate/admin-client';
 import { ConfigError, loadCliConfig } from '@dropgate/config';
 import { CommanderError } from 'commander';

@@ -29,3 +29,4 @@ export {
   type Hist,
   type Sample,
 } from './prom-text';
+export { CHROMIUM_PATH, launchChromium } from './chromium';
