@@ -37,8 +37,26 @@ export const createCampaignBody = z.strictObject({
   startsAt: isoDate.nullable().optional(),
   endsAt: isoDate.nullable().optional(),
   redeemRequiresPublication: z.boolean().optional(),
+  settings: schemas.campaignSettingsPatch.optional(),
 });
 export type CreateCampaignBody = z.infer<typeof createCampaignBody>;
+
+/**
+ * PATCH /campaigns/:id: the fields an operator may change on a live campaign (status has its own route; tiers and
+ * the code format are fixed once codes exist). `settings` is merged field by field into the current settings.
+ */
+export const patchCampaignBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    perCustomerLimit: z.number().int().min(1).max(1000).optional(),
+    target: z.number().int().min(1).nullable().optional(),
+    startsAt: isoDate.nullable().optional(),
+    endsAt: isoDate.nullable().optional(),
+    redeemRequiresPublication: z.boolean().optional(),
+    settings: schemas.campaignSettingsPatch.optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'nothing to change' });
+export type PatchCampaignBody = z.infer<typeof patchCampaignBody>;
 
 export const statusBody = z.strictObject({ status: z.enum(CAMPAIGN_STATUSES) });
 
@@ -46,4 +64,47 @@ export const codesQuery = z.strictObject({
   format: z.enum(['json', 'csv']).default('json'),
   tier: schemas.tierName.optional(),
   state: z.enum(CODE_STATES).optional(),
+});
+
+export const campaignParams = z.strictObject({ id: schemas.id });
+
+/** Responses (documentation: what the routes send back). */
+const isoString = z.iso.datetime({ offset: true });
+
+export const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  startsAt: isoString.nullable(),
+  endsAt: isoString.nullable(),
+  tiers: z.array(z.object({ name: z.string(), reward: z.string(), perCustomerLimit: z.number().int().optional() })),
+  perCustomerLimit: z.number().int(),
+  target: z.number().int().nullable(),
+  codeSpec: z.object({ length: z.number().int(), charset: z.string(), pattern: z.string().nullable(), prefix: z.string(), suffix: z.string() }),
+  redeemRequiresPublication: z.boolean(),
+  redeemedCount: z.number().int(),
+  stopReason: z.string().nullable(),
+  settings: schemas.campaignSettings,
+  createdAt: isoString,
+  updatedAt: isoString,
+});
+
+const countsByState = z.record(z.enum(CODE_STATES), z.number().int());
+
+export const campaignStatsView = z.object({
+  campaignId: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  target: z.number().int().nullable(),
+  redemptions: z.number().int(),
+  codes: z.record(z.string(), countsByState).describe('counts[tier][state]'),
+  outcomes: z.record(z.string(), z.number().int()),
+});
+
+export const codeView = z.object({
+  code: z.string(),
+  tier: z.string(),
+  state: z.enum(CODE_STATES),
+  customerId: z.string().nullable(),
+  redeemedAt: isoString.nullable(),
+  publicationId: z.string().nullable(),
 });

@@ -1,24 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ApiError } from '@dropgate/http';
+import { matchToken, type AdminTokenEntry } from './admin-tokens';
+import { setPrincipal } from './principal';
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** Compares a presented token with the admin token in constant time (hashing first makes the lengths equal). */
-export function tokenVerifier(token: string): (presented: string) => boolean {
-  const expected = digest(token);
-  return (presented) => timingSafeEqual(digest(presented), expected);
-}
-
-/** `Authorization: Bearer <token>`, checked by `tokenVerifier`. */
-export function bearerAuth(token: string): RequestHandler {
-  const verify = tokenVerifier(token);
+/** `Authorization: Bearer <token>` matched against the configured token hashes; the match becomes the principal. */
+export function bearerAuth(tokens: readonly AdminTokenEntry[]): RequestHandler {
   return (req, res, next) => {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
-    if (!m || !verify(m[1]!)) {
+    const principal = m ? matchToken(tokens, m[1]!) : null;
+    if (!principal) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dropgate-admin"');
       return next(new ApiError('unauthorized', 'a valid admin bearer token is required'));
     }
+    setPrincipal(res, principal);
     next();
   };
 }

@@ -30,3 +30,4 @@ export {
   type Sample,
 } from './prom-text';
 export { CHROMIUM_PATH, launchChromium } from './chromium';
+export { validateOpenApi, type OpenApiValidation } from './openapi-validate';

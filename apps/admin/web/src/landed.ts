@@ -8,5 +8,5 @@ export const LANDED = {
   publish: false,
   locks: false,
   audit: false,
-  openapi: false,
+  openapi: true,
 } as const;
