@@ -5,6 +5,7 @@ import type {
   CampaignView,
   CodesQuery,
   CodeView,
+  CreatedCampaignView,
   JobAccepted,
   JobView,
   LockRequest,
@@ -99,8 +100,12 @@ export class AdminClient {
     return this.json('GET', `${PREFIX}/campaigns/${enc(id)}`);
   }
 
-  createCampaign(body: NewCampaignRequest): Promise<CampaignView> {
-    return this.json('POST', `${PREFIX}/campaigns`, { body });
+  /**
+   * Creates a campaign. With `async`, the API answers at once (`Prefer: respond-async`) and the codes are generated
+   * by the job `jobId` (follow it with `waitForJob`); without, it waits a little for them.
+   */
+  createCampaign(body: NewCampaignRequest, options: { async?: boolean } = {}): Promise<CreatedCampaignView> {
+    return this.json('POST', `${PREFIX}/campaigns`, { body, headers: options.async ? { prefer: 'respond-async' } : {} });
   }
 
   setStatus(id: string, status: CampaignStatus): Promise<CampaignView> {
