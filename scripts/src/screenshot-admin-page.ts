@@ -34,6 +34,7 @@ async function main(): Promise<void> {
       ],
       perCustomerLimit: 1,
       code: { pattern: 'SKATE-####-####' },
+      status: 'active',
       target: 700,
     });
     log(`campaign ${campaign.id} created`);
@@ -50,14 +51,17 @@ async function main(): Promise<void> {
     // Redemptions at a varying pace, so the chart shows a rate that moves.
     const total = Math.round(flags.seconds * flags.redemptionsPerSecond);
     log(`redeeming ${total} codes over ${flags.seconds} s ...`);
+    let accepted = 0;
     for (let i = 0; i < total; i++) {
       const code = codes[(i * 7) % codes.length]!;
-      await http(system.intakeUrl, '/v1/redemptions', { body: { campaignId: campaign.id, code: code.code, customerId: `fan-${i}` } });
+      const res = await http(system.intakeUrl, '/v1/redemptions', { body: { campaignId: campaign.id, code: code.code, customerId: `fan-${i}` } });
+      if (res.status === 202 || res.status === 200) accepted++;
       const wave = 1 + Math.sin((i / total) * Math.PI * 3);
       await new Promise((resolve) => setTimeout(resolve, 1000 / flags.redemptionsPerSecond / Math.max(0.3, wave)));
       if (i % 10 === 0) process.stdout.write(`\r${i}/${total}`);
     }
     process.stdout.write(`\r${total}/${total}\n`);
+    if (accepted === 0) throw new Error('the intake accepted no redemption: nothing to show');
     await page.waitForTimeout(4000); // one more refresh of the page (it polls every 3 s)
     mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out, fullPage: true });
