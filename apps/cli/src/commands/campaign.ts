@@ -26,14 +26,17 @@ interface CreateOptions {
 }
 
 export function campaignLines(c: CampaignView): string[] {
+  const rows: Array<[string, string]> = [
+    ['id', c.id],
+    ['name', c.name],
+    ['status', `${c.status}${c.stopReason ? ` (${c.stopReason})` : ''}`],
+    ['redeemed', `${c.redeemedCount}${c.target === null ? '' : ` of target ${c.target}`}`],
+    ['window', `${c.startsAt ?? 'now'} → ${c.endsAt ?? 'open'}`],
+    ['per customer', `${c.perCustomerLimit}${c.redeemRequiresPublication ? ' · published codes only' : ''}`],
+    ['codes', c.codeSpec.pattern ?? `${c.codeSpec.prefix}${'#'.repeat(c.codeSpec.length)}${c.codeSpec.suffix}`],
+  ];
   return [
-    `id:          ${c.id}`,
-    `name:        ${c.name}`,
-    `status:      ${c.status}${c.stopReason ? ` (${c.stopReason})` : ''}`,
-    `redeemed:    ${c.redeemedCount}${c.target === null ? '' : ` of target ${c.target}`}`,
-    `window:      ${c.startsAt ?? 'now'} → ${c.endsAt ?? 'open'}`,
-    `per customer: ${c.perCustomerLimit}${c.redeemRequiresPublication ? ' · published codes only' : ''}`,
-    `codes:       ${c.codeSpec.pattern ?? `${c.codeSpec.prefix}${'#'.repeat(c.codeSpec.length)}${c.codeSpec.suffix}`}`,
+    ...rows.map(([k, v]) => `${`${k}:`.padEnd(14)}${v}`),
     ...table(
       ['TIER', 'REWARD', 'PER CUSTOMER'],
       c.tiers.map((t) => [t.name, t.reward, t.perCustomerLimit]),
