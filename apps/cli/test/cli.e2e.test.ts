@@ -69,7 +69,7 @@ describe('usage', () => {
   it('prints help with the exit codes on --help (exit 0), for the program and for a subcommand', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['campaign', 'generate', 'import', 'export', 'publish', 'lock', 'release', 'rollback', 'stats', 'pause', 'resume', 'stop', 'audit']) {
+    for (const command of ['campaign', 'export', 'stats', 'pause', 'resume', 'stop', 'end']) {
       expect(top.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(top.stdout).toContain('3  authentication');
@@ -83,10 +83,10 @@ describe('usage', () => {
     ['an unknown command', ['frobnicate']],
     ['an unknown option', ['campaign', 'list', '--colour']],
     ['a missing argument', ['campaign', 'show']],
-    ['a count that is not a number', ['generate', 'c1', '--tier', 'tshirt', '--count', 'ten']],
+    ['a target that is not a number', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--target', 'ten']],
     ['a malformed tier', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt']],
-    ['lock without what to lock', ['lock', 'c1', '--tier', 'tshirt']],
-    ['a bad duration', ['lock', 'c1', '--tier', 'tshirt', '--count', '3', '--release-in', 'soon']],
+    ['a state that does not exist', ['export', 'c1', '--state', 'lost']],
+    ['a date that is not one', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', 'tomorrow']],
   ])('exits 1 on %s, sending nothing', async (_name, args) => {
     const run = await cli(args);
     expect(run.code).toBe(1);
