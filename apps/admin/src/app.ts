@@ -1,8 +1,9 @@
 import express, { type Request } from 'express';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
 import type { Store } from '@dropgate/store';
+import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
-import { ADMIN_SCOPES, sha256, type AdminTokenEntry } from './admin-tokens';
+import { ADMIN_SCOPES, matchToken, sha256, type AdminTokenEntry } from './admin-tokens';
 import { bearerAuth } from './bearer-auth';
 import type { CreateCampaignProgress } from './create-campaign';
 import { requireScope } from './principal';
@@ -26,6 +27,8 @@ export interface AdminDeps {
   onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
   /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
   generationProgress?: (campaignName: string) => CreateCampaignProgress;
+  /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
+  page?: Omit<AdminPageDeps, 'verifyToken'>;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -74,14 +77,16 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.type('application/json').send(openApi);
   });
 
+  const tokens = tokenEntries(deps);
   const admin = express.Router();
-  admin.use(bearerAuth(tokenEntries(deps)));
+  admin.use(bearerAuth(tokens));
   const json = jsonBody(deps.bodyLimitBytes);
   mountRoutes(admin, routes, {
     before: (route) => [...(route.scope ? [requireScope(route.scope)] : []), ...(route.bodyContentTypes ? [] : json)],
   });
 
   app.use(ADMIN_PREFIX, admin);
+  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null }));
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

@@ -11,7 +11,7 @@ import {
   installSignalHandlers,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createRedis } from '@dropgate/queue';
+import { createAttemptQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
@@ -25,9 +25,11 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
-  // Code filters are rebuilt here after codes change, and shared with the intakes through Redis.
-  const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
   const registry = createMetricsRegistry('admin');
+  // bull-board's view of the queues (read-only) on a connection of its own.
+  const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+  const attemptQueue = createAttemptQueue(redis, config.QUEUE_PREFIX);
+  shutdown.register('attempt queue', () => attemptQueue.close());
   const app = createAdminApp({
     store,
     token: config.ADMIN_TOKEN,
@@ -44,6 +46,7 @@ function main(): void {
       }
     },
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    page: { queues: [attemptQueue] },
     generationProgress: (campaign) => {
       let lastLogged = 0;
       // One line per 100k codes (and the last): visible progress without flooding the log.
