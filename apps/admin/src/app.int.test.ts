@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
 import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { createAdminApp } from './app';
 
 /** The admin API over HTTP on a real PostgreSQL store (a schema of its own, dropped at the end). */
@@ -40,6 +42,16 @@ interface StatsView {
 }
 
 let store: Store;
+const CHANGES_PREFIX = `dgadm${randomBytes(4).toString('hex')}`;
+const redisConnections: Redis[] = [];
+const redis = (): Redis => {
+  const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  redisConnections.push(r);
+  return r;
+};
+let changes: ChangePublisher;
+/** Every change the admin published, as a feed (what an intake runs) heard it. */
+const heard: ChangeEvent[] = [];
 const servers: Server[] = [];
 let base = '';
 const unexpected: unknown[] = [];
@@ -56,6 +68,7 @@ function adminApp(appStore: Store, onUnexpected: (err: unknown) => void) {
   const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
+    changes,
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
@@ -90,6 +103,11 @@ const csvRows = (text: string): string[] => text.split('\n').filter((line, i) =>
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
   await store.migrate();
+  changes = new ChangePublisher({ redis: redis(), subscriber: redis(), prefix: CHANGES_PREFIX, ackTimeoutMs: 5_000 });
+  await changes.start();
+  const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: CHANGES_PREFIX });
+  feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
+  await feed.start();
   base = await listen(adminApp(store, (err) => unexpected.push(err)));
 });
 
@@ -100,6 +118,7 @@ afterAll(async () => {
   }
   await store?.close();
   await schema.drop();
+  await Promise.all(redisConnections.map((r) => r.quit()));
 });
 
 describe('bearer token', () => {
@@ -410,6 +429,26 @@ describe('POST /admin/v1/campaigns/:id/status', () => {
     for (const body of [{ status: 'bogus' }, {}, { status: 'paused', reason: 'x' }, { status: ['paused'] }]) {
       expectApiError(await admin(`/campaigns/${campaign.id}/status`, { body }), 400, 'invalid_request');
     }
+  });
+});
+
+describe('change events', () => {
+  it('publishes every campaign change, applied by the listening feed before the answer', async () => {
+    const campaign = await create({ status: 'draft' });
+    // No waiting: the admin answered only once the feed had applied (acknowledged) the change.
+    expect(heard).toContainEqual({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
+    expect((await admin(`/campaigns/${campaign.id}/status`, { body: { status: 'active' } })).status).toBe(200);
+    expect(heard.filter((e) => e.campaignId === campaign.id)).toEqual([
+      { kind: 'campaign', campaignId: campaign.id, action: 'created' },
+      { kind: 'campaign', campaignId: campaign.id, action: 'status' },
+    ]);
+  });
+
+  it('publishes nothing for a refused change', async () => {
+    const draft = await create({ status: 'draft' });
+    const before = heard.length;
+    expectApiError(await admin(`/campaigns/${draft.id}/status`, { body: { status: 'paused' } }), 409, 'invalid_status_transition');
+    expect(heard.length).toBe(before);
   });
 });
 

@@ -1,4 +1,5 @@
 import express, { type Request, type Response } from 'express';
+import type { ChangeSink } from '@dropgate/changes';
 import { CampaignValidationError, CodeSpecError, type Campaign } from '@dropgate/core';
 import { ApiError, apiErrorHandler, isApiErrorCode, jsonBody, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import { isStoreError, type CodeRecord, type Store } from '@dropgate/store';
@@ -8,6 +9,8 @@ import { createCampaignWithCodes } from './create-campaign';
 
 export interface AdminDeps {
   store: Store;
+  /** Every change the admin makes is published here, so every intake applies it before the answer leaves. */
+  changes: ChangeSink;
   token: string;
   trustProxy: boolean | number | string | string[];
   bodyLimitBytes: number;
@@ -45,6 +48,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   admin.post('/campaigns', async (req, res) => {
     const body = parseOrThrow(createCampaignBody, req.body);
     const campaign = await createCampaignWithCodes(deps.store, body, deps.generationProgress?.(body.name)).catch(translate);
+    await deps.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
     res.status(201).location(`/admin/v1/campaigns/${campaign.id}`).json(campaignView(campaign));
   });
 
@@ -60,6 +64,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     const id = parseOrThrow(schemas.id, req.params.id, 'campaign id');
     const { status } = parseOrThrow(statusBody, req.body);
     const campaign = await deps.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
+    await deps.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'status' });
     res.json(campaignView(campaign));
   });
 

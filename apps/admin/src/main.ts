@@ -1,5 +1,7 @@
+import { ChangePublisher } from '@dropgate/changes';
 import { loadAdminConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
 
@@ -13,9 +15,21 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
+  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
+  const changes = new ChangePublisher({
+    redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, onError: onRedisError }),
+    prefix: config.QUEUE_PREFIX,
+    ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
+    onError: (err) => logger.warn({ err }, 'change not published (intakes catch up by their periodic reload)'),
+  });
+  // Not awaited: with Redis down the admin still starts; until the subscription is up a change only waits its timeout.
+  changes.start().catch((err: unknown) => logger.warn({ err }, 'change acknowledgements unavailable'));
+  shutdown.register('changes', () => changes.stop());
   const registry = createMetricsRegistry('admin');
   const app = createAdminApp({
     store,
+    changes,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,

@@ -1,9 +1,11 @@
+import { ChangeFeed } from '@dropgate/changes';
 import { loadIntakeConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
 import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
+import { followChanges } from './catalog-changes';
 
 async function main(): Promise<void> {
   const config = loadIntakeConfig(process.env);
@@ -31,6 +33,16 @@ async function main(): Promise<void> {
   shutdown.register('queue-events', () => events.close());
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
+  // Changes published by the admin reach the catalog at once; its periodic reload is the fallback.
+  const feed = new ChangeFeed({
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'intake-changes', { shutdown, onError: onRedisError }),
+    redis: producer,
+    prefix: config.QUEUE_PREFIX,
+    onError: (err) => reportError(err, { part: 'changes' }),
+  });
+  followChanges(feed, catalog);
+  await feed.start();
+  shutdown.register('changes', () => feed.stop());
   await catalog.start();
   shutdown.register('catalog', () => catalog.stop());
 

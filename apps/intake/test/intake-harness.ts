@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import { ChangeFeed } from '@dropgate/changes';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
@@ -11,6 +12,7 @@ import type { CampaignLookup } from '../src/app';
 import { assembleIntake } from '../src/assemble-intake';
 import type { BullmqGateway } from '../src/bullmq-gateway';
 import { CampaignCatalog } from '../src/campaign-catalog';
+import { followChanges } from '../src/catalog-changes';
 
 export interface IntakeHarnessOptions {
   store: Store;
@@ -54,6 +56,10 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX);
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
+  const changesConnection = createRedis(config.REDIS_URL, 'worker', 'intake-changes', { onError: () => undefined });
+  const feed = new ChangeFeed({ subscriber: changesConnection, redis: producer, prefix: config.QUEUE_PREFIX, onError: report });
+  followChanges(feed, catalog);
+  if (options.producerUrl === undefined) await feed.start();
   await catalog.start();
   const { app, gateway } = assembleIntake(config, {
     producer,
@@ -83,6 +89,8 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     await new Promise<void>((resolve) => server.close(() => resolve()));
     gateway.stop();
     catalog.stop();
+    await feed.stop();
+    await closeRedis(changesConnection);
     await events.close();
     await closeRedis(eventsConnection);
     if (producer.status === 'ready') {

@@ -24,5 +24,5 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_BLOCK_S',
 );
 export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
-export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY');
+export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY', 'CHANGES_ACK_TIMEOUT_MS');
 export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT');
