@@ -5,10 +5,10 @@ import { CampaignCatalog, type CampaignSource } from './campaign-catalog';
 class ManualSource implements CampaignSource {
   readonly pending: Array<{ what: string; resolve: (value: never) => void }> = [];
   list(): Promise<Campaign[]> {
-    return new Promise((resolve) => this.pending.push({ what: 'list', resolve: resolve as (v: never) => void }));
+    return new Promise((resolve) => this.pending.push({ what: 'list', resolve: resolve }));
   }
   get(id: string): Promise<Campaign | null> {
-    return new Promise((resolve) => this.pending.push({ what: `get ${id}`, resolve: resolve as (v: never) => void }));
+    return new Promise((resolve) => this.pending.push({ what: `get ${id}`, resolve: resolve }));
   }
   /** Answers the oldest pending read of `what` (the newest with `newest`). */
   answer(what: string, value: unknown, newest = false): void {

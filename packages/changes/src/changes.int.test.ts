@@ -24,7 +24,7 @@ async function publisherOn(prefix: string, ackTimeoutMs = 5_000, errors: unknown
   return publisher;
 }
 
-async function feedOn(prefix: string, errors: unknown[] = []): Promise<{ feed: ChangeFeed; subscriber: Redis }> {
+function feedOn(prefix: string, errors: unknown[] = []): { feed: ChangeFeed; subscriber: Redis } {
   const subscriber = connect();
   const feed = new ChangeFeed({ subscriber, redis: connect(), prefix, onError: (e) => errors.push(e) });
   return { feed, subscriber };
@@ -36,7 +36,7 @@ describe('ChangePublisher + ChangeFeed', () => {
   it('returns only once every feed has applied the change (slow listeners included)', async () => {
     const prefix = newPrefix();
     const applied: string[] = [];
-    const feeds = await Promise.all([feedOn(prefix), feedOn(prefix)]);
+    const feeds = [feedOn(prefix), feedOn(prefix)];
     feeds[0]!.feed.onChange(async (e) => {
       await new Promise((r) => setTimeout(r, 150));
       applied.push(`slow:${e.campaignId}:${e.action}`);
@@ -61,8 +61,8 @@ describe('ChangePublisher + ChangeFeed', () => {
     expect(await publisher.publish(created)).toEqual({ receivers: 0, applied: 0 });
 
     const feedErrors: unknown[] = [];
-    const good = await feedOn(prefix);
-    const bad = await feedOn(prefix, feedErrors);
+    const good = feedOn(prefix);
+    const bad = feedOn(prefix, feedErrors);
     good.feed.onChange(() => undefined);
     bad.feed.onChange(() => Promise.reject(new Error('store unreachable')));
     await good.feed.start();
@@ -84,7 +84,7 @@ describe('ChangePublisher + ChangeFeed', () => {
   it('only hears its own prefix, and ignores malformed messages', async () => {
     const prefix = newPrefix();
     const heard: ChangeEvent[] = [];
-    const { feed } = await feedOn(prefix);
+    const { feed } = feedOn(prefix);
     feed.onChange((e) => void heard.push(e));
     await feed.start();
     const other = await publisherOn(newPrefix(), 100);
@@ -99,13 +99,13 @@ describe('ChangePublisher + ChangeFeed', () => {
 
   it('runs the resync listeners after its connection comes back (changes published meanwhile were lost)', async () => {
     const prefix = newPrefix();
-    const { feed, subscriber } = await feedOn(prefix);
+    const { feed, subscriber } = feedOn(prefix);
     let resyncs = 0;
     const heard: string[] = [];
     feed.onResync(() => void (resyncs += 1));
     feed.onChange((e) => void heard.push(e.campaignId));
     // Its id before it subscribes (a subscribed connection takes no other commands).
-    const id = (await subscriber.client('ID')) as number;
+    const id = (await subscriber.client('ID'));
     await feed.start();
     expect(resyncs).toBe(0);
     await connect().client('KILL', 'ID', String(id));
