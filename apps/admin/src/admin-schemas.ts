@@ -47,3 +47,45 @@ export const codesQuery = z.strictObject({
   tier: schemas.tierName.optional(),
   state: z.enum(CODE_STATES).optional(),
 });
+
+export const campaignParams = z.strictObject({ id: schemas.id });
+
+/** Responses (documentation: what the routes send back). */
+const isoString = z.iso.datetime({ offset: true });
+
+export const campaignView = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  startsAt: isoString.nullable(),
+  endsAt: isoString.nullable(),
+  tiers: z.array(z.object({ name: z.string(), reward: z.string(), perCustomerLimit: z.number().int().optional() })),
+  perCustomerLimit: z.number().int(),
+  target: z.number().int().nullable(),
+  codeSpec: z.object({ length: z.number().int(), charset: z.string(), pattern: z.string().nullable(), prefix: z.string(), suffix: z.string() }),
+  redeemRequiresPublication: z.boolean(),
+  redeemedCount: z.number().int(),
+  stopReason: z.string().nullable(),
+  createdAt: isoString,
+  updatedAt: isoString,
+});
+
+const countsByState = z.record(z.enum(CODE_STATES), z.number().int());
+
+export const campaignStatsView = z.object({
+  campaignId: z.string(),
+  status: z.enum(CAMPAIGN_STATUSES),
+  target: z.number().int().nullable(),
+  redemptions: z.number().int(),
+  codes: z.record(z.string(), countsByState).describe('counts[tier][state]'),
+  outcomes: z.record(z.string(), z.number().int()),
+});
+
+export const codeView = z.object({
+  code: z.string(),
+  tier: z.string(),
+  state: z.enum(CODE_STATES),
+  customerId: z.string().nullable(),
+  redeemedAt: isoString.nullable(),
+  publicationId: z.string().nullable(),
+});

@@ -1,18 +1,18 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ApiError } from '@dropgate/http';
+import { matchToken, type AdminTokenEntry } from './admin-tokens';
+import { setPrincipal } from './principal';
 
-const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
-
-/** `Authorization: Bearer <token>`, compared in constant time (hashing first makes the lengths equal). */
-export function bearerAuth(token: string): RequestHandler {
-  const expected = digest(token);
+/** `Authorization: Bearer <token>` matched against the configured token hashes; the match becomes the principal. */
+export function bearerAuth(tokens: readonly AdminTokenEntry[]): RequestHandler {
   return (req, res, next) => {
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
-    if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+    const principal = m ? matchToken(tokens, m[1]!) : null;
+    if (!principal) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="dropgate-admin"');
       return next(new ApiError('unauthorized', 'a valid admin bearer token is required'));
     }
+    setPrincipal(res, principal);
     next();
   };
 }

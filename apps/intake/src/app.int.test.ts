@@ -607,3 +607,14 @@ describe('backpressure', () => {
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'overloaded' })).toBe(1);
   });
 });
+
+describe('GET /openapi.json', () => {
+  it('serves the OpenAPI document of the public routes', async () => {
+    const app = await startApp('openapi');
+    const res = await http(app.url, '/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = JSON.parse(res.text) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/v1/redemptions');
+  });
+});

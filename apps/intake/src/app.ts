@@ -1,9 +1,10 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import type { AttemptGateway } from './attempt-gateway';
 import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
+import { INTAKE_ROUTES, intakeOpenApi } from './intake-routes';
 import type { IntakeMetrics } from './intake-metrics';
 import { preferredWaitSeconds } from './prefer-wait';
 
@@ -64,10 +65,15 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     res.type(contentType).send(body);
   });
 
+  const openApi = intakeOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openApi);
+  });
+
   const body = jsonBody(deps.settings.bodyLimitBytes);
 
-  app.post('/v1/redemptions', ...body, async (req, res) => {
-    const input = parseOrThrow(schemas.redemptionRequest, req.body);
+  mountRoute(app, INTAKE_ROUTES.redeem, ...body, async (req, res) => {
+    const input = parseOrThrow(INTAKE_ROUTES.redeem.body, req.body);
     const campaign = openCampaign(deps, input.campaignId, now());
     const code = normalizeCode(campaign.codeSpec, input.code);
     if (!matchesCodeSpec(campaign.codeSpec, code)) {
@@ -77,8 +83,8 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() } });
   });
 
-  app.post('/v1/claims', ...body, async (req, res) => {
-    const input = parseOrThrow(schemas.claimRequest, req.body);
+  mountRoute(app, INTAKE_ROUTES.claim, ...body, async (req, res) => {
+    const input = parseOrThrow(INTAKE_ROUTES.claim.body, req.body);
     const campaign = openCampaign(deps, input.campaignId, now());
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
@@ -87,7 +93,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
-  app.get('/v1/campaigns/:campaignId', (req, res) => {
+  mountRoute(app, INTAKE_ROUTES.campaign, (req, res) => {
     const id = parseOrThrow(schemas.id, req.params.campaignId, 'campaign id');
     const campaign = deps.campaigns.get(id);
     if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
@@ -101,7 +107,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     });
   });
 
-  app.get('/v1/attempts/:attemptId', async (req, res) => {
+  mountRoute(app, INTAKE_ROUTES.attempt, async (req, res) => {
     const attemptId = parseOrThrow(schemas.attemptId, req.params.attemptId, 'attempt id');
     // An expired or unknown id falls back to the store: count status reads per IP so they cannot flood it.
     await limit(deps, req);
@@ -229,6 +235,7 @@ function routeLabel(req: Request): string {
     case '/healthz':
     case '/readyz':
     case '/metrics':
+    case '/openapi.json':
       return path;
     default:
       return 'other';

@@ -8,6 +8,7 @@ export const API_ERRORS = {
   invalid_code_format: 400,
   invalid_code_spec: 400,
   unauthorized: 401,
+  forbidden: 403,
   not_found: 404,
   campaign_not_found: 404,
   attempt_not_found: 404,

@@ -29,3 +29,4 @@ export {
   type Hist,
   type Sample,
 } from './prom-text';
+export { validateOpenApi, type OpenApiValidation } from './openapi-validate';

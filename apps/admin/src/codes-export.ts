@@ -1,0 +1,47 @@
+import type { Response } from 'express';
+import type { CodeRecord, Store } from '@dropgate/store';
+
+const EXPORT_PAGE = 5_000;
+const CSV_COLUMNS = ['code', 'tier', 'state', 'customerId', 'redeemedAt', 'publicationId'] as const;
+
+function csvCell(value: string | Date | null | undefined): string {
+  const s = value instanceof Date ? value.toISOString() : (value ?? '');
+  // Quote always-risky cells; prefix formula starters so a spreadsheet never executes a customer id.
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+export interface CodesFilter {
+  campaignId: string;
+  tier?: string | undefined;
+  state?: CodeRecord['state'] | undefined;
+}
+
+/** Streams every matching code page by page (keyset pagination): constant memory for millions of codes. */
+export async function streamCodes(store: Store, res: Response, filter: CodesFilter, format: 'json' | 'csv'): Promise<void> {
+  res.status(200);
+  if (format === 'csv') {
+    res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="${filter.campaignId}-codes.csv"`);
+    res.write(CSV_COLUMNS.join(',') + '\n');
+  } else {
+    res.type('application/json').write('[');
+  }
+  let after: string | undefined;
+  let first = true;
+  for (;;) {
+    const page = await store.codes.list({ ...filter, after, limit: EXPORT_PAGE });
+    if (page.length === 0) break;
+    let chunk = '';
+    for (const rec of page) {
+      if (format === 'csv') chunk += CSV_COLUMNS.map((col) => csvCell(rec[col])).join(',') + '\n';
+      else {
+        chunk += (first ? '' : ',') + JSON.stringify({ code: rec.code, tier: rec.tier, state: rec.state, customerId: rec.customerId, redeemedAt: rec.redeemedAt, publicationId: rec.publicationId });
+        first = false;
+      }
+    }
+    if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    after = page[page.length - 1]!.code;
+    if (page.length < EXPORT_PAGE) break;
+  }
+  res.end(format === 'csv' ? '' : ']');
+}

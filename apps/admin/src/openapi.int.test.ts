@@ -1,0 +1,97 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import type { Store } from '@dropgate/store';
+import { http, tempPgSchema, TEST_DATABASE_URL, validateOpenApi } from '@dropgate/testkit';
+import { createAdminApp } from './app';
+
+/** /openapi.json: a valid OpenAPI 3.1 document naming every admin route with its schemas and scope. */
+
+const schema = tempPgSchema('dg_t');
+let store: Store;
+let server: Server;
+let base = '';
+
+interface Operation {
+  operationId: string;
+  parameters?: Array<{ name: string; in: string; required: boolean; schema: unknown }>;
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+  security?: unknown[];
+  'x-required-scope'?: string;
+}
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 2, applicationName: 'dropgate-admin-openapi-test' });
+  const app = createAdminApp({
+    store,
+    // Only the document is read here: no change is ever made, so none is published.
+    changes: { publish: () => Promise.reject(new Error('the OpenAPI test makes no change')) },
+    token: 'openapi-test-token-0123456789',
+    trustProxy: false,
+    bodyLimitBytes: 64 * 1024,
+    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+    onUnexpected: (err) => {
+      throw err;
+    },
+  });
+  server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await store.close();
+  await schema.drop();
+});
+
+async function document(): Promise<Doc> {
+  const res = await http(base, '/openapi.json');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  return JSON.parse(res.text) as Doc;
+}
+
+it('is served without a token and validates against the OpenAPI 3.1 schema', async () => {
+  const doc = await document();
+  expect(doc.openapi).toBe('3.1.0');
+  const validation = await validateOpenApi(doc);
+  expect(validation.errors).toBeNull();
+  expect(validation.valid).toBe(true);
+});
+
+it('lists every admin route with its scope, parameters and schemas', async () => {
+  const doc = await document();
+  const op = (path: string, method: string): Operation => {
+    const found = doc.paths[path]?.[method];
+    if (!found) throw new Error(`${method.toUpperCase()} ${path} is missing from the document`);
+    return found;
+  };
+  const create = op('/admin/v1/campaigns', 'post');
+  expect(create['x-required-scope']).toBe('write');
+  expect(create.security).toEqual([{ bearerAuth: [] }]);
+  const body = create.requestBody!.content['application/json']!.schema;
+  expect(body.type).toBe('object');
+  expect(body.required).toEqual(expect.arrayContaining(['name', 'tiers', 'perCustomerLimit', 'code']));
+  expect(create.responses['201']!.content!['application/json']!.schema.type).toBe('object');
+  expect(create.responses.default!.content!['application/json']!.schema).toEqual({ $ref: '#/components/schemas/Error' });
+
+  expect(op('/admin/v1/campaigns', 'get')['x-required-scope']).toBe('read');
+  expect(op('/admin/v1/campaigns/{id}', 'get').parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+  expect(op('/admin/v1/campaigns/{id}/status', 'post').requestBody!.content['application/json']!.schema).toMatchObject({
+    properties: { status: { enum: ['draft', 'active', 'paused', 'stopped', 'ended'] } },
+  });
+  expect(op('/admin/v1/campaigns/{id}/stats', 'get')['x-required-scope']).toBe('read');
+  const exportCodes = op('/admin/v1/campaigns/{id}/codes', 'get');
+  expect(exportCodes['x-required-scope']).toBe('export');
+  expect(exportCodes.parameters!.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual(['path:id:true', 'query:format:false', 'query:tier:false', 'query:state:false']);
+  expect(doc.components.schemas.Error).toMatchObject({ type: 'object', required: ['error'] });
+  expect(doc.components.securitySchemes).toEqual({ bearerAuth: { type: 'http', scheme: 'bearer' } });
+});

@@ -1,0 +1,85 @@
+import { OUTCOME_NAMES } from '@dropgate/core';
+import { openApiDocument, schemas, type RouteSpec } from '@dropgate/http';
+import { z } from 'zod';
+
+/**
+ * The intake's public routes, declared once: `app.ts` registers each at this method and path (with its own
+ * hand-tuned handlers, which parse with these very schemas), and /openapi.json describes them from here.
+ */
+
+const attemptStatus = z.object({
+  attemptId: z.string(),
+  status: z.enum(['queued', 'processing', 'done', 'failed']),
+  outcome: z.enum(OUTCOME_NAMES as [string, ...string[]]).optional(),
+  code: z.string().optional(),
+  tier: z.string().optional(),
+  reward: z.string().optional(),
+});
+
+const accepted = {
+  200: { description: 'Finished while the client waited (`Prefer: wait=N`): the recorded outcome', schema: attemptStatus },
+  202: { description: 'Accepted and queued; poll the Location (/v1/attempts/{attemptId})', schema: attemptStatus },
+};
+
+const acceptNotes =
+  'Optional headers: `Idempotency-Key` (8-128 visible ASCII; a retry with the same key and body returns the same attempt) and `Prefer: wait=N` (wait up to N seconds for the outcome).';
+
+export const INTAKE_ROUTES = {
+  redeem: {
+    operationId: 'redeemCode',
+    method: 'post',
+    path: '/v1/redemptions',
+    summary: 'Redeem a specific code',
+    description: acceptNotes,
+    tags: ['public'],
+    body: schemas.redemptionRequest,
+    responses: accepted,
+  },
+  claim: {
+    operationId: 'claimCode',
+    method: 'post',
+    path: '/v1/claims',
+    summary: 'Claim the next available code of a tier',
+    description: acceptNotes,
+    tags: ['public'],
+    body: schemas.claimRequest,
+    responses: accepted,
+  },
+  campaign: {
+    operationId: 'getPublicCampaign',
+    method: 'get',
+    path: '/v1/campaigns/:campaignId',
+    summary: 'Public facts about a campaign (from the cached catalog)',
+    tags: ['public'],
+    params: z.strictObject({ campaignId: schemas.id }),
+    responses: {
+      200: {
+        description: 'The campaign',
+        schema: z.object({
+          id: z.string(),
+          name: z.string(),
+          open: z.boolean(),
+          startsAt: z.iso.datetime().nullable(),
+          endsAt: z.iso.datetime().nullable(),
+          tiers: z.array(z.object({ name: z.string(), reward: z.string() })),
+        }),
+      },
+    },
+  },
+  attempt: {
+    operationId: 'getAttempt',
+    method: 'get',
+    path: '/v1/attempts/:attemptId',
+    summary: 'Where an attempt is, and its outcome once done',
+    tags: ['public'],
+    params: z.strictObject({ attemptId: schemas.attemptId }),
+    responses: { 200: { description: 'The attempt', schema: attemptStatus } },
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+/** Built once at start-up and served as a constant string. */
+export function intakeOpenApi(): string {
+  return JSON.stringify(
+    openApiDocument({ title: 'Dropgate public intake API', version: '1', groups: [{ prefix: '', routes: Object.values(INTAKE_ROUTES) }] }),
+  );
+}
