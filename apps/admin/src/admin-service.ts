@@ -2,7 +2,7 @@ import type { ChangeSink } from '@dropgate/changes';
 import { CampaignValidationError, CodeSpecError, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { isStoreError, type CodeCounts, type Store } from '@dropgate/store';
-import type { CreateCampaignBody } from './admin-schemas';
+import type { CreateCampaignBody, PatchCampaignBody } from './admin-schemas';
 import { createCampaignWithCodes, type CreateCampaignProgress } from './create-campaign';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
@@ -45,6 +45,13 @@ export class AdminService {
   async campaign(id: string): Promise<Campaign> {
     const campaign = await this.store.campaigns.get(id);
     if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
+    return campaign;
+  }
+
+  /** Changes the given fields; `settings` merges into the current settings (validated by the store under its lock). */
+  async updateCampaign(_who: Principal, id: string, patch: PatchCampaignBody): Promise<Campaign> {
+    const campaign = await this.store.campaigns.update(id, patch).catch(translate);
+    await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
     return campaign;
   }
 

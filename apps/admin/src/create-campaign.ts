@@ -27,6 +27,7 @@ export async function createCampaignWithCodes(store: Store, body: CreateCampaign
     endsAt: body.endsAt ?? null,
     codeSpec,
     redeemRequiresPublication: body.redeemRequiresPublication ?? false,
+    settings: body.settings,
   };
   validateNewCampaign(input);
   const campaign = await store.campaigns.create(input);
