@@ -14,6 +14,7 @@ export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
+export { stopChild } from './child-process';
 export {
   byLabel,
   counterValue,
