@@ -13,8 +13,8 @@ export { deleteKeysByPrefix } from './redis-keys';
 export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
 export { appEntry, appEnv, migrateApp } from './app-process';
+export { abortOnExit, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
-export { stopChild } from './child-process';
 export {
   byLabel,
   counterValue,
