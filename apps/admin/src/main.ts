@@ -1,9 +1,10 @@
 import { ChangePublisher } from '@dropgate/changes';
 import { loadAdminConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
-import { createRedis } from '@dropgate/queue';
+import { createLockReleaseQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
+import { LockReleases } from './jobs/lock-releases';
 
 function main(): void {
   const config = loadAdminConfig(process.env);
@@ -26,10 +27,28 @@ function main(): void {
   // Not awaited: with Redis down the admin still starts; until the subscription is up a change only waits its timeout.
   changes.start().catch((err: unknown) => logger.warn({ err }, 'change acknowledgements unavailable'));
   shutdown.register('changes', () => changes.stop());
+  // Timed locks: the lock-release worker, its periodic sweep and a sweep now (not awaited: Redis may still be down).
+  const lockQueue = createLockReleaseQueue(createRedis(config.REDIS_URL, 'client', 'admin-locks', { shutdown, onError: onRedisError }), config.QUEUE_PREFIX, onRedisError);
+  shutdown.register('lock-release queue', () => lockQueue.close());
+  const lockReleases = new LockReleases({
+    queue: lockQueue,
+    workerConnection: createRedis(config.REDIS_URL, 'worker', 'admin-lock-worker', { shutdown, onError: onRedisError }),
+    prefix: config.QUEUE_PREFIX,
+    store,
+    changes,
+    sweepEveryMs: config.LOCK_SWEEP_INTERVAL_MS,
+    onError: (err) => {
+      logger.error({ err }, 'lock release failed');
+      captureException(err, { app: 'admin', part: 'lock-releases' });
+    },
+  });
+  shutdown.register('lock-releases', () => lockReleases.close());
+  lockReleases.start().catch((err: unknown) => logger.error({ err }, 'lock releases could not start'));
   const registry = createMetricsRegistry('admin');
   const app = createAdminApp({
     store,
     changes,
+    lockReleases,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,

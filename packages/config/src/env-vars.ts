@@ -86,6 +86,8 @@ export const ENV_VARS = {
    * caller's next request to any intake then sees it. An intake that does not answer in time catches up by its reload.
    */
   CHANGES_ACK_TIMEOUT_MS: intVar(0, 60_000).default(250),
+  /** How often the admin sweeps timed locks that are due (a fallback: each lock also has a delayed job at its time). */
+  LOCK_SWEEP_INTERVAL_MS: intVar(1000, 24 * HOUR_S * 1000).default(30_000),
 };
 
 export type EnvVarName = keyof typeof ENV_VARS;
