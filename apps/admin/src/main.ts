@@ -1,6 +1,16 @@
 import { ChangePublisher } from '@dropgate/changes';
 import { loadAdminConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import {
+  captureException,
+  closeSentry,
+  createLogger,
+  createMetricsRegistry,
+  createPublicServer,
+  httpTimeoutsFrom,
+  initSentry,
+  installSignalHandlers,
+  ShutdownRegistry,
+} from '@dropgate/observability';
 import { createLockReleaseQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
@@ -9,7 +19,7 @@ import { LockReleases } from './jobs/lock-releases';
 function main(): void {
   const config = loadAdminConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
-  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin', secrets: [config.ADMIN_TOKEN] });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
@@ -67,7 +77,8 @@ function main(): void {
       captureException(err, { app: 'admin', route: req.path });
     },
   });
-  const server = app.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
+  const server = createPublicServer(app, httpTimeoutsFrom(config));
+  server.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger);
 }
