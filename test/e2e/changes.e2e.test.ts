@@ -27,6 +27,8 @@ describe('changes reach the intake at once', () => {
       perCustomerLimit: 1,
       code: { pattern: 'SYN-####-####' },
       status: 'active',
+      // Claims are opt-in per campaign.
+      settings: { claims: true },
     });
     expect(created.status).toBe(201);
     const id = created.body.id;
