@@ -108,3 +108,71 @@ export const codeView = z.object({
   redeemedAt: isoString.nullable(),
   publicationId: z.string().nullable(),
 });
+
+/** Bulk publishing, locks and rollback (codes of one campaign). */
+export const MAX_CODES_PER_OPERATION = 10_000;
+const channel = z.string().regex(/^[A-Za-z0-9_.@-]{1,64}$/, 'letters, digits, "_", ".", "@" or "-", at most 64');
+
+export const publicationBody = z.strictObject({
+  tier: schemas.tierName,
+  count: z.number().int().min(1).max(MAX_CODES_PER_OPERATION),
+  channel: channel.optional(),
+  customerId: schemas.customerId.optional(),
+});
+export type PublicationBody = z.infer<typeof publicationBody>;
+
+/** `Idempotency-Key` header: 8-128 visible ASCII characters (as the intake's). */
+export const idempotencyKey = z.string().regex(/^[\x21-\x7e]{8,128}$/, '8-128 visible ASCII characters');
+
+export const publicationsQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+
+export const publicationView = z.object({
+  publicationId: z.string(),
+  campaignId: z.string(),
+  tier: z.string(),
+  channel: z.string().nullable(),
+  customerId: z.string().nullable(),
+  codes: z.array(z.string()),
+  createdAt: isoString,
+});
+
+const codeList = z.array(schemas.codeInput).min(1).max(MAX_CODES_PER_OPERATION);
+
+export const lockBody = z
+  .strictObject({
+    tier: schemas.tierName.optional(),
+    count: z.number().int().min(1).max(MAX_CODES_PER_OPERATION).optional(),
+    codes: codeList.optional(),
+    releaseAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+    reason: z.string().min(1).max(200).optional(),
+  })
+  .refine((b) => (b.codes !== undefined) !== (b.tier !== undefined || b.count !== undefined), {
+    message: 'give either "codes" or "tier" and "count"',
+  })
+  .refine((b) => b.codes !== undefined || (b.tier !== undefined && b.count !== undefined), { message: '"tier" and "count" go together' });
+export type LockBody = z.infer<typeof lockBody>;
+
+export const lockView = z.object({
+  locked: z.number().int().describe('codes moved from available to locked'),
+  codes: z.array(z.string()).optional().describe('the codes locked (tier and count)'),
+  releaseAt: isoString.nullable(),
+  releaseJobId: z.string().nullable().describe('the delayed job that releases them at releaseAt'),
+});
+
+export const releaseBody = z
+  .strictObject({ tier: schemas.tierName.optional(), codes: codeList.optional() })
+  .refine((b) => !(b.tier !== undefined && b.codes !== undefined), { message: 'give "codes", or "tier", or neither (every lock of the campaign)' });
+export type ReleaseBody = z.infer<typeof releaseBody>;
+
+export const releaseView = z.object({ released: z.number().int() });
+
+export const codeParams = z.strictObject({ id: schemas.id, code: schemas.codeInput });
+
+export const rollbackBody = z.strictObject({ to: z.enum(['available', 'disabled']), reason: z.string().min(1).max(200) });
+export type RollbackBody = z.infer<typeof rollbackBody>;
+
+export const rollbackView = z.object({
+  code: z.string(),
+  state: z.enum(['available', 'disabled']),
+  attemptId: z.string().nullable().describe('the attempt that held the code, now marked rolled back'),
+});

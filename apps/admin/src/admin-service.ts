@@ -1,6 +1,10 @@
-import { CampaignValidationError, CodeSpecError, type Campaign, type CampaignStatus } from '@dropgate/core';
+import { createHash, randomBytes } from 'node:crypto';
+import type { ChangeSink } from '@dropgate/changes';
+import { CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
-import { isStoreError, type CodeCounts, type Store } from '@dropgate/store';
+import { isStoreError, type CodeCounts, type Publication, type Store } from '@dropgate/store';
+import type { LockBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
+import type { LockReleaseScheduler } from './jobs/lock-releases';
 import type { CreateCampaignBody, PatchCampaignBody } from './admin-schemas';
 import { createCampaignWithCodes, type CreateCampaignProgress } from './create-campaign';
 
@@ -26,8 +30,13 @@ export interface CampaignStats {
 export class AdminService {
   constructor(
     readonly store: Store,
+    /** Every change is published once it is in the store (and before the caller hears of it). */
+    private readonly changes: ChangeSink,
     private readonly options: {
       generationProgress?: ((campaignName: string) => CreateCampaignProgress) | undefined;
+      /** Ends timed locks by themselves (the admin process's lock-release jobs). */
+      lockReleases?: LockReleaseScheduler | undefined;
+      now?: (() => Date) | undefined;
       /** After a campaign's codes changed: rebuilds its code filter (see AdminDeps.onCodesChanged). */
       onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
     } = {},
@@ -35,7 +44,9 @@ export class AdminService {
 
   async createCampaign(_who: Principal, body: CreateCampaignBody): Promise<Campaign> {
     const campaign = await createCampaignWithCodes(this.store, body, this.options.generationProgress?.(body.name)).catch(translate);
+    // The filter first: an intake that hears of the campaign then finds its codes' filter already in Redis.
     await this.options.onCodesChanged?.(campaign.id);
+    await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
     return campaign;
   }
 
@@ -51,17 +62,102 @@ export class AdminService {
 
   /** Changes the given fields; `settings` merges into the current settings (validated by the store under its lock). */
   async updateCampaign(_who: Principal, id: string, patch: PatchCampaignBody): Promise<Campaign> {
-    return this.store.campaigns.update(id, patch).catch(translate);
+    const campaign = await this.store.campaigns.update(id, patch).catch(translate);
+    await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
+    return campaign;
   }
 
   async setStatus(_who: Principal, id: string, status: CampaignStatus): Promise<Campaign> {
-    return this.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
+    const campaign = await this.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
+    await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'status' });
+    return campaign;
   }
 
   async stats(id: string): Promise<CampaignStats> {
     const campaign = await this.campaign(id);
     const [codes, outcomes] = await Promise.all([this.store.codes.counts(campaign.id), this.store.redemptions.outcomeCounts(campaign.id)]);
     return { campaignId: campaign.id, status: campaign.status, target: campaign.target, redemptions: campaign.redeemedCount, codes, outcomes };
+  }
+
+  /**
+   * Publishes `count` available codes of a tier at once (all or none). With an idempotency key the publication id is
+   * derived from it, so a retry answers the same publication (and the same key with other parameters, a conflict).
+   */
+  async publish(_who: Principal, campaignId: string, body: PublicationBody, idempotencyKey?: string): Promise<Publication> {
+    const campaign = await this.campaign(campaignId);
+    const publicationId = idempotencyKey === undefined ? `pub_${randomBytes(16).toString('base64url')}` : derivedPublicationId(campaign.id, idempotencyKey);
+    const publication = await this.store.codes
+      .publish({ campaignId: campaign.id, tier: body.tier, count: body.count, channel: body.channel, customerId: body.customerId, publicationId, now: this.now() })
+      .catch(translate);
+    await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'published' });
+    return publication;
+  }
+
+  async publications(campaignId: string, limit: number): Promise<Publication[]> {
+    const campaign = await this.campaign(campaignId);
+    return this.store.codes.listPublications({ campaignId: campaign.id, limit });
+  }
+
+  /** Locks codes (a tier's next `count` available ones, or a list); with `releaseAt` they come back by themselves then. */
+  async lock(_who: Principal, campaignId: string, body: LockBody): Promise<{ locked: number; codes?: string[]; releaseAt: Date | null; releaseJobId: string | null }> {
+    const campaign = await this.campaign(campaignId);
+    const releaseAt = body.releaseAt ?? null;
+    if (releaseAt !== null && releaseAt.getTime() <= this.now().getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
+    if (releaseAt !== null && !this.options.lockReleases) throw new ApiError('unavailable', 'timed locks need the lock-release jobs, which this admin does not run');
+    let result: { locked: number; codes?: string[] };
+    if (body.codes !== undefined) {
+      const codes = [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))];
+      result = { locked: await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt }).catch(translate) };
+    } else {
+      const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt }).catch(translate);
+      result = { locked: codes.length, codes };
+    }
+    // The release job is scheduled after the lock: should scheduling fail, the periodic sweep still ends the lock.
+    const releaseJobId = releaseAt !== null && result.locked > 0 ? await this.options.lockReleases!.schedule(campaign.id, releaseAt) : null;
+    if (result.locked > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'locked' });
+    return { ...result, releaseAt, releaseJobId };
+  }
+
+  /** Releases locks now: the listed codes, a tier's, or every lock of the campaign. */
+  async releaseLocks(_who: Principal, campaignId: string, body: ReleaseBody): Promise<{ released: number }> {
+    const campaign = await this.campaign(campaignId);
+    let released = 0;
+    if (body.codes !== undefined) {
+      released = await this.store.codes.unlock(campaign.id, [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))]);
+    } else {
+      // Page by page (keyset): constant memory whatever the number of locked codes.
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.store.codes.list({ campaignId: campaign.id, tier: body.tier, state: 'locked', after, limit: RELEASE_PAGE });
+        if (page.length === 0) break;
+        released += await this.store.codes.unlock(campaign.id, page.map((c) => c.code));
+        after = page[page.length - 1]!.code;
+        if (page.length < RELEASE_PAGE) break;
+      }
+    }
+    if (released > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'released' });
+    return { released };
+  }
+
+  /**
+   * Takes a redeemed code back (to available or disabled): the customer's quota, the campaign's count and the attempt
+   * that held it (marked rolled back) go with it, in one store transaction.
+   */
+  async rollback(_who: Principal, campaignId: string, rawCode: string, body: RollbackBody): Promise<{ code: string; state: 'available' | 'disabled'; attemptId: string | null }> {
+    const campaign = await this.campaign(campaignId);
+    const code = normalizeCode(campaign.codeSpec, rawCode);
+    const before = await this.store.codes.get(campaign.id, code);
+    if (!before) throw new ApiError('code_not_found', 'no such code in this campaign');
+    const done = await this.store.codes.rollback({ campaignId: campaign.id, code, to: body.to, now: this.now() }).catch(translate);
+    if (!done) throw new ApiError('code_not_redeemed', `the code is ${(await this.store.codes.get(campaign.id, code))?.state ?? 'gone'}, not redeemed: nothing to roll back`);
+    await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'rolled_back' });
+    // A rollback can bring a campaign stopped at its target back under it: the campaign's record changed too.
+    await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
+    return { code, state: body.to, attemptId: before.attemptId };
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
   }
 }
 
@@ -71,4 +167,11 @@ export function translate(err: unknown): never {
   if (err instanceof CampaignValidationError) throw new ApiError('invalid_request', err.message, { details: [{ path: err.field }] });
   if (isStoreError(err) && isApiErrorCode(err.code)) throw new ApiError(err.code, err.message);
   throw err;
+}
+
+const RELEASE_PAGE = 5_000;
+
+/** A publication id from the caller's idempotency key, scoped to the campaign (the same key elsewhere is another publication). */
+function derivedPublicationId(campaignId: string, key: string): string {
+  return `pub_${createHash('sha256').update(`${campaignId}\0${key}`).digest('base64url').slice(0, 32)}`;
 }

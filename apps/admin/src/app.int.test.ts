@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
 import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { Redis } from 'ioredis';
 import { deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { codeFilterKeys, decodeCodeFilter, rebuildCodeFilter } from '@dropgate/code-filter';
 import { createAdminApp } from './app';
@@ -44,7 +45,17 @@ interface StatsView {
 }
 
 let store: Store;
-const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+const CHANGES_PREFIX = `dgadm${randomBytes(4).toString('hex')}`;
+const redisConnections: Redis[] = [];
+const redis = (): Redis => {
+  const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  redisConnections.push(r);
+  return r;
+};
+let changes: ChangePublisher;
+/** Every change the admin published, as a feed (what an intake runs) heard it. */
+const heard: ChangeEvent[] = [];
+const filterRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 const filterPrefix = `dgtest-${randomBytes(4).toString('hex')}:cf`;
 const servers: Server[] = [];
 let base = '';
@@ -62,6 +73,7 @@ function adminApp(appStore: Store, onUnexpected: (err: unknown) => void, onCodes
   const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
+    changes,
     ...(onCodesChanged ? { onCodesChanged } : {}),
     token: TOKEN,
     trustProxy: false,
@@ -97,7 +109,12 @@ const csvRows = (text: string): string[] => text.split('\n').filter((line, i) =>
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
   await store.migrate();
-  base = await listen(adminApp(store, (err) => unexpected.push(err), async (id) => void (await rebuildCodeFilter(store, redis, filterPrefix, id))));
+  changes = new ChangePublisher({ redis: redis(), subscriber: redis(), prefix: CHANGES_PREFIX, ackTimeoutMs: 5_000 });
+  await changes.start();
+  const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: CHANGES_PREFIX });
+  feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
+  await feed.start();
+  base = await listen(adminApp(store, (err) => unexpected.push(err), async (id) => void (await rebuildCodeFilter(store, filterRedis, filterPrefix, id))));
 });
 
 afterAll(async () => {
@@ -107,14 +124,15 @@ afterAll(async () => {
   }
   await store?.close();
   await schema.drop();
-  await redis.quit();
+  await Promise.all(redisConnections.map((r) => r.quit()));
+  await filterRedis.quit();
   await deleteKeysByPrefix(`${filterPrefix}:`);
 });
 
 describe('code filter', () => {
   it('is rebuilt for the intakes when a campaign is created with its codes', async () => {
     const campaign = await create({ name: 'filtered' });
-    const data = await redis.getBuffer(codeFilterKeys(filterPrefix).data(campaign.id));
+    const data = await filterRedis.getBuffer(codeFilterKeys(filterPrefix).data(campaign.id));
     expect(data).not.toBeNull();
     const { filter } = decodeCodeFilter(data!);
     expect(filter.count).toBe(35);
@@ -434,6 +452,32 @@ describe('POST /admin/v1/campaigns/:id/status', () => {
     for (const body of [{ status: 'bogus' }, {}, { status: 'paused', reason: 'x' }, { status: ['paused'] }]) {
       expectApiError(await admin(`/campaigns/${campaign.id}/status`, { body }), 400, 'invalid_request');
     }
+  });
+});
+
+describe('change events', () => {
+  it('publishes every campaign change, applied by the listening feed before the answer', async () => {
+    const campaign = await create({ status: 'draft' });
+    // No waiting: the admin answered only once the feed had applied (acknowledged) the change.
+    expect(heard).toContainEqual({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
+    expect((await admin(`/campaigns/${campaign.id}/status`, { body: { status: 'active' } })).status).toBe(200);
+    expect(heard.filter((e) => e.campaignId === campaign.id)).toEqual([
+      { kind: 'campaign', campaignId: campaign.id, action: 'created' },
+      { kind: 'campaign', campaignId: campaign.id, action: 'status' },
+    ]);
+  });
+
+  it('publishes a PATCH', async () => {
+    const campaign = await create();
+    expect((await admin(`/campaigns/${campaign.id}`, { method: 'PATCH', body: { name: 'renamed' } })).status).toBe(200);
+    expect(heard).toContainEqual({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
+  });
+
+  it('publishes nothing for a refused change', async () => {
+    const draft = await create({ status: 'draft' });
+    const before = heard.length;
+    expectApiError(await admin(`/campaigns/${draft.id}/status`, { body: { status: 'paused' } }), 409, 'invalid_status_transition');
+    expect(heard.length).toBe(before);
   });
 });
 

@@ -1,16 +1,22 @@
 import express, { type Request } from 'express';
+import type { ChangeSink } from '@dropgate/changes';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
 import type { Store } from '@dropgate/store';
 import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
 import { ADMIN_SCOPES, matchToken, sha256, type AdminTokenEntry } from './admin-tokens';
 import { bearerAuth } from './bearer-auth';
+import type { LockReleaseScheduler } from './jobs/lock-releases';
 import type { CreateCampaignProgress } from './create-campaign';
 import { requireScope } from './principal';
 import { adminRoutes } from './routes';
 
 export interface AdminDeps {
   store: Store;
+  /** Every change the admin makes is published here, so every intake applies it before the answer leaves. */
+  changes: ChangeSink;
+  /** Ends timed locks by themselves (without it, a lock with releaseAt is refused). */
+  lockReleases?: LockReleaseScheduler | undefined;
   /** Named tokens with scopes (SHA-256 hashes). */
   tokens?: readonly AdminTokenEntry[] | undefined;
   /** One plain token with every scope, named "admin" (the former single-token set-up; tests). */
@@ -53,7 +59,11 @@ export function adminOpenApi(routes: readonly Route[]) {
 
 /** The admin API (bearer token on every /admin route). Nothing listens until `main.ts` says so. */
 export function createAdminApp(deps: AdminDeps): express.Express {
-  const service = new AdminService(deps.store, { generationProgress: deps.generationProgress, onCodesChanged: deps.onCodesChanged });
+  const service = new AdminService(deps.store, deps.changes, {
+    generationProgress: deps.generationProgress,
+    lockReleases: deps.lockReleases,
+    onCodesChanged: deps.onCodesChanged,
+  });
   const routes = adminRoutes(service);
   const openApi = JSON.stringify(adminOpenApi(routes));
 

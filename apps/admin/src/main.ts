@@ -1,3 +1,4 @@
+import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
 import { loadAdminConfig } from '@dropgate/config';
 import {
@@ -11,9 +12,10 @@ import {
   installSignalHandlers,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createAttemptQueue, createRedis } from '@dropgate/queue';
+import { createAttemptQueue, createLockReleaseQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
+import { LockReleases } from './jobs/lock-releases';
 
 function main(): void {
   const config = loadAdminConfig(process.env);
@@ -25,6 +27,34 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
+  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
+  const changes = new ChangePublisher({
+    redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, onError: onRedisError }),
+    prefix: config.QUEUE_PREFIX,
+    ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
+    onError: (err) => logger.warn({ err }, 'change not published (intakes catch up by their periodic reload)'),
+  });
+  // Not awaited: with Redis down the admin still starts; until the subscription is up a change only waits its timeout.
+  changes.start().catch((err: unknown) => logger.warn({ err }, 'change acknowledgements unavailable'));
+  shutdown.register('changes', () => changes.stop());
+  // Timed locks: the lock-release worker, its periodic sweep and a sweep now (not awaited: Redis may still be down).
+  const lockQueue = createLockReleaseQueue(createRedis(config.REDIS_URL, 'client', 'admin-locks', { shutdown, onError: onRedisError }), config.QUEUE_PREFIX, onRedisError);
+  shutdown.register('lock-release queue', () => lockQueue.close());
+  const lockReleases = new LockReleases({
+    queue: lockQueue,
+    workerConnection: createRedis(config.REDIS_URL, 'worker', 'admin-lock-worker', { shutdown, onError: onRedisError }),
+    prefix: config.QUEUE_PREFIX,
+    store,
+    changes,
+    sweepEveryMs: config.LOCK_SWEEP_INTERVAL_MS,
+    onError: (err) => {
+      logger.error({ err }, 'lock release failed');
+      captureException(err, { app: 'admin', part: 'lock-releases' });
+    },
+  });
+  shutdown.register('lock-releases', () => lockReleases.close());
+  lockReleases.start().catch((err: unknown) => logger.error({ err }, 'lock releases could not start'));
   const registry = createMetricsRegistry('admin');
   // bull-board's view of the queues (read-only) on a connection of its own.
   const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
@@ -32,6 +62,8 @@ function main(): void {
   shutdown.register('attempt queue', () => attemptQueue.close());
   const app = createAdminApp({
     store,
+    changes,
+    lockReleases,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,

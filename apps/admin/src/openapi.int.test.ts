@@ -30,6 +30,8 @@ beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 2, applicationName: 'dropgate-admin-openapi-test' });
   const app = createAdminApp({
     store,
+    // Only the document is read here: no change is ever made, so none is published.
+    changes: { publish: () => Promise.reject(new Error('the OpenAPI test makes no change')) },
     token: 'openapi-test-token-0123456789',
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,

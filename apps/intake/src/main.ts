@@ -1,3 +1,4 @@
+import { ChangeFeed } from '@dropgate/changes';
 import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
 import { loadIntakeConfig } from '@dropgate/config';
 import {
@@ -16,6 +17,7 @@ import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@drop
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
+import { followChanges } from './catalog-changes';
 
 async function main(): Promise<void> {
   const config = loadIntakeConfig(process.env);
@@ -43,6 +45,16 @@ async function main(): Promise<void> {
   shutdown.register('queue-events', () => events.close());
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
+  // Changes published by the admin reach the catalog at once; its periodic reload is the fallback.
+  const feed = new ChangeFeed({
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'intake-changes', { shutdown, onError: onRedisError }),
+    redis: producer,
+    prefix: config.QUEUE_PREFIX,
+    onError: (err) => reportError(err, { part: 'changes' }),
+  });
+  followChanges(feed, catalog);
+  await feed.start();
+  shutdown.register('changes', () => feed.stop());
   await catalog.start();
   shutdown.register('catalog', () => catalog.stop());
 

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import { ChangeFeed } from '@dropgate/changes';
 import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn } from '@dropgate/observability';
@@ -13,6 +14,7 @@ import type { CampaignLookup } from '../src/app';
 import { assembleIntake } from '../src/assemble-intake';
 import type { BullmqGateway } from '../src/bullmq-gateway';
 import { CampaignCatalog } from '../src/campaign-catalog';
+import { followChanges } from '../src/catalog-changes';
 
 export interface IntakeHarnessOptions {
   store: Store;
@@ -68,6 +70,10 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX);
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
+  const changesConnection = createRedis(config.REDIS_URL, 'worker', 'intake-changes', { onError: () => undefined });
+  const feed = new ChangeFeed({ subscriber: changesConnection, redis: producer, prefix: config.QUEUE_PREFIX, onError: report });
+  followChanges(feed, catalog);
+  if (options.producerUrl === undefined) await feed.start();
   await catalog.start();
   const codeFilter = new CodeFilterCache({ redis: producer, prefix: codeFilterPrefix(config.QUEUE_PREFIX), pollMs: config.CODE_FILTER_POLL_MS, onError: report });
   if (config.CODE_FILTER_ENABLED && options.producerUrl === undefined) await codeFilter.start();
@@ -106,6 +112,8 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     gateway.stop();
     catalog.stop();
     codeFilter.stop();
+    await feed.stop();
+    await closeRedis(changesConnection);
     await events.close();
     await closeRedis(eventsConnection);
     if (producer.status === 'ready') {

@@ -125,6 +125,13 @@ export const ENV_VARS = {
   WORKER_STORE_BATCH_WAIT_MS: intVar(0, 1000).default(0),
 
   ADMIN_TOKEN: secretVar(16),
+  /**
+   * How long an admin change waits for every intake to have applied it (pub/sub, acknowledged) before answering: the
+   * caller's next request to any intake then sees it. An intake that does not answer in time catches up by its reload.
+   */
+  CHANGES_ACK_TIMEOUT_MS: intVar(0, 60_000).default(250),
+  /** How often the admin sweeps timed locks that are due (a fallback: each lock also has a delayed job at its time). */
+  LOCK_SWEEP_INTERVAL_MS: intVar(1000, 24 * HOUR_S * 1000).default(30_000),
 };
 
 export type EnvVarName = keyof typeof ENV_VARS;

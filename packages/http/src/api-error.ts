@@ -28,6 +28,7 @@ export const API_ERRORS = {
   not_enough_codes: 409,
   campaign_exists: 409,
   publication_conflict: 409,
+  code_not_redeemed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

@@ -6,3 +6,16 @@ export { createAttemptQueue, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
 export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
 export { doneStatus, getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';
+export {
+  createLockReleaseQueue,
+  LOCK_SWEEP_SCHEDULER_ID,
+  lockReleaseJobId,
+  scheduleLockRelease,
+  upsertLockSweep,
+  type LockReleaseJob,
+  type LockReleaseJobContract,
+  type LockReleaseJobName,
+  type LockReleaseQueue,
+  type ReleaseDueLocksJob,
+  type ReleaseDueLocksResult,
+} from './lock-release-jobs';

@@ -4,6 +4,8 @@ import type { AttemptKind } from '@dropgate/core';
 export const QUEUES = {
   /** Redeem and claim attempts, accepted by intake and run by the worker. */
   attempts: 'attempts',
+  /** Timed locks ending: delayed jobs and a periodic sweep, run by the admin process (`lock-release-jobs.ts`). */
+  lockReleases: 'lock-releases',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

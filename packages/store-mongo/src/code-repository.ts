@@ -8,6 +8,8 @@ import {
   type FaultHook,
   type InsertCodesResult,
   type ListCodesQuery,
+  type ListPublicationsQuery,
+  type LockAvailableRequest,
   type LockCodesRequest,
   type NewCode,
   type Publication,
@@ -24,6 +26,7 @@ import { inTransaction } from './transaction';
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST = 10_000;
+const MAX_PUBLICATIONS = 1_000;
 
 export class MongoCodeRepository implements CodeRepository {
   constructor(
@@ -93,6 +96,32 @@ export class MongoCodeRepository implements CodeRepository {
   // transaction holds waits for that transaction.
   lock(request: LockCodesRequest): Promise<number> {
     return this.move(request.campaignId, request.codes, statesAllowing('lock'), { state: 'locked', lockReleaseAt: request.releaseAt ?? null });
+  }
+
+  /** Exactly `count` available codes of the tier, or none: one transaction, as `publish`. */
+  async lockAvailable(req: LockAvailableRequest): Promise<string[]> {
+    if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('lock count must be an integer >= 1');
+    return inTransaction(this.conn, this.faults, `lock:${req.campaignId}`, async (tx) => {
+      const campaign = await tx.findById(this.models.campaigns, req.campaignId);
+      if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
+      if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
+      const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
+      if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
+      const marked = await tx.updateMany(
+        this.models.codes,
+        { _id: { $in: picked.map((c) => c._id) }, state: 'available' },
+        { $set: { state: 'locked', lockReleaseAt: req.releaseAt ?? null } },
+      );
+      if (marked !== req.count) throw new Error(`lock of ${req.count} codes in campaign ${req.campaignId}: codes changed under a transaction`);
+      return picked.map((c) => c.code).sort();
+    });
+  }
+
+  async listPublications(query: ListPublicationsQuery): Promise<Publication[]> {
+    const limit = Math.min(Math.floor(query.limit), MAX_PUBLICATIONS);
+    if (!(limit > 0)) return [];
+    const docs = await this.models.publications.find({ campaignId: query.campaignId }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean<PublicationDoc[]>();
+    return docs.map(toPublication);
   }
 
   unlock(campaignId: string, codes: string[]): Promise<number> {

@@ -7,6 +7,8 @@ import {
   type CodeRepository,
   type InsertCodesResult,
   type ListCodesQuery,
+  type ListPublicationsQuery,
+  type LockAvailableRequest,
   type LockCodesRequest,
   type NewCode,
   type Publication,
@@ -22,6 +24,7 @@ import { retryTransient } from './transient-retry';
 /** Rows per INSERT statement: big enough to amortise round trips, small enough to keep statements light. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST_LIMIT = 10_000;
+const MAX_PUBLICATIONS_LIMIT = 1_000;
 
 // The conditional-update filters, from the one transition table in @dropgate/core.
 const LOCKABLE = [...statesAllowing('lock')];
@@ -132,6 +135,45 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
         [request.campaignId, request.codes, request.releaseAt ?? null, LOCKABLE],
       );
       return rowCount ?? 0;
+    },
+
+    async lockAvailable(req: LockAvailableRequest): Promise<string[]> {
+      if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('lock count must be an integer >= 1');
+      return retryTransient(() =>
+        withTransaction(pool, async (client) => {
+          const tiers = await loadCampaignTiers(client, req.campaignId);
+          if (!tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier "${req.tier}"`);
+          // As publish: SKIP LOCKED first so concurrent callers take different rows, then wait for the codes other
+          // transactions hold before refusing (they may roll back).
+          const pick = (limit: number, skipLocked: boolean) =>
+            client.query<{ code: string }>(
+              `WITH picked AS (
+                 SELECT code FROM codes
+                 WHERE campaign_id = $1 AND tier = $2 AND state = 'available'
+                 LIMIT $3 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
+               )
+               UPDATE codes AS c SET state = 'locked', lock_release_at = $4
+               FROM picked WHERE c.campaign_id = $1 AND c.code = picked.code
+               RETURNING c.code`,
+              [req.campaignId, req.tier, limit, req.releaseAt ?? null],
+            );
+          const rows = (await pick(req.count, true)).rows;
+          if (rows.length < req.count) rows.push(...(await pick(req.count - rows.length, false)).rows);
+          if (rows.length < req.count)
+            throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
+          return rows.map((r) => r.code).sort();
+        }),
+      );
+    },
+
+    async listPublications(query: ListPublicationsQuery): Promise<Publication[]> {
+      const limit = Math.min(Math.max(0, Math.floor(query.limit)), MAX_PUBLICATIONS_LIMIT);
+      if (limit === 0) return [];
+      const { rows } = await pool.query<PublicationRow>(
+        'SELECT * FROM publications WHERE campaign_id = $1 ORDER BY created_at DESC, publication_id DESC LIMIT $2',
+        [query.campaignId, limit],
+      );
+      return rows.map(toPublication);
     },
 
     async unlock(campaignId: string, codes: string[]): Promise<number> {

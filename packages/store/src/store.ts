@@ -66,6 +66,21 @@ export interface LockCodesRequest {
   releaseAt?: Date | null | undefined;
 }
 
+export interface LockAvailableRequest {
+  campaignId: string;
+  tier: string;
+  /** Exactly this many available codes of the tier are locked, or none. */
+  count: number;
+  /** When set, the lock ends by itself at this time (as `LockCodesRequest.releaseAt`). */
+  releaseAt?: Date | null | undefined;
+}
+
+export interface ListPublicationsQuery {
+  campaignId: string;
+  /** At most this many (adapters cap it at 1,000), newest first. */
+  limit: number;
+}
+
 export interface PublishRequest {
   campaignId: string;
   tier: string;
@@ -115,6 +130,11 @@ export interface CodeRepository {
   counts(campaignId: string): Promise<CodeCounts>;
   /** available → locked; returns how many were locked (codes in other states are left alone). */
   lock(request: LockCodesRequest): Promise<number>;
+  /**
+   * Locks exactly `count` available codes of a tier (any of them), or none: throws `StoreError('not_enough_codes')`
+   * (or `unknown_tier`, `campaign_not_found`). Returns the codes locked. Concurrent calls never take one code twice.
+   */
+  lockAvailable(request: LockAvailableRequest): Promise<string[]>;
   /** locked → available. */
   unlock(campaignId: string, codes: string[]): Promise<number>;
   /** Releases every lock whose release time has passed; returns how many. */
@@ -126,6 +146,8 @@ export interface CodeRepository {
    * Idempotent by `publicationId`.
    */
   publish(request: PublishRequest): Promise<Publication>;
+  /** A campaign's publications, newest first (none for an unknown campaign). */
+  listPublications(query: ListPublicationsQuery): Promise<Publication[]>;
   /**
    * redeemed → available|disabled, in one transaction: frees the customer's quota and the campaign's target slot, and
    * marks the attempt that held the code as rolled back (its `rolledBackAt`, as of `request.now`; see `getAttempt`).

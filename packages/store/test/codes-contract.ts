@@ -133,5 +133,60 @@ export function codesContract(ctx: ContractContext): void {
       }
       expect((await ctx.store().codes.counts(campaign.id)).standard!.published).toBe(40);
     });
+    it('locks exactly N available codes of a tier, or none, with their release time', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 'x', quantity: 6 },
+        { name: 'premium', reward: 'y', quantity: 2 },
+      ]);
+      await store.codes.disable(campaign.id, [codes.standard![0]!]);
+      const releaseAt = new Date(NOW.getTime() + HOUR);
+      const locked = await store.codes.lockAvailable({ campaignId: campaign.id, tier: 'standard', count: 3, releaseAt });
+      expect(locked).toHaveLength(3);
+      expect(new Set(locked).size).toBe(3);
+      expect(locked).not.toContain(codes.standard![0]);
+      for (const code of locked) expect(await store.codes.get(campaign.id, code)).toMatchObject({ tier: 'standard', state: 'locked', lockReleaseAt: releaseAt });
+      // 2 left: asking for 3 locks nothing at all.
+      await expectStoreError(store.codes.lockAvailable({ campaignId: campaign.id, tier: 'standard', count: 3 }), 'not_enough_codes');
+      expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 2, locked: 3, disabled: 1 });
+      await expectStoreError(store.codes.lockAvailable({ campaignId: campaign.id, tier: 'gold', count: 1 }), 'unknown_tier');
+      await expectStoreError(store.codes.lockAvailable({ campaignId: 'cmp_missing_lock', tier: 'standard', count: 1 }), 'campaign_not_found');
+      // Without a release time the lock holds until released.
+      const held = await store.codes.lockAvailable({ campaignId: campaign.id, tier: 'premium', count: 2 });
+      expect((await store.codes.get(campaign.id, held[0]!))!.lockReleaseAt).toBeNull();
+      expect(await store.codes.releaseDueLocks(new Date(NOW.getTime() + 2 * HOUR))).toBeGreaterThanOrEqual(3);
+      expect((await store.codes.counts(campaign.id)).premium).toEqual({ ...zeroStates(), locked: 2 });
+      expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 5, disabled: 1 });
+    });
+
+    it('locks concurrently without two callers taking one code', async () => {
+      const stores = ctx.stores();
+      const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 30 }]);
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => stores[i % stores.length]!.codes.lockAvailable({ campaignId: campaign.id, tier: 'standard', count: 4 })),
+      );
+      const ok = results.filter((r): r is PromiseFulfilledResult<string[]> => r.status === 'fulfilled').map((r) => r.value);
+      for (const r of results) if (r.status === 'rejected') expect((r.reason as { code?: string }).code).toBe('not_enough_codes');
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(ok.length).toBeLessThanOrEqual(7);
+      expect(new Set(ok.flat()).size).toBe(ok.length * 4);
+      expect((await ctx.store().codes.counts(campaign.id)).standard!.locked).toBe(ok.length * 4);
+    });
+
+    it('lists a campaign\'s publications, newest first, up to a limit', async () => {
+      const store = ctx.store();
+      const { campaign } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 10 }]);
+      const { campaign: other } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 2 }]);
+      expect(await store.codes.listPublications({ campaignId: campaign.id, limit: 10 })).toEqual([]);
+      const first = await store.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 2, publicationId: `pub_l1_${campaign.id}`, channel: 'web', now: NOW });
+      const second = await store.codes.publish({ campaignId: campaign.id, tier: 'standard', count: 3, publicationId: `pub_l2_${campaign.id}`, customerId: 'vip', now: new Date(NOW.getTime() + 1000) });
+      await store.codes.publish({ campaignId: other.id, tier: 'standard', count: 1, publicationId: `pub_l3_${other.id}`, now: NOW });
+      const listed = await store.codes.listPublications({ campaignId: campaign.id, limit: 10 });
+      expect(listed).toEqual([second, first]);
+      expect(listed[0]).toMatchObject({ channel: null, customerId: 'vip', tier: 'standard' });
+      expect(listed[1]!.codes).toHaveLength(2);
+      expect(await store.codes.listPublications({ campaignId: campaign.id, limit: 1 })).toEqual([second]);
+      expect(await store.codes.listPublications({ campaignId: 'cmp_missing_pubs', limit: 5 })).toEqual([]);
+    });
   });
 }

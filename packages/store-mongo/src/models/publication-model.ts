@@ -27,6 +27,7 @@ export function publicationModel(conn: Connection): Model<PublicationDoc> {
     },
     { collection: 'publications', versionKey: false, autoIndex: false, autoCreate: false },
   );
+  schema.index({ campaignId: 1, createdAt: -1, _id: -1 }, { name: 'campaign_newest' });
   return conn.model<PublicationDoc>('Publication', schema);
 }
 

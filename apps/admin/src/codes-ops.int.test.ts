@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { createAdminApp } from './app';
+import type { LockReleaseScheduler } from './jobs/lock-releases';
+
+/** Bulk publishing, locks and rollback through the admin API, on a real PostgreSQL store and Redis change feed. */
+
+const schema = tempPgSchema('dg_ops');
+const TOKEN = randomBytes(24).toString('base64url');
+const PREFIX = `dgops${randomBytes(4).toString('hex')}`;
+let store: Store;
+let server: Server;
+let base = '';
+const redisConnections: Redis[] = [];
+const redis = (): Redis => {
+  const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  redisConnections.push(r);
+  return r;
+};
+const heard: ChangeEvent[] = [];
+const scheduled: Array<{ campaignId: string; releaseAt: Date }> = [];
+// Records what the service asks for; the real jobs are tested end to end with the admin process.
+const lockReleases: LockReleaseScheduler = {
+  schedule: (campaignId, releaseAt) => {
+    scheduled.push({ campaignId, releaseAt });
+    return Promise.resolve(`release-${campaignId}-${releaseAt.getTime()}`);
+  },
+};
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 8, applicationName: 'dropgate-admin-ops-test' });
+  await store.migrate();
+  const changes = new ChangePublisher({ redis: redis(), subscriber: redis(), prefix: PREFIX, ackTimeoutMs: 5_000 });
+  await changes.start();
+  const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: PREFIX });
+  feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
+  await feed.start();
+  const app = createAdminApp({
+    store,
+    changes,
+    lockReleases,
+    token: TOKEN,
+    trustProxy: false,
+    bodyLimitBytes: 256 * 1024,
+    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
+    onUnexpected: (err) => {
+      throw err;
+    },
+  });
+  server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await store?.close();
+  await schema.drop();
+  await Promise.all(redisConnections.map((r) => r.quit()));
+});
+
+const admin = (path: string, init: HttpInit = {}): Promise<HttpResult> => http(base, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+
+async function campaign(quantity = 40): Promise<string> {
+  const res = await admin('/campaigns', {
+    body: { name: 'ops', tiers: [{ name: 'standard', reward: 't-shirt', quantity }, { name: 'premium', reward: 'deck', quantity: 5 }], perCustomerLimit: 1, code: { pattern: 'SYN-####-####' }, status: 'active' },
+  });
+  expect(res.status).toBe(201);
+  return (res.json as { id: string }).id;
+}
+
+interface PublicationJson {
+  publicationId: string;
+  codes: string[];
+  channel: string | null;
+  customerId: string | null;
+}
+
+describe('POST/GET /campaigns/:id/publications', () => {
+  it('publishes N codes at once, replays the same codes for the same Idempotency-Key, and lists them', async () => {
+    const id = await campaign();
+    const res = await admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 10, channel: 'instagram' }, headers: { 'idempotency-key': 'drop-batch-0001' } });
+    expect(res.status).toBe(201);
+    const pub = res.json as PublicationJson;
+    expect(pub.codes).toHaveLength(10);
+    expect(pub.channel).toBe('instagram');
+    for (const code of pub.codes) expect((await store.codes.get(id, code))!.state).toBe('published');
+    expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'published' });
+
+    const again = await admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 10, channel: 'instagram' }, headers: { 'idempotency-key': 'drop-batch-0001' } });
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(pub);
+    expectApiError(await admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 3 }, headers: { 'idempotency-key': 'drop-batch-0001' } }), 409, 'publication_conflict');
+
+    const personal = await admin(`/campaigns/${id}/publications`, { body: { tier: 'premium', count: 1, customerId: 'vip-1' } });
+    expect((personal.json as PublicationJson).customerId).toBe('vip-1');
+    const listed = await admin(`/campaigns/${id}/publications`);
+    expect(listed.status).toBe(200);
+    expect((listed.json as PublicationJson[]).map((p) => p.publicationId)).toEqual([(personal.json as PublicationJson).publicationId, pub.publicationId]);
+    expect((await store.codes.counts(id)).standard!.published).toBe(10);
+  });
+
+  it('ten concurrent publications never share a code', async () => {
+    const id = await campaign(100);
+    const results = await Promise.all(Array.from({ length: 10 }, () => admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 10 } })));
+    for (const r of results) expect(r.status).toBe(201);
+    const codes = results.flatMap((r) => (r.json as PublicationJson).codes);
+    expect(new Set(codes).size).toBe(100);
+    expectApiError(await admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 1 } }), 409, 'not_enough_codes');
+  });
+
+  it('refuses bad requests with stable codes, changing nothing', async () => {
+    const id = await campaign();
+    expectApiError(await admin('/campaigns/nope/publications', { body: { tier: 'standard', count: 1 } }), 404, 'campaign_not_found');
+    for (const body of [{ tier: 'standard' }, { tier: 'standard', count: 0 }, { tier: 'standard', count: '3' }, { tier: { $ne: 1 }, count: 1 }, { tier: 'standard', count: 1, extra: 1 }])
+      expectApiError(await admin(`/campaigns/${id}/publications`, { body }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}/publications`, { body: { tier: 'standard', count: 1 }, headers: { 'idempotency-key': 'short' } }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}/publications`, { body: { tier: 'gold', count: 1 } }), 422, 'unknown_tier');
+    expectApiError(await admin(`/campaigns/${id}/publications`, { body: { tier: 'premium', count: 6 } }), 409, 'not_enough_codes');
+    expect((await store.codes.counts(id)).standard!.published).toBe(0);
+  });
+});
+
+describe('locks', () => {
+  it('locks by tier and count with a release time (a release job scheduled), by list, and releases now', async () => {
+    const id = await campaign();
+    const releaseAt = new Date(Date.now() + 3_600_000);
+    const res = await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 5, releaseAt: releaseAt.toISOString(), reason: 'show at 8pm' } });
+    expect(res.status).toBe(201);
+    const body = res.json as { locked: number; codes: string[]; releaseAt: string; releaseJobId: string };
+    expect(body).toMatchObject({ locked: 5, releaseAt: releaseAt.toISOString(), releaseJobId: `release-${id}-${releaseAt.getTime()}` });
+    expect(scheduled).toContainEqual({ campaignId: id, releaseAt });
+    expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'locked' });
+    for (const code of body.codes) expect(await store.codes.get(id, code)).toMatchObject({ state: 'locked', lockReleaseAt: releaseAt });
+
+    const premium = await store.codes.list({ campaignId: id, tier: 'premium', limit: 2 });
+    const byList = await admin(`/campaigns/${id}/locks`, { body: { codes: premium.map((c) => c.code.toLowerCase()) } });
+    expect(byList.json).toMatchObject({ locked: 2, releaseAt: null, releaseJobId: null });
+
+    const one = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [body.codes[0]] } });
+    expect(one.json).toEqual({ released: 1 });
+    const tier = await admin(`/campaigns/${id}/locks/release`, { body: { tier: 'premium' } });
+    expect(tier.json).toEqual({ released: 2 });
+    const all = await admin(`/campaigns/${id}/locks/release`, { body: {} });
+    expect(all.json).toEqual({ released: 4 });
+    expect((await store.codes.counts(id)).standard!.locked).toBe(0);
+    expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'released' });
+  });
+
+  it('refuses bad locks: both forms, neither, a past release time, too many', async () => {
+    const id = await campaign(10);
+    for (const body of [{}, { tier: 'standard' }, { count: 2 }, { tier: 'standard', count: 1, codes: ['X'] }, { codes: [] }, { tier: 'standard', count: 1, releaseAt: 'soon' }])
+      expectApiError(await admin(`/campaigns/${id}/locks`, { body }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, releaseAt: new Date(Date.now() - 1000).toISOString() } }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 11 } }), 409, 'not_enough_codes');
+    expectApiError(await admin('/campaigns/nope/locks', { body: { tier: 'standard', count: 1 } }), 404, 'campaign_not_found');
+    expect((await store.codes.counts(id)).standard!.locked).toBe(0);
+  });
+});
+
+describe('POST /campaigns/:id/codes/:code/rollback', () => {
+  it('takes a redeemed code back and marks the attempt that held it as rolled back', async () => {
+    const id = await campaign(3);
+    const [code] = await store.codes.list({ campaignId: id, tier: 'standard', limit: 1 });
+    const attemptId = `att_rb_${randomBytes(6).toString('hex')}`;
+    expect((await store.redemptions.redeem({ attemptId, campaignId: id, code: code!.code, customerId: 'alice', now: new Date() })).outcome).toBe('redeemed');
+
+    const res = await admin(`/campaigns/${id}/codes/${code!.code.toLowerCase()}/rollback`, { body: { to: 'available', reason: 'fraud review' } });
+    expect({ status: res.status, body: res.json }).toEqual({ status: 200, body: { code: code!.code, state: 'available', attemptId } });
+    expect((await store.redemptions.getAttempt(attemptId))!.rolledBackAt).toBeInstanceOf(Date);
+    expect((await store.codes.get(id, code!.code))!.state).toBe('available');
+    expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'rolled_back' });
+
+    expectApiError(await admin(`/campaigns/${id}/codes/${code!.code}/rollback`, { body: { to: 'disabled', reason: 'again' } }), 409, 'code_not_redeemed');
+    expectApiError(await admin(`/campaigns/${id}/codes/SYN-ZZZZ-ZZZZ/rollback`, { body: { to: 'disabled', reason: 'x' } }), 404, 'code_not_found');
+    expectApiError(await admin(`/campaigns/${id}/codes/${code!.code}/rollback`, { body: { to: 'redeemed', reason: 'x' } }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}/codes/${code!.code}/rollback`, { body: { to: 'available' } }), 400, 'invalid_request');
+  });
+});

@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createLockReleaseQueue, LOCK_SWEEP_SCHEDULER_ID } from '@dropgate/queue';
+import type { ChangeEvent } from '@dropgate/changes';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { deleteKeysByPrefix, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { LockReleases } from './lock-releases';
+
+/** The lock-release jobs on real Redis (BullMQ) and PostgreSQL: delayed job, sweep at start, the scheduler. */
+
+const schema = tempPgSchema('dg_lockrel');
+const PREFIX = `dglr${randomBytes(4).toString('hex')}`;
+let store: Store;
+const connections: Redis[] = [];
+const redis = (): Redis => {
+  const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+  connections.push(r);
+  return r;
+};
+const published: ChangeEvent[] = [];
+const errors: unknown[] = [];
+
+function lockReleases(): LockReleases {
+  return new LockReleases({
+    queue: createLockReleaseQueue(redis(), PREFIX),
+    workerConnection: redis(),
+    prefix: PREFIX,
+    store,
+    changes: { publish: (e) => (published.push(e), Promise.resolve({ receivers: 0, applied: 0 })) },
+    sweepEveryMs: 60_000,
+    onError: (err) => errors.push(err),
+  });
+}
+
+async function campaignWithCodes(n: number): Promise<{ id: string; codes: string[] }> {
+  const c = await store.campaigns.create({ name: 'locks', tiers: [{ name: 'standard', reward: 'x' }], perCustomerLimit: 1, codeSpec: { length: 10, charset: 'ABCDEFGHJKMNPQRSTUVWXYZ23456789', pattern: null, prefix: '', suffix: '' }, status: 'active' });
+  const codes = Array.from({ length: n }, (_, i) => `LR${randomBytes(3).toString('hex').toUpperCase()}${i}`);
+  await store.codes.insert(c.id, codes.map((code) => ({ code, tier: 'standard' })));
+  return { id: c.id, codes };
+}
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-lock-release-test' });
+  await store.migrate();
+});
+
+afterAll(async () => {
+  await store?.close();
+  await schema.drop();
+  await Promise.all(connections.map((r) => r.quit()));
+  await deleteKeysByPrefix(PREFIX);
+});
+
+describe('LockReleases', () => {
+  it('releases due locks at start, then a lock at its release time through the delayed job, and keeps the sweep scheduled', async () => {
+    const { id, codes } = await campaignWithCodes(4);
+    // Already due before anything runs (everything was down at its time): the sweep at start releases it.
+    await store.codes.lock({ campaignId: id, codes: [codes[0]!], releaseAt: new Date(Date.now() - 1000) });
+    const releases = lockReleases();
+    await releases.start();
+    try {
+      expect((await store.codes.get(id, codes[0]!))!.state).toBe('available');
+
+      const releaseAt = new Date(Date.now() + 1500);
+      await store.codes.lock({ campaignId: id, codes: codes.slice(1, 3), releaseAt });
+      const jobId = await releases.schedule(id, releaseAt);
+      expect(jobId).toBe(`release-${id}-${releaseAt.getTime()}`);
+      expect(await releases.schedule(id, releaseAt)).toBe(jobId); // same campaign and time: one job
+      expect((await store.codes.get(id, codes[1]!))!.state).toBe('locked');
+      await waitFor('the delayed job to release the locks', async () => ((await store.codes.counts(id)).standard!.locked === 0 ? true : undefined), 20_000, 100);
+      expect((await store.codes.get(id, codes[2]!))!.state).toBe('available');
+      await waitFor('the release to be published', () => (published.some((e) => e.campaignId === id && e.action === 'released') ? true : undefined));
+
+      const schedulers = await createLockReleaseQueue(redis(), PREFIX).getJobSchedulers();
+      expect(schedulers.map((s) => s.key)).toContain(LOCK_SWEEP_SCHEDULER_ID);
+      expect(errors).toEqual([]);
+    } finally {
+      await releases.close();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ChangeSink } from '@dropgate/changes';
+import { QUEUES, scheduleLockRelease, upsertLockSweep, type LockReleaseJob, type LockReleaseQueue, type ReleaseDueLocksJob, type ReleaseDueLocksResult, type LockReleaseJobName } from '@dropgate/queue';
+import type { Store } from '@dropgate/store';
+
+/** What the admin service needs to have a timed lock end by itself. */
+export interface LockReleaseScheduler {
+  /** Returns the id of the delayed job. */
+  schedule(campaignId: string, releaseAt: Date): Promise<string>;
+}
+
+export interface LockReleasesOptions {
+  queue: LockReleaseQueue;
+  /** The worker's blocking connection ('worker' kind), used for nothing else. */
+  workerConnection: Redis;
+  prefix: string;
+  store: Store;
+  changes: ChangeSink;
+  sweepEveryMs: number;
+  onError: (err: unknown) => void;
+  now?: () => Date;
+}
+
+/**
+ * Runs in the admin process: the worker of the lock-release queue (delayed jobs at each lock's release time and
+ * the periodic sweep), the sweep's scheduler, and one sweep at start. Every part lives in Redis or the database, so
+ * killing every process between a lock and its release time changes nothing: whichever comes first once the admin
+ * runs again releases the codes.
+ */
+export class LockReleases implements LockReleaseScheduler {
+  private worker: Worker<ReleaseDueLocksJob, ReleaseDueLocksResult, LockReleaseJobName> | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: LockReleasesOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  schedule(campaignId: string, releaseAt: Date): Promise<string> {
+    return scheduleLockRelease(this.options.queue, campaignId, releaseAt, this.now());
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    this.worker = new Worker<ReleaseDueLocksJob, ReleaseDueLocksResult, LockReleaseJobName>(QUEUES.lockReleases, (job: LockReleaseJob) => this.run(job.data), {
+      connection: options.workerConnection,
+      prefix: options.prefix,
+      concurrency: 1,
+    });
+    this.worker.on('error', options.onError);
+    this.worker.on('failed', (_job, err) => options.onError(err));
+    await upsertLockSweep(options.queue, options.sweepEveryMs);
+    await this.run({ campaignId: null, dueAt: null });
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+  }
+
+  private async run(job: ReleaseDueLocksJob): Promise<ReleaseDueLocksResult> {
+    const released = await this.options.store.codes.releaseDueLocks(this.now());
+    if (job.campaignId !== null) await this.options.changes.publish({ kind: 'codes', campaignId: job.campaignId, action: 'released' });
+    return { released };
+  }
+}
