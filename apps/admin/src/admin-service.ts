@@ -1,8 +1,9 @@
-import { CampaignValidationError, CodeSpecError, type Campaign, type CampaignStatus } from '@dropgate/core';
+import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
+import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
 import { isStoreError, type CodeCounts, type Store } from '@dropgate/store';
 import type { CreateCampaignBody } from './admin-schemas';
-import { createCampaignWithCodes, type CreateCampaignProgress } from './create-campaign';
+import { prepareCampaign } from './create-campaign';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
 export interface Principal {
@@ -19,18 +20,82 @@ export interface CampaignStats {
   outcomes: Record<string, number>;
 }
 
+export interface CreatedCampaign {
+  campaign: Campaign;
+  /** The generation job filling its codes (null: no codes asked for). */
+  jobId: string | null;
+}
+
+export interface AdminServiceDeps {
+  store: Store;
+  jobs: AdminJobQueue;
+}
+
 /**
  * The admin operations, once: the HTTP routes call these (and through the API, the web page and the CLI), so a
  * rule or a store error translation lives here and nowhere else. Store/domain errors come out as `ApiError`s.
  */
 export class AdminService {
-  constructor(
-    readonly store: Store,
-    private readonly options: { generationProgress?: ((campaignName: string) => CreateCampaignProgress) | undefined } = {},
-  ) {}
+  readonly store: Store;
+  readonly jobs: AdminJobQueue;
 
-  async createCampaign(_who: Principal, body: CreateCampaignBody): Promise<Campaign> {
-    return createCampaignWithCodes(this.store, body, this.options.generationProgress?.(body.name)).catch(translate);
+  constructor(deps: AdminServiceDeps) {
+    this.store = deps.store;
+    this.jobs = deps.jobs;
+  }
+
+  /**
+   * Creates the campaign as a draft at once, and a generation job for its codes that activates it at the end if
+   * asked (a campaign never goes live half-filled).
+   */
+  async createCampaign(who: Principal, body: CreateCampaignBody): Promise<CreatedCampaign> {
+    const prepared = (() => {
+      try {
+        return prepareCampaign(body);
+      } catch (err) {
+        return translate(err);
+      }
+    })();
+    const campaign = await this.store.campaigns.create(prepared.input).catch(translate);
+    if (prepared.tiers.length === 0) {
+      return { campaign: prepared.activate ? await this.store.campaigns.setStatus(campaign.id, 'active').catch(translate) : campaign, jobId: null };
+    }
+    const jobId = await enqueueAdminJob(this.jobs, {
+      name: 'generate-codes',
+      data: { campaignId: campaign.id, tiers: prepared.tiers, activate: prepared.activate, requestedBy: who.name },
+    });
+    return { campaign, jobId };
+  }
+
+  /** Adds `count` fresh codes to a tier in the background; answers the job id at once. */
+  async generateCodes(who: Principal, campaignId: string, tier: string, count: number): Promise<string> {
+    const campaign = await this.campaign(campaignId);
+    if (!campaign.tiers.some((t) => t.name === tier)) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
+    const counts = await this.store.codes.counts(campaign.id);
+    const existing = Object.values(counts).reduce((n, byState) => n + Object.values(byState).reduce((m, v) => m + v, 0), 0);
+    try {
+      assertCodeSpaceFor(campaign.codeSpec, existing + count);
+    } catch (err) {
+      translate(err);
+    }
+    return enqueueAdminJob(this.jobs, { name: 'generate-codes', data: { campaignId: campaign.id, tiers: [{ tier, count }], activate: false, requestedBy: who.name } });
+  }
+
+  async job(jobId: string): Promise<AdminJobStatus> {
+    const status = await getAdminJobStatus(this.jobs, jobId);
+    if (!status) throw new ApiError('job_not_found', 'no such job (unknown, or expired)');
+    return status;
+  }
+
+  /** Polls a job until it ends or `waitMs` passes; null if it is still running then. */
+  async waitForJob(jobId: string, waitMs: number): Promise<AdminJobStatus | null> {
+    const deadline = Date.now() + waitMs;
+    for (let pause = 20; ; pause = Math.min(250, pause * 2)) {
+      const status = await this.job(jobId);
+      if (status.state === 'completed' || status.state === 'failed') return status;
+      if (Date.now() + pause > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   listCampaigns(): Promise<Campaign[]> {

@@ -5,6 +5,7 @@ import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
 import { createAdminApp } from './app';
 
 /** The admin API over HTTP on a real PostgreSQL store (a schema of its own, dropped at the end). */
@@ -40,6 +41,7 @@ interface StatsView {
 }
 
 let store: Store;
+let jobs: AdminJobsHarness;
 const servers: Server[] = [];
 let base = '';
 const unexpected: unknown[] = [];
@@ -56,6 +58,7 @@ function adminApp(appStore: Store, onUnexpected: (err: unknown) => void) {
   const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
+    jobs: jobs.queue,
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
@@ -90,6 +93,7 @@ const csvRows = (text: string): string[] => text.split('\n').filter((line, i) =>
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-int-test' });
   await store.migrate();
+  jobs = await startAdminJobs(store);
   base = await listen(adminApp(store, (err) => unexpected.push(err)));
 });
 
@@ -98,6 +102,7 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+  await jobs?.close();
   await store?.close();
   await schema.drop();
 });
@@ -189,8 +194,13 @@ describe('POST /admin/v1/campaigns', () => {
     expect(codes.premium).toMatchObject({ available: 5, redeemed: 0 });
     expect(Object.keys(codes).sort()).toEqual(['premium', 'standard']);
 
+    // Created by a generation job (finished within the request's wait, hence 201 and active).
+    const { jobId, ...created } = res.json as CampaignView & { jobId: string };
+    expect(jobId).toMatch(/^job_/);
+    const job = await admin(`/jobs/${jobId}`);
+    expect(job.json).toMatchObject({ jobId, name: 'generate-codes', state: 'completed', done: 35, total: 35, result: { inserted: 35, activated: true } });
     const fetched = await admin(`/campaigns/${campaign.id}`);
-    expect(fetched.json).toEqual(campaign);
+    expect(fetched.json).toEqual(created);
   });
 
   it('creates a draft, and honours a chosen id once (409 campaign_exists the second time)', async () => {
@@ -221,7 +231,7 @@ describe('POST /admin/v1/campaigns', () => {
     ['no tiers', { tiers: [] }],
     ['a negative quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: -1 }] }],
     ['a fractional quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: 1.5 }] }],
-    ['more codes in total than one request may create', { tiers: [{ name: 'a', reward: 'x', quantity: 1_500_000 }, { name: 'b', reward: 'y', quantity: 1_500_000 }] }],
+    ['more codes in total than one request may create', { tiers: [{ name: 'a', reward: 'x', quantity: 6_000_000 }, { name: 'b', reward: 'y', quantity: 6_000_000 }] }],
     ['a quantity as a string', { tiers: [{ name: 'standard', reward: 'x', quantity: '10' }] }],
     ['an upper-case tier name', { tiers: [{ name: 'Premium', reward: 'x', quantity: 1 }] }],
     ['a tier listed twice', { tiers: [{ name: 'a', reward: 'x', quantity: 1 }, { name: 'a', reward: 'y', quantity: 1 }] }],

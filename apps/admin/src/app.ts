@@ -1,15 +1,19 @@
 import express, { type Request } from 'express';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
+import type { AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { AdminService } from './admin-service';
 import { ADMIN_SCOPES, sha256, type AdminTokenEntry } from './admin-tokens';
 import { bearerAuth } from './bearer-auth';
-import type { CreateCampaignProgress } from './create-campaign';
 import { requireScope } from './principal';
 import { adminRoutes } from './routes';
 
 export interface AdminDeps {
   store: Store;
+  /** The admin jobs queue (code generation, ...); its worker runs in the admin process (see main.ts). */
+  jobs: AdminJobQueue;
+  /** How long campaign creation waits for its generation job before answering 202 (default 10 s). */
+  createWaitMs?: number | undefined;
   /** Named tokens with scopes (SHA-256 hashes). */
   tokens?: readonly AdminTokenEntry[] | undefined;
   /** One plain token with every scope, named "admin" (the former single-token set-up; tests). */
@@ -18,8 +22,6 @@ export interface AdminDeps {
   bodyLimitBytes: number;
   metricsText: () => Promise<{ contentType: string; body: string }>;
   onUnexpected: (err: unknown, req: Request) => void;
-  /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
-  generationProgress?: (campaignName: string) => CreateCampaignProgress;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -44,8 +46,8 @@ export function adminOpenApi(routes: readonly Route[]) {
 
 /** The admin API (bearer token on every /admin route). Nothing listens until `main.ts` says so. */
 export function createAdminApp(deps: AdminDeps): express.Express {
-  const service = new AdminService(deps.store, { generationProgress: deps.generationProgress });
-  const routes = adminRoutes(service);
+  const service = new AdminService({ store: deps.store, jobs: deps.jobs });
+  const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });
   const openApi = JSON.stringify(adminOpenApi(routes));
 
   const app = express();

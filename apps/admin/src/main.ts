@@ -1,7 +1,10 @@
 import { loadAdminConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { createAdminJobQueue, createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createAdminApp } from './app';
+import { onCodesChanged } from './codes-changed';
+import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
 function main(): void {
   const config = loadAdminConfig(process.env);
@@ -13,22 +16,49 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
+  const onRedisError = (err: Error) => logger.warn({ err: err.message }, 'redis connection error');
+  const client = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError });
+  const jobs = createAdminJobQueue(client, config.QUEUE_PREFIX, onRedisError);
+  shutdown.register('admin-jobs queue', () => jobs.close());
+
+  // The admin jobs worker runs in this process: long operations (code generation) survive the request, and a
+  // restarted admin picks up where a killed one stopped (BullMQ stalled-job recovery + the job's resume point).
+  const workerConnection = createRedis(config.REDIS_URL, 'worker', 'admin-jobs', { shutdown, onError: onRedisError });
+  const worker = startAdminJobsWorker({
+    connection: workerConnection,
+    prefix: config.QUEUE_PREFIX,
+    store,
+    onCodesChanged: (campaignId) => onCodesChanged(campaignId),
+    onError: (err) => logger.error({ err }, 'admin jobs worker error'),
+    onFailed: (job, err) => {
+      logger.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, 'admin job failed');
+      captureException(err, { app: 'admin', queue: QUEUES.adminJobs, jobId: job?.id ?? 'unknown' });
+    },
+  });
+  const lastLogged = new Map<string, number>();
+  // One log line per 100k codes: visible progress without flooding the log.
+  worker.on('progress', (job, progress) => {
+    const p = progress as { done?: number; total?: number };
+    if (typeof p.done !== 'number' || typeof p.total !== 'number' || !job.id) return;
+    const last = lastLogged.get(job.id) ?? 0;
+    if (p.done !== p.total && p.done - last < 100_000) return;
+    lastLogged.set(job.id, p.done);
+    logger.info({ jobId: job.id, name: job.name, done: p.done, total: p.total, percent: Math.floor((100 * p.done) / Math.max(1, p.total)) }, 'admin job progress');
+  });
+  worker.on('completed', (job) => {
+    lastLogged.delete(job.id ?? '');
+    logger.info({ jobId: job.id, name: job.name, result: job.returnvalue }, 'admin job completed');
+  });
+  shutdown.register('admin-jobs worker', () => worker.close());
+
   const registry = createMetricsRegistry('admin');
   const app = createAdminApp({
     store,
+    jobs,
     token: config.ADMIN_TOKEN,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    generationProgress: (campaign) => {
-      let lastLogged = 0;
-      // One line per 100k codes (and the last): visible progress without flooding the log.
-      return (inserted, total) => {
-        if (inserted !== total && inserted - lastLogged < 100_000) return;
-        lastLogged = inserted;
-        logger.info({ campaign, inserted, total, percent: Math.floor((100 * inserted) / Math.max(1, total)) }, 'generating codes');
-      };
-    },
     onUnexpected: (err, req) => {
       logger.error({ err, route: req.path }, 'unexpected error');
       captureException(err, { app: 'admin', route: req.path });

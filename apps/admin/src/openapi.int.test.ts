@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import type { Store } from '@dropgate/store';
 import { http, tempPgSchema, TEST_DATABASE_URL, validateOpenApi } from '@dropgate/testkit';
+import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
 import { createAdminApp } from './app';
 
 /** /openapi.json: a valid OpenAPI 3.1 document naming every admin route with its schemas and scope. */
@@ -11,6 +12,7 @@ const schema = tempPgSchema('dg_t');
 let store: Store;
 let server: Server;
 let base = '';
+let jobs: AdminJobsHarness;
 
 interface Operation {
   operationId: string;
@@ -28,8 +30,10 @@ interface Doc {
 
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 2, applicationName: 'dropgate-admin-openapi-test' });
+  jobs = await startAdminJobs(store, { worker: false });
   const app = createAdminApp({
     store,
+    jobs: jobs.queue,
     token: 'openapi-test-token-0123456789',
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
@@ -46,6 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await jobs.close();
   await store.close();
   await schema.drop();
 });

@@ -6,3 +6,22 @@ export { createAttemptQueue, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
 export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
 export { doneStatus, getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';
+export {
+  ADMIN_JOB_ID,
+  createAdminJobQueue,
+  enqueueAdminJob,
+  getAdminJobStatus,
+  newAdminJobId,
+  type AdminJob,
+  type AdminJobContract,
+  type AdminJobData,
+  type AdminJobName,
+  type AdminJobProgress,
+  type AdminJobQueue,
+  type AdminJobRequest,
+  type AdminJobResult,
+  type AdminJobState,
+  type AdminJobStatus,
+  type GenerateCodesJob,
+  type GenerateCodesResult,
+} from './admin-jobs';

@@ -4,6 +4,8 @@ import type { AttemptKind } from '@dropgate/core';
 export const QUEUES = {
   /** Redeem and claim attempts, accepted by intake and run by the worker. */
   attempts: 'attempts',
+  /** Long admin operations (code generation, ...), enqueued by the admin API and run by the admin jobs worker. */
+  adminJobs: 'admin-jobs',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

@@ -1,11 +1,17 @@
 import type { Route } from '@dropgate/http';
 import type { AdminService } from '../admin-service';
 import { campaignRoutes } from './campaign-routes';
+import { jobRoutes } from './job-routes';
+
+export interface AdminRouteOptions {
+  /** How long campaign creation waits for its generation job before answering 202. */
+  createWaitMs: number;
+}
 
 /**
  * Every admin route, declared once (method, path, scope, schemas, handler): registered into Express from this
  * table and described by /openapi.json from the same schemas. Add a feature's routes as one more group here.
  */
-export function adminRoutes(service: AdminService): Route[] {
-  return [...campaignRoutes(service)];
+export function adminRoutes(service: AdminService, options: AdminRouteOptions): Route[] {
+  return [...campaignRoutes(service, options), ...jobRoutes(service)];
 }
