@@ -37,8 +37,26 @@ export const createCampaignBody = z.strictObject({
   startsAt: isoDate.nullable().optional(),
   endsAt: isoDate.nullable().optional(),
   redeemRequiresPublication: z.boolean().optional(),
+  settings: schemas.campaignSettingsPatch.optional(),
 });
 export type CreateCampaignBody = z.infer<typeof createCampaignBody>;
+
+/**
+ * PATCH /campaigns/:id: the fields an operator may change on a live campaign (status has its own route; tiers and
+ * the code format are fixed once codes exist). `settings` is merged field by field into the current settings.
+ */
+export const patchCampaignBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).optional(),
+    perCustomerLimit: z.number().int().min(1).max(1000).optional(),
+    target: z.number().int().min(1).nullable().optional(),
+    startsAt: isoDate.nullable().optional(),
+    endsAt: isoDate.nullable().optional(),
+    redeemRequiresPublication: z.boolean().optional(),
+    settings: schemas.campaignSettingsPatch.optional(),
+  })
+  .refine((body) => Object.values(body).some((v) => v !== undefined), { message: 'nothing to change' });
+export type PatchCampaignBody = z.infer<typeof patchCampaignBody>;
 
 export const statusBody = z.strictObject({ status: z.enum(CAMPAIGN_STATUSES) });
 
@@ -66,6 +84,7 @@ export const campaignView = z.object({
   redeemRequiresPublication: z.boolean(),
   redeemedCount: z.number().int(),
   stopReason: z.string().nullable(),
+  settings: schemas.campaignSettings,
   createdAt: isoString,
   updatedAt: isoString,
 });

@@ -2,7 +2,7 @@ import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, type Campai
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
 import { isStoreError, type CodeCounts, type Store } from '@dropgate/store';
-import type { CreateCampaignBody } from './admin-schemas';
+import type { CreateCampaignBody, PatchCampaignBody } from './admin-schemas';
 import { prepareCampaign } from './create-campaign';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
@@ -106,6 +106,11 @@ export class AdminService {
     const campaign = await this.store.campaigns.get(id);
     if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
     return campaign;
+  }
+
+  /** Changes the given fields; `settings` merges into the current settings (validated by the store under its lock). */
+  async updateCampaign(_who: Principal, id: string, patch: PatchCampaignBody): Promise<Campaign> {
+    return this.store.campaigns.update(id, patch).catch(translate);
   }
 
   async setStatus(_who: Principal, id: string, status: CampaignStatus): Promise<Campaign> {

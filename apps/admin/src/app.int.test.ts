@@ -21,7 +21,9 @@ interface CampaignView {
   status: string;
   tiers: Array<{ name: string; reward: string }>;
   perCustomerLimit: number;
+  target: number | null;
   codeSpec: { pattern: string | null; length: number };
+  settings: { claims: boolean; customerAuth: string; customerAudience: string | null };
 }
 interface CodeView {
   code: string;
@@ -420,6 +422,61 @@ describe('POST /admin/v1/campaigns/:id/status', () => {
     for (const body of [{ status: 'bogus' }, {}, { status: 'paused', reason: 'x' }, { status: ['paused'] }]) {
       expectApiError(await admin(`/campaigns/${campaign.id}/status`, { body }), 400, 'invalid_request');
     }
+  });
+});
+
+describe('campaign settings and PATCH /admin/v1/campaigns/:id', () => {
+  const patch = (id: string, body: unknown) => admin(`/campaigns/${id}`, { method: 'PATCH', body });
+
+  it('creates with defaults (claims off, no customer auth) or with the settings given', async () => {
+    expect((await create()).settings).toEqual({ claims: false, customerAuth: 'none', customerAudience: null });
+    const jwt = await create({ settings: { claims: true, customerAuth: 'jwt', customerAudience: 'shop' } });
+    expect(jwt.settings).toEqual({ claims: true, customerAuth: 'jwt', customerAudience: 'shop' });
+    expect(((await admin(`/campaigns/${jwt.id}`)).json as CampaignView).settings).toEqual(jwt.settings);
+  });
+
+  it('patches settings field by field and other mutable fields, and reads them back', async () => {
+    const campaign = await create();
+    const on = await patch(campaign.id, { settings: { claims: true } });
+    expect(on.status).toBe(200);
+    expect((on.json as CampaignView).settings).toEqual({ claims: true, customerAuth: 'none', customerAudience: null });
+    const both = await patch(campaign.id, { name: 'Renamed', target: 20, settings: { customerAuth: 'jwt' } });
+    expect(both.json).toMatchObject({ name: 'Renamed', target: 20, settings: { claims: true, customerAuth: 'jwt', customerAudience: null } });
+    expect((await admin(`/campaigns/${campaign.id}`)).json).toEqual(both.json);
+    expect(((await patch(campaign.id, { target: null })).json as CampaignView).target).toBeNull();
+  });
+
+  it('refuses bad patches with 400 invalid_request and changes nothing', async () => {
+    const campaign = await create();
+    const before = (await admin(`/campaigns/${campaign.id}`)).json;
+    for (const body of [
+      {},
+      { settings: { claims: 'yes' } },
+      { settings: { customerAuth: 'oauth' } },
+      { settings: { customerAudience: '' } },
+      { settings: { unknownSetting: true } },
+      { settings: { claims: { $ne: null } } },
+      { settings: [] },
+      { status: 'ended' },
+      { codeSpec: { length: 4 } },
+      { perCustomerLimit: 0 },
+      { name: 'x', settings: { claims: true }, redeemedCount: 0 },
+      { startsAt: '2030-01-02T00:00:00Z', endsAt: '2030-01-01T00:00:00Z' },
+    ]) {
+      expectApiError(await patch(campaign.id, body), 400, 'invalid_request');
+    }
+    expect((await admin(`/campaigns/${campaign.id}`)).json).toEqual(before);
+  });
+
+  it('answers 404 campaign_not_found for an unknown campaign and 400 for a malformed id', async () => {
+    expectApiError(await patch('no_such_campaign', { settings: { claims: true } }), 404, 'campaign_not_found');
+    expectApiError(await patch('bad%20id', { settings: { claims: true } }), 400, 'invalid_request');
+  });
+
+  it('refuses a create with a bad setting with 400, creating nothing', async () => {
+    const id = `bad_settings_${randomBytes(4).toString('hex')}`;
+    expectApiError(await admin('/campaigns', { body: newCampaign({ id, settings: { customerAuth: 'maybe' } }) }), 400, 'invalid_request');
+    expectApiError(await admin(`/campaigns/${id}`), 404, 'campaign_not_found');
   });
 });
 

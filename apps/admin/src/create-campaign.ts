@@ -27,6 +27,7 @@ export function prepareCampaign(body: CreateCampaignBody): PreparedCampaign {
     endsAt: body.endsAt ?? null,
     codeSpec,
     redeemRequiresPublication: body.redeemRequiresPublication ?? false,
+    settings: body.settings,
   };
   validateNewCampaign(input);
   return { input, tiers: body.tiers.filter((t) => t.quantity > 0).map((t) => ({ tier: t.name, count: t.quantity })), activate: body.status === 'active' };

@@ -14,6 +14,7 @@ import {
   type CampaignStatus,
   type NewCampaign,
 } from './campaign';
+import { DEFAULT_CAMPAIGN_SETTINGS } from './campaign-settings';
 import { resolveCodeSpec } from './code-spec';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -38,6 +39,7 @@ function campaign(overrides: Partial<Campaign> = {}): Campaign {
     stopReason: null,
     createdAt: NOW,
     updatedAt: NOW,
+    settings: DEFAULT_CAMPAIGN_SETTINGS,
     ...overrides,
   };
 }

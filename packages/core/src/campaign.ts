@@ -1,3 +1,5 @@
+import { newCampaignSettings, type CampaignSettings, type CampaignSettingsPatch } from './campaign-settings';
+import { CampaignValidationError } from './campaign-validation-error';
 import type { CodeSpec } from './code-spec';
 
 export const CAMPAIGN_STATUSES = ['draft', 'active', 'paused', 'stopped', 'ended'] as const;
@@ -44,6 +46,8 @@ export interface Campaign {
   /** Successful redemptions + claims so far (maintained by the store, counted against `target`). */
   redeemedCount: number;
   stopReason: StopReason | null;
+  /** Behaviour switches (claims, customer auth, ...): see campaign-settings.ts. */
+  settings: CampaignSettings;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -60,11 +64,14 @@ export interface NewCampaign {
   target?: number | null | undefined;
   codeSpec: CodeSpec;
   redeemRequiresPublication?: boolean | undefined;
+  /** Any subset: the rest take their defaults (`newCampaignSettings`). */
+  settings?: CampaignSettingsPatch | undefined;
 }
 
+/** `settings` is merged into the current settings field by field (`applyCampaignSettingsPatch`), never replaced. */
 export type CampaignPatch = Partial<
   Pick<Campaign, 'name' | 'startsAt' | 'endsAt' | 'perCustomerLimit' | 'target' | 'redeemRequiresPublication' | 'tiers'>
->;
+> & { settings?: CampaignSettingsPatch | undefined };
 
 /** Is the campaign taking attempts at `now`? Status, time window and target all count. */
 export function isCampaignOpen(campaign: Campaign, now: Date): boolean {
@@ -113,15 +120,7 @@ export function quotaScopes(campaign: Campaign, tierName: string): QuotaScope[] 
   return scopes;
 }
 
-export class CampaignValidationError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'CampaignValidationError';
-  }
-}
+export { CampaignValidationError };
 
 const TIER_NAME = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
@@ -146,4 +145,5 @@ export function validateNewCampaign(input: NewCampaign): void {
   if (input.endsAt && Number.isNaN(input.endsAt.getTime())) throw new CampaignValidationError('endsAt is not a valid date', 'endsAt');
   if (input.startsAt && input.endsAt && input.endsAt <= input.startsAt)
     throw new CampaignValidationError('endsAt must be after startsAt', 'endsAt');
+  if (input.settings !== undefined) newCampaignSettings(input.settings);
 }

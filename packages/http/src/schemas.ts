@@ -20,3 +20,5 @@ export const claimRequest = z.strictObject({ campaignId: id, customerId, tier: t
 
 export type RedemptionRequestBody = z.infer<typeof redemptionRequest>;
 export type ClaimRequestBody = z.infer<typeof claimRequest>;
+
+export { campaignSettings, campaignSettingsPatch } from './campaign-settings-schema';

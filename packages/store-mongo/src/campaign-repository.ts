@@ -1,5 +1,7 @@
 import {
+  applyCampaignSettingsPatch,
   canChangeCampaignStatus,
+  newCampaignSettings,
   newCampaignId,
   validateNewCampaign,
   type Campaign,
@@ -41,6 +43,7 @@ export class MongoCampaignRepository implements CampaignRepository {
       redeemRequiresPublication: input.redeemRequiresPublication ?? false,
       redeemedCount: 0,
       stopReason: null,
+      settings: newCampaignSettings(input.settings),
       createdAt: now,
       updatedAt: now,
     };
@@ -78,6 +81,8 @@ export class MongoCampaignRepository implements CampaignRepository {
       if (!current) throw notFound(id);
       const set: Record<string, unknown> = {};
       for (const key of PATCHABLE) if (patch[key] !== undefined) set[key] = patch[key];
+      // The whole merged object is written: the transaction read `current`, so a concurrent patch conflicts and reruns.
+      if (patch.settings !== undefined) set.settings = applyCampaignSettingsPatch(current.settings, patch.settings);
       const next: Campaign = { ...current, ...set };
       validateNewCampaign(next);
       await switchCounting(tx, this.models, id, current.target !== null, next.target !== null);

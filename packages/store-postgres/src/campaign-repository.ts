@@ -1,6 +1,8 @@
 import {
   CAMPAIGN_STATUSES,
   canChangeCampaignStatus,
+  applyCampaignSettingsPatch,
+  newCampaignSettings,
   validateNewCampaign,
   type Campaign,
   type CampaignPatch,
@@ -57,8 +59,8 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
         const { rows } = await pool.query<CampaignRow>(
           `WITH created AS (
              INSERT INTO campaigns (id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
-                                    redeem_requires_publication)
-             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10)
+                                    redeem_requires_publication, settings)
+             VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10, $12::jsonb)
              RETURNING *
            ), shards AS (
              INSERT INTO campaign_counters (campaign_id, shard, open)
@@ -77,6 +79,7 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
             JSON.stringify(input.codeSpec),
             input.redeemRequiresPublication ?? false,
             COUNTER_SHARDS,
+            JSON.stringify(newCampaignSettings(input.settings)),
           ],
         );
         return toCampaign(rows[0]!); // a new campaign has counted nothing: redeemed_count is the whole count
@@ -105,8 +108,9 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
           const { rows } = await client.query<CampaignRow>(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1 FOR UPDATE`, [id]);
           if (!rows[0]) throw notFound(id);
           const current = toCampaign(rows[0]);
-          const next: Campaign = { ...current };
-          for (const [key, value] of Object.entries(patch) as Array<[keyof CampaignPatch, unknown]>) {
+          const { settings, ...fields } = patch;
+          const next: Campaign = { ...current, settings: applyCampaignSettingsPatch(current.settings, settings) };
+          for (const [key, value] of Object.entries(fields) as Array<[keyof CampaignPatch, unknown]>) {
             if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
           }
           validateNewCampaign(next);
@@ -114,13 +118,13 @@ export function createCampaignRepository(pool: Pool): CampaignRepository {
           // A target at or below what is already counted is reached at once: stop, as the counting would have.
           const updated = await client.query<CampaignRow>(
             `UPDATE campaigns SET name = $2, starts_at = $3, ends_at = $4, per_customer_limit = $5, target = $6,
-                    redeem_requires_publication = $7, tiers = $8::jsonb, updated_at = now(),
+                    redeem_requires_publication = $7, tiers = $8::jsonb, settings = $9::jsonb, updated_at = now(),
                     status = CASE WHEN $6::integer IS NOT NULL AND redeemed_count >= $6::integer AND status IN ('active', 'paused')
                                   THEN 'stopped' ELSE status END,
                     stop_reason = CASE WHEN $6::integer IS NOT NULL AND redeemed_count >= $6::integer AND status IN ('active', 'paused')
                                        THEN 'target_reached' ELSE stop_reason END
              WHERE id = $1 RETURNING ${CAMPAIGN_COLUMNS}`,
-            [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers)],
+            [id, next.name, next.startsAt, next.endsAt, next.perCustomerLimit, next.target, next.redeemRequiresPublication, JSON.stringify(next.tiers), JSON.stringify(next.settings)],
           );
           return toCampaign(updated.rows[0]!);
         }),

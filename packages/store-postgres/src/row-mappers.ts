@@ -1,4 +1,4 @@
-import type { AttemptResult, Campaign, CampaignStatus, CodeSpec, CodeState, Outcome, StopReason, Tier } from '@dropgate/core';
+import { storedCampaignSettings, type AttemptResult, type Campaign, CampaignStatus, type CodeSpec, type CodeState, type Outcome, type StopReason, type Tier } from '@dropgate/core';
 import type { CodeRecord, Publication } from '@dropgate/store';
 
 /** Rows as `pg` returns them: timestamptz → Date, integer → number, jsonb → parsed, text[] → string[]. */
@@ -15,6 +15,8 @@ export interface CampaignRow {
   redeem_requires_publication: boolean;
   redeemed_count: number;
   stop_reason: StopReason | null;
+  /** Parsed jsonb; read through storedCampaignSettings (defaults for fields added since it was written). */
+  settings: unknown;
   created_at: Date;
   updated_at: Date;
 }
@@ -60,7 +62,7 @@ export interface PublicationRow {
  * (campaign_counters), summed in the same statement, so it is one consistent number.
  */
 export const CAMPAIGN_COLUMNS = `id, name, status, starts_at, ends_at, tiers, per_customer_limit, target, code_spec,
-  redeem_requires_publication, stop_reason, created_at, updated_at,
+  redeem_requires_publication, stop_reason, settings, created_at, updated_at,
   (redeemed_count + coalesce((SELECT sum(k.redeemed) FROM campaign_counters AS k WHERE k.campaign_id = campaigns.id), 0))::integer
     AS redeemed_count`;
 
@@ -80,6 +82,7 @@ export function toCampaign(row: CampaignRow): Campaign {
     redeemRequiresPublication: row.redeem_requires_publication,
     redeemedCount: row.redeemed_count,
     stopReason: row.stop_reason,
+    settings: storedCampaignSettings(row.settings),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

@@ -1,4 +1,4 @@
-import { resolveCodeSpec } from '@dropgate/core';
+import { DEFAULT_CAMPAIGN_SETTINGS, resolveCodeSpec } from '@dropgate/core';
 import type { ContractContext } from './context';
 import { attemptId, createCampaignWithCodes, expectStoreError, HOUR, NOW } from './fixtures';
 
@@ -23,6 +23,7 @@ export function campaignContract(ctx: ContractContext): void {
       expect(created.redeemedCount).toBe(0);
       expect(created.stopReason).toBeNull();
       expect(created.redeemRequiresPublication).toBe(false);
+      expect(created.settings).toEqual(DEFAULT_CAMPAIGN_SETTINGS);
       const read = await store.campaigns.get(created.id);
       expect(read).toEqual(created);
       expect(read!.startsAt).toBeInstanceOf(Date);
@@ -35,6 +36,43 @@ export function campaignContract(ctx: ContractContext): void {
       expect(updated.target).toBe(700);
       expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
       expect(await store.campaigns.get('cmp_does_not_exist')).toBeNull();
+    });
+
+    it('keeps settings: given on create, merged field by field on update, defaults for the rest', async () => {
+      const store = ctx.store();
+      const base = { name: 'settings', tiers: [{ name: 'standard', reward: 'x' }], perCustomerLimit: 1, codeSpec: resolveCodeSpec({ length: 10 }) };
+      const created = await store.campaigns.create({ ...base, settings: { claims: true, customerAuth: 'jwt' } });
+      expect(created.settings).toEqual({ ...DEFAULT_CAMPAIGN_SETTINGS, claims: true, customerAuth: 'jwt' });
+      expect((await store.campaigns.get(created.id))!.settings).toEqual(created.settings);
+      expect((await store.campaigns.list()).find((c) => c.id === created.id)!.settings).toEqual(created.settings);
+
+      const withAudience = await store.campaigns.update(created.id, { settings: { customerAudience: 'shop.example' } });
+      expect(withAudience.settings).toEqual({ ...DEFAULT_CAMPAIGN_SETTINGS, claims: true, customerAuth: 'jwt', customerAudience: 'shop.example' });
+      // A patch of other fields leaves the settings alone.
+      expect((await store.campaigns.update(created.id, { name: 'renamed' })).settings).toEqual(withAudience.settings);
+      const off = await store.campaigns.update(created.id, { settings: { claims: false, customerAudience: null } });
+      expect(off.settings).toEqual({ ...DEFAULT_CAMPAIGN_SETTINGS, customerAuth: 'jwt' });
+      expect((await store.campaigns.get(created.id))!.settings).toEqual(off.settings);
+
+      // A bad setting changes nothing, on create or update.
+      await expect(store.campaigns.create({ ...base, settings: { customerAuth: 'oauth' as 'jwt' } })).rejects.toThrow(/settings\.customerAuth/);
+      await expect(store.campaigns.update(created.id, { settings: { claims: 'yes' as unknown as boolean } })).rejects.toThrow(/settings\.claims/);
+      expect((await store.campaigns.get(created.id))!.settings).toEqual(off.settings);
+    });
+
+    it('concurrent settings patches of different fields both land', async () => {
+      const stores = ctx.stores();
+      const created = await ctx.store().campaigns.create({
+        name: 'settings race',
+        tiers: [{ name: 'standard', reward: 'x' }],
+        perCustomerLimit: 1,
+        codeSpec: resolveCodeSpec({ length: 10 }),
+      });
+      await Promise.all([
+        stores[0]!.campaigns.update(created.id, { settings: { claims: true } }),
+        stores[1 % stores.length]!.campaigns.update(created.id, { settings: { customerAuth: 'jwt' } }),
+      ]);
+      expect((await ctx.store().campaigns.get(created.id))!.settings).toMatchObject({ claims: true, customerAuth: 'jwt' });
     });
 
     it('refuses a duplicate id and an invalid campaign', async () => {

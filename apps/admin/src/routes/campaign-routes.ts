@@ -1,7 +1,7 @@
 import type { Campaign } from '@dropgate/core';
 import { defineRoute, type Route } from '@dropgate/http';
 import { z } from 'zod';
-import { campaignParams, campaignStatsView, campaignView, createdCampaignView, codesQuery, codeView, createCampaignBody, statusBody } from '../admin-schemas';
+import { campaignParams, campaignStatsView, campaignView, createdCampaignView, codesQuery, codeView, createCampaignBody, patchCampaignBody, statusBody } from '../admin-schemas';
 import type { AdminService } from '../admin-service';
 import { streamCodes } from '../codes-export';
 import { principalOf } from '../principal';
@@ -65,6 +65,20 @@ export function campaignRoutes(service: AdminService, options: CampaignRouteOpti
       responses: { 200: { description: 'The campaign', schema: campaignView } },
       handler: async ({ params }, _req, res) => {
         res.json(view(await service.campaign(params.id)));
+      },
+    }),
+    defineRoute({
+      operationId: 'updateCampaign',
+      method: 'patch',
+      path: '/campaigns/:id',
+      summary: 'Change name, limits, target, time window, publication rule or settings (merged field by field)',
+      tags,
+      scope: 'write',
+      params: campaignParams,
+      body: patchCampaignBody,
+      responses: { 200: { description: 'The campaign after the change', schema: campaignView } },
+      handler: async ({ params, body }, _req, res) => {
+        res.json(view(await service.updateCampaign(principalOf(res), params.id, body)));
       },
     }),
     defineRoute({

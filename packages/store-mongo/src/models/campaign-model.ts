@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Campaign, CampaignStatus, CodeSpec, StopReason } from '@dropgate/core';
+import { storedCampaignSettings, type Campaign, type CampaignSettings, type CampaignStatus, type CodeSpec, type StopReason } from '@dropgate/core';
 
 export interface TierDoc {
   name: string;
@@ -25,6 +25,8 @@ export interface CampaignDoc {
   redeemRequiresPublication: boolean;
   redeemedCount: number;
   stopReason: StopReason | null;
+  /** The whole settings object as one subdocument (shape defined in @dropgate/core; absent fields read as defaults). */
+  settings?: CampaignSettings | Record<string, unknown>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -55,6 +57,8 @@ export function campaignModel(conn: Connection): Model<CampaignDoc> {
       redeemRequiresPublication: { type: Boolean, default: false },
       redeemedCount: { type: Number, default: 0 },
       stopReason: { type: String, default: null },
+      // Mixed: validated by @dropgate/core before every write, and kept whole (fields added later need no schema change).
+      settings: { type: Schema.Types.Mixed, default: () => ({}) },
       createdAt: { type: Date, required: true },
       updatedAt: { type: Date, required: true },
     },
@@ -88,6 +92,7 @@ export function toCampaign(doc: CampaignDoc, sharded: number): Campaign {
     redeemRequiresPublication: doc.redeemRequiresPublication ?? false,
     redeemedCount: (doc.redeemedCount ?? 0) + sharded,
     stopReason: doc.stopReason ?? null,
+    settings: storedCampaignSettings(doc.settings),
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
