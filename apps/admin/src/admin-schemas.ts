@@ -132,3 +132,40 @@ export const jobStatusView = z.object({
 });
 
 export const createdCampaignView = campaignView.extend({ jobId: z.string().nullable() });
+
+export const auditQuery = z.strictObject({
+  campaignId: schemas.id.optional(),
+  customerId: schemas.customerId.optional(),
+  code: schemas.codeInput.optional(),
+  /** The `next` cursor of the previous page. */
+  after: z.string().min(1).max(512).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const auditEntryView = z.object({
+  id: z.string(),
+  at: isoString,
+  kind: z.enum(['admin', 'redemption']),
+  actor: z.string().nullable().describe('the admin token name (admin actions)'),
+  action: z.string().describe('the operation (admin) or the outcome (redemption)'),
+  campaignId: z.string().nullable(),
+  customerId: z.string().nullable(),
+  code: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const auditPageView = z.object({ entries: z.array(auditEntryView), next: z.string().nullable() });
+
+export const importQuery = z.strictObject({
+  /** Tier of lines that name none (a CSV line with the code only). */
+  tier: schemas.tierName.optional(),
+});
+
+export const importReportView = z.object({
+  lines: z.number().int(),
+  inserted: z.number().int(),
+  duplicates: z.number().int(),
+  malformed: z.number().int(),
+  firstDuplicates: z.array(z.object({ line: z.number().int(), code: z.string() })),
+  firstMalformed: z.array(z.object({ line: z.number().int(), problem: z.string() })),
+});

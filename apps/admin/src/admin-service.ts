@@ -1,8 +1,10 @@
 import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
-import { isStoreError, type CodeCounts, type Store } from '@dropgate/store';
+import type { Readable } from 'node:stream';
+import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, PatchCampaignBody } from './admin-schemas';
+import { importCodes, type ImportFormat, type ImportReport } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
@@ -29,6 +31,8 @@ export interface CreatedCampaign {
 export interface AdminServiceDeps {
   store: Store;
   jobs: AdminJobQueue;
+  /** After a campaign's codes changed outside a job (import): code-filter rebuild, change announcement. */
+  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
 }
 
 /**
@@ -39,9 +43,26 @@ export class AdminService {
   readonly store: Store;
   readonly jobs: AdminJobQueue;
 
+  private readonly onCodesChanged: (campaignId: string) => Promise<void>;
+
   constructor(deps: AdminServiceDeps) {
     this.store = deps.store;
     this.jobs = deps.jobs;
+    this.onCodesChanged = deps.onCodesChanged ?? (() => Promise.resolve());
+  }
+
+  /** Streams codes into a campaign; duplicates and malformed lines are reported, never fatal. */
+  async importCodes(campaignId: string, input: Readable, format: ImportFormat, defaultTier: string | undefined): Promise<ImportReport> {
+    const campaign = await this.campaign(campaignId);
+    if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
+    const report = await importCodes(this.store, campaign, input, format, defaultTier).catch(translate);
+    if (report.inserted > 0) await this.onCodesChanged(campaign.id);
+    return report;
+  }
+
+  /** Admin actions and redemption outcomes, newest first (keyset pages). */
+  audit(query: AuditQuery): Promise<AuditPage> {
+    return this.store.audit.query(query).catch(translate);
   }
 
   /**

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
@@ -57,14 +56,12 @@ async function listen(app: ReturnType<typeof createAdminApp>): Promise<string> {
 }
 
 function adminApp(appStore: Store, onUnexpected: (err: unknown) => void) {
-  const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
     jobs: jobs.queue,
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     onUnexpected: (err) => onUnexpected(err),
   });
 }
@@ -160,13 +157,11 @@ describe('bearer token', () => {
     expect((res.json as CampaignView[]).map((c) => c.id)).toContain(existing.id);
   });
 
-  it('leaves /healthz, /readyz and /metrics outside the token', async () => {
+  it('leaves /healthz and /readyz outside the token, and serves no metrics on the API port (they are on ADMIN_METRICS_PORT)', async () => {
     expect((await http(base, '/healthz')).json).toEqual({ status: 'ok' });
     const ready = await http(base, '/readyz');
     expect({ status: ready.status, body: ready.json }).toEqual({ status: 200, body: { status: 'ready' } });
-    const metrics = await http(base, '/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/^process_cpu_user_seconds_total\{app="admin"\} /m);
+    expectApiError(await http(base, '/metrics'), 404, 'not_found');
   });
 });
 

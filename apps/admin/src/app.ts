@@ -1,9 +1,12 @@
 import express, { type Request } from 'express';
+import helmet from 'helmet';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
 import type { AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { AdminService } from './admin-service';
 import { ADMIN_SCOPES, sha256, type AdminTokenEntry } from './admin-tokens';
+import { auditTrail } from './audit-trail';
+import type { AuthThrottle } from './auth-throttle';
 import { bearerAuth } from './bearer-auth';
 import { requireScope } from './principal';
 import { adminRoutes } from './routes';
@@ -18,10 +21,15 @@ export interface AdminDeps {
   tokens?: readonly AdminTokenEntry[] | undefined;
   /** One plain token with every scope, named "admin" (the former single-token set-up; tests). */
   token?: string | undefined;
+  /** Failed logins per address (429 once over); none: unthrottled (tests that send many bad tokens on purpose). */
+  authThrottle?: AuthThrottle | undefined;
+  /** After a campaign's codes changed (import): code-filter rebuild, change announcement. */
+  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
   trustProxy: boolean | number | string | string[];
   bodyLimitBytes: number;
-  metricsText: () => Promise<{ contentType: string; body: string }>;
   onUnexpected: (err: unknown, req: Request) => void;
+  /** A failed audit write (the action itself succeeded): report it. */
+  onAuditError?: ((err: unknown) => void) | undefined;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -46,13 +54,15 @@ export function adminOpenApi(routes: readonly Route[]) {
 
 /** The admin API (bearer token on every /admin route). Nothing listens until `main.ts` says so. */
 export function createAdminApp(deps: AdminDeps): express.Express {
-  const service = new AdminService({ store: deps.store, jobs: deps.jobs });
+  const service = new AdminService({ store: deps.store, jobs: deps.jobs, onCodesChanged: deps.onCodesChanged });
   const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });
   const openApi = JSON.stringify(adminOpenApi(routes));
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  // Security headers on every answer (CSP, HSTS, nosniff, frame-ancestors none, ...).
+  app.use(helmet());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -62,19 +72,21 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     });
     res.json({ status: 'ready' });
   });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await deps.metricsText();
-    res.type(contentType).send(body);
-  });
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApi);
   });
 
   const admin = express.Router();
-  admin.use(bearerAuth(tokenEntries(deps)));
+  admin.use(bearerAuth(tokenEntries(deps), deps.authThrottle));
   const json = jsonBody(deps.bodyLimitBytes);
+  const onAuditError = deps.onAuditError ?? (() => undefined);
   mountRoutes(admin, routes, {
-    before: (route) => [...(route.scope ? [requireScope(route.scope)] : []), ...(route.bodyContentTypes ? [] : json)],
+    before: (route) => [
+      ...(route.scope ? [requireScope(route.scope)] : []),
+      ...(route.bodyContentTypes ? [] : json),
+      // Every change and every export is an audited admin action.
+      ...(route.scope === 'write' || route.scope === 'export' ? [auditTrail(route, deps.store.audit, onAuditError)] : []),
+    ],
   });
 
   app.use(ADMIN_PREFIX, admin);

@@ -64,7 +64,6 @@ beforeAll(async () => {
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
-    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
     onUnexpected: (err) => {
       throw err;
     },

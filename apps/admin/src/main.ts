@@ -1,8 +1,11 @@
+import http from 'node:http';
 import { loadAdminConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { createAdminJobQueue, createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
+import { createAuthThrottle } from './auth-throttle';
 import { onCodesChanged } from './codes-changed';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
@@ -51,19 +54,40 @@ function main(): void {
   });
   shutdown.register('admin-jobs worker', () => worker.close());
 
-  const registry = createMetricsRegistry('admin');
   const app = createAdminApp({
     store,
     jobs,
-    token: config.ADMIN_TOKEN,
+    tokens: tokenEntries(config.ADMIN_TOKENS),
+    authThrottle: createAuthThrottle({
+      redis: client,
+      keyPrefix: `${config.QUEUE_PREFIX}:admin-auth`,
+      maxFailures: config.ADMIN_AUTH_MAX_FAILURES,
+      windowS: config.ADMIN_AUTH_WINDOW_S,
+      blockS: config.ADMIN_AUTH_BLOCK_S,
+    }),
+    onCodesChanged: (campaignId) => onCodesChanged(campaignId),
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     onUnexpected: (err, req) => {
       logger.error({ err, route: req.path }, 'unexpected error');
       captureException(err, { app: 'admin', route: req.path });
     },
+    onAuditError: (err) => {
+      logger.error({ err }, 'audit entry not recorded');
+      captureException(err, { app: 'admin', what: 'audit' });
+    },
   });
+
+  // Prometheus metrics on the internal metrics port only, never on the API's port.
+  const registry = createMetricsRegistry('admin');
+  const metricsServer = http.createServer(metricsHandler(registry));
+  metricsServer.on('error', (err) => {
+    // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
+    logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');
+    captureException(err, { app: 'admin', what: 'metrics-port' });
+  });
+  metricsServer.listen(config.ADMIN_METRICS_PORT, () => logger.info({ port: config.ADMIN_METRICS_PORT }, 'admin metrics listening'));
+  shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   const server = app.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger);

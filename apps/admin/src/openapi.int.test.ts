@@ -37,7 +37,6 @@ beforeAll(async () => {
     token: 'openapi-test-token-0123456789',
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
-    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
     onUnexpected: (err) => {
       throw err;
     },

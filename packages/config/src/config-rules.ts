@@ -13,3 +13,4 @@ export function withSentryEnvironment<T extends { NODE_ENV: string; SENTRY_ENVIR
 ): Omit<T, 'SENTRY_ENVIRONMENT'> & { SENTRY_ENVIRONMENT: string } {
   return { ...config, SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV };
 }
+

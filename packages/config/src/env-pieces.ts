@@ -24,5 +24,14 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_BLOCK_S',
 );
 export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
-export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY');
-export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT');
+export const adminEnv = pick(
+  'ADMIN_PORT',
+  'ADMIN_TOKENS',
+  'ADMIN_TOKEN',
+  'ADMIN_METRICS_PORT',
+  'ADMIN_AUTH_MAX_FAILURES',
+  'ADMIN_AUTH_WINDOW_S',
+  'ADMIN_AUTH_BLOCK_S',
+  'TRUST_PROXY',
+);
+export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'ADMIN_METRICS_PORT');

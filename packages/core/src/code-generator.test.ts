@@ -62,19 +62,16 @@ function symbolCounts(alphabet: string, text: Iterable<string>): number[] {
 const chiSquareBound = (df: number): number => df + 10 * Math.sqrt(2 * df);
 
 describe('generateCodes(): volume and uniqueness', () => {
-  it('generates 1,000,000 distinct, well-formed codes in well under 10 s', () => {
+  // No timing assertion (the shared machine's load decides the time; bench:generate measures it): volume and uniqueness.
+  it('generates 1,000,000 distinct, well-formed codes', () => {
     const spec = resolveCodeSpec({ length: 12 });
-    const started = performance.now();
     const codes = generateCodes(spec, 1_000_000);
-    const elapsed = performance.now() - started;
 
     expect(codes).toHaveLength(1_000_000);
     expect(new Set(codes).size).toBe(1_000_000);
     let malformed = 0;
     for (const c of codes) if (!matchesCodeSpec(spec, c)) malformed++;
     expect(malformed).toBe(0);
-    // a generous guard only: on ordinary hardware this takes about a second
-    expect(elapsed).toBeLessThan(10_000);
   });
 
   it('returns exactly count codes, and none for count 0', () => {

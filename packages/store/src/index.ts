@@ -1,3 +1,4 @@
 export * from './store';
 export * from './store-error';
 export * from './faults';
+export * from './audit-cursor';

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { campaignParams, campaignStatsView, campaignView, createdCampaignView, codesQuery, codeView, createCampaignBody, patchCampaignBody, statusBody } from '../admin-schemas';
 import type { AdminService } from '../admin-service';
 import { streamCodes } from '../codes-export';
+import { noteForAudit } from '../audit-trail';
 import { principalOf } from '../principal';
 
 function view(c: Campaign) {
@@ -35,6 +36,7 @@ export function campaignRoutes(service: AdminService, options: CampaignRouteOpti
       },
       handler: async ({ body }, req, res) => {
         const created = await service.createCampaign(principalOf(res), body);
+        noteForAudit(res, { campaignId: created.campaign.id });
         res.location(`/admin/v1/campaigns/${created.campaign.id}`);
         if (created.jobId === null) return void res.status(201).json({ ...view(created.campaign), jobId: null });
         const finished = /respond-async/i.test(req.get('prefer') ?? '') ? null : await service.waitForJob(created.jobId, options.createWaitMs);

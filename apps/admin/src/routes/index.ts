@@ -1,6 +1,8 @@
 import type { Route } from '@dropgate/http';
 import type { AdminService } from '../admin-service';
+import { auditRoutes } from './audit-routes';
 import { campaignRoutes } from './campaign-routes';
+import { importRoutes } from './import-routes';
 import { jobRoutes } from './job-routes';
 
 export interface AdminRouteOptions {
@@ -13,5 +15,5 @@ export interface AdminRouteOptions {
  * table and described by /openapi.json from the same schemas. Add a feature's routes as one more group here.
  */
 export function adminRoutes(service: AdminService, options: AdminRouteOptions): Route[] {
-  return [...campaignRoutes(service, options), ...jobRoutes(service)];
+  return [...campaignRoutes(service, options), ...jobRoutes(service), ...importRoutes(service), ...auditRoutes(service)];
 }
