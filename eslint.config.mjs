@@ -22,7 +22,7 @@ export default tseslint.config(
       parserOptions: {
         // Each workspace's build project, then the one that type-checks every test and test helper (they are no
         // part of any build).
-        project: ['./packages/*/tsconfig.json', './apps/*/tsconfig.json', './scripts/tsconfig.json', './test/tsconfig.json'],
+        project: ['./packages/*/tsconfig.json', './apps/*/tsconfig.json', './scripts/tsconfig.json', './scripts/baseline/tsconfig.json', './test/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -7,7 +7,7 @@
  * Last line: one JSON summary.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, migrateApp, requestJson, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
 import { Client } from 'pg';
 import { parseFlags } from './bench/cli-flags';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const id = randomBytes(4).toString('hex');
   const token = randomBytes(18).toString('base64url');
   const port = await freePort();
-  const env = appEnv({ DATABASE_SCHEMA: `dg_bench_${id}`, QUEUE_PREFIX: `dgbench${id}`, ADMIN_PORT: String(port), ADMIN_METRICS_PORT: '0', ADMIN_TOKEN: token, LOG_LEVEL: 'warn' });
+  const env = appEnv({ DATABASE_SCHEMA: `dg_bench_${id}`, QUEUE_PREFIX: `dgbench${id}`, ADMIN_PORT: String(port), ADMIN_METRICS_PORT: '0', ADMIN_TOKENS: `bench:read+write:${createHash('sha256').update(token).digest('hex')}`, LOG_LEVEL: 'warn' });
   migrateApp(env);
   const admin = spawn(process.execPath, [appEntry('admin')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;

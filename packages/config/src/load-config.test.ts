@@ -201,6 +201,10 @@ describe('loadAdminConfig', () => {
 });
 
 describe('loadWorkerConfig', () => {
+  it('defaults to 128 jobs in flight per worker', () => {
+    expect(loadWorkerConfig({}).WORKER_CONCURRENCY).toBe(128);
+  });
+
   it('has worker settings and no intake ones', () => {
     const config = loadWorkerConfig({ WORKER_CONCURRENCY: '64' });
     expect(config).toMatchObject({
@@ -208,7 +212,7 @@ describe('loadWorkerConfig', () => {
       WORKER_METRICS_PORT: 9091,
       WORKER_LOCK_DURATION_MS: 30_000,
       WORKER_STALLED_INTERVAL_MS: 30_000,
-      WORKER_STORE_BATCH_MAX: 32,
+      WORKER_STORE_BATCH_MAX: 64,
       WORKER_STORE_BATCH_WAIT_MS: 0,
       JOB_ATTEMPTS: 5,
       STORE: 'postgres',

@@ -9,6 +9,16 @@ describe('parseFlags', () => {
     expect(parseFlags(['--duration', '5', '--batch-max=1', '--compare', 'all'], 'usage', NUMERIC, WORDS)).toEqual({ duration: 5, 'batch-max': 1, compare: 'all' });
   });
 
+  it('takes text flags as given, with their defaults', () => {
+    expect(parseFlags(['--url', 'http://x:1', '--duration', '3'], 'usage', NUMERIC, WORDS, { url: '', campaign: 'c1' })).toEqual({
+      duration: 3,
+      'batch-max': 64,
+      compare: 'none',
+      url: 'http://x:1',
+      campaign: 'c1',
+    });
+  });
+
   it.each([
     [['--durration', '5'], /Unknown option '--durration'/],
     [['stray'], /stray/],

@@ -1,21 +1,25 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type WordChoices = Readonly<Record<string, readonly [string, ...string[]]>>;
-export type Flags<N extends Record<string, number>, W extends WordChoices> = N & { [K in keyof W]: W[K][number] };
+export type Flags<N extends Record<string, number>, W extends WordChoices, T extends Record<string, string> = Record<never, never>> = N & {
+  [K in keyof W]: W[K][number];
+} & { [K in keyof T]: string };
 
 /**
  * A script's `--name value` / `--name=value` flags, read by node's `util.parseArgs` in strict mode: an unknown flag
  * or a stray argument is refused, so a typo never silently runs the default benchmark. Numeric flags take a
- * non-negative number (default: the value given here); word flags take one of their words (default: the first).
+ * non-negative number (default: the value given here); word flags take one of their words (default: the first);
+ * text flags take any string (a URL, a file; default: the value given here, '' meaning "not given").
  * `--help` (or `-h`) prints `usage` and every flag with its default, and exits.
  */
-export function parseFlags<N extends Record<string, number>, W extends WordChoices = Record<never, never>>(
+export function parseFlags<N extends Record<string, number>, W extends WordChoices = Record<never, never>, T extends Record<string, string> = Record<never, never>>(
   argv: readonly string[],
   usage: string,
   numeric: N,
   words: W = {} as W,
-): Flags<N, W> {
-  const names = [...Object.keys(numeric), ...Object.keys(words)];
+  text: T = {} as T,
+): Flags<N, W, T> {
+  const names = [...Object.keys(numeric), ...Object.keys(words), ...Object.keys(text)];
   const options: NonNullable<ParseArgsConfig['options']> = { help: { type: 'boolean', short: 'h' } };
   for (const name of names) options[name] = { type: 'string' };
   let values: Record<string, unknown>;
@@ -25,14 +29,18 @@ export function parseFlags<N extends Record<string, number>, W extends WordChoic
     throw new Error(`${err instanceof Error ? err.message : String(err)} (flags: ${names.map((n) => `--${n}`).join(' ')}; --help lists them)`, { cause: err });
   }
   if (values.help === true) {
-    process.stdout.write(helpText(usage, numeric, words));
+    process.stdout.write(helpText(usage, numeric, words, text));
     process.exit(0);
   }
-  const out: Record<string, number | string> = { ...numeric };
+  const out: Record<string, number | string> = { ...numeric, ...text };
   for (const [name, fallback] of Object.entries(words)) out[name] = fallback[0];
   for (const name of names) {
     const raw = values[name];
     if (typeof raw !== 'string') continue;
+    if (Object.prototype.hasOwnProperty.call(text, name)) {
+      out[name] = raw;
+      continue;
+    }
     const allowed = words[name];
     if (allowed) {
       if (!allowed.includes(raw)) throw new Error(`--${name} must be one of: ${allowed.join(', ')} (got "${raw}")`);
@@ -43,13 +51,14 @@ export function parseFlags<N extends Record<string, number>, W extends WordChoic
     if (raw === '' || !Number.isFinite(value) || value < 0) throw new Error(`--${name} needs a non-negative number, got "${raw}"`);
     out[name] = value;
   }
-  return out as Flags<N, W>;
+  return out as Flags<N, W, T>;
 }
 
-function helpText(usage: string, numeric: Record<string, number>, words: WordChoices): string {
+function helpText(usage: string, numeric: Record<string, number>, words: WordChoices, text: Record<string, string>): string {
   const rows = [
     ...Object.entries(numeric).map(([name, value]) => [`--${name} <n>`, `default ${value}`]),
     ...Object.entries(words).map(([name, allowed]) => [`--${name} ${allowed.join('|')}`, `default ${allowed[0]}`]),
+    ...Object.entries(text).map(([name, value]) => [`--${name} <text>`, value === '' ? 'not set by default' : `default ${value}`]),
   ];
   const width = Math.max(...rows.map(([flag]) => flag!.length));
   return `${usage}\n\n${rows.map(([flag, text]) => `  ${flag!.padEnd(width)}  ${text}`).join('\n')}\n`;

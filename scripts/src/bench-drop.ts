@@ -1,0 +1,183 @@
+/**
+ * `npm run bench:drop -- --requests 200000`: the drop we learn from, replayed against Dropgate and against the
+ * afternoon build (scripts/baseline), one after the other in ONE run, with the same traffic and the same codes.
+ *
+ *   1. Dropgate as deployed behind a load balancer (intake trusting the loopback proxy hop, admin, 2 workers, the
+ *      build's defaults); the case's campaign (tiers tshirt 600, skate-deck 50, yeti 50; one code per customer;
+ *      stops at 700), created through the admin API, its codes published through the store in bulks of 10;
+ *   2. the replay (bench/drop/traffic.ts): about a tenth of the requests from tens of thousands of legitimate
+ *      customers, each from an address of their own, redeeming a published code they found (15% mistype first;
+ *      told a code is taken they try another 2-4 s later, up to 8), waiting for their outcome (Prefer: wait, then
+ *      polling), on connections of their own;
+ *      the rest from 300 bot addresses in 6 /24s: well-formed guesses, hammering, replayed published codes, a new
+ *      customer id every request; addresses in X-Forwarded-For;
+ *   3. the database checks: every accepted attempt has a final outcome (lost), no code twice, nobody over the limit;
+ *   4. the same against the baseline (its own schema, the same 700 codes), checked in its tables;
+ *   5. a table, the full result with per-second timelines in --out (for `npm run bench:drop:chart`), and a final
+ *      JSON line {"dropgate":{...},"baseline":{...},"ratio":{...}}.
+ * Flags: --requests <n> --connections <n> (client lanes, the same for both) --drain-timeout <s> --out <file>
+ * --sides both|dropgate|baseline. The machine is shared: compare within a run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseFlags } from './bench/cli-flags';
+import { checkBaseline, BASELINE_CAMPAIGN, startBaseline, type BaselineUnderTest } from './bench/drop/baseline-side';
+import { checkDropgate, startDropgate, TOTAL_CODES, type DropgateUnderTest, type PublishedCode } from './bench/drop/dropgate-side';
+import { replay } from './bench/drop/replay';
+import { summarise, type SideSummary, type SideTimeline } from './bench/drop/summary';
+import { BOT_ADDRESSES, BOT_SUBNETS, BotBrain, planDrop } from './bench/drop/traffic';
+import { requireServices } from './bench/preflight';
+import { formatTable, round } from './bench/table';
+
+const flags = parseFlags(
+  process.argv.slice(2),
+  'npm run bench:drop -- [flags]: the drop replayed against Dropgate and the afternoon build, side by side',
+  { requests: 200_000, connections: 64, 'drain-timeout': 300 },
+  { sides: ['both', 'dropgate', 'baseline'] as const },
+  { out: 'docs/bench-drop.json' },
+);
+
+const log = (line = ''): void => void process.stdout.write(line + '\n');
+
+interface SideRun {
+  summary: SideSummary;
+  timeline: SideTimeline;
+  drained?: boolean;
+}
+
+async function runDropgate(plan: ReturnType<typeof planDrop>, run: string, track: (stop: () => Promise<void>) => void): Promise<{ side: SideRun; published: PublishedCode[] }> {
+  log('--- Dropgate ---');
+  const d: DropgateUnderTest = await startDropgate(log);
+  const stop = async (): Promise<void> => {
+    await d.db.end().catch(() => undefined);
+    await d.sys.stop();
+  };
+  track(stop);
+  try {
+    const codes = d.published.map((p) => p.code);
+    const r = await replay({ name: 'dropgate', url: d.sys.intakeUrl, campaignId: d.campaignId, async: true }, plan, new BotBrain(codes, run), codes, flags.connections, log);
+    log(`dropgate: replay done, ${r.requests.toLocaleString('en-US')} requests in ${r.durationS.toFixed(1)} s; checking the database...`);
+    const checks = await checkDropgate(d, r.acceptedIds, flags['drain-timeout'], log);
+    if (!checks.drained) log(`dropgate: NOT DRAINED within ${flags['drain-timeout']} s: the attempts without an outcome count as lost`);
+    if (checks.counterDrift !== 0) log(`dropgate: counter drift ${checks.counterDrift} (campaign count vs codes redeemed)`);
+    const { summary, timeline } = summarise(r, checks.holders, TOTAL_CODES, { doubleAssigned: checks.doubleAssigned, customerOverLimit: checks.customerOverLimit, lost: checks.lost, async: true });
+    return { side: { summary, timeline, drained: checks.drained }, published: d.published };
+  } finally {
+    await stop();
+  }
+}
+
+async function runBaseline(plan: ReturnType<typeof planDrop>, run: string, published: PublishedCode[], track: (stop: () => Promise<void>) => void): Promise<SideRun> {
+  log('--- the afternoon build (baseline) ---');
+  const b: BaselineUnderTest = await startBaseline(published);
+  track(() => b.stop());
+  try {
+    log(`baseline: ${b.url}, schema ${b.schema}, the same ${published.length} codes`);
+    const codes = published.map((p) => p.code);
+    const r = await replay({ name: 'baseline', url: b.url, campaignId: BASELINE_CAMPAIGN, async: false }, plan, new BotBrain(codes, run), codes, flags.connections, log);
+    log(`baseline: replay done, ${r.requests.toLocaleString('en-US')} requests in ${r.durationS.toFixed(1)} s; checking the database...`);
+    const checks = await checkBaseline(b);
+    // Told "redeemed" (200) but no redemption row: what the client was promised and the database does not hold.
+    const lost = Math.max(0, (r.answers.redeemed ?? 0) - checks.redemptionRows);
+    if (checks.doubleAssigned > 0) log(`baseline: ${checks.codesGivenTwice} codes handed out more than once (${checks.doubleAssigned} redemptions too many)`);
+    const { summary, timeline } = summarise(r, checks.holders, TOTAL_CODES, { doubleAssigned: checks.doubleAssigned, customerOverLimit: checks.customerOverLimit, lost, async: false });
+    return { summary: { ...summary, redeemed: checks.redeemedCodes }, timeline };
+  } finally {
+    await b.stop();
+  }
+}
+
+const FIELDS: ReadonlyArray<keyof SideSummary> = [
+  'requests', 'durationS', 'requestsPerSec', 'accepted', 'rateLimited', 'filtered', 'redeemed', 'legitServed', 'legitTotal', 'legitEligible', 'legitEligibleServed',
+  'legitRateLimited', 'botRequests', 'botRejected', 'botsServed', 'doubleAssigned', 'customerOverLimit', 'lost', 'errors', 'status5xx', 'p50Ms', 'p99Ms',
+];
+const RATIOS: ReadonlyArray<keyof SideSummary> = ['durationS', 'requestsPerSec', 'p50Ms', 'p99Ms', 'legitServed', 'botsServed'];
+
+async function main(): Promise<void> {
+  await requireServices();
+  const run = randomBytes(3).toString('hex');
+  const plan = planDrop(flags.requests);
+  log(
+    `bench:drop: ~${flags.requests.toLocaleString('en-US')} requests per side, ${flags.connections} client lanes; ${plan.legitCustomers.toLocaleString('en-US')} legitimate customers, ` +
+      `${plan.botRequests.toLocaleString('en-US')} bot requests from ${BOT_ADDRESSES} addresses in ${BOT_SUBNETS} /24s; ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+  );
+  const stops: Array<() => Promise<void>> = [];
+  const onSignal = (): void => {
+    log('\ninterrupted: stopping...');
+    void Promise.allSettled(stops.map((s) => s())).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const sides: { dropgate?: SideRun; baseline?: SideRun } = {};
+  try {
+    let published: PublishedCode[] | undefined;
+    if (flags.sides !== 'baseline') {
+      const d = await runDropgate(plan, run, (s) => stops.push(s));
+      sides.dropgate = d.side;
+      published = d.published;
+    }
+    if (flags.sides !== 'dropgate') {
+      // The baseline alone still needs the case's codes: a Dropgate campaign made them (then stopped).
+      published ??= await (async () => {
+        const d = await startDropgate(log);
+        try {
+          return d.published;
+        } finally {
+          await d.db.end().catch(() => undefined);
+          await d.sys.stop();
+        }
+      })();
+      sides.baseline = await runBaseline(plan, run, published, (s) => stops.push(s));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  const d = sides.dropgate?.summary;
+  const b = sides.baseline?.summary;
+  const ratio = d && b ? Object.fromEntries(RATIOS.map((k) => [k, Number(b[k]) === 0 ? null : round(Number(d[k]) / Number(b[k]), 2)])) : {};
+  log('');
+  log(`=== the drop, side by side (same traffic, same codes, one run; shared machine: compare within the run) ===`);
+  log(formatTable(['figure', 'dropgate', 'baseline (afternoon build)', 'dropgate / baseline'], FIELDS.map((k) => [k, d ? Number(d[k]) : '-', b ? Number(b[k]) : '-', k in ratio ? String(ratio[k] ?? '-') : ''])));
+  for (const [name, s] of Object.entries({ dropgate: d, baseline: b })) if (s) log(`${name} answers: ${Object.entries(s.answers).sort(([, x], [, y]) => y - x).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+  if (d) {
+    const botRejectedShare = d.botRequests ? d.botRejected / d.botRequests : 1;
+    log('');
+    log('targets (issue 7, for the whole system):');
+    log(`  under 3 minutes for 200k requests: ${d.durationS} s for ${d.requests.toLocaleString('en-US')}`);
+    log(`  doubleAssigned 0: ${d.doubleAssigned}; lost 0: ${d.lost}; customerOverLimit 0: ${d.customerOverLimit}`);
+    log(`  >= 99% of bot requests rejected at the intake: ${(botRejectedShare * 100).toFixed(1)}%`);
+    log(`  bots <= 1% of the codes (${Math.floor(TOTAL_CODES / 100)}): ${d.botsServed}`);
+    log(`  every legit customer who tried before the codes ran out served: ${d.legitEligibleServed} of ${d.legitEligible}`);
+  }
+  const out = path.resolve(flags.out);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        requests: flags.requests,
+        connections: flags.connections,
+        cores: os.cpus().length,
+        dropgate: d ?? null,
+        baseline: b ?? null,
+        ratio,
+        timeline: { dropgate: sides.dropgate?.timeline ?? null, baseline: sides.baseline?.timeline ?? null },
+      },
+      null,
+      1,
+    ) + '\n',
+  );
+  log(`full result with timelines: ${out} (npm run bench:drop:chart draws it)`);
+  log('');
+  log(JSON.stringify({ dropgate: d ?? null, baseline: b ?? null, ratio }));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:drop failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

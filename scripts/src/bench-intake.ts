@@ -1,0 +1,204 @@
+/**
+ * `npm run bench:intake`: what each intake path costs, against a bare Express 5 + `express.json` route answering 202,
+ * in ONE run, with the same load generator (autocannon, programmatic) and the same connections (default 64).
+ *
+ *   1. starts the reference (scripts/dist/bench/intake/bare-server.js, its own process) and the real intake (plus the
+ *      admin, NO workers: accepted attempts stay queued) against the local Redis and PostgreSQL, rate limits on, the
+ *      intake trusting the loopback proxy hop (addresses arrive in X-Forwarded-For, as behind a load balancer);
+ *   2. creates a campaign through the admin API (default 20,000 codes) and reads its codes from the database;
+ *   3. measures, after a warm-up each: bare Express, then every intake path (bad format, filter miss, blocked
+ *      address, blocked subnet, claims disabled, accepted), then bare Express again (the reference is the mean of
+ *      both: the machine is shared, drift shows as the gap between them);
+ *   4. checks each path answered what it claims: a probe first (status AND error code; a path the build does not
+ *      have yet is reported "not available", never measured as something else), then the status counts of the run
+ *      (at least 98% of the answers must be the expected status, else the path is reported INVALID with its counts).
+ *
+ * The blocked paths are primed as a bot gets blocked: wrong codes from one address (or from addresses of one /24,
+ * until a probe from a never-used address of it is refused), then measured with REAL codes and fresh customers.
+ * Last line: `{"connections","bare":{"rps","p99Ms"},"paths":{"<name>":{"rps","p99Ms","ratio",...}}}`.
+ * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --help lists them.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
+import { generateCodes } from '@dropgate/core';
+import { abortOnExit, freePort, startSystem, stopChild, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { cannon, statusText, type CannonRun } from './bench/cannon';
+import { parseFlags } from './bench/cli-flags';
+import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
+import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
+import { requireServices } from './bench/preflight';
+import { createCampaignByAdmin, storedCodes } from './bench/seed';
+import { formatTable, round } from './bench/table';
+
+const flags = parseFlags(process.argv.slice(2), 'npm run bench:intake -- [flags]: each intake path against bare Express, in one run', {
+  duration: 8,
+  warmup: 2,
+  connections: 64,
+  codes: 20_000,
+});
+
+/** Share of a path's answers that must carry its expected status for the figure to count. */
+const VALID_SHARE = 0.98;
+const log = (line = ''): void => void process.stdout.write(line + '\n');
+
+interface PathResult {
+  name: string;
+  expected: string;
+  available: boolean;
+  valid: boolean;
+  note: string;
+  run?: CannonRun;
+}
+
+async function measure(label: string, url: string, request: (n: number) => ReturnType<IntakePath['request']>): Promise<CannonRun> {
+  let n = 0;
+  if (flags.warmup > 0) await cannon({ url, connections: flags.connections, durationS: flags.warmup, request: () => request(n++), progressEveryS: 0 });
+  log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
+  const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
+  log(`${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}`);
+  return run;
+}
+
+async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(__dirname, 'bench', 'intake', 'bare-server.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('error', () => undefined);
+  const url = `http://127.0.0.1:${port}`;
+  const died = new AbortController();
+  const unwatch = abortOnExit(child, 'bare express', died);
+  try {
+    await waitFor('bare express to answer', async () => ((await fetch(`${url}/v1/redemptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 202 ? true : undefined), 15_000, 50, died.signal);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  } finally {
+    unwatch();
+  }
+  return { url, stop: () => stopChild(child) };
+}
+
+async function runPath(sys: RunningSystem, p: IntakePath, ctx: PathContext): Promise<PathResult> {
+  const expected = `${p.status}${p.errorCode ? ` ${p.errorCode}` : ''}`;
+  const base = { name: p.name, expected };
+  const probe = (n: number): Promise<Answer> => send(sys.intakeUrl, p.request(n));
+  let note = '';
+  if (p.prime === 'address') {
+    const primed = await primeAddress(sys.intakeUrl, ctx);
+    note = primed.blockedAfter ? `blocked after ${primed.blockedAfter} wrong codes` : `not blocked after ${primed.requests} wrong codes`;
+  } else if (p.prime === 'subnet') {
+    const primed = await primeSubnet(sys.intakeUrl, ctx, (host) => probe(host));
+    note = primed.blockedAfter ? `subnet blocked after ${primed.blockedAfter} wrong codes from 200 addresses` : `subnet not blocked after ${primed.requests} wrong codes from 200 addresses`;
+  }
+  // The probe is the path's own request: its status AND error code must be what the path claims.
+  const answer = await probe(1_000_000);
+  if (answer.status !== p.status || (p.errorCode !== undefined && answer.errorCode !== p.errorCode)) {
+    const got = `${answer.status}${answer.errorCode ? ` ${answer.errorCode}` : ''}`;
+    log(`${p.name}: NOT AVAILABLE in this build (a probe got ${got}, expected ${expected})${note ? `; ${note}` : ''}`);
+    return { ...base, available: false, valid: false, note: `probe got ${got}${note ? `; ${note}` : ''}` };
+  }
+  const run = await measure(p.name, sys.intakeUrl, (n) => p.request(n));
+  const share = run.responses > 0 ? (run.statuses[String(p.status)] ?? 0) / run.responses : 0;
+  const valid = share >= VALID_SHARE && run.errors + run.timeouts <= run.responses * (1 - VALID_SHARE);
+  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status} (${statusText(run.statuses)}); its figures are not the path's`);
+  return { ...base, available: true, valid, note, run };
+}
+
+async function main(): Promise<void> {
+  await requireServices();
+  const runId = randomBytes(3).toString('hex');
+  log(`bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes`);
+  const bare = await startBare();
+  let sys: RunningSystem | undefined;
+  let db: Client | undefined;
+  const cleanup = async (): Promise<void> => {
+    await db?.end().catch(() => undefined);
+    await Promise.allSettled([sys?.stop(), bare.stop()]);
+  };
+  const onSignal = (): void => {
+    log('\ninterrupted: stopping...');
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    // Rate limits on (the defaults of the build), no workers, addresses from the trusted loopback proxy hop.
+    sys = await startSystem({ workers: 0, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn', MAX_QUEUE_DEPTH: '100000000' } });
+    log(`intake ${sys.intakeUrl} (schema ${sys.schema}), bare express ${bare.url}`);
+    const campaign = await createCampaignByAdmin(sys, {
+      name: 'bench intake',
+      tiers: [{ name: 'standard', reward: 'bench', quantity: flags.codes }],
+      perCustomerLimit: 1,
+      code: { length: 12, prefix: 'BI-' },
+      status: 'active',
+    });
+    db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-intake', options: `-c search_path=${sys.schema}` });
+    await db.connect();
+    const codes = (await storedCodes(db, campaign.id)).map((c) => c.code);
+    const real = new Set(codes);
+    const wrongCodes = generateCodes(campaign.codeSpec, 20_000).filter((c) => !real.has(c));
+    const ctx: PathContext = { campaignId: campaign.id, codes, wrongCodes, badFormatCode: `BI-${'0O'.repeat(6)}`, run: runId };
+    const paths = intakePaths(ctx);
+    // The intake learns of the campaign within its catalog refresh (and its filter within a second of a change).
+    const accepted = paths.find((p) => p.name === 'accepted')!;
+    let w = 0;
+    await waitFor('the intake to accept attempts for the new campaign', async () => ((await send(sys!.intakeUrl, accepted.request(2_000_000 + w++))).status === 202 ? true : undefined), 30_000, 200);
+    log(`campaign ${campaign.id}: ${codes.length.toLocaleString('en-US')} codes, accepted by the intake after ${w} probe(s)`);
+
+    const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
+    const bareBefore = await measure('bare express (before)', bare.url, bareRequest);
+    const results: PathResult[] = [];
+    for (const p of paths) results.push(await runPath(sys, p, ctx));
+    const bareAfter = await measure('bare express (after)', bare.url, bareRequest);
+    const bareRps = Math.round((bareBefore.rps + bareAfter.rps) / 2);
+    const bareP99 = round((bareBefore.p99Ms + bareAfter.p99Ms) / 2, 1);
+
+    log('');
+    log(`=== intake paths against bare Express 5 + express.json (202), ${flags.connections} connections, same run ===`);
+    log(`bare express: ${bareBefore.rps} req/s before, ${bareAfter.rps} after (reference ${bareRps}, p99 ${bareP99} ms); the machine is shared: compare within the run`);
+    log(
+      formatTable(
+        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'answers', 'verdict'],
+        [
+          ['bare express', '202', bareRps, 1, bareP99, 1, `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`, 'reference'],
+          ...results.map((r) =>
+            r.run
+              ? [r.name, r.expected, r.run.rps, round(r.run.rps / bareRps, 2), r.run.p99Ms, round(r.run.p99Ms / Math.max(bareP99, 1), 2), statusText(r.run.statuses), r.valid ? 'ok' : 'INVALID']
+              : [r.name, r.expected, '-', '-', '-', '-', r.note, 'not available'],
+          ),
+        ],
+      ),
+    );
+    for (const r of results) if (r.note && r.run) log(`  ${r.name}: ${r.note}`);
+    log('  aim (issue 7): every rejection path >= 0.9x bare req/s and p99 <= 1.2x bare');
+    log('');
+    const pathsJson = Object.fromEntries(
+      results.map((r) => [
+        r.name,
+        r.run
+          ? {
+              rps: r.run.rps,
+              p99Ms: r.run.p99Ms,
+              ratio: round(r.run.rps / bareRps, 2),
+              p99Ratio: round(r.run.p99Ms / Math.max(bareP99, 1), 2),
+              valid: r.valid,
+              statuses: r.run.statuses,
+              errors: r.run.errors,
+              timeouts: r.run.timeouts,
+            }
+          : { available: false, reason: r.note },
+      ]),
+    );
+    log(JSON.stringify({ connections: flags.connections, bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps }, paths: pathsJson }));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:intake failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

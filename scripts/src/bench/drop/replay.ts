@@ -1,0 +1,236 @@
+import { randomInt } from 'node:crypto';
+import { Pool } from 'undici';
+import { formatNumber } from '../table';
+import { BotBrain, legitAddress, legitCustomerId, MAX_TRIES, MISTYPE_SHARE, type Plan } from './traffic';
+
+/** How one side answers: Dropgate queues (202, or 200 once done within `Prefer: wait`), the baseline answers at once. */
+export interface Side {
+  name: 'dropgate' | 'baseline';
+  url: string;
+  campaignId: string;
+  /** Dropgate only: legit customers ask to wait for their outcome and poll the attempt when the wait runs out. */
+  async: boolean;
+}
+
+/** One redemption POST as seen by the client. */
+interface Answer {
+  status: number;
+  /** Final outcome when known (redeemed, an error code, 'error' for 5xx/network), else undefined (queued). */
+  outcome: string | undefined;
+  attemptId: string | undefined;
+}
+
+export interface SecondBucket {
+  t: number;
+  /** 2xx: redeemed, or accepted into the queue. */
+  served: number;
+  /** 4xx: refused (filter, rate limit, taken, sold out, ...). */
+  rejected: number;
+  /** 5xx, network errors and time-outs. */
+  failed: number;
+}
+
+export interface ReplayResult {
+  requests: number;
+  durationS: number;
+  statusReads: number;
+  statuses: Record<string, number>;
+  /** By final answer at the POST: 'redeemed', 'queued', or the error code. */
+  answers: Record<string, number>;
+  errors: number;
+  latenciesMs: number[];
+  acceptedIds: string[];
+  accepted: number;
+  rateLimited: number;
+  /** 404 code_not_found answered by the POST itself with no attempt queued (Dropgate's filter). */
+  notFoundAtOnce: number;
+  legitTotal: number;
+  legitRequests: number;
+  legitRateLimited: number;
+  /** Legit customers told they were served (redeemed) by the answers they got. */
+  legitToldServed: number;
+  /** Wall-clock ms of each legit customer's first request. */
+  legitFirstAt: Map<string, number>;
+  botRequests: number;
+  /** Dropgate: bot POSTs refused at the intake (4xx, nothing queued); always 0 for the baseline (no intake). */
+  botRefused: number;
+  botAccepted: number;
+  startedAt: number;
+  timeline: SecondBucket[];
+}
+
+const ATTEMPT_ID = /"attemptId"\s*:\s*"([^"]+)"/;
+const OUTCOME = /"outcome"\s*:\s*"([a-z_]+)"/;
+const ERROR_CODE = /"code"\s*:\s*"([a-z_]+)"/;
+/** Sockets of the customers' own connections (each customer is a browser of its own; undici pools them). */
+const CUSTOMER_CONNECTIONS = 256;
+/** A person finding another code and typing it: 2-4 s. */
+const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2000 + randomInt(2000)));
+const TAKEN = new Set(['code_already_used', 'already_redeemed', 'code_locked', 'code_disabled', 'code_not_found']);
+
+/**
+ * Replays the plan against one side with `connections` lanes (closed loop: each lane takes the next unit when its
+ * previous one is done), counting every answer, and a per-second timeline of served / rejected / failed requests.
+ */
+export async function replay(side: Side, plan: Plan, brain: BotBrain, published: readonly string[], connections: number, log: (line: string) => void): Promise<ReplayResult> {
+  // Bots share `connections` lanes (closed loop); customers come with connections of their own, as browsers do.
+  const pool = new Pool(side.url, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
+  const customerPool = new Pool(side.url, { connections: CUSTOMER_CONNECTIONS, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
+  const r: ReplayResult = {
+    requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], acceptedIds: [], accepted: 0, rateLimited: 0,
+    notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(),
+    botRequests: 0, botRefused: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
+  };
+  const t0 = performance.now();
+  const bucket = (): SecondBucket => {
+    const t = Math.floor((performance.now() - t0) / 1000);
+    while (r.timeline.length <= t) r.timeline.push({ t: r.timeline.length, served: 0, rejected: 0, failed: 0 });
+    return r.timeline[t]!;
+  };
+  const count = (m: Record<string, number>, k: string): void => void (m[k] = (m[k] ?? 0) + 1);
+
+  const post = async (via: Pool, address: string, body: string, wait: boolean): Promise<Answer> => {
+    const started = performance.now();
+    r.requests++;
+    try {
+      const res = await via.request({
+        method: 'POST',
+        path: '/v1/redemptions',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...(wait ? { prefer: 'wait=10' } : {}) },
+        body,
+      });
+      const text = await res.body.text();
+      r.latenciesMs.push(performance.now() - started);
+      count(r.statuses, String(res.statusCode));
+      const b = bucket();
+      if (res.statusCode >= 500) {
+        b.failed++;
+        count(r.answers, `${res.statusCode}`);
+        return { status: res.statusCode, outcome: 'error', attemptId: undefined };
+      }
+      if (res.statusCode >= 400) {
+        b.rejected++;
+        const code = ERROR_CODE.exec(text)?.[1] ?? String(res.statusCode);
+        count(r.answers, code);
+        if (res.statusCode === 429) r.rateLimited++;
+        if (side.async && code === 'code_not_found') r.notFoundAtOnce++;
+        if (!side.async) r.accepted++; // the baseline ran its database checks for it
+        return { status: res.statusCode, outcome: code, attemptId: undefined };
+      }
+      b.served++;
+      r.accepted++;
+      const attemptId = ATTEMPT_ID.exec(text)?.[1];
+      if (attemptId) r.acceptedIds.push(attemptId);
+      const outcome = res.statusCode === 200 ? OUTCOME.exec(text)?.[1] : undefined;
+      count(r.answers, outcome ?? 'queued');
+      return { status: res.statusCode, outcome, attemptId };
+    } catch {
+      r.latenciesMs.push(performance.now() - started);
+      r.errors++;
+      bucket().failed++;
+      count(r.answers, 'network_error');
+      return { status: 0, outcome: 'error', attemptId: undefined };
+    }
+  };
+
+  /** Dropgate: the outcome of a queued attempt, polled as a browser would (every 300 ms, at most 30 s). */
+  const outcomeOf = async (address: string, attemptId: string): Promise<string> => {
+    const deadline = performance.now() + 30_000;
+    while (performance.now() < deadline) {
+      r.statusReads++;
+      try {
+        const res = await customerPool.request({ method: 'GET', path: `/v1/attempts/${attemptId}`, headers: { 'x-forwarded-for': address } });
+        const text = await res.body.text();
+        const outcome = OUTCOME.exec(text)?.[1];
+        if (res.statusCode === 200 && outcome) return outcome;
+      } catch {
+        // keep polling until the deadline
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    return 'no_outcome_in_30s';
+  };
+
+  const legit = async (c: number): Promise<void> => {
+    const customerId = legitCustomerId(c);
+    const address = legitAddress(c);
+    r.legitFirstAt.set(customerId, Date.now());
+    const tried = new Set<string>();
+    const body = (code: string): string => JSON.stringify({ campaignId: side.campaignId, customerId, code });
+    let code = published[randomInt(published.length)]!;
+    if (Math.random() < MISTYPE_SHARE) {
+      r.legitRequests++;
+      const a = await post(customerPool, address, body(brain.wrongCode(code)), side.async);
+      if (a.status === 429) r.legitRateLimited++;
+      await think();
+    }
+    for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
+      tried.add(code);
+      r.legitRequests++;
+      const a = await post(customerPool, address, body(code), side.async);
+      let outcome = a.outcome;
+      if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
+      if (a.status === 429) r.legitRateLimited++;
+      if (outcome === 'redeemed') {
+        r.legitToldServed++;
+        return;
+      }
+      if (!outcome || !TAKEN.has(outcome)) return; // sold out, limit reached, rate limited, error: the customer stops
+      if (tried.size >= published.length) return;
+      await think();
+      do code = published[randomInt(published.length)]!;
+      while (tried.has(code));
+    }
+  };
+
+  const bot = async (seq: number): Promise<void> => {
+    const req = brain.next(seq);
+    r.botRequests++;
+    const a = await post(pool, req.address, JSON.stringify({ campaignId: side.campaignId, customerId: req.customerId, code: req.code }), false);
+    // Dropgate: queued (an attempt id) or refused at the intake (4xx, nothing queued). The baseline has no intake:
+    // every answered request went through its database checks.
+    if (a.attemptId || (!side.async && a.status > 0 && a.status < 500)) r.botAccepted++;
+    else if (side.async && a.status >= 400 && a.status < 500) r.botRefused++;
+  };
+
+  let next = 0;
+  let active = 0;
+  let lastReq = 0;
+  let lastAt = t0;
+  const progress = setInterval(() => {
+    const now = performance.now();
+    const rate = (r.requests - lastReq) / ((now - lastAt) / 1000);
+    lastReq = r.requests;
+    lastAt = now;
+    log(
+      `  ${side.name}: t=${((now - t0) / 1000).toFixed(0).padStart(3)} s  ${formatNumber(r.requests).padStart(8)} requests (${formatNumber(Math.round(rate)).padStart(6)}/s)  ` +
+        `units ${formatNumber(next)}/${formatNumber(plan.units.length)}  2xx ${formatNumber(r.accepted)}  429 ${formatNumber(r.rateLimited)}  customers active ${formatNumber(active)}, served ${formatNumber(r.legitToldServed)}  errors ${formatNumber(r.errors)}`,
+    );
+  }, 2_000);
+  // A customer arrives when the lanes reach their unit, then goes on at a human pace, holding no lane.
+  const sessions: Array<Promise<void>> = [];
+  try {
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        while (next < plan.units.length) {
+          const unit = plan.units[next++]!;
+          if (unit.kind === 'legit') {
+            active++;
+            sessions.push(legit(unit.customer).finally(() => void active--));
+          } else await bot(unit.seq);
+        }
+      }),
+    );
+    await Promise.all(sessions);
+  } finally {
+    clearInterval(progress);
+    r.durationS = (performance.now() - t0) / 1000;
+    await Promise.all([pool.close().catch(() => undefined), customerPool.close().catch(() => undefined)]);
+  }
+  return r;
+}
+
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}

@@ -1,0 +1,35 @@
+import { alphabetOf, parseCodesFile, scenarioRequests, wrongCodeLike } from './scenarios';
+
+const CODES = ['DG-ABCD2345', 'DG-EFGH6789', 'DG-JKMN2345'];
+
+describe('load scenarios', () => {
+  it('bots send well-formed codes that are not the campaign\'s, a new customer each time', () => {
+    const next = scenarioRequests({ scenario: 'bots', campaignId: 'c1', codes: CODES, rotateForwardedFor: false, customerPrefix: 'bot' });
+    const alphabet = alphabetOf(CODES);
+    const bodies = Array.from({ length: 200 }, (_, n) => JSON.parse(next(n).body!) as { code: string; customerId: string });
+    for (const b of bodies) {
+      expect(b.code).toMatch(new RegExp(`^DG-[A-Z]{2}[${alphabet}]{6}$`));
+      expect(CODES).not.toContain(b.code);
+    }
+    expect(new Set(bodies.map((b) => b.customerId)).size).toBe(200);
+    expect(next(0).headers['x-forwarded-for']).toBeUndefined();
+  });
+
+  it('rotates X-Forwarded-For only when told to, each request from another /24', () => {
+    const next = scenarioRequests({ scenario: 'claim', campaignId: 'c1', codes: [], tier: 'gold', rotateForwardedFor: true, customerPrefix: 'x' });
+    const subnets = new Set(Array.from({ length: 100 }, (_, n) => next(n).headers['x-forwarded-for']!.split('.').slice(0, 3).join('.')));
+    expect(subnets.size).toBe(100);
+    expect(JSON.parse(next(3).body!)).toEqual({ campaignId: 'c1', customerId: 'x-3', tier: 'gold' });
+  });
+
+  it('redeem cycles through the given codes and refuses to start without any', () => {
+    const next = scenarioRequests({ scenario: 'redeem', campaignId: 'c1', codes: CODES, rotateForwardedFor: false, customerPrefix: 'r' });
+    expect((JSON.parse(next(4).body!) as { code: string }).code).toBe(CODES[1]);
+    expect(() => scenarioRequests({ scenario: 'redeem', campaignId: 'c1', codes: [], rotateForwardedFor: false, customerPrefix: 'r' })).toThrow(/needs codes/);
+  });
+
+  it('reads codes from a plain list or a CSV export', () => {
+    expect(parseCodesFile('code,tier,state\nDG-1,a,available\n"DG-2",b,x\n\n')).toEqual(['DG-1', 'DG-2']);
+    expect(wrongCodeLike('AB-123456', 'XY', 6)).toMatch(/^AB-[XY]{6}$/);
+  });
+});

@@ -1,0 +1,73 @@
+import { randomInt } from 'node:crypto';
+import { CHARSETS, DEFAULT_CHARSET } from '@dropgate/core';
+import { spreadAddress } from '../addresses';
+import type { BenchRequest } from '../intake/paths';
+
+export const SCENARIOS = ['redeem', 'claim', 'bots'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface ScenarioOptions {
+  scenario: Scenario;
+  campaignId: string;
+  /** Real codes (redeem), or samples of the campaign's format (bots: wrong codes are made from them). */
+  codes: readonly string[];
+  tier?: string | undefined;
+  /** Rotate X-Forwarded-For (one made-up address per request): only when the target trusts the proxy hop. */
+  rotateForwardedFor: boolean;
+  /** Prefix of the customer ids (every request a new one). */
+  customerPrefix: string;
+}
+
+/**
+ * A code of the same shape as `sample` (same length, same literal prefix) with its last `tail` characters replaced
+ * by random characters of `alphabet`: well-formed for the campaign, but (with overwhelming probability) not one of
+ * its codes. What a guessing bot sends.
+ */
+export function wrongCodeLike(sample: string, alphabet: string, tail = 6): string {
+  const keep = Math.max(0, sample.length - tail);
+  let out = sample.slice(0, keep);
+  for (let i = keep; i < sample.length; i++) out += alphabet[randomInt(alphabet.length)];
+  return out;
+}
+
+/** The characters the random part of the sample codes uses (the default alphabet when there are no samples). */
+export function alphabetOf(codes: readonly string[], tail = 6): string {
+  const chars = new Set<string>();
+  for (const c of codes.slice(0, 1000)) for (const ch of c.slice(-tail)) chars.add(ch);
+  return chars.size >= 2 ? [...chars].sort().join('') : CHARSETS[DEFAULT_CHARSET];
+}
+
+/** The request builder of a scenario: the n-th request (n from 0). */
+export function scenarioRequests(o: ScenarioOptions): (n: number) => BenchRequest {
+  const headers = (n: number): Record<string, string> => ({
+    'content-type': 'application/json',
+    ...(o.rotateForwardedFor ? { 'x-forwarded-for': spreadAddress(10, n) } : {}),
+  });
+  const customer = (n: number): string => `${o.customerPrefix}-${n}`;
+  switch (o.scenario) {
+    case 'redeem': {
+      if (o.codes.length === 0) throw new Error('the redeem scenario needs codes (--codes a,b,c or --codes-file <path>)');
+      return (n) => ({ method: 'POST', path: '/v1/redemptions', headers: headers(n), body: JSON.stringify({ campaignId: o.campaignId, customerId: customer(n), code: o.codes[n % o.codes.length] }) });
+    }
+    case 'claim':
+      return (n) => ({ method: 'POST', path: '/v1/claims', headers: headers(n), body: JSON.stringify({ campaignId: o.campaignId, customerId: customer(n), ...(o.tier ? { tier: o.tier } : {}) }) });
+    case 'bots': {
+      if (o.codes.length === 0) throw new Error('the bots scenario needs at least one code of the campaign as a sample of its format (--codes or --codes-file)');
+      const alphabet = alphabetOf(o.codes);
+      const real = new Set(o.codes);
+      return (n) => {
+        let code = wrongCodeLike(o.codes[n % o.codes.length]!, alphabet);
+        while (real.has(code)) code = wrongCodeLike(code, alphabet);
+        return { method: 'POST', path: '/v1/redemptions', headers: headers(n), body: JSON.stringify({ campaignId: o.campaignId, customerId: customer(n), code }) };
+      };
+    }
+  }
+}
+
+/** Codes from a file: one per line, or a CSV export (first column, header "code" skipped), blank lines ignored. */
+export function parseCodesFile(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.split(',')[0]!.trim().replace(/^"|"$/g, ''))
+    .filter((c) => c !== '' && c.toLowerCase() !== 'code');
+}

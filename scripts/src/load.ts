@@ -1,0 +1,96 @@
+/**
+ * `npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots --duration 30 --connections 64`:
+ * load against ANY Dropgate deployment (autocannon driven from TypeScript, progress every 2 s), then a table of what
+ * came back (by status and error code) and a final JSON line.
+ *
+ *   redeem: POST /v1/redemptions with the codes given (--codes a,b,c or --codes-file <file>: one per line, or the
+ *           admin's CSV export), cycling, a new customer id per request;
+ *   claim:  POST /v1/claims (optionally --tier), a new customer id per request;
+ *   bots:   POST /v1/redemptions with well-formed WRONG codes (shaped like the codes given), a new customer id per
+ *           request: what a guessing botnet sends.
+ * --xff 1 sends every request from a different made-up address in X-Forwarded-For: ONLY against a target that trusts
+ * the proxy hop it comes through (else the target sees one address, yours, and rightly limits it).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { cannon, statusText } from './bench/cannon';
+import { parseFlags } from './bench/cli-flags';
+import { parseCodesFile, SCENARIOS, scenarioRequests } from './bench/load/scenarios';
+import { formatTable, round } from './bench/table';
+
+const flags = parseFlags(
+  process.argv.slice(2),
+  'npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment',
+  { duration: 30, connections: 64, xff: 0 },
+  { scenario: SCENARIOS },
+  { url: '', campaign: '', codes: '', 'codes-file': '', tier: '', 'customer-prefix': '' },
+);
+
+const log = (line = ''): void => void process.stdout.write(line + '\n');
+const ERROR_CODE = /"code"\s*:\s*"([a-z_]+)"/;
+
+async function main(): Promise<void> {
+  if (!flags.url || !URL.canParse(flags.url)) throw new Error('--url <intake base URL> is required, e.g. --url http://127.0.0.1:3000');
+  if (!flags.campaign) throw new Error('--campaign <id> is required');
+  const codes = [
+    ...(flags.codes ? flags.codes.split(',').map((c) => c.trim()).filter(Boolean) : []),
+    ...(flags['codes-file'] ? parseCodesFile(readFileSync(flags['codes-file'], 'utf8')) : []),
+  ];
+  const url = flags.url.replace(/\/+$/, '');
+  const next = scenarioRequests({
+    scenario: flags.scenario,
+    campaignId: flags.campaign,
+    codes,
+    tier: flags.tier || undefined,
+    rotateForwardedFor: flags.xff === 1,
+    customerPrefix: flags['customer-prefix'] || `load-${randomBytes(3).toString('hex')}`,
+  });
+  const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+    throw new Error(`cannot reach ${url}/healthz: ${err instanceof Error ? err.message : String(err)}`);
+  });
+  if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
+  log(
+    `load: ${flags.scenario} on campaign ${flags.campaign} at ${url}, ${flags.connections} connections for ${flags.duration} s` +
+      `${codes.length ? `, ${codes.length.toLocaleString('en-US')} codes given` : ''}${flags.xff === 1 ? ', rotating X-Forwarded-For' : ''}`,
+  );
+  const answers = new Map<string, number>();
+  let n = 0;
+  const run = await cannon({
+    url,
+    connections: flags.connections,
+    durationS: flags.duration,
+    request: () => next(n++),
+    onResponse: (status, body) => {
+      const key = status >= 400 ? `${status} ${ERROR_CODE.exec(body)?.[1] ?? '?'}` : String(status);
+      answers.set(key, (answers.get(key) ?? 0) + 1);
+    },
+    progressLabel: flags.scenario,
+    progressEveryS: 2,
+  });
+  log('');
+  log(formatTable(['answer', 'count', 'share'], [...answers].sort(([a], [b]) => a.localeCompare(b)).map(([k, c]) => [k, c, `${round((c / Math.max(1, run.responses)) * 100, 1)}%`])));
+  log('');
+  log(`${run.responses.toLocaleString('en-US')} answers in ${run.durationS} s = ${run.rps} req/s; latency p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms; ${run.errors} errors, ${run.timeouts} timeouts (${statusText(run.statuses)})`);
+  log(
+    JSON.stringify({
+      scenario: flags.scenario,
+      url,
+      campaign: flags.campaign,
+      connections: flags.connections,
+      durationS: run.durationS,
+      requests: run.responses,
+      rps: run.rps,
+      p50Ms: run.p50Ms,
+      p99Ms: run.p99Ms,
+      errors: run.errors,
+      timeouts: run.timeouts,
+      statuses: run.statuses,
+      answers: Object.fromEntries(answers),
+    }),
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`load failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
