@@ -54,6 +54,8 @@ export interface ReplayResult {
   botRequests: number;
   /** Dropgate: bot POSTs refused at the intake (4xx, nothing queued); always 0 for the baseline (no intake). */
   botRefused: number;
+  /** Of those, refused because the campaign was over (sold_out, campaign_not_active), not by the bot defence. */
+  botRefusedCampaignOver: number;
   botAccepted: number;
   startedAt: number;
   timeline: SecondBucket[];
@@ -79,7 +81,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
   const r: ReplayResult = {
     requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], acceptedIds: [], accepted: 0, rateLimited: 0,
     notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(),
-    botRequests: 0, botRefused: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
+    botRequests: 0, botRefused: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
   };
   const t0 = performance.now();
   const bucket = (): SecondBucket => {
@@ -190,7 +192,10 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
     // Dropgate: queued (an attempt id) or refused at the intake (4xx, nothing queued). The baseline has no intake:
     // every answered request went through its database checks.
     if (a.attemptId || (!side.async && a.status > 0 && a.status < 500)) r.botAccepted++;
-    else if (side.async && a.status >= 400 && a.status < 500) r.botRefused++;
+    else if (side.async && a.status >= 400 && a.status < 500) {
+      r.botRefused++;
+      if (a.outcome === 'sold_out' || a.outcome === 'campaign_not_active') r.botRefusedCampaignOver++;
+    }
   };
 
   let next = 0;

@@ -16,6 +16,8 @@ export interface SideSummary {
   legitTotal: number;
   botRequests: number;
   botRejected: number;
+  /** Of botRejected: refused because the campaign was over (sold out), not by the defence. */
+  botRejectedCampaignOver: number;
   botsServed: number;
   doubleAssigned: number;
   customerOverLimit: number;
@@ -78,6 +80,7 @@ export function summarise(
       legitTotal: r.legitTotal,
       botRequests: r.botRequests,
       botRejected: db.async ? r.botRefused : 0,
+      botRejectedCampaignOver: db.async ? r.botRefusedCampaignOver : 0,
       botsServed: holders.filter((h) => h.customerId.startsWith(BOT_PREFIX)).length,
       doubleAssigned: db.doubleAssigned,
       customerOverLimit: db.customerOverLimit,
