@@ -16,16 +16,22 @@
  * The blocked paths are primed as a bot gets blocked: wrong codes from one address (or from addresses of one /24,
  * until a probe from a never-used address of it is refused), then measured with REAL codes and fresh customers.
  * Last line: `{"connections","bare":{"rps","p99Ms"},"paths":{"<name>":{"rps","p99Ms","ratio",...}}}`.
- * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --help lists them.
+ * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --profile 1 samples the
+ * intake's CPU (inspector profiler, as bench:pipeline --profile) and prints, per path, where its time went during
+ * the measured window (profiling costs throughput: compare ratios of runs without it); --help lists them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { generateCodes } from '@dropgate/core';
 import { abortOnExit, freePort, startSystem, stopChild, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
+import { profilesIn, summarizeProfile } from './bench/cpu-profile';
+import { discoverProcesses } from './bench/pipeline/system-procs';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
 import { requireServices } from './bench/preflight';
@@ -37,7 +43,12 @@ const flags = parseFlags(process.argv.slice(2), 'npm run bench:intake -- [flags]
   warmup: 2,
   connections: 64,
   codes: 20_000,
+  profile: 0,
 });
+
+/** Measured windows (CLOCK_MONOTONIC µs, the profile's clock) per path, for --profile. */
+const windows = new Map<string, { fromUs: number; toUs: number }>();
+const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** Share of a path's answers that must carry its expected status for the figure to count. */
 const VALID_SHARE = 0.98;
@@ -56,7 +67,9 @@ async function measure(label: string, url: string, request: (n: number) => Retur
   let n = 0;
   if (flags.warmup > 0) await cannon({ url, connections: flags.connections, durationS: flags.warmup, request: () => request(n++), progressEveryS: 0 });
   log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
+  const fromUs = nowUs();
   const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
+  windows.set(label, { fromUs, toUs: nowUs() });
   log(`${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}`);
   return run;
 }
@@ -112,6 +125,8 @@ async function main(): Promise<void> {
   const bare = await startBare();
   let sys: RunningSystem | undefined;
   let db: Client | undefined;
+  let intakePid: number | undefined;
+  const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-intake-prof-')) : undefined;
   const cleanup = async (): Promise<void> => {
     await db?.end().catch(() => undefined);
     await Promise.allSettled([sys?.stop(), bare.stop()]);
@@ -124,7 +139,16 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     // Rate limits on (the defaults of the build), no workers, addresses from the trusted loopback proxy hop.
-    sys = await startSystem({ workers: 0, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn', MAX_QUEUE_DEPTH: '100000000' } });
+    sys = await startSystem({
+      workers: 0,
+      env: {
+        TRUST_PROXY: 'loopback',
+        LOG_LEVEL: 'warn',
+        MAX_QUEUE_DEPTH: '100000000',
+        ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
+      },
+    });
+    intakePid = discoverProcesses(sys).intake.pid;
     log(`intake ${sys.intakeUrl} (schema ${sys.schema}), bare express ${bare.url}`);
     const campaign = await createCampaignByAdmin(sys, {
       name: 'bench intake',
@@ -190,12 +214,33 @@ async function main(): Promise<void> {
           : { available: false, reason: r.note },
       ]),
     );
-    log(JSON.stringify({ connections: flags.connections, bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps }, paths: pathsJson }));
+    const summary = JSON.stringify({ connections: flags.connections, bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps }, paths: pathsJson });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanup();
+    // The intake writes its profile when it exits: report it, then the JSON line, last.
+    if (profileDir && intakePid !== undefined) reportIntakeProfile(profileDir, intakePid, results.filter((r) => r.run).map((r) => r.name));
+    log(summary);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await cleanup();
   }
+}
+
+function reportIntakeProfile(dir: string, pid: number, names: string[]): void {
+  const file = profilesIn(dir).get(pid);
+  if (!file) return void log(`no intake profile in ${dir}`);
+  log(`=== where the intake's time went, per path (inspector sampling profiler, measured window only; ${file}) ===`);
+  for (const name of names) {
+    const s = summarizeProfile(file, windows.get(name));
+    const busy = Math.max(1e-9, s.totalMs - s.idleMs);
+    log('');
+    log(`${name}: busy ${round(busy / 1000, 2)} s of ${round(s.totalMs / 1000, 1)} s`);
+    log(formatTable(['code (self time)', '% of busy'], s.byPackage.slice(0, 8).map((x) => [x.name, `${round((x.ms / busy) * 100, 0)}%`])));
+    log(formatTable(['hottest functions (self time)', '% of busy'], s.byFunction.slice(0, 10).map((x) => [x.name.slice(0, 90), `${round((x.ms / busy) * 100, 0)}%`])));
+  }
+  log('');
 }
 
 main().catch((err: unknown) => {

@@ -121,6 +121,7 @@ async function main(): Promise<void> {
         perCustomerLimit: 1,
         code: { length: 12, prefix: 'MM-' },
         status: 'active',
+        settings: { claims: true },
       },
       headers: { authorization: `Bearer ${sys.adminToken}` },
       timeoutMs: 120_000,

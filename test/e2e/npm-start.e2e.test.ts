@@ -47,11 +47,11 @@ describe('npm start (the supervisor) on an empty database', () => {
     };
     expect(await schemaExists()).toBe(false);
 
-    const [port, adminPort, adminMetricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [port, adminPort, adminMetricsPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     // Two workers listen on metricsPort and metricsPort + 1: find a pair that is free.
     const metricsPort = await waitFor('two consecutive free ports', async () => {
       const p = await freePort();
-      return (await portIsFree(p + 1)) && ![port, adminPort].includes(p + 1) ? p : undefined;
+      return (await portIsFree(p + 1)) && ![port, adminPort, intakeMetricsPort].includes(p) && ![port, adminPort, intakeMetricsPort].includes(p + 1) ? p : undefined;
     });
     // No ADMIN_TOKENS: the supervisor makes a token up, configures its hash and prints the token.
     const env = appEnv({
@@ -60,6 +60,7 @@ describe('npm start (the supervisor) on an empty database', () => {
       PORT: String(port),
       ADMIN_PORT: String(adminPort),
       ADMIN_METRICS_PORT: String(adminMetricsPort),
+      METRICS_PORT: String(intakeMetricsPort),
       WORKER_METRICS_PORT: String(metricsPort),
       WORKERS: '2',
       LOG_LEVEL: 'info',
@@ -72,7 +73,8 @@ describe('npm start (the supervisor) on an empty database', () => {
     const token = await waitFor('the generated admin token', () => /admin token is: (\S+)/.exec(output)?.[1], 30_000);
     const intake = `http://127.0.0.1:${port}`;
     const admin = `http://127.0.0.1:${adminPort}`;
-    await waitFor('intake ready', async () => ((await requestJson(`${intake}/readyz`)).status === 200 ? true : undefined), 30_000);
+    const intakeInternal = `http://127.0.0.1:${intakeMetricsPort}`;
+    await waitFor('intake ready', async () => ((await requestJson(`${intakeInternal}/readyz`)).status === 200 ? true : undefined), 30_000);
     await waitFor('admin ready', async () => ((await requestJson(`${admin}/readyz`)).status === 200 ? true : undefined), 30_000);
     for (const p of [metricsPort, metricsPort + 1]) {
       await waitFor(`worker metrics on :${p}`, async () => ((await fetch(`http://127.0.0.1:${p}/metrics`)).ok ? true : undefined), 30_000);
@@ -81,7 +83,7 @@ describe('npm start (the supervisor) on an empty database', () => {
 
     const created = await requestJson<{ id: string }>(`${admin}/admin/v1/campaigns`, {
       headers: { authorization: `Bearer ${token}` },
-      body: { name: 'start', tiers: [{ name: 'standard', reward: 'sticker', quantity: 5 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
+      body: { name: 'start', tiers: [{ name: 'standard', reward: 'sticker', quantity: 5 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
     });
     expect(created.status).toBe(201);
     await waitFor('intake to see the campaign open', async () =>
@@ -103,7 +105,7 @@ describe('npm start (the supervisor) on an empty database', () => {
     expect(await exited).toBe(0);
     expect(output).toMatch(/SIGINT: stopping all processes/);
     // Nothing is left listening.
-    for (const url of [`${intake}/healthz`, `${admin}/healthz`, `http://127.0.0.1:${metricsPort}/metrics`]) {
+    for (const url of [`${intake}/healthz`, `${admin}/healthz`, `${intakeInternal}/metrics`, `http://127.0.0.1:${metricsPort}/metrics`]) {
       await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     }
   }, 120_000);

@@ -44,6 +44,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
       perCustomerLimit: 1,
       code: { pattern: 'SYN-####-####' },
       status: 'active',
+      settings: { claims: true },
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;

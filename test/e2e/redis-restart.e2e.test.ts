@@ -41,7 +41,7 @@ describe('Redis restart between bursts (spawned processes, own redis-server with
     const auth = { authorization: `Bearer ${sys.adminToken}` };
     const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
       headers: auth,
-      body: { name: 'restart', tiers: [{ name: 'standard', reward: 'x', quantity: CODES }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
+      body: { name: 'restart', tiers: [{ name: 'standard', reward: 'x', quantity: CODES }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;
@@ -56,7 +56,7 @@ describe('Redis restart between bursts (spawned processes, own redis-server with
         }),
         16,
       );
-    const readyz = async (): Promise<number> => (await requestJson(`${sys.intakeUrl}/readyz`, { timeoutMs: 5000 })).status;
+    const readyz = async (): Promise<number> => (await requestJson(`${sys.intakeInternalUrl}/readyz`, { timeoutMs: 5000 })).status;
     const expectAccepted = (responses: ClaimResponse[]): string[] => {
       expect(responses.map((r) => r.status)).toEqual(responses.map(() => 202));
       return responses.map((r) => r.body.attemptId!);

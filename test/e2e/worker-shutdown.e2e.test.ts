@@ -22,7 +22,7 @@ describe('worker graceful shutdown (spawned processes)', () => {
   it('finishes in-flight jobs, leaves the rest queued, exits 0', async () => {
     const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
       headers: { authorization: `Bearer ${sys.adminToken}` },
-      body: { name: 'shutdown', tiers: [{ name: 'standard', reward: 'x', quantity: 500 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' },
+      body: { name: 'shutdown', tiers: [{ name: 'standard', reward: 'x', quantity: 500 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id;

@@ -1,6 +1,17 @@
 import http from 'node:http';
 import { loadAdminConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
+import {
+  captureException,
+  closeSentry,
+  createLogger,
+  createMetricsRegistry,
+  createPublicServer,
+  httpTimeoutsFrom,
+  initSentry,
+  installSignalHandlers,
+  metricsHandler,
+  ShutdownRegistry,
+} from '@dropgate/observability';
 import { createAdminJobQueue, createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { tokenEntries } from './admin-tokens';
@@ -12,6 +23,7 @@ import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 function main(): void {
   const config = loadAdminConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
+  // No token is in the configuration (ADMIN_TOKENS holds hashes only), so there is no configured secret to scrub.
   initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
   // Registered first so it runs last: errors raised while closing still get reported.
@@ -88,7 +100,8 @@ function main(): void {
   });
   metricsServer.listen(config.ADMIN_METRICS_PORT, () => logger.info({ port: config.ADMIN_METRICS_PORT }, 'admin metrics listening'));
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
-  const server = app.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
+  const server = createPublicServer(app, httpTimeoutsFrom(config));
+  server.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger);
 }

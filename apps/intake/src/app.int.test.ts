@@ -115,7 +115,7 @@ describe('when the queue Redis is unreachable', () => {
   });
 
   it('is not ready (503) but alive (200)', async () => {
-    const ready = await http(app.url, '/readyz', { timeoutMs: HUNG_MS });
+    const ready = await http(app.internalUrl, '/readyz', { timeoutMs: HUNG_MS });
     expectApiError(ready, 503, 'unavailable');
     expect(ready.elapsedMs).toBeLessThan(AT_ONCE_MS);
     const health = await http(app.url, '/healthz');
@@ -283,13 +283,13 @@ describe('with a worker running', () => {
       expect(res.text).not.toContain('script');
     });
 
-    it('accepts a unicode customer id (zoë-東京, emoji) and keeps it exactly', async () => {
-      for (const customerId of ['zoë-東京', 'Ω-😀-fan']) {
+    it('accepts a unicode customer id (zoë-東京, emoji) and keeps it, normalised (NFKC, lower case)', async () => {
+      for (const [customerId, kept] of [['zoë-東京', 'zoë-東京'], ['Ω-😀-fan', 'ω-😀-fan'], ['Zoe\u0308-\uFF21', 'zoë-a']] as const) {
         const res = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, customerId), headers: { prefer: 'wait=5' } });
         expect(res.status).toBe(200);
         expect(res.json).toMatchObject({ status: 'done', outcome: 'claimed' });
         const { code } = res.json as { code: string };
-        expect(await store.codes.get(drop.campaign.id, code)).toMatchObject({ customerId });
+        expect(await store.codes.get(drop.campaign.id, code)).toMatchObject({ customerId: kept });
       }
     });
   });
@@ -364,12 +364,12 @@ describe('with a worker running', () => {
   it('is healthy and ready', async () => {
     const health = await http(app.url, '/healthz');
     expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok' } });
-    const ready = await http(app.url, '/readyz');
+    const ready = await http(app.internalUrl, '/readyz');
     expect({ status: ready.status, body: ready.json }).toEqual({ status: 200, body: { status: 'ready' } });
   });
 
   it('exposes request counts by route template and status, rejections by reason, latency and queue depth on /metrics', async () => {
-    const before = (await http(app.url, '/metrics')).text;
+    const before = (await http(app.internalUrl, '/metrics')).text;
     const oddPath = `/v1/odd-${randomBytes(4).toString('hex')}`;
     expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'metered') })).status).toBe(202);
     expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 42 as unknown as string) })).status).toBe(400);
@@ -380,7 +380,7 @@ describe('with a worker running', () => {
 
     const delta = (text: string, name: string, labels: Record<string, string>) => counterValue(text, name, labels) - counterValue(before, name, labels);
     const after = await waitFor('the counters to move', async () => {
-      const text = (await http(app.url, '/metrics')).text;
+      const text = (await http(app.internalUrl, '/metrics')).text;
       return delta(text, 'dropgate_intake_requests_total', { route: 'other', status: '404' }) >= 1 ? text : undefined;
     });
     expect(after).toMatch(/^# TYPE dropgate_intake_requests_total counter$/m);
@@ -542,7 +542,7 @@ describe('rate limiting', () => {
     }
     expectRateLimited(await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'direct-3'), headers: from('203.0.113.50') }), 30);
     expectRateLimited(await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'direct-4') }), 30);
-    const metrics = (await http(app.url, '/metrics')).text;
+    const metrics = (await http(app.internalUrl, '/metrics')).text;
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(2);
     expect(counterValue(metrics, 'dropgate_intake_requests_total', { route: '/v1/claims', status: '429' })).toBe(2);
     expect(await app.queue.getJobCountByTypes('wait')).toBe(3);
@@ -581,7 +581,7 @@ describe('rate limiting', () => {
       expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'greedy'), headers: from('198.51.100.21') })).status).toBe(202);
       expectRateLimited(await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'greedy'), headers: from('198.51.100.22') }), 20);
       expect((await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'modest'), headers: from('198.51.100.22') })).status).toBe(202);
-      const metrics = (await http(app.url, '/metrics')).text;
+      const metrics = (await http(app.internalUrl, '/metrics')).text;
       expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_customer' })).toBe(1);
       expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(3);
     });
@@ -597,13 +597,13 @@ describe('backpressure', () => {
     }
     // Wait for the cached depth (what the intake decides on) to catch up, as seen on /metrics.
     await waitFor('the cached depth to reach 2', async () =>
-      sampleValue((await http(app.url, '/metrics')).text, 'dropgate_queue_waiting_jobs') === 2 ? true : undefined,
+      sampleValue((await http(app.internalUrl, '/metrics')).text, 'dropgate_queue_waiting_jobs') === 2 ? true : undefined,
     );
     const res = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'crowd-3') });
     expectApiError(res, 503, 'overloaded');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await app.queue.getJobCountByTypes('wait')).toBe(2);
-    const metrics = (await http(app.url, '/metrics')).text;
+    const metrics = (await http(app.internalUrl, '/metrics')).text;
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'overloaded' })).toBe(1);
   });
 });

@@ -1,8 +1,9 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas, sendApiError } from '@dropgate/http';
+import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import type { AttemptGateway } from './attempt-gateway';
+import { identifyCustomer, type CustomerTokenVerifier } from './customer-identity';
 import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
 import { INTAKE_ROUTES, intakeOpenApi } from './intake-routes';
 import type { IntakeMetrics } from './intake-metrics';
@@ -29,10 +30,11 @@ export interface IntakeDeps {
   campaigns: CampaignLookup;
   gateway: AttemptGateway;
   guard: RateGuardLike;
+  /** Checks customer tokens of campaigns with customerAuth "jwt" (in memory, no I/O). */
+  customerTokens: CustomerTokenVerifier;
   metrics: IntakeMetrics;
-  /** Resolves when the intake can take work (Redis reachable). */
-  ready: () => Promise<void>;
-  metricsText: () => Promise<{ contentType: string; body: string }>;
+  /** Sheds load (503 overloaded) while the event loop lags; mounted before the body parser. */
+  shedder?: { middleware(): RequestHandler } | undefined;
   newAttemptId: () => string;
   onUnexpected: (err: unknown, req: Request) => void;
   now?: () => Date;
@@ -49,21 +51,12 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   app.set('query parser', false);
   app.use(measure(deps.metrics));
 
+  // Liveness only. Readiness (/readyz) and /metrics are on the internal port (METRICS_PORT), never here.
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', async (_req, res) => {
-    try {
-      await deps.ready();
-      res.json({ status: 'ready' });
-    } catch {
-      sendApiError(res, new ApiError('unavailable', 'redis is unreachable', { retryAfterS: 1 }));
-    }
-  });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await deps.metricsText();
-    res.type(contentType).send(body);
-  });
+  // Overloaded: answer at once, before reading or parsing a body (the shedder is off unless configured).
+  if (deps.shedder) app.use(deps.shedder.middleware());
 
   const openApi = intakeOpenApi();
   app.get('/openapi.json', (_req, res) => {
@@ -80,16 +73,23 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       deps.metrics.rejected.inc({ reason: 'code_format' });
       throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
     }
-    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId: input.customerId, code, acceptedAt: now().toISOString() } });
+    const customerId = await identify(deps, req, campaign, input.customerId);
+    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId, code, acceptedAt: now().toISOString() } });
   });
 
   mountRoute(app, INTAKE_ROUTES.claim, ...body, async (req, res) => {
     const input = parseOrThrow(INTAKE_ROUTES.claim.body, req.body);
     const campaign = openCampaign(deps, input.campaignId, now());
+    // Before anything costs a Redis call or a token check: claims ("any code") are opt-in per campaign.
+    if (!campaign.settings.claims) {
+      deps.metrics.rejected.inc({ reason: 'claims_disabled' });
+      throw new ApiError('claims_disabled', 'this campaign hands out codes only by redeeming a known code');
+    }
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
-    await accept(deps, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId: input.customerId, tier: input.tier, acceptedAt: now().toISOString() } });
+    const customerId = await identify(deps, req, campaign, input.customerId);
+    await accept(deps, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString() } });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
@@ -138,6 +138,16 @@ function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign
       : new ApiError('campaign_not_active', 'this campaign is not taking attempts now');
   }
   return campaign;
+}
+
+/** The customer the attempt is for (body or verified token); refusals are counted by reason. */
+async function identify(deps: IntakeDeps, req: Request, campaign: Campaign, bodyCustomerId: string | undefined): Promise<string> {
+  try {
+    return await identifyCustomer(deps.customerTokens, campaign, req, bodyCustomerId);
+  } catch (err) {
+    if (err instanceof ApiError) deps.metrics.rejected.inc({ reason: err.code });
+    throw err;
+  }
 }
 
 /** The rate filter: per client IP, and per customer when the request names one. */

@@ -2,11 +2,13 @@ import type { QueueEvents } from 'bullmq';
 import type { Express, Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { IntakeConfig } from '@dropgate/config';
-import { createMetricsRegistry } from '@dropgate/observability';
+import { LoadShedder } from '@dropgate/http';
+import { createMetricsRegistry, type InternalEndpoints } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 import { createIntakeApp, type CampaignLookup } from './app';
 import { BullmqGateway } from './bullmq-gateway';
+import { CustomerTokenVerifier } from './customer-identity';
 import { createIntakeMetrics } from './intake-metrics';
 import { openGuard } from './open-guard';
 
@@ -20,13 +22,24 @@ export interface IntakeParts {
   campaigns: CampaignLookup;
   onDepthError: (err: unknown) => void;
   onUnexpected: (err: unknown, req: Request) => void;
+  /** Shedding starts or stops (log it). */
+  onShedding?: (shedding: boolean, delayMs: number) => void;
+}
+
+export interface AssembledIntake {
+  app: Express;
+  gateway: BullmqGateway;
+  /** What the internal port serves: /metrics and /readyz. */
+  internal: InternalEndpoints;
+  /** Started by the caller (it samples the event loop on a timer), stopped at shutdown. */
+  shedder: LoadShedder;
 }
 
 /**
  * The intake's wiring from its configuration and connections: the BullMQ gateway, the rate guard, metrics and the
  * Express app. One function, so `main.ts` and the tests build exactly the same thing.
  */
-export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app: Express; gateway: BullmqGateway } {
+export function assembleIntake(config: IntakeConfig, parts: IntakeParts): AssembledIntake {
   const gateway = new BullmqGateway(
     parts.queue,
     parts.events,
@@ -44,6 +57,11 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
     parts.onDepthError,
   );
   const registry = createMetricsRegistry('intake');
+  const metrics = createIntakeMetrics(registry, () => gateway.depth());
+  const shedder = new LoadShedder({
+    maxDelayMs: config.SHED_EVENT_LOOP_DELAY_MS,
+    onChange: (shedding, delayMs) => parts.onShedding?.(shedding, delayMs),
+  });
   const app = createIntakeApp({
     settings: {
       trustProxy: config.TRUST_PROXY,
@@ -54,11 +72,15 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): { app:
     campaigns: parts.campaigns,
     gateway,
     guard: openGuard(config, parts.producer),
-    metrics: createIntakeMetrics(registry, () => gateway.depth()),
-    ready: async () => void (await parts.producer.ping()),
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    customerTokens: new CustomerTokenVerifier({ secret: config.CUSTOMER_JWT_SECRET, publicKey: config.CUSTOMER_JWT_PUBLIC_KEY }),
+    metrics,
+    shedder,
     newAttemptId,
     onUnexpected: parts.onUnexpected,
   });
-  return { app, gateway };
+  const internal: InternalEndpoints = {
+    metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
+    ready: async () => void (await parts.producer.ping()),
+  };
+  return { app, gateway, internal, shedder };
 }

@@ -1,5 +1,16 @@
 import { loadIntakeConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, initSentry, installSignalHandlers, ShutdownRegistry } from '@dropgate/observability';
+import {
+  captureException,
+  closeSentry,
+  createInternalServer,
+  createLogger,
+  createPublicServer,
+  httpTimeoutsFrom,
+  initSentry,
+  installSignalHandlers,
+  listenOn,
+  ShutdownRegistry,
+} from '@dropgate/observability';
 import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { assembleIntake } from './assemble-intake';
@@ -8,7 +19,7 @@ import { CampaignCatalog } from './campaign-catalog';
 async function main(): Promise<void> {
   const config = loadIntakeConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'intake' });
-  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'intake' });
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'intake', secrets: [config.CUSTOMER_JWT_SECRET] });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
@@ -34,7 +45,7 @@ async function main(): Promise<void> {
   await catalog.start();
   shutdown.register('catalog', () => catalog.stop());
 
-  const { app, gateway } = assembleIntake(config, {
+  const { app, gateway, internal, shedder } = assembleIntake(config, {
     producer,
     queue,
     events,
@@ -42,12 +53,21 @@ async function main(): Promise<void> {
     campaigns: catalog,
     onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
+    onShedding: (shedding, delayMs) =>
+      shedding ? logger.warn({ delayMs }, 'event loop lagging: shedding new requests (503 overloaded)') : logger.info({ delayMs }, 'shedding stopped'),
   });
   gateway.start();
   shutdown.register('gateway', () => gateway.stop());
+  shedder.start();
+  shutdown.register('shedder', () => shedder.stop());
 
-  const server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'intake listening'));
-  server.keepAliveTimeout = 65_000;
+  // /metrics and /readyz: the operator's port, loopback unless METRICS_HOST says otherwise.
+  const internalServer = createInternalServer(internal);
+  const internalPort = await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST);
+  shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
+  const server = createPublicServer(app, httpTimeoutsFrom(config));
+  const port = await listenOn(server, config.PORT);
+  logger.info({ port, metrics: `${config.METRICS_HOST}:${internalPort}` }, 'intake listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger);
 }

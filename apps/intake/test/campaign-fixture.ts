@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generateCodes, resolveCodeSpec, type Campaign, type CampaignStatus, type CodeSpecInput } from '@dropgate/core';
+import { generateCodes, resolveCodeSpec, type Campaign, type CampaignSettingsPatch, type CampaignStatus, type CodeSpecInput } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 
 export interface TierFixture {
@@ -20,6 +20,8 @@ export interface CampaignFixtureOptions {
   perCustomerLimit?: number;
   /** Created active, then moved here when different. */
   status?: CampaignStatus;
+  /** Default here: claims on (most intake tests claim); the product's default is off. */
+  settings?: CampaignSettingsPatch;
 }
 
 /** A campaign straight through the store, with freshly generated codes per tier (no admin API involved). */
@@ -31,6 +33,7 @@ export async function createCampaignWithCodes(store: Store, options: CampaignFix
     tiers: options.tiers.map(({ name, reward }) => ({ name, reward })),
     perCustomerLimit: options.perCustomerLimit ?? 1,
     codeSpec,
+    settings: { claims: true, ...options.settings },
   });
   const all = generateCodes(codeSpec, options.tiers.reduce((n, t) => n + t.quantity, 0));
   const codes: Record<string, string[]> = {};

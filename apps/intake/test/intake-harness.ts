@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { QueueEvents } from 'bullmq';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
+import { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn } from '@dropgate/observability';
+import type { LoadShedder } from '@dropgate/http';
 import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
@@ -26,6 +27,9 @@ export interface IntakeHarnessOptions {
 
 export interface RunningIntake {
   url: string;
+  /** The internal port (METRICS_PORT): /metrics and /readyz. */
+  internalUrl: string;
+  shedder: LoadShedder;
   config: IntakeConfig;
   producer: Redis;
   queue: AttemptQueue;
@@ -44,7 +48,15 @@ export interface RunningIntake {
  * registry) and listens on a random port of 127.0.0.1. The store is the caller's (it outlives several apps).
  */
 export async function startIntake(options: IntakeHarnessOptions): Promise<RunningIntake> {
-  const config = loadIntakeConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', REDIS_URL: TEST_REDIS_URL, DATABASE_URL: TEST_DATABASE_URL, ...options.env });
+  // No load shedding unless a test asks for it: the machine running the tests is shared and its event loop lags.
+  const config = loadIntakeConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL: TEST_REDIS_URL,
+    DATABASE_URL: TEST_DATABASE_URL,
+    SHED_EVENT_LOOP_DELAY_MS: '0',
+    ...options.env,
+  });
   const unexpected: unknown[] = [];
   const report = (err: unknown): void => void unexpected.push(err);
 
@@ -55,7 +67,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
   await catalog.start();
-  const { app, gateway } = assembleIntake(config, {
+  const { app, gateway, internal, shedder } = assembleIntake(config, {
     producer,
     queue,
     events,
@@ -72,15 +84,20 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   // Ready before the first request, so no test races the start-up.
   await events.waitUntilReady();
   if (options.producerUrl === undefined) await queue.waitUntilReady();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  shedder.start();
+  // As main.ts serves it: the app on a server with the configured timeouts, /metrics and /readyz on their own.
+  const server: Server = createPublicServer(app, httpTimeoutsFrom(config));
+  const url = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
+  const internalServer: Server = createInternalServer(internal);
+  const internalUrl = `http://127.0.0.1:${await listenOn(internalServer, 0, '127.0.0.1')}`;
 
   let closing: Promise<void> | undefined;
   const close = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    shedder.stop();
+    for (const s of [server, internalServer]) {
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
     gateway.stop();
     catalog.stop();
     await events.close();
@@ -95,5 +112,5 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
       producer.disconnect();
     }
   };
-  return { url, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
+  return { url, internalUrl, shedder, config, producer, queue, events, gateway, catalog, unexpected, close: () => (closing ??= close()) };
 }

@@ -78,7 +78,8 @@ async function main(): Promise<void> {
   shutdown.register('worker', () => worker.close());
 
   const metricsServer = http.createServer(metricsHandler(registry));
-  metricsServer.listen(config.WORKER_METRICS_PORT, () =>
+  // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
+  metricsServer.listen(config.WORKER_METRICS_PORT, config.METRICS_HOST, () =>
     logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running'),
   );
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));

@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { requireMongoUrl, withSentryEnvironment } from './config-rules';
-import { adminEnv, attemptEnv, baseEnv, redisEnv, storeEnv } from './env-pieces';
+import { refuseTrustAll, requireMongoUrl, withSentryEnvironment } from './config-rules';
+import { adminEnv, attemptEnv, baseEnv, httpServerEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
 /** apps/admin: admin API (and the admin jobs worker); needs ADMIN_TOKENS. */
 export const adminConfigSchema = z
-  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv })
+  .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv, ...httpServerEnv })
   .superRefine(requireMongoUrl)
+  .superRefine(refuseTrustAll)
   .transform(withSentryEnvironment);
 
 export type AdminConfig = LoadedConfig<typeof adminConfigSchema>;

@@ -14,3 +14,21 @@ export function withSentryEnvironment<T extends { NODE_ENV: string; SENTRY_ENVIR
   return { ...config, SENTRY_ENVIRONMENT: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV };
 }
 
+/**
+ * TRUST_PROXY=true believes every X-Forwarded-For entry, so any client picks its own address (and rate-limit
+ * identity) by sending one: refused. Name the hops (a count) or the proxies' addresses/subnets instead.
+ */
+export function refuseTrustAll(config: { TRUST_PROXY: unknown }, ctx: z.RefinementCtx): void {
+  if (config.TRUST_PROXY === true)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TRUST_PROXY'],
+      message:
+        "must not be 'true' (that lets any client choose its address by sending X-Forwarded-For): give the number of proxies in front (e.g. 1) or their addresses/subnets (e.g. 10.0.0.0/8)",
+    });
+}
+
+export function separateMetricsPort(config: { PORT: number; METRICS_PORT: number }, ctx: z.RefinementCtx): void {
+  if (config.PORT !== 0 && config.PORT === config.METRICS_PORT)
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (both ${config.PORT}): metrics stay off the public port` });
+}

@@ -13,7 +13,10 @@ export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
 export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
 /** How attempts are queued and how long their status is kept. */
 export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S');
-export const intakeHttpEnv = pick('PORT', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S', 'ENQUEUE_BATCH_MAX', 'ENQUEUE_BATCH_WAIT_MS');
+/** Timeouts and connection cap of every HTTP server we run. */
+export const httpServerEnv = pick('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS');
+export const customerJwtEnv = pick('CUSTOMER_JWT_SECRET', 'CUSTOMER_JWT_PUBLIC_KEY');
+export const intakeHttpEnv = pick('PORT', 'METRICS_PORT', 'METRICS_HOST', 'SHED_EVENT_LOOP_DELAY_MS', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S', 'ENQUEUE_BATCH_MAX', 'ENQUEUE_BATCH_WAIT_MS');
 export const rateEnv = pick(
   'RATE_LIMITS_ENABLED',
   'RATE_IP_POINTS',
@@ -23,7 +26,7 @@ export const rateEnv = pick(
   'RATE_CUSTOMER_DURATION_S',
   'RATE_CUSTOMER_BLOCK_S',
 );
-export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
+export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'METRICS_HOST', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
 export const adminEnv = pick(
   'ADMIN_PORT',
   'ADMIN_TOKENS',
@@ -34,4 +37,4 @@ export const adminEnv = pick(
   'ADMIN_AUTH_BLOCK_S',
   'TRUST_PROXY',
 );
-export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'ADMIN_METRICS_PORT');
+export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT', 'ADMIN_METRICS_PORT');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { boolVar, dsnVar, enumVar, intVar, stringVar, urlVar } from './env-fields';
 import { adminTokensVar } from './admin-tokens';
+import { publicKeyVar } from './customer-jwt';
+import { boolVar, dsnVar, enumVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
 import { trustProxyVar } from './trust-proxy';
 
 /**
@@ -44,7 +45,24 @@ export const ENV_VARS = {
   PORT: port(3000),
   ADMIN_PORT: port(3001),
   WORKER_METRICS_PORT: port(9091),
+  /** Where /metrics and /readyz are served (intake, worker): the operator's side, never the public port. */
+  METRICS_PORT: port(9090),
+  /** Loopback by default; 0.0.0.0 (or an internal address) only where the network in between is private. */
+  METRICS_HOST: stringVar(/^[A-Za-z0-9.:_-]{1,253}$/, 'an address or host name').default('127.0.0.1'),
   TRUST_PROXY: trustProxyVar().default(false),
+  /** Slow-loris guards of the public HTTP servers (Node's own are 60 s / 300 s). */
+  HTTP_HEADERS_TIMEOUT_MS: intVar(1000, 120_000).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: intVar(1000, 600_000).default(30_000),
+  /** Above a load balancer's idle timeout (often 60 s), so the balancer closes idle connections, not us. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: intVar(1000, 600_000).default(65_000),
+  /** Connections a process holds at once; more are refused by Node (0 = no cap). */
+  HTTP_MAX_CONNECTIONS: intVar(0, 1_000_000).default(10_000),
+  /** Shed new requests (503 overloaded) while the event loop's p99 delay is above this (ms); 0 = never. */
+  SHED_EVENT_LOOP_DELAY_MS: intVar(0, 60_000).default(250),
+  /** Customer tokens (campaigns with customerAuth "jwt"): HS256 secret, at least 32 characters (256 bits). */
+  CUSTOMER_JWT_SECRET: secretVar(32).optional(),
+  /** Customer tokens: RS256/ES256 public key (PEM), checked at start-up. */
+  CUSTOMER_JWT_PUBLIC_KEY: publicKeyVar().optional(),
   BODY_LIMIT_BYTES: intVar(256, 1024 * 1024).default(4096),
   MAX_QUEUE_DEPTH: intVar(1, 100_000_000).default(100_000),
   QUEUE_DEPTH_REFRESH_MS: intVar(10, 60_000).default(250),

@@ -1,4 +1,4 @@
-import { ConfigError, loadIntakeConfig, parseTrustProxy } from './index';
+import { ConfigError, loadAdminConfig, loadIntakeConfig, parseTrustProxy } from './index';
 
 function variableOf(load: () => unknown): string | undefined {
   try {
@@ -15,7 +15,6 @@ describe('TRUST_PROXY', () => {
 
   it.each<[string, unknown]>([
     ['false', false],
-    ['true', true],
     ['0', 0],
     ['2', 2],
     ['loopback', ['loopback']],
@@ -25,6 +24,21 @@ describe('TRUST_PROXY', () => {
     ['linklocal,uniquelocal', ['linklocal', 'uniquelocal']],
   ])('parses %p into what Express accepts', (raw, expected) => {
     expect(trust(raw)).toEqual(expected);
+  });
+
+  it("refuses 'true' at start-up (any client could pick its address), saying what to set instead", () => {
+    let message = '';
+    try {
+      trust('true');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).issues[0]?.variable).toBe('TRUST_PROXY');
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/TRUST_PROXY must not be 'true'.*number of proxies.*subnets/);
+    // The admin refuses it too; a hop count or subnets are fine.
+    expect(variableOf(() => loadAdminConfig({ ADMIN_TOKEN: 'x'.repeat(16), TRUST_PROXY: 'true' }))).toBe('TRUST_PROXY');
+    expect(loadAdminConfig({ ADMIN_TOKEN: 'x'.repeat(16), TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
   });
 
   it.each(['yes', 'localhost', '10.0.0.0/33', '10.0.0.1,,10.0.0.2', '300.1.1.1', '-1', '1.5', '::1/129'])('rejects %p', (raw) => {

@@ -8,7 +8,15 @@ export const API_ERRORS = {
   invalid_code_format: 400,
   invalid_code_spec: 400,
   unauthorized: 401,
+  /** A campaign with customerAuth "jwt": no token, a bad one, an expired one. */
+  customer_token_missing: 401,
+  customer_token_invalid: 401,
+  customer_token_expired: 401,
   forbidden: 403,
+  /** POST /v1/claims on a campaign whose settings.claims is false (redeeming a known code still works). */
+  claims_disabled: 403,
+  /** The body's customerId is not the customer the token names. */
+  customer_mismatch: 403,
   not_found: 404,
   campaign_not_found: 404,
   attempt_not_found: 404,

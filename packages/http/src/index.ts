@@ -5,3 +5,4 @@ export * from './validate';
 export * as schemas from './schemas';
 export * from './route-table';
 export * from './openapi';
+export * from './load-shedder';

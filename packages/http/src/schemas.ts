@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ATTEMPT_ID } from '@dropgate/core';
+import { ATTEMPT_ID, CUSTOMER_ID_MAX_LENGTH, normalizeCustomerId } from '@dropgate/core';
 
 /**
  * Field rules shared by every API: strings only, bounded, no control characters. Objects such as
@@ -9,14 +9,21 @@ export const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_
 export const customerId = z
   .string()
   .min(1)
-  .max(128)
-  .regex(/^[^\p{C}]+$/u, 'no control or invisible format characters');
+  .max(256)
+  .regex(/^[^\p{C}]+$/u, 'no control or invisible format characters')
+  // One customer whatever the spelling ("Alice", "alice ", full-width): normalised here, at the edge, by core's rule.
+  .transform(normalizeCustomerId)
+  .pipe(z.string().min(1, 'not only spaces').max(CUSTOMER_ID_MAX_LENGTH));
 export const codeInput = z.string().min(1).max(64);
 export const tierName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-"');
 export const attemptId = z.string().regex(ATTEMPT_ID, 'an attempt id');
 
-export const redemptionRequest = z.strictObject({ campaignId: id, code: codeInput, customerId });
-export const claimRequest = z.strictObject({ campaignId: id, customerId, tier: tierName.optional() });
+/**
+ * `customerId` is required unless the campaign verifies customers (settings.customerAuth "jwt"): then the token's
+ * `sub` names the customer, and a `customerId` given as well must be the same one (checked by the intake).
+ */
+export const redemptionRequest = z.strictObject({ campaignId: id, code: codeInput, customerId: customerId.optional() });
+export const claimRequest = z.strictObject({ campaignId: id, customerId: customerId.optional(), tier: tierName.optional() });
 
 export type RedemptionRequestBody = z.infer<typeof redemptionRequest>;
 export type ClaimRequestBody = z.infer<typeof claimRequest>;

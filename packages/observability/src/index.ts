@@ -5,3 +5,5 @@ export { createMetricsRegistry } from './metrics-registry';
 export { metricsHandler } from './metrics-handler';
 export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResult } from './shutdown-registry';
 export { installSignalHandlers, type SignalHandlerOptions } from './signal-handlers';
+export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, type HttpTimeouts, type InternalEndpoints } from './http-servers';
+export { createScrubber, REDACTED, scrubString, type ScrubOptions } from './scrub-event';

@@ -79,4 +79,19 @@ describe('Sentry (real HTTP to a local ingest)', () => {
       exception: { values: [expect.objectContaining({ type: 'Error', value: message })] },
     });
   });
+
+  it('scrubs codes, customer ids and tokens from what it sends (beforeSend)', async () => {
+    const adminToken = `admintoken-${Date.now()}-secret`;
+    expect(initSentry({ dsn: `http://publickey@127.0.0.1:${port}/1`, environment: 'test', app: 'intake-test', secrets: [adminToken] })).toBe(true);
+    const marker = `scrub-${Date.now()}`;
+    // Built at run time: the SDK sends source lines around the throw, and these must not be in them literally.
+    const customer = ['alice', 'example.com'].join('@');
+    const code = ['SYN', '7KQ2', 'M4XP'].join('-');
+    const jwt = ['eyJhbGciOiJIUzI1NiJ9', 'eyJzdWIiOiJhbGljZSJ9', 'c2lnbmF0dXJl'].join('.');
+    captureException(new Error(`${marker} customerId=${customer} code=${code} token ${jwt} admin ${adminToken}`));
+    expect(await flushSentry(5000)).toBe(true);
+    const envelope = await ingest.waitFor((e) => e.includes(marker), 5000);
+    for (const leak of [customer, code, jwt, adminToken]) expect(envelope).not.toContain(leak);
+    expect(envelope).toContain('[redacted]');
+  });
 });

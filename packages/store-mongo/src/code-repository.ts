@@ -1,6 +1,7 @@
 import { CODE_STATES, statesAllowing, type CodeState } from '@dropgate/core';
 import {
   StoreError,
+  withNormalizedCustomer,
   type CodeCounts,
   type CodeRecord,
   type CodeRepository,
@@ -113,7 +114,8 @@ export class MongoCodeRepository implements CodeRepository {
    * Codes other transactions hold look available in its snapshot; marking one makes it conflict and run again once
    * they are done, so not_enough_codes means the codes are not there. Idempotent by publicationId.
    */
-  async publish(req: PublishRequest): Promise<Publication> {
+  async publish(request: PublishRequest): Promise<Publication> {
+    const req = withNormalizedCustomer(request);
     if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('publish count must be an integer >= 1');
     const publication = await inTransaction(this.conn, this.faults, req.publicationId, async (tx) => {
       const existing = await tx.findById(this.models.publications, req.publicationId);

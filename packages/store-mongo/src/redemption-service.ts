@@ -1,5 +1,5 @@
 import { OUTCOME_NAMES, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import type { AttemptRequest, FaultHook, RedemptionService } from '@dropgate/store';
+import { withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService } from '@dropgate/store';
 import type { Connection } from 'mongoose';
 import { batchOrder, countsByCampaign } from './batch-order';
 import { toAttemptResult, type Models } from './models';
@@ -20,7 +20,8 @@ export class MongoRedemptionService implements RedemptionService {
     private readonly faults: FaultHook | undefined,
   ) {}
 
-  async redeem(request: RedeemRequest): Promise<AttemptResult> {
+  async redeem(raw: RedeemRequest): Promise<AttemptResult> {
+    const request = withNormalizedCustomer(raw);
     const result = await inTransaction(this.conn, this.faults, request.attemptId, async (tx) =>
       toAttemptResult((await redeemIn(tx, this.models, request, true)).attempt),
     );
@@ -28,7 +29,8 @@ export class MongoRedemptionService implements RedemptionService {
     return result;
   }
 
-  async claim(request: ClaimRequest): Promise<AttemptResult> {
+  async claim(raw: ClaimRequest): Promise<AttemptResult> {
+    const request = withNormalizedCustomer(raw);
     const result = await inTransaction(this.conn, this.faults, request.attemptId, async (tx) =>
       toAttemptResult((await claimIn(tx, this.models, request, true)).attempt),
     );
@@ -36,7 +38,8 @@ export class MongoRedemptionService implements RedemptionService {
     return result;
   }
 
-  async processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]> {
+  async processMany(raw: readonly AttemptRequest[]): Promise<AttemptResult[]> {
+    const requests = raw.map((r) => withNormalizedCustomer(r));
     if (requests.length === 0) return [];
     if (requests.length === 1) {
       const only = requests[0]!;

@@ -1,6 +1,7 @@
 import { CODE_STATES, statesAllowing, type Campaign, type CodeState } from '@dropgate/core';
 import {
   StoreError,
+  withNormalizedCustomer,
   type CodeCounts,
   type CodeRecord,
   type CodeRepository,
@@ -162,7 +163,8 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
       return rowCount ?? 0;
     },
 
-    async publish(req: PublishRequest): Promise<Publication> {
+    async publish(request: PublishRequest): Promise<Publication> {
+      const req = withNormalizedCustomer(request);
       if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('publish count must be an integer >= 1');
       const publication = await retryTransient(() => withTransaction(pool, (client) => publishIn(client, req, faults)));
       await faults?.at('publish.commit', req.publicationId);

@@ -1,5 +1,5 @@
 import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import type { AttemptRequest, FaultHook, RedemptionService } from '@dropgate/store';
+import { withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService } from '@dropgate/store';
 import type { Pool } from 'pg';
 import { toAttempt, type AttemptRow } from './row-mappers';
 import { retryTransient } from './transient-retry';
@@ -14,7 +14,8 @@ const REDEEMABLE = [...statesAllowing('redeem')];
  */
 export function createRedemptionService(pool: Pool, faults?: FaultHook): RedemptionService {
   const service: RedemptionService = {
-    async redeem(req: RedeemRequest): Promise<AttemptResult> {
+    async redeem(request: RedeemRequest): Promise<AttemptResult> {
+      const req = withNormalizedCustomer(request);
       const { rows } = await retryTransient(() =>
         pool.query<AttemptRow>({
           name: 'dg_redeem',
@@ -26,7 +27,8 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
       return toAttempt(rows[0]!);
     },
 
-    async claim(req: ClaimRequest): Promise<AttemptResult> {
+    async claim(request: ClaimRequest): Promise<AttemptResult> {
+      const req = withNormalizedCustomer(request);
       const { rows } = await retryTransient(() =>
         pool.query<AttemptRow>({
           name: 'dg_claim',
@@ -52,7 +54,7 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
       const { rows } = await pool.query<AttemptRow>({
         name: 'dg_attempt_many',
         text: 'SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])',
-        values: [JSON.stringify(requests.map(toBatchElement)), REDEEMABLE],
+        values: [JSON.stringify(requests.map((r) => toBatchElement(withNormalizedCustomer(r)))), REDEEMABLE],
       });
       await faults?.at('batch.commit', requests[0]!.attemptId);
       const byId = new Map(rows.map((row) => [row.attempt_id, row]));

@@ -2,3 +2,4 @@ export * from './store';
 export * from './store-error';
 export * from './faults';
 export * from './audit-cursor';
+export * from './customer-ids';

@@ -27,6 +27,27 @@ export function claimContract(ctx: ContractContext): void {
       expect((await claim('c3', 'standard')).outcome).toBe('customer_limit_reached');
     });
 
+    it('counts "Alice", "alice " and the full-width form as one customer, in claims, redeems and batches', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 6 }]);
+      const first = await store.redemptions.claim({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'Alice', now: NOW });
+      expect(first).toMatchObject({ outcome: 'claimed', customerId: 'alice' });
+      expect((await store.codes.get(campaign.id, first.code!))!.customerId).toBe('alice');
+      const again = await store.redemptions.claim({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'alice ', now: NOW });
+      expect(again.outcome).toBe('customer_limit_reached');
+      const wide = await store.redemptions.redeem({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: '\uFF21\uFF4C\uFF49\uFF43\uFF45', code: codes.standard![5]!, now: NOW });
+      expect(wide.outcome).toBe('customer_limit_reached');
+      const batch = await store.redemptions.processMany([
+        { kind: 'claim', attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'ALICE', now: NOW },
+        { kind: 'claim', attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'Bob', now: NOW },
+      ]);
+      expect(batch.map((r) => [r.outcome, r.customerId])).toEqual([
+        ['customer_limit_reached', 'alice'],
+        ['claimed', 'bob'],
+      ]);
+      expect((await store.codes.counts(campaign.id)).standard!.redeemed).toBe(2);
+    });
+
     it('skips locked and disabled codes, takes due locks', async () => {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 3 }]);

@@ -22,6 +22,9 @@ export function appEnv(extra: Record<string, string> = {}): Record<string, strin
     STORE: 'postgres',
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
+    // No load shedding: this machine is shared and often loaded, and a test's burst must not meet a 503 because
+    // another job stalled the event loop. Shedding has tests of its own (packages/http); a test may set it back.
+    SHED_EVENT_LOOP_DELAY_MS: '0',
     ...extra,
   };
 }

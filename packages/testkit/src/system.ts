@@ -25,6 +25,8 @@ export interface SystemOptions {
 
 export interface RunningSystem {
   intakeUrl: string;
+  /** The intake's internal port (METRICS_PORT, loopback): /metrics and /readyz. */
+  intakeInternalUrl: string;
   adminUrl: string;
   adminToken: string;
   schema: string;
@@ -61,13 +63,14 @@ async function serving(what: string, url: string, watched: readonly Launched[]):
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const id = randomBytes(4).toString('hex');
-  const [port, adminPort, adminMetricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, adminPort, adminMetricsPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
   const adminToken = randomBytes(18).toString('base64url');
   const env = appEnv({
     DATABASE_SCHEMA: `dg_e2e_${id}`,
     QUEUE_PREFIX: `dge2e${id}`,
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
+    METRICS_PORT: String(intakeMetricsPort),
     ADMIN_METRICS_PORT: String(adminMetricsPort),
     // One token with every scope, configured by its hash (as ADMIN_TOKENS always is); tests use the plain one.
     ADMIN_TOKENS: `admin:read+write+export:${createHash('sha256').update(adminToken).digest('hex')}`,
@@ -102,6 +105,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     })());
 
   const intakeUrl = `http://127.0.0.1:${port}`;
+  const intakeInternalUrl = `http://127.0.0.1:${env.METRICS_PORT!}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const workers: ChildProcess[] = [];
   try {
@@ -109,7 +113,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     const intake = launch('intake');
     const admin = launch('admin');
     for (let i = 0; i < options.workers; i++) workers.push(await startWorker([intake, admin]));
-    await serving('intake ready', `${intakeUrl}/readyz`, [intake, admin]);
+    await serving('intake ready', `${intakeInternalUrl}/readyz`, [intake, admin]);
     await serving('admin ready', `${adminUrl}/readyz`, [intake, admin]);
   } catch (err) {
     await stop();
@@ -118,6 +122,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
   return {
     intakeUrl,
+    intakeInternalUrl,
     adminUrl,
     adminToken,
     schema: env.DATABASE_SCHEMA!,

@@ -37,6 +37,7 @@ export async function createCampaign(sys: RunningSystem, db: Client, codes: numb
         perCustomerLimit: PER_CUSTOMER_LIMIT,
         code: { length: 12, prefix: 'BP-' },
         status: 'active',
+        settings: { claims: true },
       }),
     });
     const text = await res.body.text();

@@ -30,7 +30,7 @@ export function discoverProcesses(sys: RunningSystem): SystemProcs {
     return { label: `worker-${i + 1}`, pid: w.pid!, ...(port ? { metricsUrl: `http://127.0.0.1:${port}/metrics` } : {}) };
   });
   return {
-    intake: { ...byApp('intake'), metricsUrl: `${sys.intakeUrl}/metrics` },
+    intake: { ...byApp('intake'), metricsUrl: `${sys.intakeInternalUrl}/metrics` },
     admin: { ...byApp('admin'), metricsUrl: `${sys.adminUrl}/metrics` },
     workers,
     redis: redisServers(procs, Number(new URL(sys.env.REDIS_URL!).port || 6379)),

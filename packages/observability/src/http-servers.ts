@@ -1,0 +1,94 @@
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface InternalEndpoints {
+  /** Prometheus text. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Resolves when the process can take work (its dependencies answer); rejects otherwise. */
+  ready?: () => Promise<void>;
+}
+
+export interface HttpTimeouts {
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Connections beyond this are refused by Node (server.maxConnections); 0 = no cap. */
+  maxConnections: number;
+}
+
+/** The HTTP_* variables as the config has them. */
+export function httpTimeoutsFrom(config: {
+  HTTP_HEADERS_TIMEOUT_MS: number;
+  HTTP_REQUEST_TIMEOUT_MS: number;
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: number;
+  HTTP_MAX_CONNECTIONS: number;
+}): HttpTimeouts {
+  return {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: Math.max(config.HTTP_REQUEST_TIMEOUT_MS, config.HTTP_HEADERS_TIMEOUT_MS),
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.HTTP_MAX_CONNECTIONS,
+  };
+}
+
+/**
+ * A server for an app facing clients, with the configured slow-client guards: a client must send its headers
+ * within `headersTimeoutMs` and its whole request within `requestTimeoutMs` (checked every second, not Node's default
+ * 30 s), idle keep-alive connections close after `keepAliveTimeoutMs`, and at most `maxConnections` are held.
+ */
+export function createPublicServer(handler: http.RequestListener, t: HttpTimeouts): Server {
+  const server = http.createServer(
+    { headersTimeout: t.headersTimeoutMs, requestTimeout: t.requestTimeoutMs, keepAliveTimeout: t.keepAliveTimeoutMs, connectionsCheckingInterval: 1000 },
+    handler,
+  );
+  if (t.maxConnections > 0) server.maxConnections = t.maxConnections;
+  return server;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/**
+ * The operator's port: `/metrics` (Prometheus) and `/readyz` (dependencies reachable), `/healthz` too, never on the
+ * public port (a scraper's view of queue depths and outcomes is nobody else's business, and readiness probes must
+ * not be a cheap way to make the process ping Redis). Plain node:http: nothing to parse, nothing to configure.
+ */
+export function createInternalServer(endpoints: InternalEndpoints): Server {
+  return http.createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      endpoints.metrics().then(
+        ({ contentType, body }) => {
+          res.writeHead(200, { 'content-type': contentType }).end(req.method === 'HEAD' ? undefined : body);
+        },
+        () => send(res, 500, { error: { code: 'internal_error', message: 'metrics unavailable' } }),
+      );
+    } else if (path === '/readyz') {
+      (endpoints.ready ?? (() => Promise.resolve()))().then(
+        () => send(res, 200, { status: 'ready' }),
+        () => send(res, 503, { error: { code: 'unavailable', message: 'not ready' } }),
+      );
+    } else if (path === '/healthz') {
+      send(res, 200, { status: 'ok' });
+    } else {
+      send(res, 404, { error: { code: 'not_found', message: 'not found' } });
+    }
+  });
+}
+
+/** Starts listening; resolves with the bound port (0 picks one). Fails (EADDRINUSE, ...) instead of throwing later. */
+export function listenOn(server: Server, port: number, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    // No host: every interface (IPv6 and IPv4 where the system has both), as Express's app.listen(port).
+    server.listen({ port, ...(host === undefined ? {} : { host }) }, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
