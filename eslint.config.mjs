@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { noCrossAppImport } from './scripts/eslint/no-cross-app-import.mjs';
 
-const APPS = ['admin', 'intake', 'supervisor', 'worker'];
+const APPS = ['admin', 'cli', 'intake', 'supervisor', 'worker'];
 
 /** What the pure domain core must never import: I/O libraries and the rest of our packages. */
 const IO_LIBRARIES = [
@@ -22,7 +22,7 @@ export default tseslint.config(
       parserOptions: {
         // Each workspace's build project, then the one that type-checks every test and test helper (they are no
         // part of any build).
-        project: ['./packages/*/tsconfig.json', './apps/*/tsconfig.json', './scripts/tsconfig.json', './scripts/baseline/tsconfig.json', './test/tsconfig.json'],
+        project: ['./packages/*/tsconfig.json', './apps/*/tsconfig.json', './apps/admin/web/tsconfig.json', './scripts/tsconfig.json', './scripts/baseline/tsconfig.json', './test/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -3,8 +3,9 @@ import helmet from 'helmet';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
 import type { AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
+import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
-import { ADMIN_SCOPES, sha256, type AdminTokenEntry } from './admin-tokens';
+import { ADMIN_SCOPES, matchToken, sha256, type AdminTokenEntry } from './admin-tokens';
 import { auditTrail } from './audit-trail';
 import type { AuthThrottle } from './auth-throttle';
 import { bearerAuth } from './bearer-auth';
@@ -30,6 +31,8 @@ export interface AdminDeps {
   onUnexpected: (err: unknown, req: Request) => void;
   /** A failed audit write (the action itself succeeded): report it. */
   onAuditError?: ((err: unknown) => void) | undefined;
+  /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
+  page?: Omit<AdminPageDeps, 'verifyToken'>;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -76,8 +79,9 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     res.type('application/json').send(openApi);
   });
 
+  const tokens = tokenEntries(deps);
   const admin = express.Router();
-  admin.use(bearerAuth(tokenEntries(deps), deps.authThrottle));
+  admin.use(bearerAuth(tokens, deps.authThrottle));
   const json = jsonBody(deps.bodyLimitBytes);
   const onAuditError = deps.onAuditError ?? (() => undefined);
   mountRoutes(admin, routes, {
@@ -90,6 +94,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   app.use(ADMIN_PREFIX, admin);
+  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null }));
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

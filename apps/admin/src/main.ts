@@ -12,7 +12,7 @@ import {
   metricsHandler,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createAdminJobQueue, createRedis, QUEUES } from '@dropgate/queue';
+import { createAdminJobQueue, createAttemptQueue, createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
@@ -66,6 +66,10 @@ function main(): void {
   });
   shutdown.register('admin-jobs worker', () => worker.close());
 
+  // bull-board's view of the queues (read-only).
+  const attemptQueue = createAttemptQueue(client, config.QUEUE_PREFIX);
+  shutdown.register('attempt queue', () => attemptQueue.close());
+
   const app = createAdminApp({
     store,
     jobs,
@@ -80,6 +84,7 @@ function main(): void {
     onCodesChanged: (campaignId) => onCodesChanged(campaignId),
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
+    page: { queues: [attemptQueue, jobs] },
     onUnexpected: (err, req) => {
       logger.error({ err, route: req.path }, 'unexpected error');
       captureException(err, { app: 'admin', route: req.path });

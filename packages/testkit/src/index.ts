@@ -30,4 +30,5 @@ export {
   type Hist,
   type Sample,
 } from './prom-text';
+export { CHROMIUM_PATH, launchChromium } from './chromium';
 export { validateOpenApi, type OpenApiValidation } from './openapi-validate';

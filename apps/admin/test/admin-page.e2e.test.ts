@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { http, launchChromium, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
+
+/**
+ * The admin web page in headless Chromium (Debian's, through playwright-core) against the real processes of
+ * `npm start`: sign in with the token, create a campaign, watch its counts, pause/resume/stop, download the codes,
+ * open bull-board, all under the page's strict CSP (no violation may be reported); saves a screenshot.
+ */
+
+const SCREENSHOT = path.resolve(__dirname, '..', '..', '..', 'test-results', 'admin-page.png');
+
+let system: RunningSystem;
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  system = await startSystem({ workers: 1 });
+  browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
+  page = await context.newPage();
+  page.on('console', (msg) => {
+    // The one error expected: the browser logs the 401 of the deliberately wrong sign-in.
+    if (msg.location().url.endsWith('/session') && /status of 401/.test(msg.text())) return;
+    if (msg.type() === 'error' || /Content Security Policy/i.test(msg.text())) problems.push(`console ${msg.type()}: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await system?.stop();
+});
+
+describe('served page', () => {
+  it('serves the bundled page with a strict CSP and no inline script', async () => {
+    const res = await http(system.adminUrl, '/');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.text).toMatch(/<script defer src="app.js"><\/script>/);
+    expect(res.text).not.toMatch(/<script>|<script [^>]*>[^<]/);
+    const js = await http(system.adminUrl, '/app.js');
+    expect(js.status).toBe(200);
+    expect(js.text).not.toContain('require("node:');
+  });
+
+  it('keeps bull-board behind the session: 303 to sign-in for a browser, 401 otherwise', async () => {
+    const html = await fetch(`${system.adminUrl}/admin/queues/`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    expect(html.status).toBe(303);
+    expect(html.headers.get('location')).toBe('/');
+    const api = await http(system.adminUrl, '/admin/queues/api/queues', { headers: { accept: 'application/json' } });
+    expect(api.status).toBe(401);
+    const forged = await http(system.adminUrl, '/admin/queues/api/queues', { headers: { accept: 'application/json', cookie: 'dg_admin_session=forged' } });
+    expect(forged.status).toBe(401);
+  });
+
+  it('refuses a wrong token at /session (401, no cookie) and sets an HttpOnly SameSite=Strict cookie for the right one', async () => {
+    const wrong = await http(system.adminUrl, '/session', { body: { token: 'not-the-token-at-all' } });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    const right = await http(system.adminUrl, '/session', { body: { token: system.adminToken } });
+    expect(right.status).toBe(204);
+    const cookie = right.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^dg_admin_session=[A-Za-z0-9_-]{40,};/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const session = cookie.split(';')[0]!;
+    const queues = await http(system.adminUrl, '/admin/queues/api/queues', { headers: { accept: 'application/json', cookie: session } });
+    expect(queues.status).toBe(200);
+    expect(JSON.stringify(queues.json)).toContain('attempts');
+  });
+});
+
+describe('in Chromium', () => {
+  it('signs in: a wrong token is refused on the page, the right one opens the dashboard', async () => {
+    await page.goto(system.adminUrl);
+    await page.getByLabel('Admin token').fill('wrong-token-wrong-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectText(page.getByRole('alert'), /not accepted/);
+    await page.getByLabel('Admin token').fill(system.adminToken);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
+  });
+
+  it('creates a campaign with three tiers and shows its counts by tier and state', async () => {
+    const form = page.getByRole('form', { name: 'New campaign' });
+    await form.getByLabel('Name', { exact: true }).fill('Skate giveaway');
+    await form.getByLabel('Code pattern', { exact: true }).fill('SKATE-####-####');
+    await form.getByLabel(/^Tiers/).fill('tshirt 60 T-shirt\nskate-deck 5 Skate deck\nyeti 5 Yeti cooler');
+    await form.getByLabel('Target', { exact: true }).fill('50');
+    await form.getByRole('button', { name: 'Create campaign' }).click();
+    await expectText(form.getByRole('status'), /^created /);
+    const counts = page.getByRole('table', { name: 'Codes by tier and state' });
+    await expectText(counts.locator('tr[data-tier="tshirt"] td[data-state="available"]'), /^60$/);
+    await expectText(counts.locator('tr[data-tier="skate-deck"] td[data-state="available"]'), /^5$/);
+    await expectText(counts.locator('tr[data-tier="yeti"] td[data-state="available"]'), /^5$/);
+    expect(await page.locator('tr.selected td').first().innerText()).toContain('Skate giveaway');
+  });
+
+  it('counts a redemption made at the intake and draws the rate chart', async () => {
+    const campaignId = await page.locator('tr.selected').getAttribute('data-campaign');
+    const codes = (await (await fetch(`${system.adminUrl}/admin/v1/campaigns/${campaignId}/codes?tier=yeti`, { headers: { authorization: `Bearer ${system.adminToken}` } })).json()) as Array<{ code: string }>;
+    // The intake learns of new campaigns by its periodic reload (or a change message, where that exists).
+    await waitFor('the intake to know the campaign', async () => ((await http(system.intakeUrl, `/v1/campaigns/${campaignId}`)).status === 200 ? true : undefined), 15_000, 100);
+    const res = await http(system.intakeUrl, '/v1/redemptions', { body: { campaignId, code: codes[0]!.code, customerId: 'fan-1' }, headers: { prefer: 'wait=10' } });
+    expect(res.status).toBe(200);
+    const counts = page.getByRole('table', { name: 'Codes by tier and state' });
+    await expectText(counts.locator('tr[data-tier="yeti"] td[data-state="redeemed"]'), /^1$/, 15_000);
+    await expectText(page.getByRole('status', { name: 'Rate' }), /^1 redeemed of target 50 · \d+(\.\d)? \/ min now$/, 15_000);
+    expect(await page.locator('.uplot canvas').count()).toBe(1);
+  });
+
+  it('pauses, resumes and stops the campaign from its buttons', async () => {
+    const campaign = page.getByRole('region', { name: 'Campaign' });
+    await campaign.getByRole('button', { name: 'Pause' }).click();
+    await expectText(campaign.locator('h2 .status'), /^paused$/);
+    await campaign.getByRole('button', { name: 'Resume' }).click();
+    await expectText(campaign.locator('h2 .status'), /^active$/);
+    await campaign.getByRole('button', { name: 'Stop' }).click();
+    await expectText(campaign.locator('h2 .status'), /^stopped$/);
+    await expectText(page.locator('tr.selected .status'), /^stopped$/);
+  });
+
+  it('downloads the codes as CSV', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download codes (CSV)' }).click()]);
+    const file = await download.path();
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('code,tier,state,customerId,redeemedAt,publicationId');
+    expect(lines).toHaveLength(71);
+    expect(lines.filter((l) => l.includes(',redeemed,fan-1,'))).toHaveLength(1);
+  });
+
+  it('opens bull-board with the session cookie set at sign-in', async () => {
+    const board = await page.context().newPage();
+    await board.goto(`${system.adminUrl}/admin/queues/`);
+    await board.getByText('attempts').first().waitFor({ timeout: 20_000 });
+    await board.close();
+  });
+
+  it('saves a screenshot, with no CSP violation or script error on the way', async () => {
+    mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(readFileSync(SCREENSHOT).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(problems).toEqual([]);
+  });
+
+  it('signs out: the page asks for the token again and bull-board is closed', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    const res = await page.request.get(`${system.adminUrl}/admin/queues/api/queues`, { headers: { accept: 'application/json' } });
+    expect(res.status()).toBe(401);
+  });
+});
+
+/** Waits until the locator's text matches (the page refreshes every few seconds). */
+async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`text ${pattern}`, async () => {
+    const text = (await locator.first().innerText({ timeout: 1000 }).catch(() => '')).trim();
+    return pattern.test(text) ? true : undefined;
+  }, timeoutMs, 100);
+}

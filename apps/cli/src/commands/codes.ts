@@ -1,0 +1,91 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { CodeState } from '@dropgate/core';
+import { Option, type Command } from 'commander';
+import type { Act } from '../action';
+import type { CommandContext } from '../context';
+import { waitWithProgress } from '../job-progress';
+import { emit } from '../output';
+import { codeState, positiveInt } from '../parse-options';
+
+/** A job-returning request: waits with a progress bar unless --no-wait, then prints the final job. */
+async function followJob({ client, out }: CommandContext, accepted: { jobId: string }, label: string, wait: boolean): Promise<void> {
+  if (!wait) {
+    emit(out, accepted, () => [`job ${accepted.jobId} queued (dropgate job ${accepted.jobId} shows it)`]);
+    return;
+  }
+  const job = await waitWithProgress(client, accepted.jobId, label, out);
+  emit(out, { jobId: accepted.jobId, ...job }, () => [`${label}: ${job.done} of ${job.total} done (job ${accepted.jobId})`]);
+}
+
+/** `export`: the codes, streamed. */
+export function registerExport(program: Command, act: Act): void {
+  program
+    .command('export')
+    .description('export codes (streamed) as CSV or JSON to stdout or a file')
+    .argument('<campaignId>')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--tier <tier>', 'only this tier')
+    .option('--state <state>', 'only this state (available, locked, published, redeemed, disabled)', codeState)
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(
+      act<{ format: 'csv' | 'json'; tier?: string; state?: CodeState; out?: string }>(async ({ client, out }, [id], o) => {
+        const res = await client.exportCodes(id!, { format: o.format, ...(o.tier ? { tier: o.tier } : {}), ...(o.state ? { state: o.state } : {}) });
+        const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+        await pipeline(source, o.out ? createWriteStream(o.out) : out.stdout, { end: Boolean(o.out) });
+        if (o.out) out.stderr.write(`codes written to ${o.out}\n`);
+      }),
+    );
+}
+
+/** generate, import, rollback (their endpoints are not on main yet: see program.ts). */
+export function registerCodes(program: Command, act: Act): void {
+  program
+    .command('generate')
+    .description('generate more codes for a tier as a background job, with a progress bar')
+    .argument('<campaignId>')
+    .requiredOption('--tier <tier>', 'tier of the new codes')
+    .requiredOption('--count <n>', 'how many codes', positiveInt)
+    .option('--no-wait', 'print the job id and return at once')
+    .action(
+      act<{ tier: string; count: number; wait: boolean }>(async (ctx, [id], o) => {
+        const accepted = await ctx.client.generateCodes(id!, { tier: o.tier, count: o.count });
+        await followJob(ctx, accepted, `generate ${o.tier}`, o.wait);
+      }),
+    );
+
+  program
+    .command('import')
+    .description('import codes from a CSV or JSON-lines file (- for stdin), streamed; bad lines are reported')
+    .argument('<campaignId>')
+    .argument('<file>', 'CSV or .jsonl file, - for stdin')
+    .addOption(new Option('--format <format>', 'file format (default: from the file name, else csv)').choices(['csv', 'jsonl']))
+    .option('--tier <tier>', 'tier for lines that name none')
+    .option('--no-wait', 'print the job id and return at once')
+    .action(
+      act<{ format?: 'csv' | 'jsonl'; tier?: string; wait: boolean }>(async (ctx, [id, file], o) => {
+        const format = o.format ?? (/\.(jsonl|ndjson)$/i.test(file!) ? 'jsonl' : 'csv');
+        const input = file === '-' ? process.stdin : createReadStream(file!);
+        const body = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>;
+        const result = await ctx.client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
+        if (typeof result.jobId === 'string') await followJob(ctx, result, 'import', o.wait);
+        else emit(ctx.out, result, () => [JSON.stringify(result)]);
+      }),
+    );
+
+  program
+    .command('rollback')
+    .description('put one code back (available) or take it out (disabled); marks the attempt that held it')
+    .argument('<campaignId>')
+    .argument('<code>')
+    .addOption(new Option('--to <state>', 'where the code goes').choices(['available', 'disabled']).makeOptionMandatory())
+    .requiredOption('--reason <reason>', 'why (kept in the audit log)')
+    .action(
+      act<{ to: 'available' | 'disabled'; reason: string }>(async ({ client, out }, [id, code], o) => {
+        const result = await client.rollback(id!, code!, { to: o.to, reason: o.reason });
+        emit(out, result, () => [`${code}: rolled back to ${o.to}`]);
+      }),
+    );
+}

@@ -1,0 +1,39 @@
+import type { NewTier } from '@dropgate/admin-client';
+import { CODE_STATES, type CodeState } from '@dropgate/core';
+import { InvalidArgumentError } from 'commander';
+
+/** Option value parsers: a bad value is a usage error (exit 1) before any request is sent. */
+
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('a positive whole number');
+  return Number(value);
+}
+
+/** `name:quantity[:reward]`, repeatable; the reward defaults to the tier name. */
+export function tierSpec(value: string, previous: NewTier[] = []): NewTier[] {
+  const m = /^([^:]+):(\d+)(?::(.+))?$/.exec(value);
+  if (!m) throw new InvalidArgumentError('name:quantity[:reward], e.g. tshirt:600:"T-shirt"');
+  return [...previous, { name: m[1]!, quantity: Number(m[2]), reward: m[3] ?? m[1]! }];
+}
+
+export function codeState(value: string): CodeState {
+  if (!(CODE_STATES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${CODE_STATES.join(', ')}`);
+  return value as CodeState;
+}
+
+export function isoDate(value: string): string {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new InvalidArgumentError('an ISO date, e.g. 2026-12-03T19:30:00Z');
+  return new Date(ms).toISOString();
+}
+
+/** `90s`, `30m`, `2h` or `1d` → milliseconds. */
+export function duration(value: string): number {
+  const m = /^(\d+)(s|m|h|d)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('a duration such as 90s, 30m, 2h, 1d');
+  return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
+}
+
+export function list(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
+}

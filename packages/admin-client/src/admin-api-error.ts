@@ -1,0 +1,39 @@
+/** The admin API answered with an error: `status` and the stable `code` of `{"error":{"code","message"}}`. */
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'AdminApiError';
+  }
+
+  get isAuth(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+/** The admin API could not be reached (connection refused, DNS, timeout). */
+export class AdminUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    reason: unknown,
+  ) {
+    // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, ...) is its cause.
+    super(`cannot reach the admin API at ${url}: ${reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : String(reason)}`, { cause: reason });
+    this.name = 'AdminUnreachableError';
+  }
+}
+
+/** A background job ended in `failed`. */
+export class AdminJobFailedError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly job: unknown,
+  ) {
+    super(`job ${jobId} failed`);
+    this.name = 'AdminJobFailedError';
+  }
+}
