@@ -47,14 +47,24 @@ describe('npm start (the supervisor) on an empty database', () => {
     };
     expect(await schemaExists()).toBe(false);
 
-    const [port, adminPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const [port, adminPort, adminMetricsPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     // Two workers listen on metricsPort and metricsPort + 1: find a pair that is free.
     const metricsPort = await waitFor('two consecutive free ports', async () => {
       const p = await freePort();
       return (await portIsFree(p + 1)) && ![port, adminPort, intakeMetricsPort].includes(p) && ![port, adminPort, intakeMetricsPort].includes(p + 1) ? p : undefined;
     });
-    // No ADMIN_TOKEN: the supervisor makes one up and prints it.
-    const env = appEnv({ DATABASE_SCHEMA: schema, QUEUE_PREFIX: prefix, PORT: String(port), ADMIN_PORT: String(adminPort), METRICS_PORT: String(intakeMetricsPort), WORKER_METRICS_PORT: String(metricsPort), WORKERS: '2', LOG_LEVEL: 'info' });
+    // No ADMIN_TOKENS: the supervisor makes a token up, configures its hash and prints the token.
+    const env = appEnv({
+      DATABASE_SCHEMA: schema,
+      QUEUE_PREFIX: prefix,
+      PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      ADMIN_METRICS_PORT: String(adminMetricsPort),
+      METRICS_PORT: String(intakeMetricsPort),
+      WORKER_METRICS_PORT: String(metricsPort),
+      WORKERS: '2',
+      LOG_LEVEL: 'info',
+    });
     const child = spawn(process.execPath, [appEntry('supervisor')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     supervisor = child;
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));

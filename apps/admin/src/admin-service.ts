@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { ChangeSink } from '@dropgate/changes';
-import { CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
+import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
-import { isStoreError, type CodeCounts, type Publication, type Store } from '@dropgate/store';
-import type { LockBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
+import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
+import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type Publication, type Store } from '@dropgate/store';
+import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
+import { importCodes, type ImportFormat, type ImportReport } from './codes-import';
+import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
-import type { CreateCampaignBody, PatchCampaignBody } from './admin-schemas';
-import { createCampaignWithCodes, type CreateCampaignProgress } from './create-campaign';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
 export interface Principal {
@@ -23,31 +25,111 @@ export interface CampaignStats {
   outcomes: Record<string, number>;
 }
 
+export interface CreatedCampaign {
+  campaign: Campaign;
+  /** The generation job filling its codes (null: no codes asked for). */
+  jobId: string | null;
+}
+
+export interface AdminServiceDeps {
+  store: Store;
+  jobs: AdminJobQueue;
+  /** Every change is published here once it is in the store (and before the caller hears of it). */
+  changes: ChangeSink;
+  /** After a campaign's codes changed outside a job (import): code-filter rebuild, change announcement. */
+  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** Ends timed locks by themselves (the admin process's lock-release jobs). */
+  lockReleases?: LockReleaseScheduler | undefined;
+  now?: (() => Date) | undefined;
+}
+
 /**
  * The admin operations, once: the HTTP routes call these (and through the API, the web page and the CLI), so a
  * rule or a store error translation lives here and nowhere else. Store/domain errors come out as `ApiError`s.
  */
 export class AdminService {
-  constructor(
-    readonly store: Store,
-    /** Every change is published once it is in the store (and before the caller hears of it). */
-    private readonly changes: ChangeSink,
-    private readonly options: {
-      generationProgress?: ((campaignName: string) => CreateCampaignProgress) | undefined;
-      /** Ends timed locks by themselves (the admin process's lock-release jobs). */
-      lockReleases?: LockReleaseScheduler | undefined;
-      now?: (() => Date) | undefined;
-      /** After a campaign's codes changed: rebuilds its code filter (see AdminDeps.onCodesChanged). */
-      onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
-    } = {},
-  ) {}
+  readonly store: Store;
+  readonly jobs: AdminJobQueue;
 
-  async createCampaign(_who: Principal, body: CreateCampaignBody): Promise<Campaign> {
-    const campaign = await createCampaignWithCodes(this.store, body, this.options.generationProgress?.(body.name)).catch(translate);
-    // The filter first: an intake that hears of the campaign then finds its codes' filter already in Redis.
-    await this.options.onCodesChanged?.(campaign.id);
+  /** Every change is published once it is in the store (and before the caller hears of it). */
+  private readonly changes: ChangeSink;
+  private readonly onCodesChanged: (campaignId: string) => Promise<void>;
+  private readonly options: { lockReleases?: LockReleaseScheduler | undefined; now?: (() => Date) | undefined };
+
+  constructor(deps: AdminServiceDeps) {
+    this.store = deps.store;
+    this.jobs = deps.jobs;
+    this.changes = deps.changes;
+    this.onCodesChanged = deps.onCodesChanged ?? (() => Promise.resolve());
+    this.options = { lockReleases: deps.lockReleases, now: deps.now };
+  }
+
+  /** Streams codes into a campaign; duplicates and malformed lines are reported, never fatal. */
+  async importCodes(campaignId: string, input: Readable, format: ImportFormat, defaultTier: string | undefined): Promise<ImportReport> {
+    const campaign = await this.campaign(campaignId);
+    if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
+    const report = await importCodes(this.store, campaign, input, format, defaultTier).catch(translate);
+    if (report.inserted > 0) await this.onCodesChanged(campaign.id);
+    return report;
+  }
+
+  /** Admin actions and redemption outcomes, newest first (keyset pages). */
+  audit(query: AuditQuery): Promise<AuditPage> {
+    return this.store.audit.query(query).catch(translate);
+  }
+
+  /**
+   * Creates the campaign as a draft at once, and a generation job for its codes that activates it at the end if
+   * asked (a campaign never goes live half-filled).
+   */
+  async createCampaign(who: Principal, body: CreateCampaignBody): Promise<CreatedCampaign> {
+    const prepared = (() => {
+      try {
+        return prepareCampaign(body);
+      } catch (err) {
+        return translate(err);
+      }
+    })();
+    const created = await this.store.campaigns.create(prepared.input).catch(translate);
+    const campaign = prepared.tiers.length === 0 && prepared.activate ? await this.store.campaigns.setStatus(created.id, 'active').catch(translate) : created;
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
-    return campaign;
+    if (prepared.tiers.length === 0) return { campaign, jobId: null };
+    const jobId = await enqueueAdminJob(this.jobs, {
+      name: 'generate-codes',
+      data: { campaignId: campaign.id, tiers: prepared.tiers, activate: prepared.activate, requestedBy: who.name },
+    });
+    return { campaign, jobId };
+  }
+
+  /** Adds `count` fresh codes to a tier in the background; answers the job id at once. */
+  async generateCodes(who: Principal, campaignId: string, tier: string, count: number): Promise<string> {
+    const campaign = await this.campaign(campaignId);
+    if (!campaign.tiers.some((t) => t.name === tier)) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
+    const counts = await this.store.codes.counts(campaign.id);
+    const existing = Object.values(counts).reduce((n, byState) => n + Object.values(byState).reduce((m, v) => m + v, 0), 0);
+    try {
+      assertCodeSpaceFor(campaign.codeSpec, existing + count);
+    } catch (err) {
+      translate(err);
+    }
+    return enqueueAdminJob(this.jobs, { name: 'generate-codes', data: { campaignId: campaign.id, tiers: [{ tier, count }], activate: false, requestedBy: who.name } });
+  }
+
+  async job(jobId: string): Promise<AdminJobStatus> {
+    const status = await getAdminJobStatus(this.jobs, jobId);
+    if (!status) throw new ApiError('job_not_found', 'no such job (unknown, or expired)');
+    return status;
+  }
+
+  /** Polls a job until it ends or `waitMs` passes; null if it is still running then. */
+  async waitForJob(jobId: string, waitMs: number): Promise<AdminJobStatus | null> {
+    const deadline = Date.now() + waitMs;
+    for (let pause = 20; ; pause = Math.min(250, pause * 2)) {
+      const status = await this.job(jobId);
+      if (status.state === 'completed' || status.state === 'failed') return status;
+      if (Date.now() + pause > deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   listCampaigns(): Promise<Campaign[]> {

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { ADMIN_SCOPES, type AdminTokenConfig } from '@dropgate/config';
 import type { Principal } from './admin-service';
 
-/** The admin scopes: `read` (campaigns, stats, jobs, audit), `write` (every change), `export` (code downloads). */
-export const ADMIN_SCOPES = ['read', 'write', 'export'] as const;
-export type AdminScope = (typeof ADMIN_SCOPES)[number];
+export { ADMIN_SCOPES };
 
 /** One configured token: its name (who, in the audit trail), its scopes and the SHA-256 of the token itself. */
 export interface AdminTokenEntry {
@@ -13,6 +12,11 @@ export interface AdminTokenEntry {
 }
 
 export const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** ADMIN_TOKENS as parsed by the config → what the auth compares against. */
+export function tokenEntries(config: readonly AdminTokenConfig[]): AdminTokenEntry[] {
+  return config.map((t) => ({ name: t.name, scopes: t.scopes, sha256: Buffer.from(t.sha256, 'hex') }));
+}
 
 /**
  * Finds the token's entry. Every entry is compared, in constant time, whatever matched before: how long this

@@ -3,11 +3,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
-import { createMetricsRegistry } from '@dropgate/observability';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { codeFilterKeys, decodeCodeFilter, rebuildCodeFilter } from '@dropgate/code-filter';
+import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
 import { createAdminApp } from './app';
 
 /** The admin API over HTTP on a real PostgreSQL store (a schema of its own, dropped at the end). */
@@ -57,6 +57,7 @@ let changes: ChangePublisher;
 const heard: ChangeEvent[] = [];
 const filterRedis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
 const filterPrefix = `dgtest-${randomBytes(4).toString('hex')}:cf`;
+let jobs: AdminJobsHarness;
 const servers: Server[] = [];
 let base = '';
 const unexpected: unknown[] = [];
@@ -70,15 +71,14 @@ async function listen(app: ReturnType<typeof createAdminApp>): Promise<string> {
 }
 
 function adminApp(appStore: Store, onUnexpected: (err: unknown) => void, onCodesChanged?: (campaignId: string) => Promise<void>) {
-  const registry = createMetricsRegistry('admin');
   return createAdminApp({
     store: appStore,
     changes,
     ...(onCodesChanged ? { onCodesChanged } : {}),
+    jobs: jobs.queue,
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     onUnexpected: (err) => onUnexpected(err),
   });
 }
@@ -114,7 +114,9 @@ beforeAll(async () => {
   const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: CHANGES_PREFIX });
   feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
   await feed.start();
-  base = await listen(adminApp(store, (err) => unexpected.push(err), async (id) => void (await rebuildCodeFilter(store, filterRedis, filterPrefix, id))));
+  const rebuild = async (id: string): Promise<void> => void (await rebuildCodeFilter(store, filterRedis, filterPrefix, id));
+  jobs = await startAdminJobs(store, { onCodesChanged: rebuild });
+  base = await listen(adminApp(store, (err) => unexpected.push(err), rebuild));
 });
 
 afterAll(async () => {
@@ -122,6 +124,7 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+  await jobs?.close();
   await store?.close();
   await schema.drop();
   await Promise.all(redisConnections.map((r) => r.quit()));
@@ -194,13 +197,11 @@ describe('bearer token', () => {
     expect((res.json as CampaignView[]).map((c) => c.id)).toContain(existing.id);
   });
 
-  it('leaves /healthz, /readyz and /metrics outside the token', async () => {
+  it('leaves /healthz and /readyz outside the token, and serves no metrics on the API port (they are on ADMIN_METRICS_PORT)', async () => {
     expect((await http(base, '/healthz')).json).toEqual({ status: 'ok' });
     const ready = await http(base, '/readyz');
     expect({ status: ready.status, body: ready.json }).toEqual({ status: 200, body: { status: 'ready' } });
-    const metrics = await http(base, '/metrics');
-    expect(metrics.status).toBe(200);
-    expect(metrics.text).toMatch(/^process_cpu_user_seconds_total\{app="admin"\} /m);
+    expectApiError(await http(base, '/metrics'), 404, 'not_found');
   });
 });
 
@@ -230,8 +231,13 @@ describe('POST /admin/v1/campaigns', () => {
     expect(codes.premium).toMatchObject({ available: 5, redeemed: 0 });
     expect(Object.keys(codes).sort()).toEqual(['premium', 'standard']);
 
+    // Created by a generation job (finished within the request's wait, hence 201 and active).
+    const { jobId, ...created } = res.json as CampaignView & { jobId: string };
+    expect(jobId).toMatch(/^job_/);
+    const job = await admin(`/jobs/${jobId}`);
+    expect(job.json).toMatchObject({ jobId, name: 'generate-codes', state: 'completed', done: 35, total: 35, result: { inserted: 35, activated: true } });
     const fetched = await admin(`/campaigns/${campaign.id}`);
-    expect(fetched.json).toEqual(campaign);
+    expect(fetched.json).toEqual(created);
   });
 
   it('creates a draft, and honours a chosen id once (409 campaign_exists the second time)', async () => {
@@ -262,7 +268,7 @@ describe('POST /admin/v1/campaigns', () => {
     ['no tiers', { tiers: [] }],
     ['a negative quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: -1 }] }],
     ['a fractional quantity', { tiers: [{ name: 'standard', reward: 'x', quantity: 1.5 }] }],
-    ['more codes in total than one request may create', { tiers: [{ name: 'a', reward: 'x', quantity: 1_500_000 }, { name: 'b', reward: 'y', quantity: 1_500_000 }] }],
+    ['more codes in total than one request may create', { tiers: [{ name: 'a', reward: 'x', quantity: 6_000_000 }, { name: 'b', reward: 'y', quantity: 6_000_000 }] }],
     ['a quantity as a string', { tiers: [{ name: 'standard', reward: 'x', quantity: '10' }] }],
     ['an upper-case tier name', { tiers: [{ name: 'Premium', reward: 'x', quantity: 1 }] }],
     ['a tier listed twice', { tiers: [{ name: 'a', reward: 'x', quantity: 1 }, { name: 'a', reward: 'y', quantity: 1 }] }],

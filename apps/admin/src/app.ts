@@ -1,13 +1,16 @@
 import express, { type Request } from 'express';
 import type { ChangeSink } from '@dropgate/changes';
+import helmet from 'helmet';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
+import type { AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
 import { ADMIN_SCOPES, matchToken, sha256, type AdminTokenEntry } from './admin-tokens';
+import { auditTrail } from './audit-trail';
+import type { AuthThrottle } from './auth-throttle';
 import { bearerAuth } from './bearer-auth';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
-import type { CreateCampaignProgress } from './create-campaign';
 import { requireScope } from './principal';
 import { adminRoutes } from './routes';
 
@@ -17,22 +20,28 @@ export interface AdminDeps {
   changes: ChangeSink;
   /** Ends timed locks by themselves (without it, a lock with releaseAt is refused). */
   lockReleases?: LockReleaseScheduler | undefined;
+  /** The admin jobs queue (code generation, ...); its worker runs in the admin process (see main.ts). */
+  jobs: AdminJobQueue;
+  /** How long campaign creation waits for its generation job before answering 202 (default 10 s). */
+  createWaitMs?: number | undefined;
   /** Named tokens with scopes (SHA-256 hashes). */
   tokens?: readonly AdminTokenEntry[] | undefined;
   /** One plain token with every scope, named "admin" (the former single-token set-up; tests). */
   token?: string | undefined;
+  /** Failed logins per address (429 once over); none: unthrottled (tests that send many bad tokens on purpose). */
+  authThrottle?: AuthThrottle | undefined;
   trustProxy: boolean | number | string | string[];
   bodyLimitBytes: number;
-  metricsText: () => Promise<{ contentType: string; body: string }>;
   onUnexpected: (err: unknown, req: Request) => void;
   /**
-   * Called once a campaign's codes changed (created with codes): rebuilds its code filter for the intakes
+   * Called once a campaign's codes changed (import; generation jobs call the same hook): rebuilds its code filter for the intakes
    * (@dropgate/code-filter's `rebuildCodeFilter`). Must not reject: a failure leaves the campaign without a filter
    * (every code queued, none refused); the caller reports it and the request still succeeds.
+   * main.ts also publishes a codes change there.
    */
   onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
-  /** Makes a progress reporter for one campaign being created (millions of codes take a while). */
-  generationProgress?: (campaignName: string) => CreateCampaignProgress;
+  /** A failed audit write (the action itself succeeded): report it. */
+  onAuditError?: ((err: unknown) => void) | undefined;
   /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
   page?: Omit<AdminPageDeps, 'verifyToken'>;
 }
@@ -59,17 +68,21 @@ export function adminOpenApi(routes: readonly Route[]) {
 
 /** The admin API (bearer token on every /admin route). Nothing listens until `main.ts` says so. */
 export function createAdminApp(deps: AdminDeps): express.Express {
-  const service = new AdminService(deps.store, deps.changes, {
-    generationProgress: deps.generationProgress,
+  const service = new AdminService({
+    store: deps.store,
+    jobs: deps.jobs,
+    changes: deps.changes,
     lockReleases: deps.lockReleases,
     onCodesChanged: deps.onCodesChanged,
   });
-  const routes = adminRoutes(service);
+  const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });
   const openApi = JSON.stringify(adminOpenApi(routes));
 
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy);
+  // Security headers on every answer (CSP, HSTS, nosniff, frame-ancestors none, ...).
+  app.use(helmet());
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -79,20 +92,22 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     });
     res.json({ status: 'ready' });
   });
-  app.get('/metrics', async (_req, res) => {
-    const { contentType, body } = await deps.metricsText();
-    res.type(contentType).send(body);
-  });
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openApi);
   });
 
   const tokens = tokenEntries(deps);
   const admin = express.Router();
-  admin.use(bearerAuth(tokens));
+  admin.use(bearerAuth(tokens, deps.authThrottle));
   const json = jsonBody(deps.bodyLimitBytes);
+  const onAuditError = deps.onAuditError ?? (() => undefined);
   mountRoutes(admin, routes, {
-    before: (route) => [...(route.scope ? [requireScope(route.scope)] : []), ...(route.bodyContentTypes ? [] : json)],
+    before: (route) => [
+      ...(route.scope ? [requireScope(route.scope)] : []),
+      ...(route.bodyContentTypes ? [] : json),
+      // Every change and every export is an audited admin action.
+      ...(route.scope === 'write' || route.scope === 'export' ? [auditTrail(route, deps.store.audit, onAuditError)] : []),
+    ],
   });
 
   app.use(ADMIN_PREFIX, admin);

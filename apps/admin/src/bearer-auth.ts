@@ -1,14 +1,24 @@
 import type { RequestHandler } from 'express';
 import { ApiError } from '@dropgate/http';
 import { matchToken, type AdminTokenEntry } from './admin-tokens';
+import type { AuthThrottle } from './auth-throttle';
 import { setPrincipal } from './principal';
 
-/** `Authorization: Bearer <token>` matched against the configured token hashes; the match becomes the principal. */
-export function bearerAuth(tokens: readonly AdminTokenEntry[]): RequestHandler {
-  return (req, res, next) => {
+/**
+ * `Authorization: Bearer <token>` matched against the configured token hashes; the match becomes the principal.
+ * With a throttle, an address that failed too often is refused (429) before its token is even looked at, so a
+ * guesser learns nothing more until the block ends.
+ */
+export function bearerAuth(tokens: readonly AdminTokenEntry[], throttle?: AuthThrottle): RequestHandler {
+  return async (req, res, next) => {
+    const ip = req.ip ?? 'unknown';
+    const blocked = throttle ? await throttle.blockedFor(ip) : null;
+    if (blocked !== null) return next(new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS: blocked }));
     const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
     const principal = m ? matchToken(tokens, m[1]!) : null;
     if (!principal) {
+      const nowBlocked = throttle ? await throttle.failed(ip) : null;
+      if (nowBlocked !== null) return next(new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS: nowBlocked }));
       res.setHeader('WWW-Authenticate', 'Bearer realm="dropgate-admin"');
       return next(new ApiError('unauthorized', 'a valid admin bearer token is required'));
     }

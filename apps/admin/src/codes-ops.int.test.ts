@@ -8,6 +8,7 @@ import { createPostgresStore } from '@dropgate/store-postgres';
 import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { createAdminApp } from './app';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
+import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
 
 /** Bulk publishing, locks and rollback through the admin API, on a real PostgreSQL store and Redis change feed. */
 
@@ -17,6 +18,7 @@ const PREFIX = `dgops${randomBytes(4).toString('hex')}`;
 let store: Store;
 let server: Server;
 let base = '';
+let jobs: AdminJobsHarness;
 const redisConnections: Redis[] = [];
 const redis = (): Redis => {
   const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -41,14 +43,15 @@ beforeAll(async () => {
   const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: PREFIX });
   feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
   await feed.start();
+  jobs = await startAdminJobs(store);
   const app = createAdminApp({
     store,
     changes,
+    jobs: jobs.queue,
     lockReleases,
     token: TOKEN,
     trustProxy: false,
     bodyLimitBytes: 256 * 1024,
-    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
     onUnexpected: (err) => {
       throw err;
     },
@@ -62,6 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await jobs?.close();
   await store?.close();
   await schema.drop();
   await Promise.all(redisConnections.map((r) => r.quit()));

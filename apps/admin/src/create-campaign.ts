@@ -1,18 +1,18 @@
-import { assertCodeSpaceFor, generateCodeBatches, resolveCodeSpec, validateNewCampaign, type Campaign } from '@dropgate/core';
-import type { Store } from '@dropgate/store';
+import { assertCodeSpaceFor, resolveCodeSpec, validateNewCampaign, type NewCampaign } from '@dropgate/core';
 import type { CreateCampaignBody } from './admin-schemas';
 
-const BATCH = 10_000;
-
-export interface CreateCampaignProgress {
-  (inserted: number, total: number): void;
+export interface PreparedCampaign {
+  /** Always a draft: it goes live (if asked) only once the generation job has put every code in. */
+  input: NewCampaign & { status: 'draft' };
+  tiers: Array<{ tier: string; count: number }>;
+  activate: boolean;
 }
 
 /**
- * Creates a campaign as a draft, fills every tier with fresh random codes, then activates it if asked: a
- * campaign never goes live half-filled. Codes that collide with stored ones are replaced, never dropped.
+ * Checks a creation request completely before anything is written (code spec, code space for every code,
+ * campaign rules): a request that cannot succeed fails with a 4xx and leaves nothing behind.
  */
-export async function createCampaignWithCodes(store: Store, body: CreateCampaignBody, onProgress?: CreateCampaignProgress): Promise<Campaign> {
+export function prepareCampaign(body: CreateCampaignBody): PreparedCampaign {
   const codeSpec = resolveCodeSpec(body.code);
   const total = body.tiers.reduce((n, t) => n + t.quantity, 0);
   assertCodeSpaceFor(codeSpec, Math.max(1, total));
@@ -30,21 +30,5 @@ export async function createCampaignWithCodes(store: Store, body: CreateCampaign
     settings: body.settings,
   };
   validateNewCampaign(input);
-  const campaign = await store.campaigns.create(input);
-
-  let inserted = 0;
-  const emitted = new Set<string>();
-  for (const tier of body.tiers) {
-    let missing = tier.quantity;
-    while (missing > 0) {
-      for (const batch of generateCodeBatches(codeSpec, missing, BATCH, { exclude: emitted })) {
-        for (const code of batch) emitted.add(code);
-        const result = await store.codes.insert(campaign.id, batch.map((code) => ({ code, tier: tier.name })));
-        missing -= result.inserted;
-        inserted += result.inserted;
-        onProgress?.(inserted, total);
-      }
-    }
-  }
-  return body.status === 'active' ? store.campaigns.setStatus(campaign.id, 'active') : campaign;
+  return { input, tiers: body.tiers.filter((t) => t.quantity > 0).map((t) => ({ tier: t.name, count: t.quantity })), activate: body.status === 'active' };
 }

@@ -1,5 +1,6 @@
+import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
-import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
+import { codeFilterPrefix } from '@dropgate/code-filter';
 import { loadAdminConfig } from '@dropgate/config';
 import {
   captureException,
@@ -10,17 +11,23 @@ import {
   httpTimeoutsFrom,
   initSentry,
   installSignalHandlers,
+  metricsHandler,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createAttemptQueue, createLockReleaseQueue, createRedis } from '@dropgate/queue';
+import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
 import { LockReleases } from './jobs/lock-releases';
+import { createAuthThrottle } from './auth-throttle';
+import { codesChangedHook } from './codes-changed';
+import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
 function main(): void {
   const config = loadAdminConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
-  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin', secrets: [config.ADMIN_TOKEN] });
+  // No token is in the configuration (ADMIN_TOKENS holds hashes only), so there is no configured secret to scrub.
+  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'admin' });
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
@@ -55,44 +62,100 @@ function main(): void {
   });
   shutdown.register('lock-releases', () => lockReleases.close());
   lockReleases.start().catch((err: unknown) => logger.error({ err }, 'lock releases could not start'));
-  const registry = createMetricsRegistry('admin');
-  // bull-board's view of the queues (read-only) on a connection of its own.
-  const redis = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
-  const attemptQueue = createAttemptQueue(redis, config.QUEUE_PREFIX);
+  const client = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError });
+  // After a generation job or an import: the campaign's code filter is rebuilt, then a codes change is published.
+  const codesChanged = codesChangedHook({
+    store,
+    redis: client,
+    filterPrefix: codeFilterPrefix(config.QUEUE_PREFIX),
+    changes,
+    onFilterRebuilt: (campaignId, filter, published) =>
+      logger.info({ campaign: campaignId, kind: filter.kind, codes: filter.count, bytes: filter.bytes, published }, 'code filter rebuilt'),
+    onError: (err, campaignId) => {
+      // Without a filter the intakes queue every code of the campaign: slower against bots, never wrong.
+      logger.error({ err, campaign: campaignId }, 'code filter rebuild or codes change failed');
+      captureException(err, { app: 'admin', part: 'code-filter' });
+    },
+  });
+  const jobs = createAdminJobQueue(client, config.QUEUE_PREFIX, onRedisError);
+  shutdown.register('admin-jobs queue', () => jobs.close());
+
+  // The admin jobs worker runs in this process: long operations (code generation) survive the request, and a
+  // restarted admin picks up where a killed one stopped (BullMQ stalled-job recovery + the job's resume point).
+  const workerConnection = createRedis(config.REDIS_URL, 'worker', 'admin-jobs', { shutdown, onError: onRedisError });
+  const worker = startAdminJobsWorker({
+    connection: workerConnection,
+    prefix: config.QUEUE_PREFIX,
+    store,
+    onCodesChanged: (campaignId) => codesChanged(campaignId, 'generated'),
+    onError: (err) => logger.error({ err }, 'admin jobs worker error'),
+    onFailed: (job, err) => {
+      logger.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, 'admin job failed');
+      captureException(err, { app: 'admin', queue: QUEUES.adminJobs, jobId: job?.id ?? 'unknown' });
+    },
+  });
+  const lastLogged = new Map<string, number>();
+  // One log line per 100k codes: visible progress without flooding the log.
+  worker.on('progress', (job, progress) => {
+    const p = progress as { done?: number; total?: number };
+    if (typeof p.done !== 'number' || typeof p.total !== 'number' || !job.id) return;
+    const last = lastLogged.get(job.id) ?? 0;
+    if (p.done !== p.total && p.done - last < 100_000) return;
+    lastLogged.set(job.id, p.done);
+    logger.info({ jobId: job.id, name: job.name, done: p.done, total: p.total, percent: Math.floor((100 * p.done) / Math.max(1, p.total)) }, 'admin job progress');
+  });
+  worker.on('completed', (job) => {
+    lastLogged.delete(job.id ?? '');
+    logger.info({ jobId: job.id, name: job.name, result: job.returnvalue }, 'admin job completed');
+    // A generation job that activated its campaign: every intake reloads it (its codes were announced already).
+    const result = job.returnvalue as { activated?: boolean } | undefined;
+    if (result?.activated === true && typeof job.data?.campaignId === 'string') {
+      void changes.publish({ kind: 'campaign', campaignId: job.data.campaignId, action: 'status' }).catch((err: unknown) => logger.warn({ err }, 'campaign activation not published'));
+    }
+  });
+  shutdown.register('admin-jobs worker', () => worker.close());
+
+  // bull-board's view of the queues (read-only).
+  const attemptQueue = createAttemptQueue(client, config.QUEUE_PREFIX);
   shutdown.register('attempt queue', () => attemptQueue.close());
+
   const app = createAdminApp({
     store,
+    jobs,
+    tokens: tokenEntries(config.ADMIN_TOKENS),
+    authThrottle: createAuthThrottle({
+      redis: client,
+      keyPrefix: `${config.QUEUE_PREFIX}:admin-auth`,
+      maxFailures: config.ADMIN_AUTH_MAX_FAILURES,
+      windowS: config.ADMIN_AUTH_WINDOW_S,
+      blockS: config.ADMIN_AUTH_BLOCK_S,
+    }),
     changes,
     lockReleases,
-    token: config.ADMIN_TOKEN,
+    onCodesChanged: (campaignId) => codesChanged(campaignId, 'imported'),
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
-    onCodesChanged: async (campaignId) => {
-      try {
-        const { filter, published } = await rebuildCodeFilter(store, redis, codeFilterPrefix(config.QUEUE_PREFIX), campaignId);
-        logger.info({ campaign: campaignId, kind: filter.kind, codes: filter.count, bytes: filter.bytes, published }, 'code filter rebuilt');
-      } catch (err) {
-        // Without a filter the intakes queue every code of the campaign: slower against bots, never wrong.
-        logger.error({ err, campaign: campaignId }, 'code filter rebuild failed');
-        captureException(err, { app: 'admin', part: 'code-filter' });
-      }
-    },
-    metricsText: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    page: { queues: [attemptQueue] },
-    generationProgress: (campaign) => {
-      let lastLogged = 0;
-      // One line per 100k codes (and the last): visible progress without flooding the log.
-      return (inserted, total) => {
-        if (inserted !== total && inserted - lastLogged < 100_000) return;
-        lastLogged = inserted;
-        logger.info({ campaign, inserted, total, percent: Math.floor((100 * inserted) / Math.max(1, total)) }, 'generating codes');
-      };
-    },
+    page: { queues: [attemptQueue, jobs] },
     onUnexpected: (err, req) => {
       logger.error({ err, route: req.path }, 'unexpected error');
       captureException(err, { app: 'admin', route: req.path });
     },
+    onAuditError: (err) => {
+      logger.error({ err }, 'audit entry not recorded');
+      captureException(err, { app: 'admin', what: 'audit' });
+    },
   });
+
+  // Prometheus metrics on the internal metrics port only, never on the API's port.
+  const registry = createMetricsRegistry('admin');
+  const metricsServer = http.createServer(metricsHandler(registry));
+  metricsServer.on('error', (err) => {
+    // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
+    logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');
+    captureException(err, { app: 'admin', what: 'metrics-port' });
+  });
+  metricsServer.listen(config.ADMIN_METRICS_PORT, () => logger.info({ port: config.ADMIN_METRICS_PORT }, 'admin metrics listening'));
+  shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   const server = createPublicServer(app, httpTimeoutsFrom(config));
   server.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import type { Store } from '@dropgate/store';
 import { http, tempPgSchema, TEST_DATABASE_URL, validateOpenApi } from '@dropgate/testkit';
+import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
 import { createAdminApp } from './app';
 
 /** /openapi.json: a valid OpenAPI 3.1 document naming every admin route with its schemas and scope. */
@@ -11,6 +12,7 @@ const schema = tempPgSchema('dg_t');
 let store: Store;
 let server: Server;
 let base = '';
+let jobs: AdminJobsHarness;
 
 interface Operation {
   operationId: string;
@@ -28,14 +30,15 @@ interface Doc {
 
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 2, applicationName: 'dropgate-admin-openapi-test' });
+  jobs = await startAdminJobs(store, { worker: false });
   const app = createAdminApp({
     store,
     // Only the document is read here: no change is ever made, so none is published.
     changes: { publish: () => Promise.reject(new Error('the OpenAPI test makes no change')) },
+    jobs: jobs.queue,
     token: 'openapi-test-token-0123456789',
     trustProxy: false,
     bodyLimitBytes: 64 * 1024,
-    metricsText: () => Promise.resolve({ contentType: 'text/plain', body: '' }),
     onUnexpected: (err) => {
       throw err;
     },
@@ -48,6 +51,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await jobs.close();
   await store.close();
   await schema.drop();
 });

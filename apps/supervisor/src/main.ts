@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadSupervisorConfig } from '@dropgate/config';
@@ -17,9 +17,11 @@ function main(): void {
   if (migrate.status !== 0) throw new Error('migrations failed; not starting');
 
   const env = { ...process.env };
-  if (!env.ADMIN_TOKEN) {
-    env.ADMIN_TOKEN = randomBytes(24).toString('base64url');
-    log(`ADMIN_TOKEN was not set; this run's admin token is: ${env.ADMIN_TOKEN}`);
+  if (!env.ADMIN_TOKENS && !env.ADMIN_TOKEN) {
+    // A development convenience: one token with every scope for this run, configured (as always) by its hash only.
+    const token = randomBytes(24).toString('base64url');
+    env.ADMIN_TOKENS = `admin:read+write+export:${createHash('sha256').update(token).digest('hex')}`;
+    log(`ADMIN_TOKENS was not set; this run's admin token is: ${token} (name "admin", every scope)`);
   }
   let stopping = false;
   const stop = (reason: string, exitCode: number): void => {

@@ -3,7 +3,7 @@ import { refuseTrustAll, requireMongoUrl, withSentryEnvironment } from './config
 import { adminEnv, attemptEnv, baseEnv, httpServerEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
-/** apps/admin: admin API; needs ADMIN_TOKEN. */
+/** apps/admin: admin API (and the admin jobs worker); needs ADMIN_TOKENS. */
 export const adminConfigSchema = z
   .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv, ...httpServerEnv })
   .superRefine(requireMongoUrl)

@@ -38,5 +38,16 @@ export const guessEnv = pick('GUESS_ADDRESS_BUDGET', 'GUESS_SUBNET_BUDGET', 'GUE
 /** The in-memory code filter (intakes read it; see @dropgate/code-filter). */
 export const codeFilterEnv = pick('CODE_FILTER_ENABLED', 'CODE_FILTER_POLL_MS');
 export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'METRICS_HOST', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
-export const adminEnv = pick('ADMIN_PORT', 'ADMIN_TOKEN', 'TRUST_PROXY', 'CHANGES_ACK_TIMEOUT_MS', 'LOCK_SWEEP_INTERVAL_MS');
-export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT');
+export const adminEnv = pick(
+  'ADMIN_PORT',
+  'ADMIN_TOKENS',
+  'ADMIN_TOKEN',
+  'ADMIN_METRICS_PORT',
+  'ADMIN_AUTH_MAX_FAILURES',
+  'ADMIN_AUTH_WINDOW_S',
+  'ADMIN_AUTH_BLOCK_S',
+  'TRUST_PROXY',
+  'CHANGES_ACK_TIMEOUT_MS',
+  'LOCK_SWEEP_INTERVAL_MS',
+);
+export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT', 'ADMIN_METRICS_PORT');

@@ -1,5 +1,7 @@
-import { boolVar, dsnVar, enumVar, intListVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
+import { z } from 'zod';
+import { adminTokensVar } from './admin-tokens';
 import { publicKeyVar } from './customer-jwt';
+import { boolVar, dsnVar, enumVar, intListVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
 import { trustProxyVar } from './trust-proxy';
 
 /**
@@ -124,7 +126,22 @@ export const ENV_VARS = {
   /** How long a batch waits for more attempts after its first one; 0 = only the current event-loop turn. */
   WORKER_STORE_BATCH_WAIT_MS: intVar(0, 1000).default(0),
 
-  ADMIN_TOKEN: secretVar(16),
+  /** Named admin tokens with scopes, as SHA-256 hashes: `name:read+write:<sha256 hex>,...` (`npm run admin-token`). */
+  ADMIN_TOKENS: adminTokensVar(),
+  /**
+   * The former single plain token, no longer read: setting it is a start-up error saying what to set instead
+   * (silently ignoring it would lock an operator out without saying why; accepting it would keep a plain secret).
+   */
+  ADMIN_TOKEN: z.undefined({
+    error: () =>
+      'is no longer read (no plain tokens in configuration): set ADMIN_TOKENS=admin:read+write+export:<sha256 hex of the token> instead (`npm run admin-token -- --name admin --scopes read,write,export` makes a new token and prints its line), and unset ADMIN_TOKEN',
+  }).optional(),
+  /** The admin's Prometheus metrics, on an internal port of their own (not the API's). */
+  ADMIN_METRICS_PORT: port(9190),
+  /** Failed admin logins one address may make per ADMIN_AUTH_WINDOW_S before it is blocked for ADMIN_AUTH_BLOCK_S. */
+  ADMIN_AUTH_MAX_FAILURES: intVar(1, 10_000).default(10),
+  ADMIN_AUTH_WINDOW_S: intVar(1, DAY_S).default(60),
+  ADMIN_AUTH_BLOCK_S: intVar(1, DAY_S).default(300),
   /**
    * How long an admin change waits for every intake to have applied it (pub/sub, acknowledged) before answering: the
    * caller's next request to any intake then sees it. An intake that does not answer in time catches up by its reload.

@@ -185,15 +185,46 @@ describe('loadIntakeConfig', () => {
 });
 
 describe('loadAdminConfig', () => {
-  it('requires ADMIN_TOKEN of at least 16 characters', () => {
-    expect(issuesOf(() => loadAdminConfig({}))).toEqual([{ variable: 'ADMIN_TOKEN', message: 'is required' }]);
-    const issues = issuesOf(() => loadAdminConfig({ ADMIN_TOKEN: 'short-secret' }));
-    expect(issues).toEqual([{ variable: 'ADMIN_TOKEN', message: 'must be at least 16 characters long' }]);
-    expect(JSON.stringify(issues)).not.toContain('short-secret');
+  const HASH = 'a'.repeat(64);
+  const OTHER = 'b'.repeat(64);
+
+  it('requires ADMIN_TOKENS, saying the format', () => {
+    const issues = issuesOf(() => loadAdminConfig({}));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ variable: 'ADMIN_TOKENS' });
+    expect(issues[0]!.message).toMatch(/^is required: name:scope1\+scope2:sha256hex/);
   });
 
-  it('loads with a token', () => {
-    expect(loadAdminConfig({ ADMIN_TOKEN, ADMIN_PORT: '4001' })).toMatchObject({ ADMIN_TOKEN, ADMIN_PORT: 4001, TRUST_PROXY: false });
+  it('parses named tokens with scopes as hashes', () => {
+    const config = loadAdminConfig({ ADMIN_TOKENS: `ops:read+write:${HASH}, auditor:read:${OTHER}`, ADMIN_PORT: '4001' });
+    expect(config.ADMIN_TOKENS).toEqual([
+      { name: 'ops', scopes: ['read', 'write'], sha256: HASH },
+      { name: 'auditor', scopes: ['read'], sha256: OTHER },
+    ]);
+    expect(config).toMatchObject({ ADMIN_PORT: 4001, ADMIN_METRICS_PORT: 9190, ADMIN_AUTH_MAX_FAILURES: 10, ADMIN_AUTH_WINDOW_S: 60, ADMIN_AUTH_BLOCK_S: 300 });
+  });
+
+  it.each([
+    ['a plain token instead of a hash', 'ops:read:a-long-enough-admin-token', /entry 1 must be name:scope1\+scope2:sha256hex/],
+    ['an upper-case hash', `ops:read:${'A'.repeat(64)}`, /entry 1 must be/],
+    ['an unknown scope', `ops:read+admin:${HASH}`, /entry 1 has an unknown scope "admin"/],
+    ['no scope', `ops::${HASH}`, /entry 1 must be/],
+    ['a name twice', `ops:read:${HASH},ops:write:${OTHER}`, /entry 2 repeats the name "ops"/],
+    ['one hash for two names', `ops:read:${HASH},other:write:${HASH}`, /entry 2 repeats the hash/],
+  ])('refuses %s, without echoing the value', (_name, value, message) => {
+    const issues = issuesOf(() => loadAdminConfig({ ADMIN_TOKENS: value }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.variable).toBe('ADMIN_TOKENS');
+    expect(issues[0]!.message).toMatch(message);
+    expect(JSON.stringify(issues)).not.toContain('a-long-enough-admin-token');
+  });
+
+  it('refuses the former ADMIN_TOKEN at start-up, saying what to set instead', () => {
+    const issues = issuesOf(() => loadAdminConfig({ ADMIN_TOKEN, ADMIN_TOKENS: `ops:read:${HASH}` }));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]!.variable).toBe('ADMIN_TOKEN');
+    expect(issues[0]!.message).toMatch(/is no longer read .* set ADMIN_TOKENS=admin:read\+write\+export:<sha256 hex of the token>/);
+    expect(JSON.stringify(issues)).not.toContain(ADMIN_TOKEN);
   });
 });
 

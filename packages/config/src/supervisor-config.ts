@@ -18,7 +18,7 @@ export const supervisorConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PORT'], message: `must differ from PORT (both ${config.PORT})` });
     if (config.METRICS_PORT !== 0 && (config.METRICS_PORT === config.PORT || config.METRICS_PORT === config.ADMIN_PORT))
       ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT and ADMIN_PORT` });
-    for (const [name, port] of [['PORT', config.PORT], ['ADMIN_PORT', config.ADMIN_PORT], ['METRICS_PORT', config.METRICS_PORT]] as const) {
+    for (const [name, port] of [['PORT', config.PORT], ['ADMIN_PORT', config.ADMIN_PORT], ['METRICS_PORT', config.METRICS_PORT], ['ADMIN_METRICS_PORT', config.ADMIN_METRICS_PORT]] as const) {
       if (metricsFrom !== 0 && port >= metricsFrom && port <= metricsTo)
         ctx.addIssue({ code: 'custom', path: [name], message: `must be outside the worker metrics ports ${metricsFrom}-${metricsTo}` });
     }

@@ -37,8 +37,8 @@ describe('TRUST_PROXY', () => {
     }
     expect(message).toMatch(/TRUST_PROXY must not be 'true'.*number of proxies.*subnets/);
     // The admin refuses it too; a hop count or subnets are fine.
-    expect(variableOf(() => loadAdminConfig({ ADMIN_TOKEN: 'x'.repeat(16), TRUST_PROXY: 'true' }))).toBe('TRUST_PROXY');
-    expect(loadAdminConfig({ ADMIN_TOKEN: 'x'.repeat(16), TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(variableOf(() => loadAdminConfig({ ADMIN_TOKENS: `ops:read:${'a'.repeat(64)}`, TRUST_PROXY: 'true' }))).toBe('TRUST_PROXY');
+    expect(loadAdminConfig({ ADMIN_TOKENS: `ops:read:${'a'.repeat(64)}`, TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
   });
 
   it.each(['yes', 'localhost', '10.0.0.0/33', '10.0.0.1,,10.0.0.2', '300.1.1.1', '-1', '1.5', '::1/129'])('rejects %p', (raw) => {

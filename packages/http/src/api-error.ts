@@ -21,6 +21,7 @@ export const API_ERRORS = {
   campaign_not_found: 404,
   attempt_not_found: 404,
   code_not_found: 404,
+  job_not_found: 404,
   method_not_allowed: 405,
   invalid_status_transition: 409,
   campaign_not_active: 409,

@@ -19,3 +19,22 @@ export {
   type ReleaseDueLocksJob,
   type ReleaseDueLocksResult,
 } from './lock-release-jobs';
+export {
+  ADMIN_JOB_ID,
+  createAdminJobQueue,
+  enqueueAdminJob,
+  getAdminJobStatus,
+  newAdminJobId,
+  type AdminJob,
+  type AdminJobContract,
+  type AdminJobData,
+  type AdminJobName,
+  type AdminJobProgress,
+  type AdminJobQueue,
+  type AdminJobRequest,
+  type AdminJobResult,
+  type AdminJobState,
+  type AdminJobStatus,
+  type GenerateCodesJob,
+  type GenerateCodesResult,
+} from './admin-jobs';

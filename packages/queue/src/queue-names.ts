@@ -6,6 +6,8 @@ export const QUEUES = {
   attempts: 'attempts',
   /** Timed locks ending: delayed jobs and a periodic sweep, run by the admin process (`lock-release-jobs.ts`). */
   lockReleases: 'lock-releases',
+  /** Long admin operations (code generation, ...), enqueued by the admin API and run by the admin jobs worker. */
+  adminJobs: 'admin-jobs',
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

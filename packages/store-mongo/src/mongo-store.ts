@@ -1,5 +1,6 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
 import type { FaultHook, Store } from '@dropgate/store';
+import { MongoAuditLog } from './audit-log';
 import { MongoCampaignRepository } from './campaign-repository';
 import { MongoCodeRepository } from './code-repository';
 import { createModels, type Models } from './models';
@@ -51,6 +52,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     campaigns: new MongoCampaignRepository(conn, models, options.faults),
     codes: new MongoCodeRepository(conn, models, options.faults),
     redemptions: new MongoRedemptionService(conn, models, options.faults),
+    audit: new MongoAuditLog(models),
     migrate: async () => {
       await requireTransactions();
       await migrate(models);

@@ -1,4 +1,5 @@
 import type { FaultHook, Store } from '@dropgate/store';
+import { createAuditLog } from './audit-log';
 import { createCampaignRepository } from './campaign-repository';
 import { createCodeRepository } from './code-repository';
 import { assertSchemaName, createPool } from './connection';
@@ -26,6 +27,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     campaigns: createCampaignRepository(pool),
     codes: createCodeRepository(pool, options.faults),
     redemptions: createRedemptionService(pool, options.faults),
+    audit: createAuditLog(pool),
     async migrate() {
       await runMigrations(pool, schema);
     },

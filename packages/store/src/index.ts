@@ -1,4 +1,5 @@
 export * from './store';
 export * from './store-error';
 export * from './faults';
+export * from './audit-cursor';
 export * from './customer-ids';

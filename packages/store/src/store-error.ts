@@ -5,7 +5,9 @@ export type StoreErrorCode =
   | 'invalid_status_transition'
   | 'unknown_tier'
   | 'not_enough_codes'
-  | 'publication_conflict';
+  | 'publication_conflict'
+  /** A malformed argument the API layer could not check (e.g. an audit cursor this store did not make). */
+  | 'invalid_request';
 
 export class StoreError extends Error {
   constructor(

@@ -20,6 +20,8 @@ export interface Store {
   readonly campaigns: CampaignRepository;
   readonly codes: CodeRepository;
   readonly redemptions: RedemptionService;
+  /** Admin actions, and every redemption outcome (read from the attempt records). */
+  readonly audit: AuditLog;
   /** Creates/updates the schema (migrations, indexes). Safe to call concurrently and repeatedly. */
   migrate(): Promise<void>;
   /** Cheap liveness check of the database connection. */
@@ -190,4 +192,54 @@ export interface RedemptionService {
   getAttempt(attemptId: string): Promise<AttemptResult | null>;
   /** How many attempts ended with each outcome. */
   outcomeCounts(campaignId: string): Promise<Partial<Record<AttemptResult['outcome'], number>>>;
+}
+
+/** One line of the audit trail: an admin action, or the recorded outcome of a redemption attempt. */
+export interface AuditEntry {
+  /** Opaque, unique; with `at` it orders the trail (newest first). */
+  id: string;
+  at: Date;
+  /** 'admin': an admin action (actor = token name); 'redemption': an attempt's outcome (actor null). */
+  kind: 'admin' | 'redemption';
+  actor: string | null;
+  /** Admin: the operation (e.g. "createCampaign"); redemption: the outcome (e.g. "redeemed", "sold_out"). */
+  action: string;
+  campaignId: string | null;
+  customerId: string | null;
+  code: string | null;
+  details: Record<string, unknown> | null;
+}
+
+export interface NewAuditEntry {
+  actor: string;
+  action: string;
+  campaignId?: string | null | undefined;
+  customerId?: string | null | undefined;
+  code?: string | null | undefined;
+  details?: Record<string, unknown> | null | undefined;
+}
+
+export interface AuditQuery {
+  campaignId?: string | undefined;
+  customerId?: string | undefined;
+  code?: string | undefined;
+  /** Keyset pagination: the `next` cursor of the previous page (entries strictly older than its last one). */
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Cursor of the next (older) page, or null when this page is the last. */
+  next: string | null;
+}
+
+/**
+ * The audit trail. Admin actions are recorded here; redemption outcomes are NOT written twice: every adapter reads
+ * them from its attempt records, so the redemption hot path costs nothing more. `query` returns both, newest first.
+ */
+export interface AuditLog {
+  record(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Throws `StoreError('invalid_request')` for a cursor this adapter did not make. */
+  query(query: AuditQuery): Promise<AuditPage>;
 }

@@ -1,4 +1,5 @@
 import type { Store } from '../src/store';
+import { auditContract } from './audit-contract';
 import { batchContract } from './batch-contract';
 import { campaignContract } from './campaign-contract';
 import { claimContract } from './claim-contract';
@@ -58,6 +59,7 @@ function registerAll(ctx: ContractContext): void {
   batchContract(ctx);
   heldCodesContract(ctx);
   failureContract(ctx);
+  auditContract(ctx);
 }
 
 function unreachableContext(): ContractContext {

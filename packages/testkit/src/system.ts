@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appEntry, appEnv, migrateApp } from './app-process';
 import { abortOnExit, stopChild } from './child-process';
 import { freePort } from './free-port';
@@ -63,14 +63,17 @@ async function serving(what: string, url: string, watched: readonly Launched[]):
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const id = randomBytes(4).toString('hex');
-  const [port, adminPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const [port, adminPort, adminMetricsPort, intakeMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const adminToken = randomBytes(18).toString('base64url');
   const env = appEnv({
     DATABASE_SCHEMA: `dg_e2e_${id}`,
     QUEUE_PREFIX: `dge2e${id}`,
     PORT: String(port),
     ADMIN_PORT: String(adminPort),
     METRICS_PORT: String(intakeMetricsPort),
-    ADMIN_TOKEN: randomBytes(18).toString('base64url'),
+    ADMIN_METRICS_PORT: String(adminMetricsPort),
+    // One token with every scope, configured by its hash (as ADMIN_TOKENS always is); tests use the plain one.
+    ADMIN_TOKENS: `admin:read+write+export:${createHash('sha256').update(adminToken).digest('hex')}`,
     ...options.env,
   });
   const launched: Launched[] = [];
@@ -121,7 +124,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     intakeUrl,
     intakeInternalUrl,
     adminUrl,
-    adminToken: env.ADMIN_TOKEN!,
+    adminToken,
     schema: env.DATABASE_SCHEMA!,
     queuePrefix: env.QUEUE_PREFIX!,
     env,

@@ -35,6 +35,8 @@ export function attemptModel(conn: Connection): Model<AttemptDoc> {
     { collection: 'attempts', versionKey: false, autoIndex: false, autoCreate: false },
   );
   schema.index({ campaignId: 1, outcome: 1 }, { name: 'campaign_outcome' });
+  // The audit trail reads a campaign's outcomes newest first (keyset on finishedAt, _id).
+  schema.index({ campaignId: 1, finishedAt: -1, _id: -1 }, { name: 'campaign_finished' });
   return conn.model<AttemptDoc>('Attempt', schema);
 }
 

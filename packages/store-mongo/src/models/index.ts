@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { attemptModel, type AttemptDoc } from './attempt-model';
+import { auditModel, type AuditDoc } from './audit-model';
 import { campaignCounterModel, type CampaignCounterDoc } from './campaign-counter-model';
 import { campaignModel, type CampaignDoc } from './campaign-model';
 import { codeModel, type CodeDoc } from './code-model';
@@ -14,6 +15,7 @@ export interface Models {
   attempts: Model<AttemptDoc>;
   quotas: Model<QuotaDoc>;
   publications: Model<PublicationDoc>;
+  audit: Model<AuditDoc>;
 }
 
 export function createModels(conn: Connection): Models {
@@ -24,10 +26,12 @@ export function createModels(conn: Connection): Models {
     attempts: attemptModel(conn),
     quotas: quotaModel(conn),
     publications: publicationModel(conn),
+    audit: auditModel(conn),
   };
 }
 
 export * from './attempt-model';
+export * from './audit-model';
 export * from './campaign-counter-model';
 export * from './campaign-model';
 export * from './code-model';

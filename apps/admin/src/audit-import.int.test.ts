@@ -1,0 +1,206 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { generateCodes, resolveCodeSpec } from '@dropgate/core';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { listenAdmin, startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { tokenEntries } from './admin-tokens';
+
+/** Streamed code import and the audit trail over HTTP: real PostgreSQL store, real BullMQ admin jobs. */
+
+const schema = tempPgSchema('dg_t');
+const TOKENS = { ops: randomBytes(24).toString('base64url'), support: randomBytes(24).toString('base64url') };
+const hash = (t: string) => createHash('sha256').update(t).digest('hex');
+let store: Store;
+let jobs: AdminJobsHarness;
+let server: { url: string; close(): Promise<void> };
+
+const as = (who: keyof typeof TOKENS, path: string, init: HttpInit = {}): Promise<HttpResult> =>
+  http(server.url, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS[who]}`, ...init.headers } });
+
+const SPEC = { prefix: 'IMP-', length: 8 };
+const codes = (n: number) => generateCodes(resolveCodeSpec(SPEC), n);
+
+interface Report {
+  lines: number;
+  inserted: number;
+  duplicates: number;
+  malformed: number;
+  firstDuplicates: Array<{ line: number; code: string }>;
+  firstMalformed: Array<{ line: number; problem: string }>;
+}
+interface Entry {
+  id: string;
+  at: string;
+  kind: string;
+  actor: string | null;
+  action: string;
+  campaignId: string | null;
+  customerId: string | null;
+  code: string | null;
+  details: Record<string, unknown> | null;
+}
+interface Page {
+  entries: Entry[];
+  next: string | null;
+}
+
+async function newCampaign(): Promise<string> {
+  const res = await as('ops', '/campaigns', {
+    body: { name: 'import', tiers: [{ name: 'standard', reward: 'x', quantity: 0 }, { name: 'premium', reward: 'y', quantity: 0 }], perCustomerLimit: 1, code: SPEC, status: 'active' },
+  });
+  expect(res.status).toBe(201);
+  return (res.json as { id: string }).id;
+}
+
+const importBody = (id: string, raw: string, type: string, query = '') => as('ops', `/campaigns/${id}/codes/import${query}`, { method: 'POST', raw, headers: { 'content-type': type } });
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-admin-audit-test' });
+  await store.migrate();
+  jobs = await startAdminJobs(store);
+  server = await listenAdmin({
+    store,
+    jobs: jobs.queue,
+    tokens: tokenEntries([
+      { name: 'ops', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.ops) },
+      { name: 'support', scopes: ['read', 'write'], sha256: hash(TOKENS.support) },
+    ]),
+    trustProxy: false,
+    bodyLimitBytes: 64 * 1024,
+    onUnexpected: (err) => {
+      throw err;
+    },
+    onAuditError: (err) => {
+      throw err;
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await jobs?.close();
+  await store?.close();
+  await schema.drop();
+});
+
+describe('POST /campaigns/:id/codes/import', () => {
+  it('streams a CSV in, reporting duplicates and malformed lines by line number without stopping', async () => {
+    const id = await newCampaign();
+    const [a, b, c, d] = codes(4) as [string, string, string, string];
+    await store.codes.insert(id, [{ code: a, tier: 'standard' }]);
+    const csv = [
+      'code,tier', // 1 header
+      `${a},standard`, // 2 duplicate (already stored)
+      `${b},premium`, // 3
+      `${c}`, // 4 default tier (?tier=standard)
+      `${b},premium`, // 5 duplicate (earlier in the file)
+      'IMP-!!!!!!!!,standard', // 6 not of the campaign's format
+      `${d},gold`, // 7 unknown tier
+      `${d},standard,extra`, // 8 three columns
+      'X'.repeat(5000), // 9 too long
+      '', // blank: skipped
+      `${d.toLowerCase()},standard`, // 11 normalised like the intake does
+    ].join('\r\n');
+    const res = await importBody(id, csv, 'text/csv', '?tier=standard');
+    expect(res.status).toBe(200);
+    const report = res.json as Report;
+    expect(report).toMatchObject({ lines: 9, inserted: 3, duplicates: 2, malformed: 4 });
+    expect(report.firstDuplicates).toEqual([
+      { line: 2, code: a },
+      { line: 5, code: b },
+    ]);
+    expect(report.firstMalformed.map((m) => m.line)).toEqual([6, 7, 8, 9]);
+    expect(report.firstMalformed[1]!.problem).toMatch(/unknown tier "gold"/);
+    const counts = await store.codes.counts(id);
+    expect(counts.standard?.available).toBe(3);
+    expect(counts.premium?.available).toBe(1);
+    expect((await store.codes.get(id, d))?.tier).toBe('standard');
+  });
+
+  it('takes JSON lines, and lines without a tier are malformed when no default is given', async () => {
+    const id = await newCampaign();
+    const [a, b] = codes(2) as [string, string];
+    const jsonl = [JSON.stringify({ code: a, tier: 'premium' }), JSON.stringify({ code: b }), '{"code": {"$ne": null}}', 'not json', JSON.stringify({ code: a, tier: 'premium', x: 1 })].join('\n');
+    const res = await importBody(id, jsonl, 'application/x-ndjson');
+    expect(res.json).toMatchObject({ lines: 5, inserted: 1, duplicates: 0, malformed: 4 });
+    expect((res.json as Report).firstMalformed.map((m) => m.line)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('imports more lines than one batch (5,000), each code once, in bounded batches', async () => {
+    const id = await newCampaign();
+    const many = codes(12_001);
+    const res = await importBody(id, many.join('\n') + '\n' + many.slice(0, 3).join('\n'), 'text/plain', '?tier=premium');
+    expect(res.json).toMatchObject({ lines: 12_004, inserted: 12_001, duplicates: 3, malformed: 0 });
+    expect((res.json as Report).firstDuplicates.map((x) => x.line)).toEqual([12_002, 12_003, 12_004]);
+    expect(Object.values((await store.codes.counts(id)).premium ?? {}).reduce((n, v) => n + v, 0)).toBe(12_001);
+  });
+
+  it('refuses JSON bodies (415), unknown campaigns (404) and an unknown default tier (422)', async () => {
+    const id = await newCampaign();
+    expectApiError(await as('ops', `/campaigns/${id}/codes/import`, { body: { code: 'x' } }), 415, 'unsupported_media_type');
+    expectApiError(await importBody('nope', 'x', 'text/csv', '?tier=standard'), 404, 'campaign_not_found');
+    expectApiError(await importBody(id, 'x', 'text/csv', '?tier=gold'), 422, 'unknown_tier');
+  });
+});
+
+describe('GET /audit', () => {
+  let id: string;
+
+  beforeAll(async () => {
+    id = await newCampaign();
+    expect((await as('support', `/campaigns/${id}/status`, { body: { status: 'paused' } })).status).toBe(200);
+    expect((await as('ops', `/campaigns/${id}/status`, { body: { status: 'active' } })).status).toBe(200);
+    expect((await importBody(id, codes(3).join('\n'), 'text/csv', '?tier=standard')).status).toBe(200);
+    expect((await as('ops', `/campaigns/${id}/codes`)).status).toBe(200);
+    const stored = await store.codes.list({ campaignId: id, limit: 10 });
+    await store.redemptions.redeem({ attemptId: `att_audit_${randomBytes(4).toString('hex')}`, campaignId: id, code: stored[0]!.code, customerId: 'alice', now: new Date() });
+    // Admin entries are written as each response finishes: wait for the last one.
+    await waitFor('the export audit entry', async () => ((await as('ops', `/audit?campaignId=${id}`)).json as Page).entries.find((e) => e.action === 'exportCodes'));
+  });
+
+  it('shows who did what, when, on which campaign, and redemption outcomes, newest first', async () => {
+    const res = await as('support', `/audit?campaignId=${id}`);
+    expect(res.status).toBe(200);
+    const { entries } = res.json as Page;
+    expect(entries.map((e) => `${e.kind}:${e.actor ?? '-'}:${e.action}`)).toEqual([
+      'redemption:-:redeemed',
+      'admin:ops:exportCodes',
+      'admin:ops:importCodes',
+      'admin:ops:setCampaignStatus',
+      'admin:support:setCampaignStatus',
+      'admin:ops:createCampaign',
+    ]);
+    expect(entries.every((e) => e.campaignId === id)).toBe(true);
+    expect(entries[0]).toMatchObject({ customerId: 'alice', details: { kind: 'redeem', tier: 'standard' } });
+    expect(entries[2]!.details).toMatchObject({ report: { lines: 3, inserted: 3, duplicates: 0, malformed: 0 } });
+    expect(entries[4]!.details).toMatchObject({ status: 200, body: { status: 'paused' } });
+    expect(new Date(entries[4]!.at).getTime()).toBeGreaterThan(Date.now() - 120_000);
+  });
+
+  it('filters by customer and by code, and pages with `next`', async () => {
+    const byCustomer = (await as('ops', `/audit?campaignId=${id}&customerId=alice`)).json as Page;
+    expect(byCustomer.entries.map((e) => e.action)).toEqual(['redeemed']);
+    const code = byCustomer.entries[0]!.code!;
+    expect(((await as('ops', `/audit?code=${code}`)).json as Page).entries.map((e) => e.customerId)).toEqual(['alice']);
+
+    const seen: string[] = [];
+    let after = '';
+    for (let i = 0; i < 10; i++) {
+      const page = (await as('ops', `/audit?campaignId=${id}&limit=4${after}`)).json as Page;
+      seen.push(...page.entries.map((e) => e.id));
+      if (!page.next) break;
+      after = `&after=${encodeURIComponent(page.next)}`;
+    }
+    expect(seen).toHaveLength(6);
+    expect(new Set(seen).size).toBe(6);
+  });
+
+  it('refuses a bad cursor, a bad limit and unknown parameters with 400', async () => {
+    expectApiError(await as('ops', '/audit?after=garbage'), 400, 'invalid_request');
+    expectApiError(await as('ops', '/audit?limit=0'), 400, 'invalid_request');
+    expectApiError(await as('ops', '/audit?limit=100000'), 400, 'invalid_request');
+    expectApiError(await as('ops', '/audit?customerId[$ne]=x'), 400, 'invalid_request');
+    expectApiError(await as('ops', '/audit?campaign=x'), 400, 'invalid_request');
+  });
+});

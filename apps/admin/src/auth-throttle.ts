@@ -1,0 +1,46 @@
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
+export interface AuthThrottleOptions {
+  redis: Redis;
+  /** e.g. `${QUEUE_PREFIX}:admin-auth` */
+  keyPrefix: string;
+  /** Failed logins an address may make per window before it is blocked. */
+  maxFailures: number;
+  windowS: number;
+  blockS: number;
+}
+
+/** Failed admin logins per client address. */
+export interface AuthThrottle {
+  /** Seconds the address must still wait, or null when it may try. */
+  blockedFor(ip: string): Promise<number | null>;
+  /** Counts a failure; the seconds to wait when this one got the address blocked, else null. */
+  failed(ip: string): Promise<number | null>;
+}
+
+/**
+ * rate-limiter-flexible on Redis (shared by every admin process), with an in-memory insurance limiter while Redis
+ * is down: a brute-force guesser is slowed to `maxFailures` guesses per `windowS`, then shut out for `blockS`.
+ */
+export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
+  const common = { keyPrefix: options.keyPrefix, points: options.maxFailures, duration: options.windowS, blockDuration: options.blockS };
+  const limiter = new RateLimiterRedis({ ...common, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(common) });
+  const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+  return {
+    async blockedFor(ip) {
+      // Redis down: not known to be blocked (the insurance limiter still counts the failures themselves).
+      const res = await limiter.get(ip).catch(() => null);
+      return res && res.consumedPoints > options.maxFailures ? seconds(res.msBeforeNext) : null;
+    },
+    async failed(ip) {
+      try {
+        await limiter.consume(ip);
+        return null;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) return seconds(err.msBeforeNext);
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,148 @@
+import type { Readable } from 'node:stream';
+import { matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
+import type { NewCode, Store } from '@dropgate/store';
+
+/** Codes per store call (one transaction each). */
+const IMPORT_BATCH = 5_000;
+/** Longer lines are malformed (and never buffered whole: memory stays bounded whatever is sent). */
+const MAX_LINE = 1_024;
+/** How many duplicate / malformed line numbers the report lists. */
+export const REPORT_FIRST = 20;
+
+export type ImportFormat = 'csv' | 'jsonl';
+
+export interface ImportReport {
+  lines: number;
+  inserted: number;
+  duplicates: number;
+  malformed: number;
+  firstDuplicates: Array<{ line: number; code: string }>;
+  firstMalformed: Array<{ line: number; problem: string }>;
+}
+
+/** Splits a byte stream into lines (LF or CRLF) without ever holding more than MAX_LINE characters of one. */
+async function* lines(input: Readable): AsyncGenerator<{ text: string | null }> {
+  let pending = '';
+  let tooLong = false;
+  input.setEncoding('utf8');
+  for await (const chunk of input as AsyncIterable<string>) {
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
+      const piece = chunk.slice(start, nl);
+      start = nl + 1;
+      if (tooLong || pending.length + piece.length > MAX_LINE) yield { text: null };
+      else yield { text: (pending + piece).replace(/\r$/, '') };
+      pending = '';
+      tooLong = false;
+    }
+    const rest = chunk.slice(start);
+    if (!tooLong && pending.length + rest.length > MAX_LINE) {
+      tooLong = true;
+      pending = '';
+    } else if (!tooLong) pending += rest;
+  }
+  if (tooLong) yield { text: null };
+  else if (pending.replace(/\r$/, '') !== '') yield { text: pending.replace(/\r$/, '') };
+}
+
+type Parsed = { code: string; tier: string | undefined } | { problem: string } | null;
+
+function parseCsv(text: string): Parsed {
+  const cells = text.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+  if (cells.length > 2) return { problem: 'more than two columns (code,tier)' };
+  return { code: cells[0]!, tier: cells[1] === '' ? undefined : cells[1] };
+}
+
+function parseJsonLine(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: 'not a JSON object' };
+  const { code, tier, ...extra } = value as Record<string, unknown>;
+  if (Object.keys(extra).length > 0) return { problem: 'unknown fields (only code and tier)' };
+  if (typeof code !== 'string') return { problem: 'code must be a string' };
+  if (tier !== undefined && typeof tier !== 'string') return { problem: 'tier must be a string' };
+  return { code, tier };
+}
+
+/**
+ * Streams codes from a CSV (`code[,tier]`, optional header) or JSON-lines (`{"code","tier"?}`) body into the
+ * store in batches: memory stays bounded whatever the size. A line is malformed when it cannot be parsed, names an
+ * unknown tier or none (and no default was given), or its code is not of the campaign's format (the intake would
+ * refuse it); a code already stored (or earlier in the file) is a duplicate. Neither stops the import: both are
+ * counted and the first REPORT_FIRST line numbers listed.
+ */
+export async function importCodes(store: Store, campaign: Campaign, input: Readable, format: ImportFormat, defaultTier: string | undefined): Promise<ImportReport> {
+  const tiers = new Set(campaign.tiers.map((t) => t.name));
+  const report: ImportReport = { lines: 0, inserted: 0, duplicates: 0, malformed: 0, firstDuplicates: [], firstMalformed: [] };
+  let batch: NewCode[] = [];
+  let batchLines: number[] = [];
+  const malformed = (line: number, problem: string) => {
+    report.malformed++;
+    if (report.firstMalformed.length < REPORT_FIRST) report.firstMalformed.push({ line, problem });
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const result = await store.codes.insert(campaign.id, batch);
+    report.inserted += result.inserted;
+    report.duplicates += result.duplicates.length;
+    if (result.duplicates.length > 0 && report.firstDuplicates.length < REPORT_FIRST) {
+      // Which lines: each duplicate code's occurrences, the last ones first taken as the rejected (the first insert wins).
+      const left = new Map<string, number>();
+      for (const code of result.duplicates) left.set(code, (left.get(code) ?? 0) + 1);
+      const found: Array<{ line: number; code: string }> = [];
+      for (let i = batch.length - 1; i >= 0; i--) {
+        const code = batch[i]!.code;
+        const n = left.get(code) ?? 0;
+        if (n > 0) {
+          left.set(code, n - 1);
+          found.push({ line: batchLines[i]!, code });
+        }
+      }
+      found.sort((a, b) => a.line - b.line);
+      report.firstDuplicates.push(...found.slice(0, REPORT_FIRST - report.firstDuplicates.length));
+    }
+    batch = [];
+    batchLines = [];
+  };
+
+  let lineNo = 0;
+  for await (const { text } of lines(input)) {
+    lineNo++;
+    if (text === null) {
+      report.lines++;
+      malformed(lineNo, `longer than ${MAX_LINE} characters`);
+      continue;
+    }
+    if (text.trim() === '') continue;
+    if (lineNo === 1 && format === 'csv' && /^\s*"?code"?\s*(,\s*"?tier"?\s*)?$/i.test(text)) continue; // header
+    report.lines++;
+    const parsed = format === 'csv' ? parseCsv(text) : parseJsonLine(text);
+    if (!parsed || 'problem' in parsed) {
+      malformed(lineNo, parsed?.problem ?? 'empty');
+      continue;
+    }
+    const tier = parsed.tier ?? defaultTier;
+    if (tier === undefined) {
+      malformed(lineNo, 'no tier (name one on the line or pass ?tier=)');
+      continue;
+    }
+    if (!tiers.has(tier)) {
+      malformed(lineNo, `unknown tier "${tier.slice(0, 40)}"`);
+      continue;
+    }
+    const code = normalizeCode(campaign.codeSpec, parsed.code);
+    if (!matchesCodeSpec(campaign.codeSpec, code)) {
+      malformed(lineNo, 'not a code of this campaign\'s format');
+      continue;
+    }
+    batch.push({ code, tier });
+    batchLines.push(lineNo);
+    if (batch.length >= IMPORT_BATCH) await flush();
+  }
+  await flush();
+  return report;
+}

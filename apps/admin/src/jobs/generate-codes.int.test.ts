@@ -1,0 +1,72 @@
+import { resolveCodeSpec } from '@dropgate/core';
+import type { Store } from '@dropgate/store';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
+import { runGenerateCodes } from './generate-codes';
+
+/** The generation job's body on a real PostgreSQL store: exact counts, resume after a crash, activation last. */
+
+const schema = tempPgSchema('dg_t');
+let store: Store;
+
+beforeAll(async () => {
+  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-generate-test' });
+  await store.migrate();
+});
+
+afterAll(async () => {
+  await store?.close();
+  await schema.drop();
+});
+
+async function draft(): Promise<string> {
+  const c = await store.campaigns.create({
+    name: 'gen',
+    status: 'draft',
+    tiers: [
+      { name: 'standard', reward: 'x' },
+      { name: 'premium', reward: 'y' },
+    ],
+    perCustomerLimit: 1,
+    codeSpec: resolveCodeSpec({ length: 12 }),
+  });
+  return c.id;
+}
+
+const total = async (id: string, tier: string) => Object.values((await store.codes.counts(id))[tier] ?? {}).reduce((n, v) => n + v, 0);
+
+it('fills each tier with exactly the codes asked for, reports progress up to the total, then activates', async () => {
+  const id = await draft();
+  const progress: number[] = [];
+  const changed: string[] = [];
+  const result = await runGenerateCodes(
+    store,
+    { campaignId: id, tiers: [{ tier: 'standard', count: 25_000 }, { tier: 'premium', count: 7 }], activate: true, requestedBy: 't' },
+    { onProgress: (p) => void progress.push(p.done), onCodesChanged: (c) => Promise.resolve(void changed.push(c)) },
+  );
+  expect(result).toEqual({ inserted: 25_007, regenerated: 0, activated: true });
+  expect(await total(id, 'standard')).toBe(25_000);
+  expect(await total(id, 'premium')).toBe(7);
+  expect(progress[progress.length - 1]).toBe(25_007);
+  expect(changed).toEqual([id]);
+  expect((await store.campaigns.get(id))?.status).toBe('active');
+});
+
+it('continues from its resume point after a crash instead of starting over', async () => {
+  const id = await draft();
+  // A first run that "crashed" after 12,000 standard codes (what its last progress report recorded).
+  await runGenerateCodes(store, { campaignId: id, tiers: [{ tier: 'standard', count: 12_000 }], activate: false, requestedBy: 't' });
+  const result = await runGenerateCodes(
+    store,
+    { campaignId: id, tiers: [{ tier: 'standard', count: 30_000 }, { tier: 'premium', count: 5 }], activate: true, requestedBy: 't' },
+    { resume: { standard: 12_000 } },
+  );
+  expect(await total(id, 'standard')).toBe(30_000);
+  expect(await total(id, 'premium')).toBe(5);
+  expect(result.inserted).toBe(30_005);
+  expect((await store.campaigns.get(id))?.status).toBe('active');
+});
+
+it('fails without writing for a campaign that does not exist', async () => {
+  await expect(runGenerateCodes(store, { campaignId: 'missing', tiers: [{ tier: 'standard', count: 1 }], activate: false, requestedBy: 't' })).rejects.toThrow(/does not exist/);
+});
