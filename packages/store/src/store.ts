@@ -1,7 +1,9 @@
 import type {
+  AttemptKind,
   AttemptResult,
   Campaign,
   CampaignPatch,
+  Outcome,
   CampaignStatus,
   ClaimRequest,
   CodeState,
@@ -161,6 +163,21 @@ export interface CodeRepository {
 /** One redeem or claim, tagged by kind, for `RedemptionService.processMany`. */
 export type AttemptRequest = ({ kind: 'redeem' } & RedeemRequest) | ({ kind: 'claim' } & ClaimRequest);
 
+/**
+ * An attempt refused before any code was looked at, by a rule outside the store (the bot defence's deferred verdict:
+ * `source_blocked`). Recorded like any other final outcome, with no code, tier or reward.
+ */
+export interface RefusalRequest {
+  attemptId: string;
+  kind: AttemptKind;
+  campaignId: string;
+  customerId: string;
+  /** A refusal (never a success outcome: those only come from redeem/claim). */
+  outcome: Outcome;
+  /** The time it is judged at (as redeem/claim's `now`): the attempt's finishedAt. */
+  now: Date;
+}
+
 export interface RedemptionService {
   /**
    * Redeems one specific code. Outcomes: redeemed, already_redeemed, code_not_found, code_already_used,
@@ -185,6 +202,12 @@ export interface RedemptionService {
    * (idempotent). PostgreSQL bounds a batch's lock waits (50 ms) and fails it rather than wait longer.
    */
   processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]>;
+  /**
+   * Records a refusal decided outside the store (no code, quota or counter is touched). Idempotent by attemptId: if
+   * the attempt already has a recorded result (a redelivery of one that was redeemed, refused, ...), that result is
+   * returned and nothing changes. Throws `StoreError('invalid_request')` for a success outcome.
+   */
+  refuse(request: RefusalRequest): Promise<AttemptResult>;
   /**
    * The recorded result of an attempt, or null if it never finished. `rolledBackAt` is set once an operator rolled
    * its code back (`codes.rollback`): the record keeps what the attempt got, but it no longer holds that code.
