@@ -42,8 +42,8 @@ describe('stopping the supervisor stops every process', () => {
     // Its own process group: the test's signals reach only the process named, and a failed run can be SIGKILLed whole.
     const child = spawn(file, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const childPids: Record<string, number> = {};
     cleanups.push(async () => {
       for (const pid of [child.pid, ...Object.values(childPids)]) {
