@@ -162,7 +162,10 @@ async function main(): Promise<void> {
     // "Every legitimate customer who tried before the codes ran out served", made measurable: with far more customers
     // than codes most lose a fair race, so the aim is that none is refused by the defence, none fails, and none goes
     // unserved while a code they asked for was still free (summary.ts; docs/benchmarks.md).
-    log(`  no legit customer refused by the defence: ${d.legitRefusedByDefence}; none failed: ${d.legitFailed}; none unserved while the code they asked for was free: ${d.legitLostWhileAvailable}`);
+    log(
+      `  no legit customer refused by the defence: ${d.legitRefusedByDefence}; none failed: ${d.legitFailed}; none unserved while the code they asked for was free: ${d.legitLostWhileAvailable}` +
+        (d.legitLostWhileAvailableMaxGapMs === null ? '' : ` (its winner accepted at most ${d.legitLostWhileAvailableMaxGapMs} ms later)`),
+    );
     log(`  (legit served ${d.legitServed} of ${d.legitTotal}; ${d.legitLostFairly} lost fair races or came after the sell-out; of the ${d.legitBeforeSoldOut} who came before the sell-out, ${d.legitBeforeSoldOutServed} served)`);
   }
   const out = path.resolve(flags.out);

@@ -194,8 +194,9 @@ export interface RedemptionService {
   /**
    * Many redeems/claims at once (what a worker has in flight): one result per request, in request order, each the
    * same as the matching `redeem`/`claim` call would return — same checks, same idempotency by attemptId (an
-   * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). The
-   * requests are decided in an unspecified order, as if they were concurrent calls. The batch is ONE transaction
+   * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). First come,
+   * first served: redeems of one code, and claims of one campaign, are decided in the order of their `now` (when they
+   * were accepted); otherwise the order is unspecified, as if they were concurrent calls. The batch is ONE transaction
    * (nothing of it commits on an error) and counts its successes once per campaign at its end; successes its
    * campaign's target has no room for then answer sold_out, as a single call that lost the last slot does.
    * It fails as a whole: on an error the caller may simply run each request again with `redeem`/`claim`

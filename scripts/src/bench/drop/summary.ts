@@ -37,6 +37,8 @@ export interface SideSummary {
   /** Legit customers left unserved although a code they asked for was still free when they asked: refused
    *  `code_already_used` while the code went to a request accepted AFTER theirs (or to nobody). Aim: 0. */
   legitLostWhileAvailable: number;
+  /** Of those: the longest time by which the code's winner was accepted after them (ms; null when none). */
+  legitLostWhileAvailableMaxGapMs: number | null;
   /** Legit customers whose session ended on an infrastructure failure (5xx, network error, no outcome in 30 s). Aim: 0. */
   legitFailed: number;
   /** Unserved for fair reasons only: every code they asked for went to an earlier request, or the campaign sold out. */
@@ -63,7 +65,8 @@ const FAILURES = new Set(['error', 'network_error', 'no_outcome_in_30s', 'no_out
  * Why each legit customer was, or was not, served. A try's time is its acceptance time as recorded by the side
  * (Dropgate: the attempt's judged-at time, the same clock as the winner's redeemed_at), else the moment it was sent.
  */
-function legitVerdicts(r: ReplayResult, holders: readonly Holder[], acceptedAt: ReadonlyMap<string, number>): Map<string, LegitVerdict> {
+function legitVerdicts(r: ReplayResult, holders: readonly Holder[], acceptedAt: ReadonlyMap<string, number>): { verdicts: Map<string, LegitVerdict>; gapsMs: number[] } {
+  const gapsMs: number[] = [];
   const holderOf = new Map<string, Holder>();
   for (const h of holders) {
     const known = holderOf.get(h.code);
@@ -79,7 +82,11 @@ function legitVerdicts(r: ReplayResult, holders: readonly Holder[], acceptedAt: 
     else if (!t.mistyped && t.outcome === 'code_already_used') {
       const holder = holderOf.get(t.code);
       const accepted = t.attemptId === undefined ? undefined : acceptedAt.get(t.attemptId);
-      if (!holder || holder.redeemedAt.getTime() > (accepted ?? t.sentAt)) flags.add('lostWhileAvailable');
+      const at = accepted ?? t.sentAt;
+      if (!holder || holder.redeemedAt.getTime() > at) {
+        flags.add('lostWhileAvailable');
+        if (holder) gapsMs.push(holder.redeemedAt.getTime() - at);
+      }
     }
   }
   // Refused by the defence or failed counts even for a customer served in the end: it must never happen to one.
@@ -97,7 +104,7 @@ function legitVerdicts(r: ReplayResult, holders: readonly Holder[], acceptedAt: 
             : 'lostFairly';
     verdicts.set(customer, verdict);
   }
-  return verdicts;
+  return { verdicts, gapsMs };
 }
 
 export function summarise(
@@ -119,7 +126,8 @@ export function summarise(
     legitBeforeSoldOut++;
     if (legitHolders.has(customer)) legitBeforeSoldOutServed++;
   }
-  const verdicts = [...legitVerdicts(r, holders, db.acceptedAt ?? new Map()).values()];
+  const fairness = legitVerdicts(r, holders, db.acceptedAt ?? new Map());
+  const verdicts = [...fairness.verdicts.values()];
   const countOf = (v: LegitVerdict): number => verdicts.filter((x) => x === v).length;
   const redeemed: SideTimeline['redeemed'] = [];
   for (const h of holders) {
@@ -153,6 +161,7 @@ export function summarise(
       legitBeforeSoldOutServed,
       legitRefusedByDefence: countOf('defence'),
       legitLostWhileAvailable: countOf('lostWhileAvailable'),
+      legitLostWhileAvailableMaxGapMs: fairness.gapsMs.length ? Math.max(...fairness.gapsMs) : null,
       legitFailed: countOf('failed'),
       legitLostFairly: countOf('lostFairly'),
       legitRateLimited: r.legitRateLimited,
