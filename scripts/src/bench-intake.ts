@@ -16,9 +16,15 @@
  * The blocked paths are primed as a bot gets blocked: wrong codes from one address (or from addresses of one /24,
  * until a probe from a never-used address of it is refused), then measured with REAL codes and fresh customers.
  * Last line: `{"connections","bare":{"rps","p99Ms"},"paths":{"<name>":{"rps","p99Ms","ratio",...}}}`.
- * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --profile 1 samples the
- * intake's CPU (inspector profiler, as bench:pipeline --profile) and prints, per path, where its time went during
- * the measured window (profiling costs throughput: compare ratios of runs without it); --help lists them.
+ * Per path it also reports the CPU time the serving process spent per answer (/proc, user + system: steadier than
+ * req/s on a shared machine), and at the end checks that every 202 is a job in the queue (no worker runs; the queue
+ * may hold a few more: requests in flight when a run stops are queued but not counted as answered).
+ * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --paths a,b (only
+ * those); --shed-ms <n> (the intake's SHED_EVENT_LOOP_DELAY_MS; default its configured default): with shedding on,
+ * `503 overloaded` answers count as shed (valid) and the p99 of what was served is reported apart, so
+ * `--connections 256 --paths accepted` measures overload; --profile 1 samples the intake's CPU (inspector profiler,
+ * as bench:pipeline --profile) and prints, per path, where its time went during the measured window (profiling
+ * costs throughput: compare ratios of runs without it); --help lists them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
