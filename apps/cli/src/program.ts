@@ -1,8 +1,12 @@
 import { Command } from 'commander';
 import { actionFor } from './action';
 import { registerCampaign } from './commands/campaign';
-import { registerExport } from './commands/codes';
+import { registerAudit } from './commands/audit';
+import { registerCodes, registerExport } from './commands/codes';
+import { registerJob } from './commands/job';
 import { registerLifecycle } from './commands/lifecycle';
+import { registerLocks } from './commands/locks';
+import { registerPublish } from './commands/publish';
 import { registerStats } from './commands/stats';
 import type { ContextSource } from './context';
 import { EXIT_CODES_HELP } from './exit-codes';
@@ -20,11 +24,13 @@ export function createProgram(source: ContextSource): Command {
     .addHelpText('after', EXIT_CODES_HELP);
   const act = actionFor(source);
   registerCampaign(program, act);
+  registerCodes(program, act);
+  registerJob(program, act);
   registerExport(program, act);
+  registerPublish(program, act);
+  registerLocks(program, act);
   registerLifecycle(program, act);
   registerStats(program, act);
-  // Written against the paths, registered once their endpoints are on main (none is yet):
-  // generate/import/rollback (registerCodes), publish/publications (registerPublish), lock/release (registerLocks),
-  // audit (registerAudit), job (registerJob).
+  registerAudit(program, act);
   return program;
 }

@@ -1,43 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { appEntry, freePort, startSystem, type RunningSystem } from '@dropgate/testkit';
+import { freePort, startSystem, type RunningSystem } from '@dropgate/testkit';
+import { cliFor, cliJsonFor } from './cli-harness';
 
 /**
  * The built `dropgate` CLI run as a process (as `npm run cli --` runs it) against the real processes of
  * `npm start` (admin, intake, a worker) on the test PostgreSQL and Redis.
  */
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let system: RunningSystem;
 let scratch: string;
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const childEnv: Record<string, string> = { PATH: process.env.PATH ?? '' };
-  const base = { DROPGATE_ADMIN_URL: system.adminUrl, DROPGATE_TOKEN: system.adminToken, ...env };
-  for (const [k, v] of Object.entries(base)) if (v !== undefined) childEnv[k] = v;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [appEntry('cli'), ...args], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function cliJson<T>(args: string[]): Promise<T> {
-  const run = await cli(['--json', ...args]);
-  if (run.code !== 0) throw new Error(`dropgate ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
-  return JSON.parse(run.stdout) as T;
-}
+const cli = cliFor(() => system);
+const cliJson = cliJsonFor(cli);
 
 interface Campaign {
   id: string;
@@ -69,7 +44,7 @@ describe('usage', () => {
   it('prints help with the exit codes on --help (exit 0), for the program and for a subcommand', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['campaign', 'export', 'stats', 'pause', 'resume', 'stop', 'end']) {
+    for (const command of ['campaign', 'generate', 'import', 'job', 'export', 'publish', 'publications', 'lock', 'release', 'rollback', 'pause', 'resume', 'stop', 'end', 'stats', 'audit']) {
       expect(top.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(top.stdout).toContain('3  authentication');

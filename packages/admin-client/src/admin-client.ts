@@ -1,18 +1,24 @@
 import type { CampaignStatus } from '@dropgate/core';
 import { AdminApiError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
 import type {
+  AuditPageView,
   AuditQuery,
   CampaignView,
   CodesQuery,
   CodeView,
   CreatedCampaignView,
+  ImportReportView,
   JobAccepted,
   JobView,
   LockRequest,
+  LockView,
   NewCampaignRequest,
   PublicationRequest,
   PublicationView,
+  ReleaseRequest,
+  ReleaseView,
   RollbackRequest,
+  RollbackView,
   StatsView,
 } from './views';
 
@@ -145,8 +151,8 @@ export class AdminClient {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/generate`, { body });
   }
 
-  /** Imports codes from CSV (`text/csv`) or JSON lines (`application/x-ndjson`), streamed. */
-  importCodes(id: string, body: string | Blob | ReadableStream<Uint8Array>, contentType: string, query: Query = {}): Promise<JobAccepted> {
+  /** Imports codes from CSV (`text/csv`) or JSON lines (`application/x-ndjson`), streamed; answers what went in and what did not. */
+  importCodes(id: string, body: string | Blob | ReadableStream<Uint8Array>, contentType: string, query: Query = {}): Promise<ImportReportView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/import`, { raw: { body, contentType }, query });
   }
 
@@ -169,23 +175,23 @@ export class AdminClient {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/publications`, { body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
   }
 
-  listPublications(id: string): Promise<unknown> {
+  listPublications(id: string): Promise<PublicationView[]> {
     return this.json('GET', `${PREFIX}/campaigns/${enc(id)}/publications`);
   }
 
-  lock(id: string, body: LockRequest): Promise<unknown> {
+  lock(id: string, body: LockRequest): Promise<LockView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/locks`, { body });
   }
 
-  release(id: string, body: Record<string, unknown> = {}): Promise<unknown> {
+  release(id: string, body: ReleaseRequest = {}): Promise<ReleaseView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/locks/release`, { body });
   }
 
-  rollback(id: string, code: string, body: RollbackRequest): Promise<unknown> {
+  rollback(id: string, code: string, body: RollbackRequest): Promise<RollbackView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/${enc(code)}/rollback`, { body });
   }
 
-  audit(query: AuditQuery = {}): Promise<unknown> {
+  audit(query: AuditQuery = {}): Promise<AuditPageView> {
     return this.json('GET', `${PREFIX}/audit`, { query: { ...query } });
   }
 }

@@ -91,10 +91,15 @@ export interface PublicationRequest {
   customerId?: string;
 }
 
+/** A publication (`POST` answers it; `GET .../publications` lists them, newest first). */
 export interface PublicationView {
   publicationId: string;
+  campaignId: string;
+  tier: string;
+  channel: string | null;
+  customerId: string | null;
   codes: string[];
-  [extra: string]: unknown;
+  createdAt: string;
 }
 
 export interface LockRequest {
@@ -106,6 +111,30 @@ export interface LockRequest {
   reason?: string;
 }
 
+/** What a lock answers: how many codes moved to locked (and which, for tier + count), and the release job. */
+export interface LockView {
+  locked: number;
+  codes?: string[];
+  releaseAt: string | null;
+  releaseJobId: string | null;
+}
+
+export interface ReleaseRequest {
+  tier?: string;
+  codes?: string[];
+}
+
+export interface ReleaseView {
+  released: number;
+}
+
+export interface RollbackView {
+  code: string;
+  state: 'available' | 'disabled';
+  /** The attempt that held the code, now marked rolled back. */
+  attemptId: string | null;
+}
+
 export interface RollbackRequest {
   to: 'available' | 'disabled';
   reason: string;
@@ -115,8 +144,38 @@ export interface AuditQuery {
   campaignId?: string;
   customerId?: string;
   code?: string;
+  /** The `next` cursor of the previous page (older entries). */
   after?: string;
   limit?: number;
+}
+
+/** One audit entry: an admin action (actor = token name) or a redemption outcome. */
+export interface AuditEntryView {
+  id: string;
+  at: string;
+  kind: 'admin' | 'redemption';
+  actor: string | null;
+  action: string;
+  campaignId: string | null;
+  customerId: string | null;
+  code: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** One page of the audit trail, newest first; `next` gets the older entries. */
+export interface AuditPageView {
+  entries: AuditEntryView[];
+  next: string | null;
+}
+
+/** What an import answers: lines read, inserted, and what was not (never fatal). */
+export interface ImportReportView {
+  lines: number;
+  inserted: number;
+  duplicates: number;
+  malformed: number;
+  firstDuplicates: Array<{ line: number; code: string }>;
+  firstMalformed: Array<{ line: number; problem: string }>;
 }
 
 export type CodesFormat = 'json' | 'csv';

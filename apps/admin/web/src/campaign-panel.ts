@@ -183,10 +183,9 @@ export class CampaignPanel {
       if (!chosen) return;
       void busy(submit, status, async () => {
         const jsonl = /\.(jsonl|ndjson)$/i.test(chosen.name);
-        const accepted = await this.client.importCodes(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv');
-        const job = await this.client.waitForJob(accepted.jobId, progress.onJob);
+        const report = await this.client.importCodes(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv');
         await this.refresh();
-        return `imported: ${JSON.stringify(job.result ?? { done: job.done })}`;
+        return `imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed`;
       });
     });
     return h('section', {}, h('h2', { text: 'Import codes' }), form);

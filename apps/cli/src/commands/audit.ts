@@ -1,21 +1,39 @@
+import type { AuditEntryView } from '@dropgate/admin-client';
 import type { Command } from 'commander';
 import type { Act } from '../action';
-import { printJson } from '../output';
-import { isoDate, positiveInt } from '../parse-options';
+import { emit, table } from '../output';
+import { positiveInt } from '../parse-options';
+
+/** What an entry says beyond its columns, short: the body of an admin action, the outcome's extras. */
+function detailsOf(e: AuditEntryView): string {
+  const d = { ...e.details };
+  delete d.path;
+  delete d.status;
+  const body = d.body as Record<string, unknown> | undefined;
+  const shown = body && Object.keys(d).length === 1 ? body : d;
+  const text = Object.keys(shown).length === 0 ? '' : JSON.stringify(shown);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
 
 export function registerAudit(program: Command, act: Act): void {
   program
     .command('audit')
-    .description('the audit trail: admin actions and redemption outcomes')
+    .description('the audit trail, newest first: admin actions (which token, what, when) and redemption outcomes')
     .option('--campaign <campaignId>', 'one campaign')
     .option('--customer <customerId>', 'one customer')
     .option('--code <code>', 'one code')
-    .option('--after <iso>', 'only entries after this time', isoDate)
-    .option('--limit <n>', 'at most this many entries', positiveInt)
+    .option('--after <cursor>', 'the next page: the cursor the previous page printed')
+    .option('--limit <n>', 'at most this many entries (1-500)', positiveInt, 50)
     .action(
-      act<{ campaign?: string; customer?: string; code?: string; after?: string; limit?: number }>(async ({ client, out }, _args, o) => {
-        const entries = await client.audit({ campaignId: o.campaign, customerId: o.customer, code: o.code, after: o.after, limit: o.limit });
-        printJson(out, entries);
+      act<{ campaign?: string; customer?: string; code?: string; after?: string; limit: number }>(async ({ client, out }, _args, o) => {
+        const page = await client.audit({ campaignId: o.campaign, customerId: o.customer, code: o.code, after: o.after, limit: o.limit });
+        emit(out, page, () => {
+          if (page.next) out.stderr.write(`older entries: add --after ${page.next}\n`);
+          return table(
+            ['AT', 'WHO', 'ACTION', 'CAMPAIGN', 'CUSTOMER', 'CODE', 'DETAILS'],
+            page.entries.map((e) => [e.at, e.kind === 'admin' ? e.actor : 'redemption', e.action, e.campaignId, e.customerId, e.code, detailsOf(e)]),
+          );
+        });
       }),
     );
 }

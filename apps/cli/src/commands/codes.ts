@@ -2,10 +2,12 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ImportReportView } from '@dropgate/admin-client';
 import type { CodeState } from '@dropgate/core';
 import { Option, type Command } from 'commander';
 import type { Act } from '../action';
 import type { CommandContext } from '../context';
+import { UsageError } from '../exit-codes';
 import { waitWithProgress } from '../job-progress';
 import { emit } from '../output';
 import { codeState, positiveInt } from '../parse-options';
@@ -40,7 +42,15 @@ export function registerExport(program: Command, act: Act): void {
     );
 }
 
-/** generate, import, rollback (their endpoints are not on main yet: see program.ts). */
+function importLines(r: ImportReportView): string[] {
+  return [
+    `${r.inserted} imported of ${r.lines} lines: ${r.duplicates} duplicates, ${r.malformed} malformed`,
+    ...r.firstDuplicates.map((d) => `  line ${d.line}: duplicate ${d.code}`),
+    ...r.firstMalformed.map((m) => `  line ${m.line}: ${m.problem}`),
+  ];
+}
+
+/** generate (a background job, with a progress bar), import (streamed), rollback. */
 export function registerCodes(program: Command, act: Act): void {
   program
     .command('generate')
@@ -58,20 +68,24 @@ export function registerCodes(program: Command, act: Act): void {
 
   program
     .command('import')
-    .description('import codes from a CSV or JSON-lines file (- for stdin), streamed; bad lines are reported')
+    .description('import codes from a CSV (code[,tier]) or JSON-lines ({"code","tier"?}) file, - for stdin; streamed, duplicates and malformed lines are reported, not fatal')
     .argument('<campaignId>')
     .argument('<file>', 'CSV or .jsonl file, - for stdin')
     .addOption(new Option('--format <format>', 'file format (default: from the file name, else csv)').choices(['csv', 'jsonl']))
     .option('--tier <tier>', 'tier for lines that name none')
-    .option('--no-wait', 'print the job id and return at once')
     .action(
-      act<{ format?: 'csv' | 'jsonl'; tier?: string; wait: boolean }>(async (ctx, [id, file], o) => {
+      act<{ format?: 'csv' | 'jsonl'; tier?: string }>(async ({ client, out }, [id, file], o) => {
         const format = o.format ?? (/\.(jsonl|ndjson)$/i.test(file!) ? 'jsonl' : 'csv');
         const input = file === '-' ? process.stdin : createReadStream(file!);
+        // Opened before the request, so a missing file is reported as such, not as a failed upload.
+        if (file !== '-') {
+          await new Promise<void>((resolve, reject) =>
+            input.once('open', () => resolve()).once('error', (err: Error) => reject(new UsageError(`cannot read ${file}: ${err.message}`))),
+          );
+        }
         const body = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>;
-        const result = await ctx.client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
-        if (typeof result.jobId === 'string') await followJob(ctx, result, 'import', o.wait);
-        else emit(ctx.out, result, () => [JSON.stringify(result)]);
+        const report = await client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
+        emit(out, report, () => importLines(report));
       }),
     );
 
@@ -85,7 +99,7 @@ export function registerCodes(program: Command, act: Act): void {
     .action(
       act<{ to: 'available' | 'disabled'; reason: string }>(async ({ client, out }, [id, code], o) => {
         const result = await client.rollback(id!, code!, { to: o.to, reason: o.reason });
-        emit(out, result, () => [`${code}: rolled back to ${o.to}`]);
+        emit(out, result, () => [`${result.code}: ${result.state}${result.attemptId ? ` (attempt ${result.attemptId} marked rolled back)` : ''}`]);
       }),
     );
 }

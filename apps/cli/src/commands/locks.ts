@@ -11,6 +11,7 @@ interface LockOptions {
   codes?: string[];
   releaseAt?: string;
   releaseIn?: number;
+  before?: number;
   reason?: string;
 }
 
@@ -24,12 +25,18 @@ export function registerLocks(program: Command, act: Act): void {
     .option('--codes <codes>', 'these codes (comma separated, repeatable)', list)
     .option('--release-at <iso>', 'release them by themselves at this time', isoDate)
     .option('--release-in <duration>', 'release them by themselves after 90s, 30m, 2h, ...', duration)
+    .option('--before <duration>', 'with --release-at: that long before it (e.g. --release-at <show time> --before 30m)', duration)
     .option('--reason <reason>', 'why (kept in the audit log)')
     .action(
       act<LockOptions>(async ({ client, out }, [id], o) => {
         if (o.releaseAt && o.releaseIn !== undefined) throw new UsageError('--release-at and --release-in exclude each other');
         if (!o.codes && (o.tier === undefined || o.count === undefined)) throw new UsageError('lock needs --tier and --count, or --codes');
-        const releaseAt = o.releaseAt ?? (o.releaseIn === undefined ? undefined : new Date(Date.now() + o.releaseIn).toISOString());
+        if (o.before !== undefined && !o.releaseAt) throw new UsageError('--before goes with --release-at');
+        const releaseAt = o.releaseAt
+          ? new Date(Date.parse(o.releaseAt) - (o.before ?? 0)).toISOString()
+          : o.releaseIn === undefined
+            ? undefined
+            : new Date(Date.now() + o.releaseIn).toISOString();
         const body: LockRequest = {
           ...(o.tier ? { tier: o.tier } : {}),
           ...(o.count ? { count: o.count } : {}),
@@ -38,7 +45,10 @@ export function registerLocks(program: Command, act: Act): void {
           ...(o.reason ? { reason: o.reason } : {}),
         };
         const result = await client.lock(id!, body);
-        emit(out, result, () => [JSON.stringify(result)]);
+        emit(out, result, () => [
+          `locked ${result.locked} codes${result.releaseAt ? `, released by themselves at ${result.releaseAt} (job ${result.releaseJobId ?? '-'})` : ''}`,
+          ...(result.codes ?? []).map((c) => `  ${c}`),
+        ]);
       }),
     );
 
@@ -51,7 +61,7 @@ export function registerLocks(program: Command, act: Act): void {
     .action(
       act<{ tier?: string; codes?: string[] }>(async ({ client, out }, [id], o) => {
         const result = await client.release(id!, { ...(o.tier ? { tier: o.tier } : {}), ...(o.codes ? { codes: o.codes } : {}) });
-        emit(out, result, () => [JSON.stringify(result)]);
+        emit(out, result, () => [`released ${result.released} codes`]);
       }),
     );
 }

@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
 import type { Act } from '../action';
-import { emit, printJson } from '../output';
+import { emit, table } from '../output';
 import { positiveInt } from '../parse-options';
 
 export function registerPublish(program: Command, act: Act): void {
   program
     .command('publish')
-    .description('take COUNT available codes of a tier at once and mark them published; prints the codes')
+    .description('take COUNT available codes of a tier at once (all or none) and mark them published; prints the codes, one a line')
     .argument('<campaignId>')
     .requiredOption('--tier <tier>', 'tier to publish from')
     .requiredOption('--count <n>', 'how many codes', positiveInt)
     .option('--channel <channel>', 'where they are published (kept with the codes)')
     .option('--customer <customerId>', 'the customer they are published to')
-    .option('--idempotency-key <key>', 'a retry with the same key answers the same codes')
+    .option('--idempotency-key <key>', 'a retry with the same key (8-128 characters) answers the same codes')
     .action(
       act<{ tier: string; count: number; channel?: string; customer?: string; idempotencyKey?: string }>(async ({ client, out }, [id], o) => {
         const publication = await client.publish(
@@ -21,7 +21,8 @@ export function registerPublish(program: Command, act: Act): void {
           o.idempotencyKey,
         );
         emit(out, publication, () => {
-          out.stderr.write(`publication ${publication.publicationId}: ${publication.codes.length} ${o.tier} codes\n`);
+          // The summary on stderr: stdout stays the bare codes, ready to paste or pipe.
+          out.stderr.write(`publication ${publication.publicationId}: ${publication.codes.length} ${publication.tier} codes\n`);
           return publication.codes;
         });
       }),
@@ -29,11 +30,17 @@ export function registerPublish(program: Command, act: Act): void {
 
   program
     .command('publications')
-    .description("list a campaign's publications")
+    .description("a campaign's publications, newest first")
     .argument('<campaignId>')
     .action(
       act(async ({ client, out }, [id]) => {
-        printJson(out, await client.listPublications(id!));
+        const publications = await client.listPublications(id!);
+        emit(out, publications, () =>
+          table(
+            ['PUBLICATION', 'TIER', 'CODES', 'CHANNEL', 'CUSTOMER', 'CREATED'],
+            publications.map((p) => [p.publicationId, p.tier, p.codes.length, p.channel, p.customerId, p.createdAt]),
+          ),
+        );
       }),
     );
 }
