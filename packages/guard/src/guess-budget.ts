@@ -163,10 +163,10 @@ export class GuessBudget {
     // batch answers what Redis says is left of it.
     const blocks = new Map<number, Promise<GuessVerdict>>();
     const answers = plans.map(({ limits, spends }) =>
-      spends.map((spend): GuessVerdict | Promise<GuessVerdict> => {
+      spends.map((spend): Promise<GuessVerdict> => {
         const after = counted[spend.counter]!;
         const consumed = after.consumed - counters[spend.counter]!.points + spend.rank;
-        if (consumed <= spend.budget) return NOT_BLOCKED;
+        if (consumed <= spend.budget) return Promise.resolve(NOT_BLOCKED);
         if (consumed === spend.budget + 1) {
           const block = this.blockSpent(spend, limits);
           blocks.set(spend.counter, block);
@@ -175,14 +175,14 @@ export class GuessBudget {
         const earlier = blocks.get(spend.counter);
         if (earlier) return earlier;
         this.mirror.block(spend.key, after.msLeft);
-        return verdict(spend.scope, after.msLeft);
+        return Promise.resolve(verdict(spend.scope, after.msLeft));
       }),
     );
     return Promise.all(answers.map((spends) => this.worstOf(spends)));
   }
 
   /** The longest block among a wrong code's budgets; a failure while setting a block is reported, not thrown. */
-  private async worstOf(spends: Array<GuessVerdict | Promise<GuessVerdict>>): Promise<GuessVerdict> {
+  private async worstOf(spends: Array<Promise<GuessVerdict>>): Promise<GuessVerdict> {
     try {
       let worst: GuessVerdict = NOT_BLOCKED;
       for (const result of await Promise.all(spends)) if (result.blocked && (!worst.blocked || result.retryAfterS > worst.retryAfterS)) worst = result;
