@@ -159,7 +159,7 @@ function main(): void {
   const server = createPublicServer(app, httpTimeoutsFrom(config));
   server.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
-  installSignalHandlers(shutdown, logger);
+  installSignalHandlers(shutdown, logger, { parent: process });
 }
 
 try {

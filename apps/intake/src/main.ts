@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const port = await listenOn(server, config.PORT);
   logger.info({ port, metrics: `${config.METRICS_HOST}:${internalPort}` }, 'intake listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
-  installSignalHandlers(shutdown, logger);
+  installSignalHandlers(shutdown, logger, { parent: process });
 }
 
 main().catch((err: unknown) => {

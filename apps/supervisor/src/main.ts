@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadSupervisorConfig } from '@dropgate/config';
+import { STOP_SIGNALS } from '@dropgate/observability';
 import { ProcessGroup } from './process-group';
 
 const log = (msg: string): void => void process.stdout.write(`[supervisor] ${msg}\n`);
@@ -9,7 +10,8 @@ const appScript = (app: string): string => path.resolve(__dirname, '..', '..', a
 
 /**
  * `npm start`: the whole system on one machine. Applies pending migrations, then runs intake, admin and
- * WORKERS worker processes; Ctrl-C stops them all cleanly. Each process reads its own configuration.
+ * WORKERS worker processes; Ctrl-C, SIGTERM or SIGHUP stops them all cleanly, and
+ * if this process is killed outright its children notice (their IPC channel closes) and stop too. Each process reads its own configuration.
  */
 function main(): void {
   const config = loadSupervisorConfig(process.env);
@@ -41,8 +43,8 @@ function main(): void {
   }
   log(`intake on :${config.PORT}, admin on :${config.ADMIN_PORT}, ${config.WORKERS} workers (metrics from :${config.WORKER_METRICS_PORT}) — Ctrl-C to stop`);
 
-  process.on('SIGINT', () => stop('SIGINT', 0));
-  process.on('SIGTERM', () => stop('SIGTERM', 0));
+  // SIGTERM alone must be enough (npm, docker, systemd send it to this process only): every child is stopped here.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal, 0));
 }
 
 try {

@@ -19,7 +19,8 @@ export const MAX_QUICK_RESTARTS = 5;
 
 /**
  * Runs a set of node processes, restarts one that dies (with backoff), and stops them all on request:
- * SIGTERM first, SIGKILL after the deadline. `onGiveUp` is called when a child died young too often.
+ * SIGTERM first, SIGKILL after the deadline. Each child gets an IPC channel and stops when it closes, so none
+ * outlives this process. `onGiveUp` is called when a child died young too often.
  */
 export class ProcessGroup {
   private readonly running = new Map<string, Running>();
@@ -33,8 +34,10 @@ export class ProcessGroup {
 
   start(spec: ChildSpec, previousRestarts = 0): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    // The IPC channel is how a child notices this process is gone, even SIGKILLed (see installSignalHandlers).
+    const child = spawn(process.execPath, [spec.script], { env: spec.env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.running.set(spec.name, { spec, child, restarts: previousRestarts });
+    this.log(`${spec.name} started (pid ${child.pid ?? '?'})`);
     child.on('exit', (code, signal) => {
       if (this.stopping) return;
       const restarts = Date.now() - startedAt >= STABLE_AFTER_MS ? 0 : previousRestarts;

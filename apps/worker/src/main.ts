@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running'),
   );
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
-  installSignalHandlers(shutdown, logger);
+  installSignalHandlers(shutdown, logger, { parent: process });
 }
 
 main().catch((err: unknown) => {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { installSignalHandlers, ShutdownRegistry, type ShutdownLogger } from './index';
 
 const silent: ShutdownLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -49,5 +50,24 @@ describe('installSignalHandlers', () => {
     release();
     expect(await exited).toBe(0);
     expect(codes).toEqual([0]);
+  });
+
+  it('shuts down when the IPC channel to the parent closes (the supervisor is gone, even SIGKILLed)', async () => {
+    const registry = new ShutdownRegistry(silent, 1000);
+    const close = jest.fn();
+    registry.register('server', close);
+    const parent = new EventEmitter();
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve, parent })));
+    expect(close).not.toHaveBeenCalled();
+    parent.emit('disconnect');
+    expect(await exited).toBe(0);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('stops on SIGHUP too (a closed terminal drains like Ctrl-C)', async () => {
+    const registry = new ShutdownRegistry(silent, 1000);
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));
+    emitSignal('SIGHUP');
+    expect(await exited).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const hasExited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
@@ -31,4 +32,18 @@ export function stopChild(child: ChildProcess, killAfterMs = 15_000): Promise<vo
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Whether process `pid` is still running: it exists and is not a zombie (an orphan whose parent was SIGKILLed is
+ * reaped by init, or not at all in some containers, so `kill(pid, 0)` alone would count a dead one). Linux /proc.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    // "pid (comm) S ...": the state follows the last ')' (comm may contain spaces or parentheses).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -13,7 +13,7 @@ export { deleteKeysByPrefix } from './redis-keys';
 export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
 export { appEntry, appEnv, migrateApp } from './app-process';
-export { abortOnExit, stopChild } from './child-process';
+export { abortOnExit, isRunning, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
 export {
   byLabel,
