@@ -132,7 +132,7 @@ export function registerCampaign(program: Command, act: Act): void {
     .option('--starts-at <iso|none>', 'opens at (none: now)', orNone(isoDate))
     .option('--ends-at <iso|none>', 'closes at (none: open-ended)', orNone(isoDate))
     .action(
-      act<{ name?: string; perCustomer?: number; target?: number | 'none'; startsAt?: string | 'none'; endsAt?: string | 'none' }>(async ({ client, out }, [id], raw) => {
+      act<{ name?: string; perCustomer?: number; target?: number | 'none'; startsAt?: string; endsAt?: string }>(async ({ client, out }, [id], raw) => {
         const o = { ...raw, target: noneToNull(raw.target), startsAt: noneToNull(raw.startsAt), endsAt: noneToNull(raw.endsAt) };
         const patch: CampaignPatch = {
           ...(o.name !== undefined ? { name: o.name } : {}),
