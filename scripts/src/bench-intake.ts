@@ -16,9 +16,15 @@
  * The blocked paths are primed as a bot gets blocked: wrong codes from one address (or from addresses of one /24,
  * until a probe from a never-used address of it is refused), then measured with REAL codes and fresh customers.
  * Last line: `{"connections","bare":{"rps","p99Ms"},"paths":{"<name>":{"rps","p99Ms","ratio",...}}}`.
- * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --profile 1 samples the
- * intake's CPU (inspector profiler, as bench:pipeline --profile) and prints, per path, where its time went during
- * the measured window (profiling costs throughput: compare ratios of runs without it); --help lists them.
+ * Per path it also reports the CPU time the serving process spent per answer (/proc, user + system: steadier than
+ * req/s on a shared machine), and at the end checks that every 202 is a job in the queue (no worker runs; the queue
+ * may hold a few more: requests in flight when a run stops are queued but not counted as answered).
+ * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --paths a,b (only
+ * those); --shed-ms <n> (the intake's SHED_EVENT_LOOP_DELAY_MS; default its configured default): with shedding on,
+ * `503 overloaded` answers count as shed (valid) and the p99 of what was served is reported apart, so
+ * `--connections 256 --paths accepted` measures overload; --profile 1 samples the intake's CPU (inspector profiler,
+ * as bench:pipeline --profile) and prints, per path, where its time went during the measured window (profiling
+ * costs throughput: compare ratios of runs without it); --help lists them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,25 +32,36 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { ENV_VARS } from '@dropgate/config';
 import { generateCodes } from '@dropgate/core';
+import { closeRedis, createAttemptQueue, createRedis } from '@dropgate/queue';
 import { abortOnExit, freePort, startSystem, stopChild, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { profilesIn, summarizeProfile } from './bench/cpu-profile';
 import { discoverProcesses } from './bench/pipeline/system-procs';
+import { procInfo } from './bench/proc-stats';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
 import { requireServices } from './bench/preflight';
 import { createCampaignByAdmin, storedCodes } from './bench/seed';
 import { formatTable, round } from './bench/table';
 
-const flags = parseFlags(process.argv.slice(2), 'npm run bench:intake -- [flags]: each intake path against bare Express, in one run', {
-  duration: 8,
-  warmup: 2,
-  connections: 64,
-  codes: 20_000,
-  profile: 0,
-});
+const flags = parseFlags(
+  process.argv.slice(2),
+  'npm run bench:intake -- [flags]: each intake path against bare Express, in one run\n' +
+    '  --paths a,b: only these paths (bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted)\n' +
+    "  --shed-ms <n>: the intake's SHED_EVENT_LOOP_DELAY_MS (default: its configured default; 0 = no shedding)\n" +
+    '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
+    '  p99 of what was served is reported apart from the p99 of what was shed',
+  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0 },
+  {},
+  { paths: '', 'shed-ms': '' },
+);
+/** The intake's load shedding as deployed (the configured default) unless --shed-ms says otherwise. */
+const shedMs = flags['shed-ms'] === '' ? ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined) : Number(flags['shed-ms']);
+if (!Number.isInteger(shedMs) || shedMs < 0) throw new Error(`--shed-ms needs a whole number of ms, got "${flags['shed-ms']}"`);
+const onlyPaths = flags.paths === '' ? undefined : new Set(flags.paths.split(',').map((p) => p.trim()));
 
 /** Measured windows (CLOCK_MONOTONIC µs, the profile's clock) per path, for --profile. */
 const windows = new Map<string, { fromUs: number; toUs: number }>();
@@ -60,21 +77,43 @@ interface PathResult {
   available: boolean;
   valid: boolean;
   note: string;
-  run?: CannonRun;
+  run?: Measured;
 }
 
-async function measure(label: string, url: string, request: (n: number) => ReturnType<IntakePath['request']>): Promise<CannonRun> {
+interface Measured extends CannonRun {
+  /** CPU time (user + system) the serving process spent per answer during the measured window, in µs. */
+  cpuUsPerAnswer: number;
+  /** 202s answered during warm-up and the measured window (each one is a queued attempt on the intake). */
+  accepted: number;
+}
+
+/** 202s the intake answered (each must be a job in its queue at the end: workers are stopped). */
+let intakeAccepted = 0;
+
+async function measure(label: string, url: string, pid: number | undefined, request: (n: number) => ReturnType<IntakePath['request']>): Promise<Measured> {
   let n = 0;
-  if (flags.warmup > 0) await cannon({ url, connections: flags.connections, durationS: flags.warmup, request: () => request(n++), progressEveryS: 0 });
+  let accepted = 0;
+  if (flags.warmup > 0) {
+    const warm = await cannon({ url, connections: flags.connections, durationS: flags.warmup, request: () => request(n++), progressEveryS: 0 });
+    accepted += warm.statuses['202'] ?? 0;
+  }
   log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
   const fromUs = nowUs();
+  const cpuBefore = pid === undefined ? undefined : procInfo(pid)?.cpuS;
   const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
+  const cpuAfter = pid === undefined ? undefined : procInfo(pid)?.cpuS;
   windows.set(label, { fromUs, toUs: nowUs() });
-  log(`${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}`);
-  return run;
+  accepted += run.statuses['202'] ?? 0;
+  const cpuUsPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && run.responses > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / run.responses) : 0;
+  const shed = run.statuses['503'] ?? 0;
+  log(
+    `${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}` +
+      `; ${cpuUsPerAnswer} µs CPU per answer${shed ? `; served p99 ${run.servedP99Ms} ms, shed (503) p99 ${run.shedP99Ms} ms` : ''}`,
+  );
+  return { ...run, cpuUsPerAnswer, accepted };
 }
 
-async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startBare(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const port = await freePort();
   const child = spawn(process.execPath, [path.join(__dirname, 'bench', 'intake', 'bare-server.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('error', () => undefined);
@@ -89,19 +128,21 @@ async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> 
   } finally {
     unwatch();
   }
-  return { url, stop: () => stopChild(child) };
+  return { url, pid: child.pid, stop: () => stopChild(child) };
 }
 
-async function runPath(sys: RunningSystem, p: IntakePath, ctx: PathContext): Promise<PathResult> {
+async function runPath(sys: RunningSystem, intakePid: number, p: IntakePath, ctx: PathContext): Promise<PathResult> {
   const expected = `${p.status}${p.errorCode ? ` ${p.errorCode}` : ''}`;
   const base = { name: p.name, expected };
-  const probe = (n: number): Promise<Answer> => send(sys.intakeUrl, p.request(n));
+  const probe = async (n: number): Promise<Answer> => countAccepted(await send(sys.intakeUrl, p.request(n)));
   let note = '';
   if (p.prime === 'address') {
     const primed = await primeAddress(sys.intakeUrl, ctx);
+    intakeAccepted += primed.accepted;
     note = primed.blockedAfter ? `blocked after ${primed.blockedAfter} wrong codes` : `not blocked after ${primed.requests} wrong codes`;
   } else if (p.prime === 'subnet') {
     const primed = await primeSubnet(sys.intakeUrl, ctx, (host) => probe(host));
+    intakeAccepted += primed.accepted;
     note = primed.blockedAfter ? `subnet blocked after ${primed.blockedAfter} wrong codes from 200 addresses` : `subnet not blocked after ${primed.requests} wrong codes from 200 addresses`;
   }
   // The probe is the path's own request: its status AND error code must be what the path claims.
@@ -111,17 +152,23 @@ async function runPath(sys: RunningSystem, p: IntakePath, ctx: PathContext): Pro
     log(`${p.name}: NOT AVAILABLE in this build (a probe got ${got}, expected ${expected})${note ? `; ${note}` : ''}`);
     return { ...base, available: false, valid: false, note: `probe got ${got}${note ? `; ${note}` : ''}` };
   }
-  const run = await measure(p.name, sys.intakeUrl, (n) => p.request(n));
-  const share = run.responses > 0 ? (run.statuses[String(p.status)] ?? 0) / run.responses : 0;
+  const run = await measure(p.name, sys.intakeUrl, intakePid, (n) => p.request(n));
+  intakeAccepted += run.accepted;
+  // With shedding on, a 503 overloaded is the answer the overload aim asks for: it counts as shed, not as a failure.
+  const answered = (run.statuses[String(p.status)] ?? 0) + (shedMs > 0 && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
+  const share = run.responses > 0 ? answered / run.responses : 0;
   const valid = share >= VALID_SHARE && run.errors + run.timeouts <= run.responses * (1 - VALID_SHARE);
-  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status} (${statusText(run.statuses)}); its figures are not the path's`);
+  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status}${shedMs > 0 ? ' or 503' : ''} (${statusText(run.statuses)}); its figures are not the path's`);
   return { ...base, available: true, valid, note, run };
 }
 
 async function main(): Promise<void> {
   await requireServices();
   const runId = randomBytes(3).toString('hex');
-  log(`bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes`);
+  log(
+    `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
+      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const bare = await startBare();
   let sys: RunningSystem | undefined;
   let db: Client | undefined;
@@ -145,6 +192,7 @@ async function main(): Promise<void> {
         TRUST_PROXY: 'loopback',
         LOG_LEVEL: 'warn',
         MAX_QUEUE_DEPTH: '100000000',
+        SHED_EVENT_LOOP_DELAY_MS: String(shedMs),
         ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
       },
     });
@@ -163,18 +211,24 @@ async function main(): Promise<void> {
     const real = new Set(codes);
     const wrongCodes = generateCodes(campaign.codeSpec, 20_000).filter((c) => !real.has(c));
     const ctx: PathContext = { campaignId: campaign.id, codes, wrongCodes, badFormatCode: `BI-${'0O'.repeat(6)}`, run: runId };
-    const paths = intakePaths(ctx);
+    const allPaths = intakePaths(ctx);
+    const unknown = [...(onlyPaths ?? [])].filter((name) => !allPaths.some((p) => p.name === name));
+    if (unknown.length > 0) throw new Error(`--paths: no path named ${unknown.join(', ')}`);
+    const paths = allPaths.filter((p) => !onlyPaths || onlyPaths.has(p.name));
     // The intake learns of the campaign within its catalog refresh (and its filter within a second of a change).
-    const accepted = paths.find((p) => p.name === 'accepted')!;
+    const accepted = allPaths.find((p) => p.name === 'accepted')!;
     let w = 0;
-    await waitFor('the intake to accept attempts for the new campaign', async () => ((await send(sys!.intakeUrl, accepted.request(2_000_000 + w++))).status === 202 ? true : undefined), 30_000, 200);
+    await waitFor('the intake to accept attempts for the new campaign', async () => (countAccepted(await send(sys!.intakeUrl, accepted.request(2_000_000 + w++))).status === 202 ? true : undefined), 30_000, 200);
     log(`campaign ${campaign.id}: ${codes.length.toLocaleString('en-US')} codes, accepted by the intake after ${w} probe(s)`);
 
     const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
-    const bareBefore = await measure('bare express (before)', bare.url, bareRequest);
+    const bareBefore = await measure('bare express (before)', bare.url, bare.pid, bareRequest);
     const results: PathResult[] = [];
-    for (const p of paths) results.push(await runPath(sys, p, ctx));
-    const bareAfter = await measure('bare express (after)', bare.url, bareRequest);
+    for (const p of paths) results.push(await runPath(sys, intakePid, p, ctx));
+    const bareAfter = await measure('bare express (after)', bare.url, bare.pid, bareRequest);
+    // Workers are stopped: every 202 the intake answered must be a job waiting in its queue.
+    const queued = await queuedJobs(sys);
+    const lost = Math.max(0, intakeAccepted - queued);
     const bareRps = Math.round((bareBefore.rps + bareAfter.rps) / 2);
     const bareP99 = round((bareBefore.p99Ms + bareAfter.p99Ms) / 2, 1);
 
@@ -183,19 +237,21 @@ async function main(): Promise<void> {
     log(`bare express: ${bareBefore.rps} req/s before, ${bareAfter.rps} after (reference ${bareRps}, p99 ${bareP99} ms); the machine is shared: compare within the run`);
     log(
       formatTable(
-        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'answers', 'verdict'],
+        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'served p99', 'CPU µs/answer', 'answers', 'verdict'],
         [
-          ['bare express', '202', bareRps, 1, bareP99, 1, `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`, 'reference'],
+          ['bare express', '202', bareRps, 1, bareP99, 1, bareP99, Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2), `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`, 'reference'],
           ...results.map((r) =>
             r.run
-              ? [r.name, r.expected, r.run.rps, round(r.run.rps / bareRps, 2), r.run.p99Ms, round(r.run.p99Ms / Math.max(bareP99, 1), 2), statusText(r.run.statuses), r.valid ? 'ok' : 'INVALID']
-              : [r.name, r.expected, '-', '-', '-', '-', r.note, 'not available'],
+              ? [r.name, r.expected, r.run.rps, round(r.run.rps / bareRps, 2), r.run.p99Ms, round(r.run.p99Ms / Math.max(bareP99, 1), 2), r.run.servedP99Ms, r.run.cpuUsPerAnswer, statusText(r.run.statuses), r.valid ? 'ok' : 'INVALID']
+              : [r.name, r.expected, '-', '-', '-', '-', '-', '-', r.note, 'not available'],
           ),
         ],
       ),
     );
     for (const r of results) if (r.note && r.run) log(`  ${r.name}: ${r.note}`);
-    log('  aim (issue 7): every rejection path >= 0.9x bare req/s and p99 <= 1.2x bare');
+    log('  aim (issue 7): every rejection path >= 0.9x bare req/s and p99 <= 1.2x bare; (issue 10) accepted >= 0.5x, p99 < 50 ms');
+    log('  served p99: latency of the answers other than 503 (with shedding on, what was shed is answered apart)');
+    log(`  accepted (202) by the intake in this run: ${intakeAccepted}; jobs in its queue (workers stopped): ${queued}; lost: ${lost}`);
     log('');
     const pathsJson = Object.fromEntries(
       results.map((r) => [
@@ -206,6 +262,10 @@ async function main(): Promise<void> {
               p99Ms: r.run.p99Ms,
               ratio: round(r.run.rps / bareRps, 2),
               p99Ratio: round(r.run.p99Ms / Math.max(bareP99, 1), 2),
+              servedP99Ms: r.run.servedP99Ms,
+              shed: r.run.statuses['503'] ?? 0,
+              shedP99Ms: r.run.shedP99Ms,
+              cpuUsPerAnswer: r.run.cpuUsPerAnswer,
               valid: r.valid,
               statuses: r.run.statuses,
               errors: r.run.errors,
@@ -214,7 +274,14 @@ async function main(): Promise<void> {
           : { available: false, reason: r.note },
       ]),
     );
-    const summary = JSON.stringify({ connections: flags.connections, bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps }, paths: pathsJson });
+    const summary = JSON.stringify({
+      connections: flags.connections,
+      shedEventLoopDelayMs: shedMs,
+      loadAverage: round(os.loadavg()[0]!, 2),
+      bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps, cpuUsPerAnswer: Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2) },
+      paths: pathsJson,
+      accepted: { answered202: intakeAccepted, queued, lost },
+    });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await cleanup();
@@ -225,6 +292,24 @@ async function main(): Promise<void> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await cleanup();
+  }
+}
+
+function countAccepted(answer: Answer): Answer {
+  if (answer.status === 202) intakeAccepted++;
+  return answer;
+}
+
+/** Jobs in the intake's attempt queue, in any state (no worker runs: they all wait). */
+async function queuedJobs(sys: RunningSystem): Promise<number> {
+  const redis = createRedis(sys.env.REDIS_URL!, 'client', 'bench-intake');
+  const queue = createAttemptQueue(redis, sys.queuePrefix);
+  try {
+    const counts = await queue.getJobCounts('wait', 'prioritized', 'delayed', 'active', 'completed', 'failed');
+    return Object.values(counts).reduce((n, c) => n + c, 0);
+  } finally {
+    await queue.close();
+    await closeRedis(redis);
   }
 }
 

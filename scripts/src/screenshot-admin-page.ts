@@ -6,9 +6,9 @@ import { parseFlags } from './bench/cli-flags';
 
 /**
  * `npm run screenshot:admin`: the README's picture of the admin page. Starts the real processes on a schema of its
- * own, creates the case's giveaway (tshirt 600, skate-deck 50, yeti 50), redeems codes at the intake for a while so
- * the counts move and the rate chart has a line, then signs in to the page in headless Chromium and saves a
- * full-page screenshot (docs/admin-page.png). Everything it started is stopped and dropped at the end.
+ * own, creates the case's giveaway (tshirt 600, skate-deck 50, yeti 50), signs in to the page in headless Chromium,
+ * redeems codes at the intake for a while so the counts move and the rate chart has a line, publishes 10 codes and
+ * locks a batch for the show from the page's forms, and saves a full-page screenshot (docs/admin-page.png). Everything it started is stopped and dropped at the end.
  */
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   const log = (msg: string): void => void process.stdout.write(`${msg}\n`);
 
   log('starting intake, admin and a worker on a schema of their own ...');
-  const system = await startSystem({ workers: 1 });
+  // Every simulated fan comes from this one address: lift the distinct-customers-per-address defence (30 per 10 min
+  // by default), which would otherwise block the address after the 30th fan and flatten the chart.
+  const system = await startSystem({ workers: 1, env: { RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000' } });
   const browser = await launchChromium().catch(async (err: unknown) => {
     await system.stop();
     throw err;
@@ -62,6 +64,20 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`\r${total}/${total}\n`);
     if (accepted === 0) throw new Error('the intake accepted no redemption: nothing to show');
+    // The case's operations from the page's own forms: 10 codes published at once, a batch held for the show.
+    const publish = page.getByRole('form', { name: 'Publish codes' });
+    await publish.getByLabel('Tier').selectOption('tshirt');
+    await publish.getByLabel('Count').fill('10');
+    await publish.getByLabel('Channel').fill('instagram');
+    await publish.getByRole('button', { name: 'Publish' }).click();
+    await publish.getByRole('region', { name: 'Published codes' }).waitFor();
+    const lock = page.getByRole('form', { name: 'Lock codes' });
+    await lock.getByLabel('Tier').selectOption('skate-deck');
+    await lock.getByLabel('Count').fill('20');
+    await lock.getByLabel('Release in (minutes)').fill('30');
+    await lock.getByLabel('Reason').fill('held for the show');
+    await lock.getByRole('button', { name: 'Lock' }).click();
+    await lock.getByText(/^locked 20 /).waitFor();
     await page.waitForTimeout(4000); // one more refresh of the page (it polls every 3 s)
     mkdirSync(path.dirname(out), { recursive: true });
     await page.screenshot({ path: out, fullPage: true });

@@ -6,8 +6,9 @@ import { http, launchChromium, startSystem, waitFor, type RunningSystem } from '
 
 /**
  * The admin web page in headless Chromium (Debian's, through playwright-core) against the real processes of
- * `npm start`: sign in with the token, create a campaign, watch its counts, pause/resume/stop, download the codes,
- * open bull-board, all under the page's strict CSP (no violation may be reported); saves a screenshot.
+ * `npm start`: sign in with the token, create a campaign, watch its counts, generate and import codes with progress
+ * bars, publish 10 codes and download them, lock and release, read the audit trail, pause/resume/stop, download
+ * the codes, open bull-board, all under the page's strict CSP (no violation may be reported); saves a screenshot.
  */
 
 const SCREENSHOT = path.resolve(__dirname, '..', '..', '..', 'test-results', 'admin-page.png');
@@ -117,6 +118,74 @@ describe('in Chromium', () => {
     expect(await page.locator('.uplot canvas').count()).toBe(1);
   });
 
+  it('generates codes for a tier, the progress bar following the job to its end', async () => {
+    const form = page.getByRole('form', { name: 'Generate codes' });
+    await form.getByLabel('Tier').selectOption('tshirt');
+    await form.getByLabel('Count').fill('500');
+    await form.getByRole('button', { name: 'Generate' }).click();
+    await expectText(form.getByRole('status'), /^generated 500 codes$/, 20_000);
+    const bar = form.getByRole('progressbar', { name: 'Generation progress' });
+    expect(await progressOf(bar)).toEqual([500, 500]);
+    await expectText(form.locator('.muted'), /^completed: 500 \/ 500 codes$/);
+    await expectText(counts().locator('tr[data-tier="tshirt"] td[data-state="available"]'), /^560$/);
+  });
+
+  it('imports a CSV file with a progress bar, reporting the duplicate and the malformed line', async () => {
+    const form = page.getByRole('form', { name: 'Import codes' });
+    const csv = ['code,tier', 'SKATE-2222-3333,skate-deck', 'SKATE-2222-4444,skate-deck', 'SKATE-2222-3333,skate-deck', 'not a code,skate-deck'].join('\n') + '\n';
+    await form.getByLabel('CSV or JSON lines').setInputFiles({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await form.getByRole('button', { name: 'Import' }).click();
+    await expectText(form.getByRole('status'), /^imported 2 of \d+ lines: 1 duplicates, 1 malformed \(line 4: duplicate SKATE-2222-3333; line 5: .+\)$/, 20_000);
+    const bar = form.getByRole('progressbar', { name: 'Import progress' });
+    const size = Buffer.byteLength(csv);
+    expect(await progressOf(bar)).toEqual([size, size]);
+    await expectText(counts().locator('tr[data-tier="skate-deck"] td[data-state="available"]'), /^7$/);
+  });
+
+  it('publishes 10 codes at once, shows them and downloads them', async () => {
+    const form = page.getByRole('form', { name: 'Publish codes' });
+    await form.getByLabel('Tier').selectOption('tshirt');
+    await form.getByLabel('Count').fill('10');
+    await form.getByLabel('Channel').fill('instagram');
+    await form.getByRole('button', { name: 'Publish' }).click();
+    await expectText(form.getByRole('status'), /^publication pub_\S+: 10 codes$/);
+    const shown = (await form.getByRole('region', { name: 'Published codes' }).innerText()).trim().split('\n');
+    expect(shown).toHaveLength(10);
+    for (const c of shown) expect(c).toMatch(/^SKATE-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+    await expectText(counts().locator('tr[data-tier="tshirt"] td[data-state="published"]'), /^10$/);
+    const [download] = await Promise.all([page.waitForEvent('download'), form.getByRole('button', { name: 'Download these codes' }).click()]);
+    expect(readFileSync(await download.path(), 'utf8').trim().split('\n')).toEqual(shown);
+  });
+
+  it('locks codes with a release time and a reason, then releases them now', async () => {
+    const form = page.getByRole('form', { name: 'Lock codes' });
+    await form.getByLabel('Tier').selectOption('yeti');
+    await form.getByLabel('Count').fill('2');
+    await form.getByLabel('Release in (minutes)').fill('30');
+    await form.getByLabel('Reason').fill('held for the show');
+    await form.getByRole('button', { name: 'Lock' }).click();
+    await expectText(form.getByRole('status'), /^locked 2 yeti codes, released by themselves at .+$/);
+    await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="locked"]'), /^2$/);
+    await form.getByRole('button', { name: 'Release all now' }).click();
+    await expectText(form.getByRole('status'), /^released 2 codes$/);
+    await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="locked"]'), /^0$/);
+    await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="available"]'), /^4$/);
+  });
+
+  it('shows the audit trail: each admin action by token name, and the redemption', async () => {
+    const trail = page.getByRole('table', { name: 'Audit trail' });
+    await waitFor('every action in the trail', async () => {
+      const text = await trail.innerText({ timeout: 1000 }).catch(() => '');
+      return ['createCampaign', 'generateCodes', 'importCodes', 'publishCodes', 'lockCodes', 'releaseLocks'].every((a) => text.includes(a)) ? true : undefined;
+    }, 15_000, 200);
+    const lockRow = trail.locator('tr', { hasText: 'lockCodes' });
+    expect(await lockRow.locator('td').nth(1).innerText()).toBe('admin');
+    expect(await lockRow.locator('td').nth(5).innerText()).toContain('held for the show');
+    const redemption = trail.locator('tr[data-kind="redemption"]');
+    expect(await redemption.locator('td').nth(2).innerText()).toBe('redeemed');
+    expect(await redemption.locator('td').nth(3).innerText()).toBe('fan-1');
+  });
+
   it('pauses, resumes and stops the campaign from its buttons', async () => {
     const campaign = page.getByRole('region', { name: 'Campaign' });
     await campaign.getByRole('button', { name: 'Pause' }).click();
@@ -133,8 +202,9 @@ describe('in Chromium', () => {
     const file = await download.path();
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('code,tier,state,customerId,redeemedAt,publicationId');
-    expect(lines).toHaveLength(71);
+    expect(lines).toHaveLength(1 + 70 + 500 + 2); // created, generated, imported
     expect(lines.filter((l) => l.includes(',redeemed,fan-1,'))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes(',published,'))).toHaveLength(10);
   });
 
   it('opens bull-board with the session cookie set at sign-in', async () => {
@@ -158,6 +228,15 @@ describe('in Chromium', () => {
     expect(res.status()).toBe(401);
   });
 });
+
+/** A <progress> element's value and max. */
+const progressOf = (bar: ReturnType<Page['locator']>): Promise<number[]> =>
+  bar.evaluate((el) => {
+    const p = el as unknown as { value: number; max: number };
+    return [p.value, p.max];
+  });
+
+const counts = () => page.getByRole('table', { name: 'Codes by tier and state' });
 
 /** Waits until the locator's text matches (the page refreshes every few seconds). */
 async function expectText(locator: ReturnType<Page['locator']>, pattern: RegExp, timeoutMs = 10_000): Promise<void> {

@@ -1,6 +1,6 @@
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
+import { API_ERRORS, ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas, type ApiErrorCode } from '@dropgate/http';
 import type { ClientSource, GuessBudgetOverride, GuessVerdict, WrongGuess } from '@dropgate/guard';
 import { clientSource } from '@dropgate/guard';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
@@ -55,38 +55,52 @@ export interface IntakeDeps {
   now?: () => Date;
 }
 
-const CODE_NOT_FOUND_BODY = JSON.stringify(new ApiError('code_not_found', 'no such code in this campaign').toBody());
-const BLOCKED_BODY = JSON.stringify(new ApiError('rate_limited', 'too many wrong codes or requests from this source; try again later').toBody());
+const BLOCKED_MESSAGE = 'too many wrong codes or requests from this source; try again later';
+
+/** Writes a JSON body straight to the socket (what `res.json` ends up doing, without its checks). */
+function sendJson(res: Response, status: number, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
+}
 
 /**
- * The rejections bots meet most, written straight to the socket from prebuilt bodies: no exception, no
- * JSON.stringify, one cached metric child per reason.
+ * The refusals of the hot paths (what bots meet most), written from prebuilt bodies: no exception (an Error
+ * captures a stack trace through the whole router), no JSON.stringify, one cached metric child per reason.
  */
 function refusals(metrics: IntakeMetrics) {
-  const byScope = {
-    address: metrics.rejected.labels({ reason: 'blocked_address' }),
-    subnet: metrics.rejected.labels({ reason: 'blocked_subnet' }),
-    customer: metrics.rejected.labels({ reason: 'blocked_customer' }),
+  const counters = new Map<string, { inc(): void }>();
+  const count = (reason: string): void => {
+    let counter = counters.get(reason);
+    if (!counter) counters.set(reason, (counter = metrics.rejected.labels({ reason })));
+    counter.inc();
   };
-  const notFound = metrics.rejected.labels({ reason: 'code_not_found' });
-  const send = (res: Response, status: number, body: string): void => {
-    res.statusCode = status;
-    res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    res.end(body);
+  const bodies = new Map<string, string>();
+  const bodyOf = (code: ApiErrorCode, message: string): string => {
+    const id = `${code}\n${message}`;
+    let body = bodies.get(id);
+    if (body === undefined) bodies.set(id, (body = JSON.stringify(new ApiError(code, message).toBody())));
+    return body;
+  };
+  const refuse = (res: Response, reason: string, code: ApiErrorCode, message: string): void => {
+    count(reason);
+    sendJson(res, API_ERRORS[code], bodyOf(code, message));
   };
   return {
+    count,
+    refuse,
     blocked(res: Response, verdict: Extract<GuessVerdict, { blocked: true }>): void {
-      byScope[verdict.scope].inc();
       res.setHeader('Retry-After', String(verdict.retryAfterS));
-      send(res, 429, BLOCKED_BODY);
+      refuse(res, `blocked_${verdict.scope}`, 'rate_limited', BLOCKED_MESSAGE);
     },
     codeNotFound(res: Response): void {
-      notFound.inc();
-      send(res, 404, CODE_NOT_FOUND_BODY);
+      refuse(res, 'code_not_found', 'code_not_found', 'no such code in this campaign');
     },
   };
 }
+
+type Refusals = ReturnType<typeof refusals>;
 
 /** Builds the public intake app; nothing listens until `main.ts` says so. */
 export function createIntakeApp(deps: IntakeDeps): express.Express {
@@ -129,12 +143,10 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
     const source = sourceOf(res);
     const customerBlocked = deps.guesses.blocked(source, input.customerId);
     if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
-    const campaign = openCampaign(deps, input.campaignId, now());
+    const campaign = openCampaign(deps, refused, res, input.campaignId, now());
+    if (!campaign) return;
     const code = normalizeCode(campaign.codeSpec, input.code);
-    if (!matchesCodeSpec(campaign.codeSpec, code)) {
-      deps.metrics.rejected.inc({ reason: 'code_format' });
-      throw new ApiError('invalid_code_format', 'this is not a code of this campaign');
-    }
+    if (!matchesCodeSpec(campaign.codeSpec, code)) return refused.refuse(res, 'code_format', 'invalid_code_format', 'this is not a code of this campaign');
     const customerId = await identify(deps, req, campaign, input.customerId);
     if (!deps.codeFilter.mightContain(campaign.id, code)) {
       // Certainly not a code of this campaign: answered without queueing; the wrong guess is counted.
@@ -142,24 +154,22 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       if (verdict.blocked) return refused.blocked(res, verdict);
       return refused.codeNotFound(res);
     }
-    await accept(deps, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId, code, acceptedAt: now().toISOString(), source } });
+    await accept(deps, refused, req, res, { name: 'redeem', data: { campaignId: campaign.id, customerId, code, acceptedAt: now().toISOString(), source } });
   });
 
   mountRoute(app, INTAKE_ROUTES.claim, refuseBlockedSource, ...body, async (req, res) => {
     const input = parseOrThrow(INTAKE_ROUTES.claim.body, req.body);
     const customerBlocked = deps.guesses.blocked(sourceOf(res), input.customerId);
     if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
-    const campaign = openCampaign(deps, input.campaignId, now());
+    const campaign = openCampaign(deps, refused, res, input.campaignId, now());
+    if (!campaign) return;
     // Before anything costs a Redis call or a token check: claims ("any code") are opt-in per campaign.
-    if (!campaign.settings.claims) {
-      deps.metrics.rejected.inc({ reason: 'claims_disabled' });
-      throw new ApiError('claims_disabled', 'this campaign hands out codes only by redeeming a known code');
-    }
+    if (!campaign.settings.claims) return refused.refuse(res, 'claims_disabled', 'claims_disabled', 'this campaign hands out codes only by redeeming a known code');
     if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
     const customerId = await identify(deps, req, campaign, input.customerId);
-    await accept(deps, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString() } });
+    await accept(deps, refused, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString() } });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).
@@ -193,21 +203,16 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   return app;
 }
 
-function openCampaign(deps: IntakeDeps, campaignId: string, now: Date): Campaign {
+/** The campaign if it takes attempts now; otherwise the refusal is sent and the answer is undefined. */
+function openCampaign(deps: IntakeDeps, refused: Refusals, res: Response, campaignId: string, now: Date): Campaign | undefined {
   const campaign = deps.campaigns.get(campaignId);
-  if (!campaign) {
-    deps.metrics.rejected.inc({ reason: 'campaign_not_found' });
-    throw new ApiError('campaign_not_found', 'no such campaign');
-  }
+  if (!campaign) return void refused.refuse(res, 'campaign_not_found', 'campaign_not_found', 'no such campaign');
   // Cheap early answer from the cached catalog; the store re-checks authoritatively for what gets through.
   const refusal = campaignRefusal(campaign, now);
-  if (refusal !== null) {
-    deps.metrics.rejected.inc({ reason: refusal });
-    throw refusal === 'sold_out'
-      ? new ApiError('sold_out', 'every code of this campaign is taken')
-      : new ApiError('campaign_not_active', 'this campaign is not taking attempts now');
-  }
-  return campaign;
+  if (refusal === null) return campaign;
+  if (refusal === 'sold_out') refused.refuse(res, refusal, 'sold_out', 'every code of this campaign is taken');
+  else refused.refuse(res, refusal, 'campaign_not_active', 'this campaign is not taking attempts now');
+  return undefined;
 }
 
 /** The customer the attempt is for (body or verified token); refusals are counted by reason. */
@@ -230,11 +235,11 @@ async function limit(deps: IntakeDeps, req: Request, customerId?: string, source
 }
 
 /** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
-async function accept(deps: IntakeDeps, req: Request, res: Response, job: AttemptJobRequest): Promise<void> {
+async function accept(deps: IntakeDeps, refused: Refusals, req: Request, res: Response, job: AttemptJobRequest): Promise<void> {
   await limit(deps, req, job.data.customerId, res.locals.source as ClientSource | undefined);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
-    deps.metrics.rejected.inc({ reason: 'overloaded' });
-    throw new ApiError('overloaded', 'too many attempts are waiting; try again shortly', { retryAfterS: 2 });
+    res.setHeader('Retry-After', '2');
+    return refused.refuse(res, 'overloaded', 'overloaded', 'too many attempts are waiting; try again shortly');
   }
 
   const key = req.get('idempotency-key');
@@ -270,7 +275,7 @@ async function accept(deps: IntakeDeps, req: Request, res: Response, job: Attemp
     }
   }
   const queued: AttemptStatus = { attemptId, status: 'queued' };
-  res.status(202).json(queued);
+  sendJson(res, 202, JSON.stringify(queued));
 }
 
 function unavailable(err: unknown): ApiError {

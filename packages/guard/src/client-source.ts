@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -25,8 +25,14 @@ export function clientSource(ip: string): ClientSource {
   return source;
 }
 
+/** Plain dotted-decimal IPv4 (no leading zeros: "010.1.1.1" is octal to ipaddr.js and takes its slow path). */
+const PLAIN_IPV4 = /^((?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
 /** "203.0.113.7" → "203.0.113.0/24"; "2001:db8:1:2:3::4" → "2001:db8:1:2::/64"; unparsable → itself. */
 export function subnetOf(ip: string): string {
+  // The common case without ipaddr.js's parse (bots rotate addresses: most requests miss the cache above).
+  const plain = PLAIN_IPV4.exec(ip);
+  if (plain) return `${plain[1]}.0/24`;
   if (!ipaddr.isValid(ip)) return ip;
   const parsed = ipaddr.process(ip); // IPv4-mapped IPv6 ("::ffff:1.2.3.4") counts as the IPv4 address
   if (parsed.kind() === 'ipv4') {
@@ -39,9 +45,9 @@ export function subnetOf(ip: string): string {
 
 /** Customer ids (often e-mail addresses) never appear in Redis keys: a short hash stands in for them. */
 export function customerKey(customerId: string): string {
-  return createHash('sha256').update(customerId).digest('base64url').slice(0, 22);
+  return hash('sha256', customerId, 'base64url').slice(0, 22);
 }
 
 function shortHash(value: string): string {
-  return createHash('sha256').update(value).digest('base64url').slice(0, 16);
+  return hash('sha256', value, 'base64url').slice(0, 16);
 }

@@ -91,4 +91,67 @@ describe('GuessBudget (real Redis)', () => {
     expect(errors.length).toBe(1);
     down.disconnect();
   });
+
+  describe('counting concurrent wrong codes in one Redis call', () => {
+    it('gives each its own verdict, as if counted one after another: exactly one spends the budget and sets the block', async () => {
+      const batches: number[] = [];
+      const budget = new GuessBudget({ redis, prefix, limits: limits({ addressGuesses: 5 }), onBatch: (size) => batches.push(size) });
+      const source = clientSource('198.18.0.10');
+      const verdicts = await Promise.all(Array.from({ length: 8 }, () => budget.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'batch' })));
+      expect(batches).toEqual([8]);
+      expect(verdicts.slice(0, 5)).toEqual(Array(5).fill({ blocked: false }));
+      // the 6th spent the budget (a first strike: 60 s); the 7th and 8th met the count already over it
+      expect(verdicts[5]).toEqual({ blocked: true, scope: 'address', retryAfterS: 60 });
+      for (const v of verdicts.slice(6)) expect(v).toMatchObject({ blocked: true, scope: 'address' });
+      expect(Number(await redis.get(`${prefix}:strike:address:${source.address}`))).toBe(1);
+      expect(await redis.pttl(`${prefix}:address:${source.address}`)).toBeGreaterThan(55_000);
+      expect((await budget.campaignCounts()).batch).toBe(8);
+      expect(budget.blocked(source)).toEqual({ blocked: true, scope: 'address', retryAfterS: 60 });
+    });
+
+    it("counts on the same keys as one-by-one counting: a batch's count carries over to the next call and to another process", async () => {
+      const batched = new GuessBudget({ redis, prefix, limits: limits({ subnetGuesses: 6 }) });
+      const other = new GuessBudget({ redis, prefix, limits: limits({ subnetGuesses: 6 }), batch: { maxSize: 1 } });
+      // six addresses of one /24, one wrong code each, all in one call: the subnet's budget is exactly spent
+      const sources = Array.from({ length: 6 }, (_, i) => clientSource(`198.18.1.${i + 1}`));
+      const verdicts = await Promise.all(sources.map((source) => batched.recordWrongGuess({ source, customerId: newCustomer(), campaignId: 'batch' })));
+      expect(verdicts.every((v) => !v.blocked)).toBe(true);
+      expect(Number(await redis.get(`${prefix}:subnet:${sources[0]!.subnet}`))).toBe(6);
+      // the next wrong code from that /24, counted alone by another process, spends it
+      const seventh = await other.recordWrongGuess({ source: clientSource('198.18.1.99'), customerId: newCustomer(), campaignId: 'batch' });
+      expect(seventh).toEqual({ blocked: true, scope: 'subnet', retryAfterS: 60 });
+      expect(batched.blocked(clientSource('198.18.1.200'))).toEqual({ blocked: false }); // not mirrored here yet...
+      const eighth = await batched.recordWrongGuess({ source: clientSource('198.18.1.200'), customerId: newCustomer(), campaignId: 'batch' });
+      expect(eighth).toMatchObject({ blocked: true, scope: 'subnet' }); // ...but the next count finds it in Redis
+      expect(batched.blocked(clientSource('198.18.1.201'))).toMatchObject({ blocked: true, scope: 'subnet' });
+    });
+
+    it('applies each wrong code its own campaign limits within one call', async () => {
+      const budget = new GuessBudget({ redis, prefix, limits: limits({ customerGuesses: 50 }) });
+      const strict = { customerGuesses: 2 };
+      const verdicts = await Promise.all([
+        budget.recordWrongGuess({ customerId: 'shared-customer', campaignId: 'lenient' }),
+        budget.recordWrongGuess({ customerId: 'shared-customer', campaignId: 'lenient' }),
+        budget.recordWrongGuess({ customerId: 'shared-customer', campaignId: 'strict' }, strict),
+        budget.recordWrongGuess({ customerId: 'shared-customer', campaignId: 'lenient' }),
+      ]);
+      // the 3rd wrong code of this customer is over the strict campaign's 2 (and blocks the customer), the 4th is
+      // within the lenient campaign's 50 (as one-by-one counting answers it; the block is held in memory and Redis)
+      expect(verdicts.map((v) => v.blocked)).toEqual([false, false, true, false]);
+      expect(budget.blocked(clientSource('192.0.2.50'), 'shared-customer')).toMatchObject({ blocked: true, scope: 'customer' });
+    });
+
+    it('a failed call counts each wrong code again on its own, and still never throws', async () => {
+      const down = new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+      down.on('error', () => undefined);
+      const errors: unknown[] = [];
+      const batches: boolean[] = [];
+      const budget = new GuessBudget({ redis: down, prefix, onError: (e) => errors.push(e), onBatch: (_size, fellBack) => batches.push(fellBack) });
+      const verdicts = await Promise.all([1, 2, 3].map((i) => budget.recordWrongGuess({ source: clientSource(`192.0.2.${i}`), customerId: 'x', campaignId: 'c' })));
+      expect(verdicts).toEqual(Array(3).fill({ blocked: false }));
+      expect(batches).toEqual([true]);
+      expect(errors.length).toBe(3);
+      down.disconnect();
+    });
+  });
 });

@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { MicroBatcher } from '@dropgate/batching';
 import { BlockMirror } from './block-mirror';
 import { customerKey, type ClientSource } from './client-source';
 import { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetWith, type GuessBudgetLimits } from './guess-budget-limits';
+import { guessCountScript, type CounterIncrement } from './guess-count-script';
 
 export type GuessScope = 'address' | 'subnet' | 'customer';
 
@@ -35,12 +37,35 @@ export interface GuessBudgetOptions {
   onBlock?: ((scope: GuessScope, blockS: number, strike: number) => void) | undefined;
   /** Redis failed: the guess is not counted (the request still gets its answer). */
   onError?: ((err: unknown) => void) | undefined;
+  /**
+   * Wrong codes recorded within one event-loop turn (or `waitMs`), up to `maxSize`, are counted in ONE Redis call
+   * (default 256, 0 ms); each caller still gets its own exact verdict. `maxSize` 1: one call per wrong code.
+   */
+  batch?: { maxSize?: number | undefined; waitMs?: number | undefined } | undefined;
+  /** Told about every call counting two or more wrong codes (and whether it failed and each was counted alone). */
+  onBatch?: ((size: number, fellBack: boolean, err?: unknown) => void) | undefined;
+}
+
+/** A wrong code waiting for its batch, with the limits of its campaign. */
+interface PendingGuess {
+  guess: WrongGuess;
+  limits: GuessBudgetLimits;
+}
+
+/** One budget a wrong code spends: its counter in the batch, and its place among the batch's spends of that key. */
+interface Spend {
+  scope: GuessScope;
+  key: string;
+  budget: number;
+  counter: number;
+  rank: number;
 }
 
 const NOT_BLOCKED: GuessVerdict = Object.freeze({ blocked: false });
 
 /**
- * Guess budgets: counts wrong codes per address, subnet and customer id in Redis (rate-limiter-flexible), blocks a
+ * Guess budgets: counts wrong codes per address, subnet and customer id in Redis (rate-limiter-flexible's keys, many
+ * wrong codes per call), blocks a
  * key whose budget is spent for an escalating time (1 min, 10 min, 1 h by default) in Redis and in memory, and
  * counts wrong codes per campaign (for metrics and the admin; a campaign is never blocked).
  */
@@ -50,6 +75,8 @@ export class GuessBudget {
   private readonly limiters = new Map<string, RateLimiterRedis>();
   private readonly overridden = new Map<string, GuessBudgetLimits>();
   private readonly strikes: RateLimiterRedis;
+  private readonly count: ReturnType<typeof guessCountScript>;
+  private readonly batcher: MicroBatcher<PendingGuess, GuessVerdict>;
 
   constructor(private readonly options: GuessBudgetOptions) {
     this.limits = options.limits ?? DEFAULT_GUESS_BUDGET;
@@ -59,6 +86,23 @@ export class GuessBudget {
       keyPrefix: `${options.prefix}:strike`,
       points: 1_000_000,
       duration: this.limits.strikeMemoryS,
+    });
+    this.count = guessCountScript(options.redis);
+    this.batcher = new MicroBatcher<PendingGuess, GuessVerdict>({
+      maxSize: options.batch?.maxSize ?? 256,
+      waitMs: options.batch?.waitMs ?? 0,
+      // A failed batch is counted again wrong code by wrong code (runOne): if the failed call did reach Redis, its
+      // codes count twice, which only ever blocks sooner.
+      runBatch: (pending) => this.countAll(pending),
+      runOne: async (pending) => {
+        try {
+          return (await this.countAll([pending]))[0] ?? NOT_BLOCKED;
+        } catch (err) {
+          this.options.onError?.(err);
+          return NOT_BLOCKED;
+        }
+      },
+      onBatch: options.onBatch,
     });
   }
 
@@ -79,28 +123,84 @@ export class GuessBudget {
   }
 
   /**
-   * Counts one wrong code against its address, subnet and customer (in parallel) and its campaign; answers whether
-   * the source is now blocked (the longest block of the three). Never throws: a Redis failure counts nothing.
+   * Counts one wrong code against its address, subnet and customer and its campaign; answers whether the source is
+   * now blocked (the longest block of the three). Wrong codes recorded together are counted in one Redis call, each
+   * as if counted alone in turn (the one that spends a budget sets the block; those after it find it set), so the
+   * block is in Redis for every intake and worker when the call answers. Never throws: a Redis failure counts nothing.
    */
   async recordWrongGuess(guess: WrongGuess, override?: GuessBudgetOverride): Promise<GuessVerdict> {
-    const limits = this.limitsWith(override);
-    const spends: Array<Promise<GuessVerdict>> = [this.spend('customer', customerKey(guess.customerId), limits.customerGuesses, limits)];
-    if (guess.source) {
-      spends.push(this.spend('address', guess.source.address, limits.addressGuesses, limits));
-      spends.push(this.spend('subnet', guess.source.subnet, limits.subnetGuesses, limits));
-    }
+    return this.batcher.submit({ guess, limits: this.limitsWith(override) });
+  }
+
+  /** Counts a batch of wrong codes in one script call, then decides each one's verdict (in order). */
+  private async countAll(pending: readonly PendingGuess[]): Promise<GuessVerdict[]> {
+    const counters: CounterIncrement[] = [];
+    const counterOf = new Map<string, number>();
+    const campaigns = new Map<string, number>();
+    const plans = pending.map(({ guess, limits }) => {
+      const spends: Spend[] = [];
+      const add = (scope: GuessScope, id: string, budget: number): void => {
+        const key = GuessBudget.key(scope, id);
+        let counter = counterOf.get(key);
+        if (counter === undefined) {
+          counter = counters.push({ key: `${this.options.prefix}:${key}`, points: 0, windowS: limits.windowS }) - 1;
+          counterOf.set(key, counter);
+        }
+        const rank = ++counters[counter]!.points;
+        spends.push({ scope, key, budget, counter, rank });
+      };
+      add('customer', customerKey(guess.customerId), limits.customerGuesses);
+      if (guess.source) {
+        add('address', guess.source.address, limits.addressGuesses);
+        add('subnet', guess.source.subnet, limits.subnetGuesses);
+      }
+      campaigns.set(guess.campaignId, (campaigns.get(guess.campaignId) ?? 0) + 1);
+      return { limits, spends };
+    });
+    const counted = await this.count(counters, `${this.options.prefix}:campaigns`, campaigns);
+    // In batch order, each spend answers what its own consume would have: under budget; the one that spends it sets
+    // the block (the key's next strike); those after it in the batch get that block, and a key blocked before the
+    // batch answers what Redis says is left of it.
+    const blocks = new Map<number, Promise<GuessVerdict>>();
+    const answers = plans.map(({ limits, spends }) =>
+      spends.map((spend): Promise<GuessVerdict> => {
+        const after = counted[spend.counter]!;
+        const consumed = after.consumed - counters[spend.counter]!.points + spend.rank;
+        if (consumed <= spend.budget) return Promise.resolve(NOT_BLOCKED);
+        if (consumed === spend.budget + 1) {
+          const block = this.blockSpent(spend, limits);
+          blocks.set(spend.counter, block);
+          return block;
+        }
+        const earlier = blocks.get(spend.counter);
+        if (earlier) return earlier;
+        this.mirror.block(spend.key, after.msLeft);
+        return Promise.resolve(verdict(spend.scope, after.msLeft));
+      }),
+    );
+    return Promise.all(answers.map((spends) => this.worstOf(spends)));
+  }
+
+  /** The longest block among a wrong code's budgets; a failure while setting a block is reported, not thrown. */
+  private async worstOf(spends: Array<Promise<GuessVerdict>>): Promise<GuessVerdict> {
     try {
-      const [results] = await Promise.all([
-        Promise.all(spends),
-        this.options.redis.hincrby(`${this.options.prefix}:campaigns`, guess.campaignId, 1),
-      ]);
       let worst: GuessVerdict = NOT_BLOCKED;
-      for (const result of results) if (result.blocked && (!worst.blocked || result.retryAfterS > worst.retryAfterS)) worst = result;
+      for (const result of await Promise.all(spends)) if (result.blocked && (!worst.blocked || result.retryAfterS > worst.retryAfterS)) worst = result;
       return worst;
     } catch (err) {
       this.options.onError?.(err);
       return NOT_BLOCKED;
     }
+  }
+
+  /** This wrong code spent the budget: the key's next strike decides how long it is blocked. */
+  private async blockSpent(spend: Spend, limits: GuessBudgetLimits): Promise<GuessVerdict> {
+    const strike = (await this.strikes.penalty(spend.key, 1)).consumedPoints;
+    const blockS = blockSecondsFor(strike, limits.blockS);
+    await this.limiter(spend.budget, limits.windowS).block(spend.key, blockS);
+    this.mirror.block(spend.key, blockS * 1000);
+    this.options.onBlock?.(spend.scope, blockS, strike);
+    return verdict(spend.scope, blockS * 1000);
   }
 
   /** The configured limits with a campaign's overrides (memoised: one object per distinct override). */
@@ -128,30 +228,7 @@ export class GuessBudget {
     return Object.fromEntries(Object.entries(raw).map(([id, n]) => [id, Number(n)]));
   }
 
-  private async spend(scope: GuessScope, id: string, budget: number, limits: GuessBudgetLimits): Promise<GuessVerdict> {
-    const key = GuessBudget.key(scope, id);
-    const limiter = this.limiter(budget, limits.windowS);
-    try {
-      await limiter.consume(key);
-      return NOT_BLOCKED;
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      if (err.consumedPoints !== budget + 1) {
-        // Already blocked (by this process or another): mirror what Redis says is left.
-        this.mirror.block(key, err.msBeforeNext);
-        return verdict(scope, err.msBeforeNext);
-      }
-      // This guess spent the budget: the key's next strike decides how long it is blocked.
-      const strike = (await this.strikes.penalty(key, 1)).consumedPoints;
-      const blockS = blockSecondsFor(strike, limits.blockS);
-      await limiter.block(key, blockS);
-      this.mirror.block(key, blockS * 1000);
-      this.options.onBlock?.(scope, blockS, strike);
-      return verdict(scope, blockS * 1000);
-    }
-  }
-
-  /** One limiter per (budget, window): per-campaign overrides share the keys, each with its own threshold. */
+  /** One limiter per (budget, window), for `block`: per-campaign overrides share the keys, each with its own threshold. */
   private limiter(points: number, windowS: number): RateLimiterRedis {
     const id = `${points}/${windowS}`;
     let limiter = this.limiters.get(id);

@@ -22,7 +22,7 @@ export interface CreateRedisOptions {
 }
 
 const KIND_OPTIONS: Record<RedisKind, RedisOptions> = {
-  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 },
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, enableAutoPipelining: true },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
   client: { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000 },
 };

@@ -35,7 +35,7 @@ export function claimContract(ctx: ContractContext): void {
       expect((await store.codes.get(campaign.id, first.code!))!.customerId).toBe('alice');
       const again = await store.redemptions.claim({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'alice ', now: NOW });
       expect(again.outcome).toBe('customer_limit_reached');
-      const wide = await store.redemptions.redeem({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: '\uFF21\uFF4C\uFF49\uFF43\uFF45', code: codes.standard![5]!, now: NOW });
+      const wide = await store.redemptions.redeem({ attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: '\uFF21\uFF4C\uFF49\uFF43\uFF45', code: codes.standard!.find((c) => c !== first.code)!, now: NOW });
       expect(wide.outcome).toBe('customer_limit_reached');
       const batch = await store.redemptions.processMany([
         { kind: 'claim', attemptId: attemptId('nfkc'), campaignId: campaign.id, customerId: 'ALICE', now: NOW },

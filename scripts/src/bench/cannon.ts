@@ -12,6 +12,9 @@ export interface CannonRun {
   errors: number;
   timeouts: number;
   durationS: number;
+  /** p99 latency of the answers other than `503` (what was served), and of the `503`s (what was shed), in ms. */
+  servedP99Ms: number;
+  shedP99Ms: number;
 }
 
 export interface CannonOptions {
@@ -48,8 +51,12 @@ export async function cannon(options: CannonOptions): Promise<CannonRun> {
       },
     ],
   });
-  instance.on('response', () => {
+  // Latency by answer kind: a shedding server's overall p99 mixes fast 503s with what it served.
+  const served: number[] = [];
+  const shed: number[] = [];
+  instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     responses++;
+    (status === 503 ? shed : served).push(ms);
   });
   const every = options.progressEveryS ?? 2;
   let last = 0;
@@ -78,10 +85,19 @@ export async function cannon(options: CannonOptions): Promise<CannonRun> {
       errors: r.errors,
       timeouts: r.timeouts,
       durationS: r.duration,
+      servedP99Ms: p99(served),
+      shedP99Ms: p99(shed),
     };
   } finally {
     if (progress) clearInterval(progress);
   }
+}
+
+/** The 99th percentile of `ms` (0 when empty). */
+function p99(ms: number[]): number {
+  if (ms.length === 0) return 0;
+  ms.sort((a, b) => a - b);
+  return Math.round(ms[Math.min(ms.length - 1, Math.ceil(ms.length * 0.99) - 1)]!);
 }
 
 /** `{"404": 10, "429": 2}` → "404 x10, 429 x2" */

@@ -1,11 +1,16 @@
-import type { AdminClient, CampaignView, JobView, StatsView } from '@dropgate/admin-client';
+import type { AdminClient, AuditEntryView, CampaignView, JobView, StatsView } from '@dropgate/admin-client';
 import { CODE_STATES } from '@dropgate/core';
 import { statusBadge } from './campaign-list';
 import { busy, fields, h, replace } from './dom';
-import { LANDED } from './landed';
 import { RateChart } from './rate-chart';
+import { importWithProgress } from './upload';
 
-const cell = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v));
+/** What an audit entry says beyond its columns: the request body of an admin action (or an import's counts). */
+function auditDetails(e: AuditEntryView): string {
+  const { path: _path, status: _status, body, ...rest } = e.details ?? {};
+  const shown = body !== undefined && Object.keys(rest).length === 0 ? body : { ...rest, ...(body === undefined ? {} : { body }) };
+  return shown && typeof shown === 'object' && Object.keys(shown).length === 0 ? '' : JSON.stringify(shown);
+}
 
 /** One campaign: lifecycle buttons, live counts and rate, code operations, its audit trail. */
 export class CampaignPanel {
@@ -21,6 +26,8 @@ export class CampaignPanel {
 
   constructor(
     private readonly client: AdminClient,
+    /** The signed-in token, for the import's upload (XMLHttpRequest, which reports upload progress). */
+    private readonly token: string,
     private readonly onChanged: () => void,
   ) {
     const move = (label: string, cls: string, to: (id: string) => Promise<CampaignView>) => {
@@ -58,12 +65,12 @@ export class CampaignPanel {
         this.rate,
         this.chartBox,
       ),
-      LANDED.generate && this.generateSection(),
-      LANDED.import && this.importSection(),
-      LANDED.publish && this.publishSection(),
-      LANDED.locks && this.lockSection(),
+      this.generateSection(),
+      this.importSection(),
+      this.publishSection(),
+      this.lockSection(),
       this.downloadSection(),
-      LANDED.audit && h('section', { 'aria-label': 'Audit trail' }, h('h2', { text: 'Audit trail' }), this.audit),
+      h('section', { 'aria-label': 'Audit trail' }, h('h2', { text: 'Audit trail' }), this.audit),
     );
   }
 
@@ -88,7 +95,7 @@ export class CampaignPanel {
     this.renderCounts(stats);
     const perMinute = this.chart?.add(stats.redemptions);
     this.rate.textContent = `${stats.redemptions} redeemed${stats.target === null ? '' : ` of target ${stats.target}`}${perMinute === undefined ? '' : ` · ${perMinute.toFixed(1)} / min now`}`;
-    if (LANDED.audit) await this.refreshAudit(campaign.id);
+    await this.refreshAudit(campaign.id);
   }
 
   private renderCounts(stats: StatsView): void {
@@ -105,21 +112,27 @@ export class CampaignPanel {
   }
 
   private async refreshAudit(campaignId: string): Promise<void> {
-    const result = await this.client.audit({ campaignId, limit: 20 });
-    const entries = Array.isArray(result) ? result : ((result as { entries?: unknown[]; items?: unknown[] }).entries ?? (result as { items?: unknown[] }).items ?? []);
-    const rows = (entries as Array<Record<string, unknown>>).map((e) =>
+    const page = await this.client.audit({ campaignId, limit: 20 });
+    const rows = page.entries.map((e) =>
       h(
         'tr',
-        {},
-        h('td', { text: cell(e.at ?? e.createdAt ?? e.time) }),
-        h('td', { text: cell(e.actor ?? e.tokenName ?? e.who) }),
-        h('td', { text: cell(e.action ?? e.type ?? e.what) }),
-        h('td', { class: 'muted', text: JSON.stringify(e.details ?? e.data ?? '') }),
+        { 'data-kind': e.kind },
+        h('td', { text: new Date(e.at).toLocaleTimeString() }),
+        h('td', { text: e.kind === 'admin' ? (e.actor ?? '') : 'redemption' }),
+        h('td', { text: e.action }),
+        h('td', { text: e.customerId ?? '' }),
+        h('td', { text: e.code ?? '' }),
+        h('td', { class: 'muted', text: auditDetails(e) }),
       ),
     );
     replace(
       this.audit,
-      h('table', { 'aria-label': 'Audit trail' }, h('thead', {}, h('tr', {}, h('th', { text: 'When' }), h('th', { text: 'Who' }), h('th', { text: 'What' }), h('th', { text: 'Details' }))), h('tbody', {}, ...rows)),
+      h(
+        'table',
+        { 'aria-label': 'Audit trail' },
+        h('thead', {}, h('tr', {}, ...['When', 'Who', 'What', 'Customer', 'Code', 'Details'].map((t) => h('th', { text: t })))),
+        h('tbody', {}, ...rows),
+      ),
     );
   }
 
@@ -138,17 +151,17 @@ export class CampaignPanel {
     for (const fill of this.tierSelects) fill();
   }
 
-  private progressOf(label: string): { bar: HTMLProgressElement; text: HTMLElement; element: HTMLElement; onJob: (job: JobView) => void } {
+  private progressOf(label: string): { bar: HTMLProgressElement; text: HTMLElement; element: HTMLElement; onJob: (job: Pick<JobView, 'state' | 'done' | 'total'>, unit?: string) => void } {
     const bar = h('progress', { max: 1, value: 0, 'aria-label': `${label} progress` });
     const text = h('span', { class: 'muted' });
     return {
       bar,
       text,
       element: h('div', { class: 'row' }, bar, text),
-      onJob: (job) => {
+      onJob: (job, unit = 'codes') => {
         bar.max = Math.max(job.total, 1);
         bar.value = job.done;
-        text.textContent = `${job.state}: ${job.done} / ${job.total}`;
+        text.textContent = `${job.state}: ${job.done} / ${job.total} ${unit}`;
       },
     };
   }
@@ -183,9 +196,12 @@ export class CampaignPanel {
       if (!chosen) return;
       void busy(submit, status, async () => {
         const jsonl = /\.(jsonl|ndjson)$/i.test(chosen.name);
-        const report = await this.client.importCodes(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv');
+        const report = await importWithProgress(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv', this.token, (sent, total) =>
+          progress.onJob({ state: sent < total ? 'active' : 'completed', done: sent, total }, 'bytes'),
+        );
         await this.refresh();
-        return `imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed`;
+        const problems = [...report.firstDuplicates.map((d) => `line ${d.line}: duplicate ${d.code}`), ...report.firstMalformed.map((m) => `line ${m.line}: ${m.problem}`)];
+        return `imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
       });
     });
     return h('section', {}, h('h2', { text: 'Import codes' }), form);
@@ -193,22 +209,30 @@ export class CampaignPanel {
 
   private publishSection(): HTMLElement {
     const status = h('div', { class: 'notice', role: 'status' });
-    const out = h('div', { class: 'codes hidden', 'aria-label': 'Published codes' });
+    const out = h('div', { class: 'codes hidden', role: 'region', 'aria-label': 'Published codes' });
     const submit = h('button', { type: 'submit', text: 'Publish' });
+    const download = h('button', { type: 'button', class: 'secondary hidden', text: 'Download these codes' });
+    let last: { publicationId: string; codes: string[] } | undefined;
+    download.addEventListener('click', () => {
+      if (last) saveFile(`${last.publicationId}.txt`, new Blob([last.codes.join('\n') + '\n'], { type: 'text/plain' }));
+    });
     const form = h(
       'form',
       { 'aria-label': 'Publish codes' },
       h('div', { class: 'row' }, h('label', {}, 'Tier', this.tierSelect()), h('label', {}, 'Count', h('input', { name: 'count', type: 'number', min: 1, value: 10, required: true })), h('label', {}, 'Channel', h('input', { name: 'channel', placeholder: 'instagram' })), submit),
       status,
       out,
+      h('div', { class: 'row' }, download),
     );
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       void busy(submit, status, async () => {
         const f = fields(form);
         const publication = await this.client.publish(this.campaign!.id, { tier: f.tier ?? '', count: Number(f.count), ...(f.channel ? { channel: f.channel } : {}) });
+        last = publication;
         out.textContent = publication.codes.join('\n');
         out.classList.remove('hidden');
+        download.classList.remove('hidden');
         await this.refresh();
         return `publication ${publication.publicationId}: ${publication.codes.length} codes`;
       });
@@ -240,16 +264,16 @@ export class CampaignPanel {
       void busy(submit, status, async () => {
         const f = fields(form);
         const releaseAt = f.releaseIn ? new Date(Date.now() + Number(f.releaseIn) * 60_000).toISOString() : undefined;
-        await this.client.lock(this.campaign!.id, { tier: f.tier ?? '', count: Number(f.count), ...(releaseAt ? { releaseAt } : {}), ...(f.reason ? { reason: f.reason } : {}) });
+        const lock = await this.client.lock(this.campaign!.id, { tier: f.tier ?? '', count: Number(f.count), ...(releaseAt ? { releaseAt } : {}), ...(f.reason ? { reason: f.reason } : {}) });
         await this.refresh();
-        return `locked ${f.count} ${f.tier} codes${releaseAt ? ` until ${releaseAt}` : ''}`;
+        return `locked ${lock.locked} ${f.tier} codes${lock.releaseAt ? `, released by themselves at ${new Date(lock.releaseAt).toLocaleString()}` : ''}`;
       });
     });
     release.addEventListener('click', () => {
       void busy(release, status, async () => {
-        await this.client.release(this.campaign!.id);
+        const { released } = await this.client.release(this.campaign!.id);
         await this.refresh();
-        return 'released';
+        return `released ${released} codes`;
       });
     });
     return h('section', {}, h('h2', { text: 'Lock and release' }), form);
@@ -262,14 +286,19 @@ export class CampaignPanel {
       void busy(button, status, async () => {
         const id = this.campaign!.id;
         const res = await this.client.exportCodes(id, { format: 'csv' });
-        const url = URL.createObjectURL(await res.blob());
-        const a = h('a', { href: url, download: `${id}-codes.csv` });
-        document.body.append(a);
-        a.click();
-        a.remove();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        saveFile(`${id}-codes.csv`, await res.blob());
       });
     });
     return h('section', {}, h('h2', { text: 'Download' }), h('div', { class: 'row' }, button), status);
   }
+}
+
+/** Hands a blob to the browser as a download. */
+function saveFile(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }

@@ -3,7 +3,6 @@ import { CampaignList } from './campaign-list';
 import { CampaignPanel } from './campaign-panel';
 import { createCampaignForm } from './create-campaign-form';
 import { describeError, fields, h, replace } from './dom';
-import { LANDED } from './landed';
 import { savedToken, signIn, signOut } from './session';
 
 /** Live figures refresh this often while a campaign is shown. */
@@ -38,7 +37,7 @@ function dashboard(token: string): void {
   let campaigns: CampaignView[] = [];
   let selected: string | undefined;
   const error = h('div', { class: 'error', role: 'alert' });
-  const panel = new CampaignPanel(client, () => void reload());
+  const panel = new CampaignPanel(client, token, () => void reload());
   const list = new CampaignList((id) => void select(id));
 
   async function reload(): Promise<void> {
@@ -67,7 +66,7 @@ function dashboard(token: string): void {
   logout.addEventListener('click', () => void signOut().then(() => loginView()));
   replace(
     document.body,
-    h('header', {}, h('h1', { text: 'Dropgate admin' }), h('a', { href: '/admin/queues/', text: 'Queues' }), LANDED.openapi && h('a', { href: '/openapi.json', text: 'OpenAPI' }), logout),
+    h('header', {}, h('h1', { text: 'Dropgate admin' }), h('a', { href: '/admin/queues/', text: 'Queues' }), h('a', { href: '/openapi.json', text: 'OpenAPI' }), logout),
     h(
       'main',
       {},

@@ -30,6 +30,8 @@ export interface Primed {
   requests: number;
   /** The first 429 seen while priming, when one was. */
   blockedAfter: number | undefined;
+  /** Wrong codes that passed the filter anyway (its false positives): accepted (202) and queued. */
+  accepted: number;
 }
 
 /**
@@ -39,16 +41,18 @@ export interface Primed {
 export async function primeAddress(baseUrl: string, ctx: PathContext, max = 600): Promise<Primed> {
   let n = 0;
   let blockedAfter: number | undefined;
+  let accepted = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (blockedAfter === undefined && n < max) {
         const i = n++;
         const a = await send(baseUrl, guess(ctx, BLOCKED_ADDRESS, i));
         if (a.status === 429) blockedAfter ??= i + 1;
+        if (a.status === 202) accepted++;
       }
     }),
   );
-  return { requests: n, blockedAfter };
+  return { requests: n, blockedAfter, accepted };
 }
 
 /**
@@ -59,11 +63,13 @@ export async function primeAddress(baseUrl: string, ctx: PathContext, max = 600)
 export async function primeSubnet(baseUrl: string, ctx: PathContext, probe: (host: number) => Promise<Answer>, max = 4000): Promise<Primed> {
   let n = 0;
   let probes = 0;
+  let accepted = 0;
   while (n < max) {
-    await Promise.all(Array.from({ length: 25 }, (_, k) => send(baseUrl, guess(ctx, subnetAddress(BLOCKED_SUBNET, (n + k) % 200), n + k))));
+    const answers = await Promise.all(Array.from({ length: 25 }, (_, k) => send(baseUrl, guess(ctx, subnetAddress(BLOCKED_SUBNET, (n + k) % 200), n + k))));
+    accepted += answers.filter((a) => a.status === 202).length;
     n += 25;
     const answer = await probe(200 + (probes++ % 54));
-    if (answer.status === 429) return { requests: n, blockedAfter: n };
+    if (answer.status === 429) return { requests: n, blockedAfter: n, accepted };
   }
-  return { requests: n, blockedAfter: undefined };
+  return { requests: n, blockedAfter: undefined, accepted };
 }
