@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadAdminConfig, loadIntakeConfig, loadStoreConfig, loadSupervisorConfig, loadWorkerConfig, type Env } from './index';
 
 const ADMIN_TOKEN = 'a-long-enough-admin-token';
@@ -31,6 +32,7 @@ describe('loadIntakeConfig', () => {
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,
       ATTEMPT_HOLD_MS: 1000,
+      INTAKE_PROCESSES: availableParallelism(),
       PORT: 3000,
       METRICS_PORT: 9090,
       METRICS_HOST: '127.0.0.1',
@@ -81,6 +83,12 @@ describe('loadIntakeConfig', () => {
     expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '5000', PREFER_WAIT_MAX_S: '0' }).ATTEMPT_HOLD_MS).toBe(5000);
     expect(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '-1' })).toThrow(/ATTEMPT_HOLD_MS/);
     expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(1000);
+  });
+
+  it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {
+    expect(loadIntakeConfig({}).INTAKE_PROCESSES).toBe(availableParallelism());
+    expect(loadIntakeConfig({ INTAKE_PROCESSES: '1' }).INTAKE_PROCESSES).toBe(1);
+    expect(issuesOf(() => loadIntakeConfig({ INTAKE_PROCESSES: '0' }))).toEqual([{ variable: 'INTAKE_PROCESSES', message: 'must be an integer between 1 and 256' }]);
   });
 
   it('reads GUESS_BLOCK_S as a list of seconds and refuses a malformed one', () => {

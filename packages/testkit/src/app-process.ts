@@ -25,6 +25,8 @@ export function appEnv(extra: Record<string, string> = {}): Record<string, strin
     // No load shedding: this machine is shared and often loaded, and a test's burst must not meet a 503 because
     // another job stalled the event loop. Shedding has tests of its own (packages/http); a test may set it back.
     SHED_EVENT_LOOP_DELAY_MS: '0',
+    // One intake process, not one per core: tests that want the cluster ask for it (intake-cluster.e2e.test.ts).
+    INTAKE_PROCESSES: '1',
     ...extra,
   };
 }
