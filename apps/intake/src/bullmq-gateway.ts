@@ -81,7 +81,7 @@ export class BullmqGateway implements AttemptGateway {
     this.assertConnected();
     // BullMQ makes the add a no-op when the job id exists, atomically: concurrent retries create one job (in a
     // bulk add too: each job of it is its own addStandardJob script).
-    await this.batcher.submit({ ...job, opts: attemptJobOptions(attemptId, this.options) });
+    await this.batcher.submit({ ...job, opts: attemptJobOptions(attemptId, this.options, job.data.acceptedAt) });
   }
 
   async rememberKey(scope: string, key: string, proposal: KeyedAttempt): Promise<KeyedAttempt> {

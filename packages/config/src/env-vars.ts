@@ -47,7 +47,7 @@ export const ENV_VARS = {
    * to block a source whose first requests of a burst got through before a limit tripped; the worker then refuses
    * them (`source_blocked`). Every customer waits this much longer for an outcome. 0 = judged at once.
    */
-  ATTEMPT_HOLD_MS: intVar(0, 60_000).default(1000),
+  ATTEMPT_HOLD_MS: intVar(0, 60_000).default(2000),
 
   PORT: port(3000),
   ADMIN_PORT: port(3001),
@@ -91,8 +91,8 @@ export const ENV_VARS = {
   RATE_SUBNET_DURATION_S: intVar(1, DAY_S).default(1),
   RATE_SUBNET_BLOCK_S: intVar(0, DAY_S).default(60),
   /** Distinct customer ids one address / one subnet may name per RATE_CUSTOMERS_WINDOW_S; over it, it is blocked. */
-  RATE_ADDRESS_CUSTOMERS: intVar(1, 1_000_000).default(30),
-  RATE_SUBNET_CUSTOMERS: intVar(1, 1_000_000).default(300),
+  RATE_ADDRESS_CUSTOMERS: intVar(1, 1_000_000).default(10),
+  RATE_SUBNET_CUSTOMERS: intVar(1, 1_000_000).default(50),
   RATE_CUSTOMERS_WINDOW_S: intVar(1, DAY_S).default(600),
   RATE_CUSTOMERS_BLOCK_S: intVar(0, DAY_S).default(600),
 

@@ -31,7 +31,7 @@ describe('loadIntakeConfig', () => {
       JOB_ATTEMPTS: 5,
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,
-      ATTEMPT_HOLD_MS: 1000,
+      ATTEMPT_HOLD_MS: 2000,
       INTAKE_PROCESSES: availableParallelism(),
       PORT: 3000,
       METRICS_PORT: 9090,
@@ -58,8 +58,8 @@ describe('loadIntakeConfig', () => {
       RATE_SUBNET_POINTS: 100,
       RATE_SUBNET_DURATION_S: 1,
       RATE_SUBNET_BLOCK_S: 60,
-      RATE_ADDRESS_CUSTOMERS: 30,
-      RATE_SUBNET_CUSTOMERS: 300,
+      RATE_ADDRESS_CUSTOMERS: 10,
+      RATE_SUBNET_CUSTOMERS: 50,
       RATE_CUSTOMERS_WINDOW_S: 600,
       RATE_CUSTOMERS_BLOCK_S: 600,
       GUESS_ADDRESS_BUDGET: 20,
@@ -82,7 +82,7 @@ describe('loadIntakeConfig', () => {
     // No waiting at all: any hold will do.
     expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '5000', PREFER_WAIT_MAX_S: '0' }).ATTEMPT_HOLD_MS).toBe(5000);
     expect(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '-1' })).toThrow(/ATTEMPT_HOLD_MS/);
-    expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(1000);
+    expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(2000);
   });
 
   it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {

@@ -24,12 +24,17 @@ export class InvalidAttemptIdError extends Error {
 
 /**
  * The one definition of an attempt job's options: job id = attempt id, the hold (a delay: the job waits in Redis, not
- * in a worker's slot), retries with backoff, retention.
+ * in a worker's slot), retries with backoff, retention. The hold runs from `acceptedAt` when given (the time the
+ * attempt is judged as of), so held attempts come due in the order they were accepted, however long each took to
+ * reach the queue; a job whose hold is already over is added ready.
  */
-export function attemptJobOptions(attemptId: string, options: EnqueueOptions): JobsOptions {
+export function attemptJobOptions(attemptId: string, options: EnqueueOptions, acceptedAt?: string | undefined, now: number = Date.now()): JobsOptions {
+  const parsed = acceptedAt === undefined ? NaN : Date.parse(acceptedAt);
+  const since = Number.isNaN(parsed) ? now : parsed;
+  const delay = options.holdMs ? Math.max(0, Math.min(options.holdMs, options.holdMs - (now - since))) : 0;
   return {
     jobId: attemptId,
-    ...(options.holdMs ? { delay: options.holdMs } : {}),
+    ...(delay > 0 ? { delay } : {}),
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
     removeOnComplete: { age: options.retentionS },
@@ -50,6 +55,6 @@ export async function enqueueAttempt<N extends AttemptJobName>(
   options: EnqueueOptions,
 ): Promise<string> {
   if (!isValidAttemptId(attemptId)) throw new InvalidAttemptIdError(attemptId);
-  const job = await queue.add(name, payload, attemptJobOptions(attemptId, options));
+  const job = await queue.add(name, payload, attemptJobOptions(attemptId, options, payload.acceptedAt));
   return job.id ?? attemptId;
 }
