@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     WORKER_STORE_BATCH_MAX: String(flags['store-batch-max']),
     WORKER_STORE_BATCH_WAIT_MS: String(flags['store-batch-wait-ms']),
     DATABASE_POOL_SIZE: String(flags.pool),
+    ATTEMPT_HOLD_MS: String(flags['hold-ms']),
   });
   // Node refuses --cpu-prof in NODE_OPTIONS: a preloaded module runs the inspector's profiler instead.
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-drain-prof-')) : undefined;

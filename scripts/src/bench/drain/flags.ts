@@ -17,6 +17,8 @@ export const flags = parseFlags(
     'store-batch-max': worker.WORKER_STORE_BATCH_MAX,
     'store-batch-wait-ms': worker.WORKER_STORE_BATCH_WAIT_MS,
     pool: worker.DATABASE_POOL_SIZE,
+    // The backlog's jobs are held as the intake holds them (ATTEMPT_HOLD_MS); 0 measures the drain without the hold.
+    'hold-ms': worker.ATTEMPT_HOLD_MS,
     'drain-timeout': 600,
     seed: 1,
     // 1: every worker runs under the inspector's sampling profiler; where its CPU went is printed after the drain.
