@@ -1,7 +1,8 @@
 /**
  * `npm run bench:pipeline`: the whole pipeline under a closed-loop HTTP load, measured end to end.
  *
- *   1. starts the real processes (intake, admin, 2 workers) against the local Redis and PostgreSQL;
+ *   1. starts the real processes (intake, admin, 2 workers) against the local Redis and PostgreSQL, the intake as
+ *      `npm start` runs it: INTAKE_PROCESSES (--intake-processes, default one per core) processes;
  *   2. creates one campaign big enough never to sell out during the run (default 400,000 codes, 1 per customer);
  *   3. autocannon: 256 connections for 20 s of POST /v1/claims, a distinct customer per request;
  *   4. waits until every accepted attempt has a recorded outcome (processed/s);
@@ -9,7 +10,7 @@
  *   6. says where the time went: CPU of every process (intake, admin, workers, Redis, PostgreSQL backends,
  *      this benchmark), server-side latency, worker job time, Redis command time, PostgreSQL wait events.
  *
- * Flags: --duration <s> --connections <n> --codes <n> --drain-timeout <s>, and --quiet-wait <s> to wait (at most that
+ * Flags: --duration <s> --connections <n> --codes <n> --drain-timeout <s> --intake-processes <n>, and --quiet-wait <s> to wait (at most that
  * long) for other work on the machine to stop before the load: the CPU tables show what else ran, as noise.
  * --profile 1 runs every Node process of the system with --cpu-prof and prints, per process, where its CPU went
  * during the load window (by package and by function); profiling itself costs some throughput.
