@@ -18,8 +18,8 @@
  * --batch-wait-ms (ENQUEUE_BATCH_WAIT_MS, 0), --concurrency (WORKER_CONCURRENCY, 64), --pool (DATABASE_POOL_SIZE per
  * worker, 20), --semi-space-mb (Node's --max-semi-space-size for intake and workers, 0 = Node's default).
  * --store-batch-max (WORKER_STORE_BATCH_MAX, 32), --store-batch-wait-ms (WORKER_STORE_BATCH_WAIT_MS, 0).
- * --compare batch|store-batch|all runs the same load twice in ONE run, on fresh processes each time: first a baseline
- * (batch: the same settings with enqueue batching off; store-batch: the same with one store call per attempt; all: every setting as before, i.e. batching off, 64/20, no Node
+ * --compare batch|store-batch|all|intake-processes runs the same load twice in ONE run, on fresh processes each time:
+ * first a baseline (intake-processes: one intake process instead of --intake-processes; batch: the same settings with enqueue batching off; store-batch: the same with one store call per attempt; all: every setting as before, i.e. batching off, 64/20, no Node
  * flags), then the optimised setup, and prints both and their ratios (the machine is noisy: compare within a run).
  * The last line of output is one JSON object (acceptedPerSec, p50Ms, p99Ms, processedPerSec, doubleAssigned, lost, ...)
  * of the optimised setup; with --compare it also holds `ratios` (optimised / baseline) and the `baseline` object.

@@ -26,7 +26,7 @@ export const flags = parseFlags(
     // to help clearly yet, so off by default).
     'semi-space-mb': 0,
   },
-  { compare: ['none', 'batch', 'store-batch', 'all'] as const },
+  { compare: ['none', 'batch', 'store-batch', 'all', 'intake-processes'] as const },
 );
 
 export type PipelineFlags = typeof flags;

@@ -197,7 +197,7 @@ export function reportRun(m: RunMeasurements): Summary {
     doubleAssigned: checks.doubleAssigned,
     lost: lost.lost,
     connections: flags.connections,
-    intakeProcesses: flags['intake-processes'],
+    intakeProcesses: Number(setup.env.INTAKE_PROCESSES ?? flags['intake-processes']),
     durationS: loadS,
     accepted,
     non2xx,

@@ -24,7 +24,7 @@ import { type Proc, backendOwners, discoverProcesses, intakeProcessesUp } from '
 export async function runBench(setup: Setup): Promise<Summary> {
   const cores = os.cpus().length;
   const run = randomBytes(3).toString('hex');
-  log(`pipeline bench [${setup.label}]: ${flags.connections} connections for ${flags.duration} s, ${flags['intake-processes']} intake processes, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
+  log(`pipeline bench [${setup.label}]: ${flags.connections} connections for ${flags.duration} s, ${setup.env.INTAKE_PROCESSES ?? flags['intake-processes']} intake processes, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
   log(`  settings: ${Object.entries(setup.env).map(([k, v]) => `${k}=${v}`).join(' ')}; node flags: ${setup.nodeFlags.join(' ') || '(none)'}`);
   const t0 = performance.now();
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-prof-')) : undefined;
@@ -61,7 +61,7 @@ export async function runBench(setup: Setup): Promise<Summary> {
   try {
     log(`system up in ${seconds(performance.now() - t0)}: intake ${sys.intakeUrl}, admin ${sys.adminUrl}, schema ${sys.schema}, queue prefix ${sys.queuePrefix}`);
     await db.connect();
-    await intakeProcessesUp(sys, flags['intake-processes']);
+    await intakeProcessesUp(sys, Number(setup.env.INTAKE_PROCESSES ?? flags['intake-processes']));
     const sp = discoverProcesses(sys);
     const pgPort = Number(new URL(sys.env.DATABASE_URL!).port || 5432);
     log(
