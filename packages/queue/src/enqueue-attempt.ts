@@ -28,7 +28,7 @@ export class InvalidAttemptIdError extends Error {
  * attempt is judged as of), so held attempts come due in the order they were accepted, however long each took to
  * reach the queue; a job whose hold is already over is added ready.
  */
-export function attemptJobOptions(attemptId: string, options: EnqueueOptions, acceptedAt?: string | undefined, now: number = Date.now()): JobsOptions {
+export function attemptJobOptions(attemptId: string, options: EnqueueOptions, acceptedAt?: string  , now: number = Date.now()): JobsOptions {
   const parsed = acceptedAt === undefined ? NaN : Date.parse(acceptedAt);
   const since = Number.isNaN(parsed) ? now : parsed;
   const delay = options.holdMs ? Math.max(0, Math.min(options.holdMs, options.holdMs - (now - since))) : 0;
