@@ -37,7 +37,17 @@ export const rateEnv = pick(
 export const guessEnv = pick('GUESS_ADDRESS_BUDGET', 'GUESS_SUBNET_BUDGET', 'GUESS_CUSTOMER_BUDGET', 'GUESS_WINDOW_S', 'GUESS_BLOCK_S', 'GUESS_STRIKE_MEMORY_S');
 /** The in-memory code filter (intakes read it; see @dropgate/code-filter). */
 export const codeFilterEnv = pick('CODE_FILTER_ENABLED', 'CODE_FILTER_POLL_MS');
-export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'METRICS_HOST', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
+export const workerEnv = pick(
+  'WORKER_CONCURRENCY',
+  'WORKER_METRICS_PORT',
+  'METRICS_HOST',
+  'WORKER_LOCK_DURATION_MS',
+  'WORKER_STALLED_INTERVAL_MS',
+  'WORKER_STORE_BATCH_MAX',
+  'WORKER_STORE_BATCH_WAIT_MS',
+  // The worker announces a campaign its successes stopped at the target (and waits this long for the intakes).
+  'CHANGES_ACK_TIMEOUT_MS',
+);
 export const adminEnv = pick(
   'ADMIN_PORT',
   'ADMIN_TOKENS',
