@@ -20,7 +20,8 @@
  * req/s on a shared machine), and at the end checks that every 202 is a job in the queue (no worker runs; the queue
  * may hold a few more: requests in flight when a run stops are queued but not counted as answered).
  * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --paths a,b (only
- * those); --shed-ms <n> (the intake's SHED_EVENT_LOOP_DELAY_MS; default its configured default): with shedding on,
+ * those); --shed-ms <n>, --max-in-flight <n> (the intake's SHED_EVENT_LOOP_DELAY_MS and SHED_MAX_IN_FLIGHT;
+ * default: their configured defaults): with shedding on,
  * `503 overloaded` answers count as shed (valid) and the p99 of what was served is reported apart, so
  * `--connections 256 --paths accepted` measures overload; --profile 1 samples the intake's CPU (inspector profiler,
  * as bench:pipeline --profile) and prints, per path, where its time went during the measured window (profiling
@@ -52,15 +53,20 @@ const flags = parseFlags(
   'npm run bench:intake -- [flags]: each intake path against bare Express, in one run\n' +
     '  --paths a,b: only these paths (bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted)\n' +
     "  --shed-ms <n>: the intake's SHED_EVENT_LOOP_DELAY_MS (default: its configured default; 0 = no shedding)\n" +
+    "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
     '  p99 of what was served is reported apart from the p99 of what was shed',
   { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0 },
   {},
-  { paths: '', 'shed-ms': '' },
+  { paths: '', 'shed-ms': '', 'max-in-flight': '' },
 );
 /** The intake's load shedding as deployed (the configured default) unless --shed-ms says otherwise. */
 const shedMs = flags['shed-ms'] === '' ? ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined) : Number(flags['shed-ms']);
 if (!Number.isInteger(shedMs) || shedMs < 0) throw new Error(`--shed-ms needs a whole number of ms, got "${flags['shed-ms']}"`);
+const maxInFlight = flags['max-in-flight'] === '' ? ENV_VARS.SHED_MAX_IN_FLIGHT.parse(undefined) : Number(flags['max-in-flight']);
+if (!Number.isInteger(maxInFlight) || maxInFlight < 0) throw new Error(`--max-in-flight needs a whole number, got "${flags['max-in-flight']}"`);
+/** Whether the intake sheds at all: then a 503 overloaded is an answer of the path, not a failure. */
+const sheds = shedMs > 0 || maxInFlight > 0;
 const onlyPaths = flags.paths === '' ? undefined : new Set(flags.paths.split(',').map((p) => p.trim()));
 
 /** Measured windows (CLOCK_MONOTONIC µs, the profile's clock) per path, for --profile. */
@@ -155,10 +161,10 @@ async function runPath(sys: RunningSystem, intakePid: number, p: IntakePath, ctx
   const run = await measure(p.name, sys.intakeUrl, intakePid, (n) => p.request(n));
   intakeAccepted += run.accepted;
   // With shedding on, a 503 overloaded is the answer the overload aim asks for: it counts as shed, not as a failure.
-  const answered = (run.statuses[String(p.status)] ?? 0) + (shedMs > 0 && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
+  const answered = (run.statuses[String(p.status)] ?? 0) + (sheds && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
   const share = run.responses > 0 ? answered / run.responses : 0;
   const valid = share >= VALID_SHARE && run.errors + run.timeouts <= run.responses * (1 - VALID_SHARE);
-  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status}${shedMs > 0 ? ' or 503' : ''} (${statusText(run.statuses)}); its figures are not the path's`);
+  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status}${sheds ? ' or 503' : ''} (${statusText(run.statuses)}); its figures are not the path's`);
   return { ...base, available: true, valid, note, run };
 }
 
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   log(
     `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
-      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   const bare = await startBare();
   let sys: RunningSystem | undefined;
@@ -193,6 +199,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         MAX_QUEUE_DEPTH: '100000000',
         SHED_EVENT_LOOP_DELAY_MS: String(shedMs),
+        SHED_MAX_IN_FLIGHT: String(maxInFlight),
         ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
       },
     });
@@ -277,6 +284,7 @@ async function main(): Promise<void> {
     const summary = JSON.stringify({
       connections: flags.connections,
       shedEventLoopDelayMs: shedMs,
+      shedMaxInFlight: maxInFlight,
       loadAverage: round(os.loadavg()[0]!, 2),
       bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps, cpuUsPerAnswer: Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2) },
       paths: pathsJson,
