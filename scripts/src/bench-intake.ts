@@ -89,6 +89,8 @@ interface PathResult {
 interface Measured extends CannonRun {
   /** CPU time (user + system) the serving process spent per answer during the measured window, in µs. */
   cpuUsPerAnswer: number;
+  /** Share of the window the serving process's main thread waited, runnable, for a CPU (the machine is shared). */
+  cpuWaitShare: number;
   /** 202s answered during warm-up and the measured window (each one is a queued attempt on the intake). */
   accepted: number;
 }
@@ -105,18 +107,21 @@ async function measure(label: string, url: string, pid: number | undefined, requ
   }
   log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
   const fromUs = nowUs();
-  const cpuBefore = pid === undefined ? undefined : procInfo(pid)?.cpuS;
+  const before = pid === undefined ? undefined : procInfo(pid);
+  const cpuBefore = before?.cpuS;
   const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
-  const cpuAfter = pid === undefined ? undefined : procInfo(pid)?.cpuS;
+  const after = pid === undefined ? undefined : procInfo(pid);
+  const cpuAfter = after?.cpuS;
+  const cpuWaitShare = before && after && run.durationS > 0 ? round((after.runQueueWaitS - before.runQueueWaitS) / run.durationS, 2) : 0;
   windows.set(label, { fromUs, toUs: nowUs() });
   accepted += run.statuses['202'] ?? 0;
   const cpuUsPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && run.responses > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / run.responses) : 0;
   const shed = run.statuses['503'] ?? 0;
   log(
     `${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}` +
-      `; ${cpuUsPerAnswer} µs CPU per answer${shed ? `; served p99 ${run.servedP99Ms} ms, shed (503) p99 ${run.shedP99Ms} ms` : ''}`,
+      `; ${cpuUsPerAnswer} µs CPU per answer, waited for a CPU ${Math.round(cpuWaitShare * 100)}% of the time${shed ? `; served p99 ${run.servedP99Ms} ms, shed (503) p99 ${run.shedP99Ms} ms` : ''}`,
   );
-  return { ...run, cpuUsPerAnswer, accepted };
+  return { ...run, cpuUsPerAnswer, cpuWaitShare, accepted };
 }
 
 async function startBare(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
@@ -244,13 +249,37 @@ async function main(): Promise<void> {
     log(`bare express: ${bareBefore.rps} req/s before, ${bareAfter.rps} after (reference ${bareRps}, p99 ${bareP99} ms); the machine is shared: compare within the run`);
     log(
       formatTable(
-        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'served p99', 'CPU µs/answer', 'answers', 'verdict'],
+        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'served p99', 'CPU µs/answer', 'CPU wait', 'answers', 'verdict'],
         [
-          ['bare express', '202', bareRps, 1, bareP99, 1, bareP99, Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2), `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`, 'reference'],
+          [
+            'bare express',
+            '202',
+            bareRps,
+            1,
+            bareP99,
+            1,
+            bareP99,
+            Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2),
+            `${Math.round(((bareBefore.cpuWaitShare + bareAfter.cpuWaitShare) / 2) * 100)}%`,
+            `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`,
+            'reference',
+          ],
           ...results.map((r) =>
             r.run
-              ? [r.name, r.expected, r.run.rps, round(r.run.rps / bareRps, 2), r.run.p99Ms, round(r.run.p99Ms / Math.max(bareP99, 1), 2), r.run.servedP99Ms, r.run.cpuUsPerAnswer, statusText(r.run.statuses), r.valid ? 'ok' : 'INVALID']
-              : [r.name, r.expected, '-', '-', '-', '-', '-', '-', r.note, 'not available'],
+              ? [
+                  r.name,
+                  r.expected,
+                  r.run.rps,
+                  round(r.run.rps / bareRps, 2),
+                  r.run.p99Ms,
+                  round(r.run.p99Ms / Math.max(bareP99, 1), 2),
+                  r.run.servedP99Ms,
+                  r.run.cpuUsPerAnswer,
+                  `${Math.round(r.run.cpuWaitShare * 100)}%`,
+                  statusText(r.run.statuses),
+                  r.valid ? 'ok' : 'INVALID',
+                ]
+              : [r.name, r.expected, '-', '-', '-', '-', '-', '-', '-', r.note, 'not available'],
           ),
         ],
       ),
@@ -258,6 +287,7 @@ async function main(): Promise<void> {
     for (const r of results) if (r.note && r.run) log(`  ${r.name}: ${r.note}`);
     log('  aim (issue 7): every rejection path >= 0.9x bare req/s and p99 <= 1.2x bare; (issue 10) accepted >= 0.5x, p99 < 50 ms');
     log('  served p99: latency of the answers other than 503 (with shedding on, what was shed is answered apart)');
+    log('  CPU µs/answer: user + system CPU of the serving process per answer; CPU wait: share of the window its main thread waited for a core');
     log(`  accepted (202) by the intake in this run: ${intakeAccepted}; jobs in its queue (workers stopped): ${queued}; lost: ${lost}`);
     log('');
     const pathsJson = Object.fromEntries(
@@ -273,6 +303,7 @@ async function main(): Promise<void> {
               shed: r.run.statuses['503'] ?? 0,
               shedP99Ms: r.run.shedP99Ms,
               cpuUsPerAnswer: r.run.cpuUsPerAnswer,
+              cpuWaitShare: r.run.cpuWaitShare,
               valid: r.valid,
               statuses: r.run.statuses,
               errors: r.run.errors,
