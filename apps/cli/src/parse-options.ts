@@ -37,3 +37,15 @@ export function duration(value: string): number {
 export function list(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }
+
+/**
+ * Wraps a parser so that `none` passes as is (commander turns a parser's null into ''); `noneToNull` makes it the
+ * null that clears the field.
+ */
+export function orNone<T>(parse: (value: string) => T): (value: string) => T | 'none' {
+  return (value) => (value === 'none' ? 'none' : parse(value));
+}
+
+export function noneToNull<T>(value: T | 'none' | undefined): T | null | undefined {
+  return value === 'none' ? null : value;
+}

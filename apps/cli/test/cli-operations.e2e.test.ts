@@ -34,6 +34,19 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
+describe('campaign update', () => {
+  it('changes the target, clears it with none, and exits 1 with nothing to change', async () => {
+    expect((await cliJson<CampaignView>(['campaign', 'update', campaign.id, '--target', '500'])).target).toBe(500);
+    const text = await cli(['campaign', 'update', campaign.id, '--target', 'none', '--name', 'Skate giveaway']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^redeemed: {5}0$/m);
+    expect((await cliJson<CampaignView>(['campaign', 'show', campaign.id])).target).toBeNull();
+    const nothing = await cli(['campaign', 'update', campaign.id]);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('nothing to change');
+  });
+});
+
 describe('generate and job', () => {
   it('generates codes in a background job, following it with a progress bar to the end', async () => {
     const run = await cli(['generate', campaign.id, '--tier', 'yeti', '--count', '3000']);
@@ -176,7 +189,7 @@ describe('rollback and audit', () => {
     const page = await cliJson<AuditPageView>(['audit', '--campaign', campaign.id, '--limit', '100']);
     const admin = page.entries.filter((e) => e.kind === 'admin');
     expect(admin.every((e) => e.actor === 'admin' && e.campaignId === campaign.id)).toBe(true);
-    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'generateCodes', 'importCodes', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
+    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
     expect(page.entries).toContainEqual(expect.objectContaining({ kind: 'redemption', action: 'redeemed', customerId: 'alice', code: redeemed }));
 
     const byCode = await cli(['audit', '--code', redeemed]);

@@ -119,7 +119,7 @@ describe('when the queue Redis is unreachable', () => {
     expectApiError(ready, 503, 'unavailable');
     expect(ready.elapsedMs).toBeLessThan(AT_ONCE_MS);
     const health = await http(app.url, '/healthz');
-    expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok' } });
+    expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok', pid: process.pid } });
   });
 });
 
@@ -363,7 +363,7 @@ describe('with a worker running', () => {
 
   it('is healthy and ready', async () => {
     const health = await http(app.url, '/healthz');
-    expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok' } });
+    expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok', pid: process.pid } });
     const ready = await http(app.internalUrl, '/readyz');
     expect({ status: ready.status, body: ready.json }).toEqual({ status: 200, body: { status: 'ready' } });
   });

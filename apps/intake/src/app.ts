@@ -114,8 +114,9 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   app.use(measure(deps.metrics));
 
   // Liveness only. Readiness (/readyz) and /metrics are on the internal port (METRICS_PORT), never here.
+  // The pid says which of the host's intake processes (INTAKE_PROCESSES) answered.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', pid: process.pid });
   });
   // Overloaded: answer at once, before reading or parsing a body (the shedder is off unless configured).
   if (deps.shedder) app.use(deps.shedder.middleware());

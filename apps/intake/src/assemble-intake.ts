@@ -1,6 +1,7 @@
 import type { QueueEvents } from 'bullmq';
 import type { Express, Request } from 'express';
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { IntakeConfig } from '@dropgate/config';
 import { BlockMirror } from '@dropgate/guard';
 import { LoadShedder } from '@dropgate/http';
@@ -36,6 +37,8 @@ export interface AssembledIntake {
   gateway: BullmqGateway;
   /** What the internal port serves: /metrics and /readyz. */
   internal: InternalEndpoints;
+  /** The registry behind `internal.metrics` (a cluster worker hands it to the primary, which serves the sum). */
+  registry: Registry;
   /** Started by the caller (it samples the event loop on a timer), stopped at shutdown. */
   shedder: LoadShedder;
 }
@@ -94,5 +97,5 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready: async () => void (await parts.producer.ping()),
   };
-  return { app, gateway, internal, shedder };
+  return { app, gateway, internal, registry, shedder };
 }

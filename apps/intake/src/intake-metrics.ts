@@ -17,6 +17,8 @@ export function createIntakeMetrics(registry: Registry, queueDepth: () => number
       name: 'dropgate_queue_waiting_jobs',
       help: 'Attempts waiting in the queue (cached value the intake uses for backpressure)',
       registers: [registry],
+      // Every intake process reads the same queue: across a cluster this is one value, not a sum.
+      aggregator: 'max',
       collect() {
         this.set(queueDepth());
       },

@@ -1,103 +1,19 @@
-import { ChangeFeed } from '@dropgate/changes';
-import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
+import cluster from 'node:cluster';
 import { loadIntakeConfig } from '@dropgate/config';
-import {
-  captureException,
-  closeSentry,
-  createInternalServer,
-  createLogger,
-  createPublicServer,
-  httpTimeoutsFrom,
-  initSentry,
-  installSignalHandlers,
-  listenOn,
-  ShutdownRegistry,
-} from '@dropgate/observability';
-import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
-import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
-import { assembleIntake } from './assemble-intake';
-import { CampaignCatalog } from './campaign-catalog';
-import { followChanges } from './catalog-changes';
 
+/**
+ * The intake: one process (INTAKE_PROCESSES=1), or a node:cluster primary and INTAKE_PROCESSES workers (default: one
+ * per core). Each side loads only its own modules: the primary needs no Express, BullMQ or store.
+ */
 async function main(): Promise<void> {
   const config = loadIntakeConfig(process.env);
-  const logger = createLogger({ level: config.LOG_LEVEL, app: 'intake' });
-  initSentry({ dsn: config.SENTRY_DSN, environment: config.SENTRY_ENVIRONMENT, app: 'intake', secrets: [config.CUSTOMER_JWT_SECRET] });
-  const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
-  // Registered first so it runs last: errors raised while closing still get reported.
-  shutdown.register('sentry', () => closeSentry(2000));
-  const reportError = (err: unknown, tags: Record<string, string> = {}): void => {
-    logger.error({ err, ...tags }, 'unexpected error');
-    captureException(err, { app: 'intake', ...tags });
-  };
-
-  const store = openStore(storeSettingsFrom(config, 'dropgate-intake'));
-  shutdown.register('store', () => store.close());
-  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
-  // Producer: fails fast while Redis is down (→ 503), never queues commands offline.
-  const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, onError: onRedisError });
-  const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);
-  shutdown.register('queue', () => queue.close());
-  // No waitUntilReady: with Redis down the intake still starts, answering 503 (and /readyz 503) until it is back.
-  // QueueEvents blocks on XREAD: it needs a 'worker' kind connection (no command timeout).
-  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
-  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX, onRedisError);
-  shutdown.register('queue-events', () => events.close());
-
-  const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
-  // Changes published by the admin reach the catalog at once; its periodic reload is the fallback.
-  const feed = new ChangeFeed({
-    subscriber: createRedis(config.REDIS_URL, 'worker', 'intake-changes', { shutdown, onError: onRedisError }),
-    redis: producer,
-    prefix: config.QUEUE_PREFIX,
-    onError: (err) => reportError(err, { part: 'changes' }),
-  });
-  followChanges(feed, catalog);
-  await feed.start();
-  shutdown.register('changes', () => feed.stop());
-  await catalog.start();
-  shutdown.register('catalog', () => catalog.stop());
-
-  // Code filters: loaded from Redis now and on every change (one GET per poll); without them every code is queued.
-  const codeFilter = new CodeFilterCache({
-    redis: producer,
-    prefix: codeFilterPrefix(config.QUEUE_PREFIX),
-    pollMs: config.CODE_FILTER_POLL_MS,
-    onError: (err) => logger.warn({ err }, 'code filter reload failed'),
-    onReload: (campaignIds) => logger.info({ campaignIds }, 'code filters reloaded'),
-  });
-  if (config.CODE_FILTER_ENABLED) {
-    await codeFilter.start();
-    shutdown.register('code-filter', () => codeFilter.stop());
+  if (cluster.isPrimary && config.INTAKE_PROCESSES > 1) {
+    const { runClusterPrimary } = await import('./intake-cluster.js');
+    await runClusterPrimary(config);
+  } else {
+    const { runIntake } = await import('./intake-process.js');
+    await runIntake(config, cluster.isWorker);
   }
-
-  const { app, gateway, internal, shedder } = assembleIntake(config, {
-    producer,
-    queue,
-    events,
-    recorded: store.redemptions,
-    campaigns: catalog,
-    codeFilter,
-    onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
-    onGuessCountError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
-    onUnexpected: (err, req) => reportError(err, { route: req.path }),
-    onShedding: (shedding, delayMs) =>
-      shedding ? logger.warn({ delayMs }, 'event loop lagging: shedding new requests (503 overloaded)') : logger.info({ delayMs }, 'shedding stopped'),
-  });
-  gateway.start();
-  shutdown.register('gateway', () => gateway.stop());
-  shedder.start();
-  shutdown.register('shedder', () => shedder.stop());
-
-  // /metrics and /readyz: the operator's port, loopback unless METRICS_HOST says otherwise.
-  const internalServer = createInternalServer(internal);
-  const internalPort = await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST);
-  shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
-  const server = createPublicServer(app, httpTimeoutsFrom(config));
-  const port = await listenOn(server, config.PORT);
-  logger.info({ port, metrics: `${config.METRICS_HOST}:${internalPort}` }, 'intake listening');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
-  installSignalHandlers(shutdown, logger, { parent: process });
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadSupervisorConfig } from '@dropgate/config';
 import { STOP_SIGNALS } from '@dropgate/observability';
-import { ProcessGroup } from './process-group';
+import { ProcessGroup } from '@dropgate/supervision';
 
 const log = (msg: string): void => void process.stdout.write(`[supervisor] ${msg}\n`);
 const appScript = (app: string): string => path.resolve(__dirname, '..', '..', app, 'dist', 'main.js');
+/** How an app is started: node, its built main, an IPC channel (a child notices through it that we are gone). */
+const launchApp = (app: string, env: NodeJS.ProcessEnv) => () => spawn(process.execPath, [appScript(app)], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
 /**
  * `npm start`: the whole system on one machine. Applies pending migrations, then runs intake, admin and
@@ -36,10 +38,10 @@ function main(): void {
     );
   };
   const group = new ProcessGroup(log, (name) => stop(`${name} keeps failing`, 1));
-  group.start({ name: 'intake', script: appScript('intake'), env });
-  group.start({ name: 'admin', script: appScript('admin'), env });
+  group.start({ name: 'intake', launch: launchApp('intake', env) });
+  group.start({ name: 'admin', launch: launchApp('admin', env) });
   for (let i = 0; i < config.WORKERS; i++) {
-    group.start({ name: `worker-${i + 1}`, script: appScript('worker'), env: { ...env, WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) } });
+    group.start({ name: `worker-${i + 1}`, launch: launchApp('worker', { ...env, WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) }) });
   }
   log(`intake on :${config.PORT}, admin on :${config.ADMIN_PORT}, ${config.WORKERS} workers (metrics from :${config.WORKER_METRICS_PORT}) — Ctrl-C to stop`);
 

@@ -2,6 +2,7 @@ import type { CampaignStatus } from '@dropgate/core';
 import { AdminApiError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
 import type {
   AuditPageView,
+  CampaignPatch,
   AuditQuery,
   CampaignView,
   CodesQuery,
@@ -112,6 +113,11 @@ export class AdminClient {
    */
   createCampaign(body: NewCampaignRequest, options: { async?: boolean } = {}): Promise<CreatedCampaignView> {
     return this.json('POST', `${PREFIX}/campaigns`, { body, headers: options.async ? { prefer: 'respond-async' } : {} });
+  }
+
+  /** Changes the given fields of a campaign (PATCH: the others stay). */
+  updateCampaign(id: string, patch: CampaignPatch): Promise<CampaignView> {
+    return this.json('PATCH', `${PREFIX}/campaigns/${enc(id)}`, { body: patch });
   }
 
   setStatus(id: string, status: CampaignStatus): Promise<CampaignView> {

@@ -65,6 +65,16 @@ export interface NewCampaignRequest {
   redeemRequiresPublication?: boolean;
 }
 
+/** `PATCH /admin/v1/campaigns/:id`: only the fields given change (null clears a target or a time). */
+export interface CampaignPatch {
+  name?: string;
+  perCustomerLimit?: number;
+  target?: number | null;
+  startsAt?: string | null;
+  endsAt?: string | null;
+  redeemRequiresPublication?: boolean;
+}
+
 export const JOB_STATES = ['waiting', 'active', 'completed', 'failed'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 

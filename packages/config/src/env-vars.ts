@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { adminTokensVar } from './admin-tokens';
 import { publicKeyVar } from './customer-jwt';
@@ -111,6 +112,11 @@ export const ENV_VARS = {
   /** How often an intake polls the filters' version key in Redis: a rebuilt filter is used within about this long. */
   CODE_FILTER_POLL_MS: intVar(50, 60_000).default(250),
 
+  /**
+   * Intake processes on this host (node:cluster, sharing PORT; the primary serves METRICS_PORT for all of them).
+   * Default: one per core this process may use. 1 = no cluster, the intake is one process.
+   */
+  INTAKE_PROCESSES: intVar(1, 256).default(availableParallelism()),
   WORKERS: intVar(1, 256).default(2),
   /**
    * Jobs in flight per worker. High enough that, under a backlog, the jobs one event-loop turn brings back fill

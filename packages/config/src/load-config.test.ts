@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadAdminConfig, loadIntakeConfig, loadStoreConfig, loadSupervisorConfig, loadWorkerConfig, type Env } from './index';
 
 const ADMIN_TOKEN = 'a-long-enough-admin-token';
@@ -30,6 +31,7 @@ describe('loadIntakeConfig', () => {
       JOB_ATTEMPTS: 5,
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,
+      INTAKE_PROCESSES: availableParallelism(),
       PORT: 3000,
       METRICS_PORT: 9090,
       METRICS_HOST: '127.0.0.1',
@@ -69,6 +71,12 @@ describe('loadIntakeConfig', () => {
       CODE_FILTER_ENABLED: true,
       CODE_FILTER_POLL_MS: 250,
     });
+  });
+
+  it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {
+    expect(loadIntakeConfig({}).INTAKE_PROCESSES).toBe(availableParallelism());
+    expect(loadIntakeConfig({ INTAKE_PROCESSES: '1' }).INTAKE_PROCESSES).toBe(1);
+    expect(issuesOf(() => loadIntakeConfig({ INTAKE_PROCESSES: '0' }))).toEqual([{ variable: 'INTAKE_PROCESSES', message: 'must be an integer between 1 and 256' }]);
   });
 
   it('reads GUESS_BLOCK_S as a list of seconds and refuses a malformed one', () => {

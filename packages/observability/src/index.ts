@@ -7,3 +7,4 @@ export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResul
 export { installSignalHandlers, STOP_SIGNALS, type SignalHandlerOptions } from './signal-handlers';
 export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, type HttpTimeouts, type InternalEndpoints } from './http-servers';
 export { createScrubber, REDACTED, scrubString, type ScrubOptions } from './scrub-event';
+export { answerClusterMetrics, clusterMetrics } from './cluster-metrics';

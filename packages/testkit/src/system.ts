@@ -33,6 +33,8 @@ export interface RunningSystem {
   queuePrefix: string;
   env: Record<string, string>;
   workers: ChildProcess[];
+  /** The intake process (with INTAKE_PROCESSES > 1, the cluster primary). */
+  intake: ChildProcess;
   /** Starts one more worker process (e.g. after killing one). */
   addWorker(): Promise<ChildProcess>;
   /** Stops every process (SIGTERM, SIGKILL after 15 s), then drops the schema and the queue's keys (best effort). */
@@ -108,9 +110,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const intakeInternalUrl = `http://127.0.0.1:${env.METRICS_PORT!}`;
   const adminUrl = `http://127.0.0.1:${adminPort}`;
   const workers: ChildProcess[] = [];
+  let intake: Launched | undefined;
   try {
     migrateApp(env);
-    const intake = launch('intake');
+    intake = launch('intake');
     const admin = launch('admin');
     for (let i = 0; i < options.workers; i++) workers.push(await startWorker([intake, admin]));
     await serving('intake ready', `${intakeInternalUrl}/readyz`, [intake, admin]);
@@ -129,6 +132,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     queuePrefix: env.QUEUE_PREFIX!,
     env,
     workers,
+    intake: intake.child,
     addWorker: () => startWorker([]),
     stop,
   };

@@ -4,15 +4,21 @@ import type { Act } from '../action';
 import { emit, table } from '../output';
 import { positiveInt } from '../parse-options';
 
-/** What an entry says beyond its columns, short: the body of an admin action, the outcome's extras. */
+const MAX_DETAILS = 100;
+
+/** `key=value` pairs, strings with spaces quoted, nulls left out. */
+function pairs(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(v) : v) : JSON.stringify(v)}`)
+    .join(' ');
+}
+
+/** What an entry says beyond its columns, short: an admin action's request (or an import's counts), a redemption's prize. */
 function detailsOf(e: AuditEntryView): string {
-  const d = { ...e.details };
-  delete d.path;
-  delete d.status;
-  const body = d.body as Record<string, unknown> | undefined;
-  const shown = body && Object.keys(d).length === 1 ? body : d;
-  const text = Object.keys(shown).length === 0 ? '' : JSON.stringify(shown);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  const d = e.details ?? {};
+  const text = e.kind === 'redemption' ? pairs({ tier: d.tier, reward: d.reward, rolledBackAt: d.rolledBackAt }) : pairs((d.body as Record<string, unknown> | undefined) ?? { report: d.report, query: d.query });
+  return text.length > MAX_DETAILS ? `${text.slice(0, MAX_DETAILS - 3)}...` : text;
 }
 
 export function registerAudit(program: Command, act: Act): void {

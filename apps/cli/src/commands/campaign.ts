@@ -1,9 +1,10 @@
-import type { CampaignView, NewCampaignRequest, NewTier } from '@dropgate/admin-client';
+import type { CampaignPatch, CampaignView, NewCampaignRequest, NewTier } from '@dropgate/admin-client';
 import type { Command } from 'commander';
 import type { Act } from '../action';
 import { waitWithProgress } from '../job-progress';
 import { emit, table } from '../output';
-import { isoDate, positiveInt, tierSpec } from '../parse-options';
+import { UsageError } from '../exit-codes';
+import { isoDate, noneToNull, orNone, positiveInt, tierSpec } from '../parse-options';
 
 /** Without --pattern or --length: 12 characters of the default alphabet, far too many to guess. */
 const DEFAULT_CODE_LENGTH = 12;
@@ -45,7 +46,7 @@ export function campaignLines(c: CampaignView): string[] {
 }
 
 export function registerCampaign(program: Command, act: Act): void {
-  const campaign = program.command('campaign').description('create, list and show campaigns');
+  const campaign = program.command('campaign').description('create, list, show and update campaigns');
 
   campaign
     .command('create')
@@ -117,6 +118,31 @@ export function registerCampaign(program: Command, act: Act): void {
     .action(
       act(async ({ client, out }, [id]) => {
         const c = await client.getCampaign(id!);
+        emit(out, c, () => campaignLines(c));
+      }),
+    );
+
+  campaign
+    .command('update')
+    .description('change a campaign\'s name, limits, target or time window (the other fields stay)')
+    .argument('<campaignId>')
+    .option('--name <name>', 'campaign name')
+    .option('--per-customer <n>', 'successful redemptions per customer', positiveInt)
+    .option('--target <n|none>', 'stop by itself after this many redemptions (none: no target)', orNone(positiveInt))
+    .option('--starts-at <iso|none>', 'opens at (none: now)', orNone(isoDate))
+    .option('--ends-at <iso|none>', 'closes at (none: open-ended)', orNone(isoDate))
+    .action(
+      act<{ name?: string; perCustomer?: number; target?: number | 'none'; startsAt?: string; endsAt?: string }>(async ({ client, out }, [id], raw) => {
+        const o = { ...raw, target: noneToNull(raw.target), startsAt: noneToNull(raw.startsAt), endsAt: noneToNull(raw.endsAt) };
+        const patch: CampaignPatch = {
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          ...(o.perCustomer !== undefined ? { perCustomerLimit: o.perCustomer } : {}),
+          ...(o.target !== undefined ? { target: o.target } : {}),
+          ...(o.startsAt !== undefined ? { startsAt: o.startsAt } : {}),
+          ...(o.endsAt !== undefined ? { endsAt: o.endsAt } : {}),
+        };
+        if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one option');
+        const c = await client.updateCampaign(id!, patch);
         emit(out, c, () => campaignLines(c));
       }),
     );

@@ -45,10 +45,8 @@ export function registerLocks(program: Command, act: Act): void {
           ...(o.reason ? { reason: o.reason } : {}),
         };
         const result = await client.lock(id!, body);
-        emit(out, result, () => [
-          `locked ${result.locked} codes${result.releaseAt ? `, released by themselves at ${result.releaseAt} (job ${result.releaseJobId ?? '-'})` : ''}`,
-          ...(result.codes ?? []).map((c) => `  ${c}`),
-        ]);
+        // The codes themselves with --json (or `export --state locked`): a tier's batch can be thousands.
+        emit(out, result, () => [`locked ${result.locked} codes${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`]);
       }),
     );
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,12 +13,13 @@ describe('ProcessGroup', () => {
     return file;
   };
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const node = (file: string) => () => spawn(process.execPath, [file], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
   it('restarts a child that dies young, then gives up after MAX_QUICK_RESTARTS', async () => {
     const starts = script('crash.js', `require('fs').appendFileSync(${JSON.stringify(path.join(dir, 'starts'))}, 'x'); process.exit(3);`);
     const gaveUp = new Promise<string>((resolve) => {
       const group = new ProcessGroup(() => undefined, resolve, 5);
-      group.start({ name: 'crasher', script: starts, env: process.env });
+      group.start({ name: 'crasher', launch: node(starts) });
     });
     expect(await gaveUp).toBe('crasher');
     const { readFileSync } = await import('node:fs');
@@ -32,8 +34,8 @@ describe('ProcessGroup', () => {
       `const fs = require('fs'); process.on('SIGTERM', () => { fs.appendFileSync(${JSON.stringify(marker)}, 't'); process.exit(0); }); setInterval(() => {}, 1000); fs.appendFileSync(${JSON.stringify(ready)}, 'r');`,
     );
     const group = new ProcessGroup(() => undefined, () => undefined);
-    group.start({ name: 'a', script: longRunner, env: process.env });
-    group.start({ name: 'b', script: longRunner, env: process.env });
+    group.start({ name: 'a', launch: node(longRunner) });
+    group.start({ name: 'b', launch: node(longRunner) });
     // Wait until both have installed their SIGTERM handler (each writes a mark once it has).
     const { existsSync, readFileSync: read } = await import('node:fs');
     for (const deadline = Date.now() + 10_000; !(existsSync(ready) && read(ready, 'utf8').length === 2); ) {
