@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   const cores = os.cpus().length;
   log(
     `drain bench: ${formatNumber(flags.attempts)} attempts, ${workerCount} workers (WORKER_CONCURRENCY ${workerConfig.WORKER_CONCURRENCY}, ` +
-      `WORKER_STORE_BATCH_MAX ${workerConfig.WORKER_STORE_BATCH_MAX}, WORKER_STORE_BATCH_WAIT_MS ${workerConfig.WORKER_STORE_BATCH_WAIT_MS}, DATABASE_POOL_SIZE ${workerConfig.DATABASE_POOL_SIZE}), ${cores} cores; schema ${schema}, queue prefix ${prefix}`,
+      `WORKER_STORE_BATCH_MAX ${workerConfig.WORKER_STORE_BATCH_MAX}, ATTEMPT_HOLD_MS ${workerConfig.ATTEMPT_HOLD_MS}, WORKER_STORE_BATCH_WAIT_MS ${workerConfig.WORKER_STORE_BATCH_WAIT_MS}, DATABASE_POOL_SIZE ${workerConfig.DATABASE_POOL_SIZE}), ${cores} cores; schema ${schema}, queue prefix ${prefix}`,
   );
 
   const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 2, applicationName: 'dropgate-bench-drain' });
@@ -83,7 +83,12 @@ async function main(): Promise<void> {
     const campaigns = await createCampaigns(store, flags.attempts);
     const planned = planAttempts(campaigns, flags.attempts, flags.seed);
     log(`enqueueing the backlog (${formatNumber(planned.filter((p) => p.kind === 'claim').length)} claims, ${formatNumber(planned.filter((p) => p.kind === 'redeem').length)} redeems)...`);
-    const ids = await enqueueBacklog(queue, planned, { attempts: workerConfig.JOB_ATTEMPTS, backoffMs: workerConfig.JOB_BACKOFF_MS, retentionS: workerConfig.ATTEMPT_RETENTION_S });
+    const ids = await enqueueBacklog(queue, planned, {
+      attempts: workerConfig.JOB_ATTEMPTS,
+      backoffMs: workerConfig.JOB_BACKOFF_MS,
+      retentionS: workerConfig.ATTEMPT_RETENTION_S,
+      holdMs: workerConfig.ATTEMPT_HOLD_MS,
+    });
 
     const redisPids = redisServers(allProcs(), Number(new URL(TEST_REDIS_URL).port || 6379));
     const redisBefore = commandStats(TEST_REDIS_URL);

@@ -179,6 +179,26 @@ describe('with a worker running', () => {
     expect(await store.codes.get(drop.campaign.id, code)).toMatchObject({ state: 'redeemed', customerId: 'lower-case-typist' });
   });
 
+  it('holds every attempt ATTEMPT_HOLD_MS (a job delay) and gives it its hashed source; a client waiting still gets its outcome', async () => {
+    expect(app.config.ATTEMPT_HOLD_MS).toBe(1000);
+    const res = await http(app.url, '/v1/redemptions', {
+      body: { campaignId: drop.campaign.id, code: drop.codes.standard![35]!, customerId: 'held-waiter' },
+      headers: { prefer: 'wait=8' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ status: 'done', outcome: 'redeemed', code: drop.codes.standard![35] });
+    const job = await app.queue.getJob(attemptOf(res));
+    expect(job!.opts.delay).toBe(1000);
+    expect(job!.processedOn! - job!.timestamp).toBeGreaterThanOrEqual(1000);
+    const source = job!.data.source as { address: string; subnet: string };
+    expect(source.address).toMatch(/^[\w-]{16}$/);
+    expect(source.subnet).toMatch(/^[\w-]{16}$/);
+    // A claim carries its source too: the deferred verdict judges both kinds.
+    const claimed = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'held-claimer', { tier: 'premium' }) });
+    expect(claimed.status).toBe(202);
+    expect((await app.queue.getJob(attemptOf(claimed)))!.data.source).toEqual(source);
+  });
+
   it('reports a domain outcome as done (not failed): the same code again is code_already_used, without a code', async () => {
     const code = drop.codes.premium![0]!;
     const res = await http(app.url, '/v1/redemptions', {
@@ -453,7 +473,7 @@ describe('without a worker', () => {
   });
 
   describe('Idempotency-Key', () => {
-    const waitingCount = () => app.queue.getJobCountByTypes('wait');
+    const waitingCount = () => app.queue.getJobCountByTypes('wait', 'delayed');
 
     it('maps the same key + same body to the same attempt and ONE job', async () => {
       const before = await waitingCount();
@@ -547,7 +567,7 @@ describe('rate limiting', () => {
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'rate_ip' })).toBe(1);
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBe(1);
     expect(counterValue(metrics, 'dropgate_intake_requests_total', { route: '/v1/claims', status: '429' })).toBe(2);
-    expect(await app.queue.getJobCountByTypes('wait')).toBe(3);
+    expect(await app.queue.getJobCountByTypes('wait', 'delayed')).toBe(3);
   });
 
   describe('behind a trusted proxy (TRUST_PROXY=loopback)', () => {
@@ -606,7 +626,7 @@ describe('backpressure', () => {
     const res = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'crowd-3') });
     expectApiError(res, 503, 'overloaded');
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await app.queue.getJobCountByTypes('wait')).toBe(2);
+    expect(await app.queue.getJobCountByTypes('wait', 'delayed')).toBe(2);
     const metrics = (await http(app.internalUrl, '/metrics')).text;
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'overloaded' })).toBe(1);
   });

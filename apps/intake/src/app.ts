@@ -172,7 +172,7 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
       throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
     }
     const customerId = await identify(deps, req, campaign, input.customerId);
-    await accept(deps, refused, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString() } });
+    await accept(deps, refused, req, res, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString(), source: sourceOf(res) } });
   });
 
   // Public campaign facts for a giveaway page (from the cached catalog; never a database read).

@@ -3,7 +3,7 @@ import type { Express, Request } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IntakeConfig } from '@dropgate/config';
-import { BlockMirror } from '@dropgate/guard';
+import { BlockMirror, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
 import { LoadShedder } from '@dropgate/http';
 import { createMetricsRegistry, type InternalEndpoints } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
@@ -27,6 +27,8 @@ export interface IntakeParts {
   onDepthError: (err: unknown) => void;
   /** Redis failed while counting a wrong code (it is not counted; the request is still answered). */
   onGuessCountError?: ((err: unknown) => void) | undefined;
+  /** Redis failed while sharing a source block with the workers (the block still holds in this intake). */
+  onBlockShareError?: ((err: unknown) => void) | undefined;
   onUnexpected: (err: unknown, req: Request) => void;
   /** Shedding starts or stops (log it). */
   onShedding?: (shedding: boolean, delayMs: number) => void;
@@ -59,6 +61,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
       attempts: config.JOB_ATTEMPTS,
       backoffMs: config.JOB_BACKOFF_MS,
       retentionS: config.ATTEMPT_RETENTION_S,
+      holdMs: config.ATTEMPT_HOLD_MS,
       depthRefreshMs: config.QUEUE_DEPTH_REFRESH_MS,
       connected: () => parts.producer.status === 'ready',
       keyPrefix: config.QUEUE_PREFIX,
@@ -68,6 +71,11 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
   );
   // One in-memory map of blocked sources for the rate guard and the guess budgets: the pre-body check reads it.
   const blocks = new BlockMirror();
+  // Every source block it takes is shared through Redis: workers refuse the attempts of a source blocked after they
+  // were accepted (the deferred verdict, ATTEMPT_HOLD_MS).
+  if (config.RATE_LIMITS_ENABLED) {
+    new SharedSourceBlocks({ redis: parts.producer, prefix: sourceBlocksPrefix(config.QUEUE_PREFIX), onError: parts.onBlockShareError }).follow(blocks);
+  }
   const registry = createMetricsRegistry('intake');
   const metrics = createIntakeMetrics(registry, () => gateway.depth());
   const shedder = new LoadShedder({

@@ -11,6 +11,8 @@ export interface GatewayOptions {
   attempts: number;
   backoffMs: number;
   retentionS: number;
+  /** ATTEMPT_HOLD_MS: every attempt waits this long before a worker may take it. */
+  holdMs?: number | undefined;
   depthRefreshMs: number;
   /**
    * Is the queue's Redis connection up? BullMQ waits, without a deadline, for a connection that has not come up

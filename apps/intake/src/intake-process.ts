@@ -87,6 +87,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     codeFilter,
     onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
     onGuessCountError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
+    onBlockShareError: (err) => logger.warn({ err }, 'source block not shared with the workers (redis)'),
     onUnexpected: (err, req) => reportError(err, { route: req.path }),
     onShedding: (shedding, delayMs) =>
       shedding ? logger.warn({ delayMs }, 'event loop lagging: shedding new requests (503 overloaded)') : logger.info({ delayMs }, 'shedding stopped'),

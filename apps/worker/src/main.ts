@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
-import { GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
+import { GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { createWorkerMetrics } from './worker-metrics';
@@ -47,10 +47,29 @@ async function main(): Promise<void> {
     limits: guessBudgetFrom(config),
     onError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
   });
+  // The deferred verdict: the blocks every intake and worker took, read in one MGET per event-loop turn of jobs; an
+  // attempt whose source was blocked after it was accepted is refused (source_blocked). This worker's own guess
+  // budget blocks are shared the same way.
+  const sourceBlocks = new SharedSourceBlocks({
+    redis: budgetRedis,
+    prefix: sourceBlocksPrefix(config.QUEUE_PREFIX),
+    batchMax: config.WORKER_CONCURRENCY,
+    onError: (err) => logger.warn({ err }, 'source block not shared (redis)'),
+  });
+  sourceBlocks.follow(guesses.mirror);
+  let verdictErrorLogged = 0;
   const processAttempt = attemptProcessor({
     redemptions,
     now: () => new Date(),
     onWrongCode: (attempt) => guesses.recordWrongGuess(attempt),
+    sourceBlocked: (source) => sourceBlocks.isBlocked(source),
+    onVerdictError: (err) => {
+      metrics.verdictErrors.inc();
+      // At most one line a second: during a Redis outage every job would say it.
+      if (Date.now() - verdictErrorLogged < 1000) return;
+      verdictErrorLogged = Date.now();
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
+    },
   });
   const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,

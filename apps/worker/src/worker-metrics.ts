@@ -17,6 +17,11 @@ export function createWorkerMetrics(registry: Registry) {
       buckets: [2, 4, 8, 16, 32, 64, 128],
       registers: [registry],
     }),
+    verdictErrors: new Counter({
+      name: 'dropgate_worker_source_verdict_errors_total',
+      help: 'Attempts judged without the deferred source check because the shared blocks could not be read (Redis)',
+      registers: [registry],
+    }),
     failures: new Counter({
       name: 'dropgate_worker_failures_total',
       help: 'Infrastructure failures; final=true when the job ran out of retries',

@@ -22,6 +22,7 @@ function fakeStore(failBatches = false) {
       if (failBatches) return Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' }));
       return Promise.resolve(reqs.map((r) => resultOf(r, r.kind)));
     },
+    refuse: (req) => (calls.push(`refuse:${req.attemptId}`), Promise.resolve({ ...resultOf(req, req.kind), outcome: req.outcome, code: null, tier: null, reward: null })),
     getAttempt: () => Promise.resolve(null),
     outcomeCounts: () => Promise.resolve({}),
   };
@@ -31,6 +32,18 @@ function fakeStore(failBatches = false) {
 const claim = (id: string) => ({ attemptId: id, campaignId: 'c', customerId: `u-${id}`, now: NOW });
 
 describe('batchingRedemptions', () => {
+  it('records refusals straight away, outside any batch', async () => {
+    const { inner, calls } = fakeStore();
+    const batching = batchingRedemptions(inner, { max: 8, waitMs: 0 });
+    const [refused] = await Promise.all([
+      batching.refuse({ attemptId: 'x', kind: 'redeem', campaignId: 'c', customerId: 'u', outcome: 'source_blocked', now: NOW }),
+      batching.claim(claim('a')),
+      batching.claim(claim('b')),
+    ]);
+    expect(refused.outcome).toBe('source_blocked');
+    expect(calls).toEqual(['refuse:x', 'many:a,b']);
+  });
+
   it('is the store itself when the batch size is 1', () => {
     const { inner } = fakeStore();
     expect(batchingRedemptions(inner, { max: 1, waitMs: 0 })).toBe(inner);

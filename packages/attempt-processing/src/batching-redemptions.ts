@@ -35,6 +35,7 @@ export function batchingRedemptions(inner: RedemptionService, options: BatchOpti
     redeem: (req: RedeemRequest) => batcher.submit({ ...req, kind: 'redeem' }),
     claim: (req: ClaimRequest) => batcher.submit({ ...req, kind: 'claim' }),
     processMany: (requests) => inner.processMany(requests),
+    refuse: (request) => inner.refuse(request),
     getAttempt: (attemptId) => inner.getAttempt(attemptId),
     outcomeCounts: (campaignId) => inner.outcomeCounts(campaignId),
   };

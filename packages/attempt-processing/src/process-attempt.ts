@@ -29,6 +29,15 @@ export interface ProcessDeps {
    * shutdown; it must not throw (a failure to count must not fail, and so retry, the attempt).
    */
   onWrongCode?: ((attempt: WrongCodeAttempt) => Promise<unknown>) | undefined;
+  /**
+   * The deferred verdict: is the attempt's source (hashed address or subnet) blocked NOW? An attempt accepted in the
+   * moments before the bot defence blocked its source (the first requests of a burst pass before any limit trips) is
+   * then refused with the recorded outcome `source_blocked` instead of being judged. Absent: no such check.
+   * May reject (Redis down): the attempt is then judged as usual (the intake's checks already passed) and
+   * `onVerdictError` is told.
+   */
+  sourceBlocked?: ((source: AttemptSource) => Promise<boolean>) | undefined;
+  onVerdictError?: ((err: unknown) => void) | undefined;
 }
 
 /** Thrown for a job that can never succeed (unknown name, no id, no code): BullMQ must not retry it. */
@@ -46,6 +55,10 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const job = checkedJob(received, deps.now);
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
+  // Idempotent like the rest: an attempt already recorded (a redelivery) keeps its recorded result (see `refuse`).
+  if (await blockedNow(job.data.source, deps)) {
+    return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
+  }
   switch (job.name) {
     case 'redeem': {
       const result = await deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
@@ -96,7 +109,7 @@ function checkedJob(job: ReceivedAttemptJob, now: () => Date): AttemptJobRequest
   const { campaignId, customerId, code, tier, source } = job.data;
   if (typeof campaignId !== 'string' || typeof customerId !== 'string') throw new InvalidJobError(`${job.name} job without a campaign or customer id`);
   const acceptedAt = judgedAt(job.data.acceptedAt, now).toISOString();
-  if (job.name === 'claim') return { name: 'claim', data: { campaignId, customerId, tier, acceptedAt } };
+  if (job.name === 'claim') return { name: 'claim', data: { campaignId, customerId, tier, acceptedAt, source: checkedSource(source) } };
   if (typeof code !== 'string') throw new InvalidJobError('redeem job without a code');
   return { name: 'redeem', data: { campaignId, customerId, code, acceptedAt, source: checkedSource(source) } };
 }
@@ -106,6 +119,17 @@ function checkedSource(source: unknown): AttemptSource | undefined {
   if (typeof source !== 'object' || source === null) return undefined;
   const { address, subnet } = source as Record<string, unknown>;
   return typeof address === 'string' && typeof subnet === 'string' && address.length <= 64 && subnet.length <= 64 ? { address, subnet } : undefined;
+}
+
+/** The deferred verdict (see `ProcessDeps.sourceBlocked`); false when there is no source, no check, or no answer. */
+async function blockedNow(source: AttemptSource | undefined, deps: ProcessDeps): Promise<boolean> {
+  if (!source || !deps.sourceBlocked) return false;
+  try {
+    return await deps.sourceBlocked(source);
+  } catch (err) {
+    deps.onVerdictError?.(err);
+    return false;
+  }
 }
 
 function unhandled(job: never): never {

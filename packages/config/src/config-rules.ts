@@ -32,3 +32,16 @@ export function separateMetricsPort(config: { PORT: number; METRICS_PORT: number
   if (config.PORT !== 0 && config.PORT === config.METRICS_PORT)
     ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: `must differ from PORT (both ${config.PORT}): metrics stay off the public port` });
 }
+
+/**
+ * A client asking to wait (`Prefer: wait`) can only see its outcome if the wait outlasts the hold: a hold as long as
+ * the longest wait would turn every waited-for request into a 202.
+ */
+export function holdShorterThanWait(config: { ATTEMPT_HOLD_MS: number; PREFER_WAIT_MAX_S: number }, ctx: z.RefinementCtx): void {
+  if (config.PREFER_WAIT_MAX_S > 0 && config.ATTEMPT_HOLD_MS >= config.PREFER_WAIT_MAX_S * 1000)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ATTEMPT_HOLD_MS'],
+      message: `must be shorter than PREFER_WAIT_MAX_S (${config.PREFER_WAIT_MAX_S} s): a client waiting for its outcome would never see one`,
+    });
+}

@@ -12,7 +12,7 @@ export const baseEnv = pick('NODE_ENV', 'LOG_LEVEL', 'SENTRY_DSN', 'SENTRY_ENVIR
 export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
 export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
 /** How attempts are queued and how long their status is kept. */
-export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S');
+export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S', 'ATTEMPT_HOLD_MS');
 /** Timeouts and connection cap of every HTTP server we run. */
 export const httpServerEnv = pick('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS');
 export const customerJwtEnv = pick('CUSTOMER_JWT_SECRET', 'CUSTOMER_JWT_PUBLIC_KEY');

@@ -42,6 +42,12 @@ export const ENV_VARS = {
   JOB_ATTEMPTS: intVar(1, 100).default(5),
   JOB_BACKOFF_MS: intVar(0, HOUR_S * 1000).default(500),
   ATTEMPT_RETENTION_S: intVar(1, 30 * DAY_S).default(DAY_S),
+  /**
+   * How long an accepted attempt waits before a worker may judge it (a BullMQ job delay): time for the bot defence
+   * to block a source whose first requests of a burst got through before a limit tripped; the worker then refuses
+   * them (`source_blocked`). Every customer waits this much longer for an outcome. 0 = judged at once.
+   */
+  ATTEMPT_HOLD_MS: intVar(0, 60_000).default(1000),
 
   PORT: port(3000),
   ADMIN_PORT: port(3001),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refuseTrustAll, requireMongoUrl, separateMetricsPort, withSentryEnvironment } from './config-rules';
+import { holdShorterThanWait, refuseTrustAll, requireMongoUrl, separateMetricsPort, withSentryEnvironment } from './config-rules';
 import { attemptEnv, baseEnv, codeFilterEnv, customerJwtEnv, guessEnv, httpServerEnv, intakeHttpEnv, rateEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
@@ -9,6 +9,7 @@ export const intakeConfigSchema = z
   .superRefine(requireMongoUrl)
   .superRefine(refuseTrustAll)
   .superRefine(separateMetricsPort)
+  .superRefine(holdShorterThanWait)
   .transform(withSentryEnvironment);
 
 export type IntakeConfig = LoadedConfig<typeof intakeConfigSchema>;

@@ -31,6 +31,7 @@ describe('loadIntakeConfig', () => {
       JOB_ATTEMPTS: 5,
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,
+      ATTEMPT_HOLD_MS: 1000,
       INTAKE_PROCESSES: availableParallelism(),
       PORT: 3000,
       METRICS_PORT: 9090,
@@ -71,6 +72,18 @@ describe('loadIntakeConfig', () => {
       CODE_FILTER_ENABLED: true,
       CODE_FILTER_POLL_MS: 250,
     });
+  });
+
+  it('holds attempts ATTEMPT_HOLD_MS (0 allowed), always shorter than the longest Prefer: wait', () => {
+    expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '0' }).ATTEMPT_HOLD_MS).toBe(0);
+    expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '2500', PREFER_WAIT_MAX_S: '3' }).ATTEMPT_HOLD_MS).toBe(2500);
+    expect(issuesOf(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '3000', PREFER_WAIT_MAX_S: '3' }))).toEqual([
+      { variable: 'ATTEMPT_HOLD_MS', message: 'must be shorter than PREFER_WAIT_MAX_S (3 s): a client waiting for its outcome would never see one' },
+    ]);
+    // No waiting at all: any hold will do.
+    expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '5000', PREFER_WAIT_MAX_S: '0' }).ATTEMPT_HOLD_MS).toBe(5000);
+    expect(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '-1' })).toThrow(/ATTEMPT_HOLD_MS/);
+    expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(1000);
   });
 
   it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {

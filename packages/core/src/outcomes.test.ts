@@ -11,10 +11,11 @@ const EXPECTED: Record<Outcome, boolean> = {
   campaign_not_active: false,
   customer_limit_reached: false,
   sold_out: false,
+  source_blocked: false,
 };
 
 describe('outcome vocabulary', () => {
-  it('is exactly the ten names, in declaration order', () => {
+  it('is exactly the eleven names, in declaration order', () => {
     expect(OUTCOME_NAMES).toEqual([
       'redeemed',
       'claimed',
@@ -26,8 +27,9 @@ describe('outcome vocabulary', () => {
       'campaign_not_active',
       'customer_limit_reached',
       'sold_out',
+      'source_blocked',
     ]);
-    expect(new Set(OUTCOME_NAMES).size).toBe(10);
+    expect(new Set(OUTCOME_NAMES).size).toBe(11);
     expect(Object.keys(OUTCOMES).sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 

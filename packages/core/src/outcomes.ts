@@ -16,6 +16,11 @@ export const OUTCOMES = {
   campaign_not_active: { success: false },
   customer_limit_reached: { success: false },
   sold_out: { success: false },
+  /**
+   * Refused by the bot defence after it was accepted: when a worker came to it, its source (address or subnet) had
+   * been blocked by the rate, distinct-customer or guess-budget layers (see ATTEMPT_HOLD_MS, docs/bots.md).
+   */
+  source_blocked: { success: false },
 } as const satisfies Record<string, { success: boolean }>;
 
 export type Outcome = keyof typeof OUTCOMES;

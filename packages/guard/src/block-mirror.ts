@@ -4,18 +4,30 @@
  */
 export class BlockMirror {
   private readonly until = new Map<string, number>();
+  private listener: ((key: string, ms: number) => void) | undefined;
 
   constructor(
     private readonly maxKeys = 200_000,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Told about each block this mirror starts, or lengthens by a second or more (not about the refusals a block
+   * answers): e.g. to share it through Redis (SharedSourceBlocks). One listener.
+   */
+  onBlock(listener: (key: string, ms: number) => void): void {
+    this.listener = listener;
+  }
+
   /** Blocks `key` for `ms` (never shortens a longer block already held). */
   block(key: string, ms: number): void {
-    const end = this.now() + ms;
-    if ((this.until.get(key) ?? 0) >= end) return;
+    const now = this.now();
+    const end = now + ms;
+    const held = this.until.get(key) ?? 0;
+    if (held >= end) return;
     if (this.until.size >= this.maxKeys) this.sweep();
     this.until.set(key, end);
+    if (this.listener && (held <= now || end - held >= 1000)) this.listener(key, ms);
   }
 
   /** Milliseconds the key stays blocked; 0 when it is not blocked. */

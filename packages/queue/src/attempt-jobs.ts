@@ -8,7 +8,8 @@ import type { AttemptJobName } from './queue-names';
  */
 /**
  * Where an attempt came from, HASHED (never the address itself): what a worker needs to count a wrong code (a
- * `code_not_found` the intake's filter let through) against the same address and subnet budgets as the intake.
+ * `code_not_found` the intake's filter let through) against the same address and subnet budgets as the intake, and
+ * to refuse the attempt (`source_blocked`) if its address or subnet was blocked after the intake accepted it.
  */
 export interface AttemptSource {
   address: string;
@@ -21,7 +22,8 @@ export interface RedeemJob {
   customerId: string;
   /** When the intake accepted it: the attempt is judged as of this time, however late it is processed. */
   acceptedAt: string;
-  /** Absent on jobs from intakes that predate it: such a wrong code counts against the customer only. */
+  /** Absent on jobs from intakes that predate it: such a wrong code counts against the customer only (and the
+   *  attempt is never refused as `source_blocked`). */
   source?: AttemptSource | undefined;
 }
 
@@ -31,6 +33,8 @@ export interface ClaimJob {
   /** Defaults to the campaign's first tier. */
   tier?: string | undefined;
   acceptedAt: string;
+  /** Absent on jobs from intakes that predate it: such a claim is never refused as `source_blocked`. */
+  source?: AttemptSource | undefined;
 }
 
 /**

@@ -24,9 +24,9 @@ export interface AttemptStatus {
  */
 export async function getAttemptStatus(queue: AttemptQueue, attemptId: string): Promise<AttemptStatus | null> {
   if (!isValidAttemptId(attemptId)) return null;
-  const job = await queue.getJob(attemptId);
-  if (!job) return null;
-  const state = await job.getState();
+  // The state first, then (only when completed) the job: read the other way round, a job read while still active
+  // and completed before its state was read showed as done without its outcome.
+  const state = await queue.getJobState(attemptId);
   switch (state) {
     case 'waiting':
     case 'delayed':
@@ -37,10 +37,12 @@ export async function getAttemptStatus(queue: AttemptQueue, attemptId: string): 
       return { attemptId, status: 'processing' };
     case 'failed':
       return { attemptId, status: 'failed' };
-    case 'completed':
-      return doneStatus(attemptId, job.returnvalue);
+    case 'completed': {
+      const job = await queue.getJob(attemptId);
+      return job ? doneStatus(attemptId, job.returnvalue) : null; // removed in between: the store answers
+    }
     default:
-      return null; // 'unknown': removed between the two reads
+      return null; // 'unknown': never accepted, or removed after ATTEMPT_RETENTION_S
   }
 }
 

@@ -11,6 +11,8 @@ export interface EnqueueOptions {
   backoffMs: number;
   /** How long a finished attempt stays readable (ATTEMPT_RETENTION_S). */
   retentionS: number;
+  /** How long the attempt waits before a worker may take it (ATTEMPT_HOLD_MS: a BullMQ delay); 0 or absent = none. */
+  holdMs?: number | undefined;
 }
 
 export class InvalidAttemptIdError extends Error {
@@ -20,10 +22,14 @@ export class InvalidAttemptIdError extends Error {
   }
 }
 
-/** The one definition of an attempt job's options: job id = attempt id, retries with backoff, retention. */
+/**
+ * The one definition of an attempt job's options: job id = attempt id, the hold (a delay: the job waits in Redis, not
+ * in a worker's slot), retries with backoff, retention.
+ */
 export function attemptJobOptions(attemptId: string, options: EnqueueOptions): JobsOptions {
   return {
     jobId: attemptId,
+    ...(options.holdMs ? { delay: options.holdMs } : {}),
     attempts: options.attempts,
     backoff: { type: 'exponential', delay: options.backoffMs },
     removeOnComplete: { age: options.retentionS },

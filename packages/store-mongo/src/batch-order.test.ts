@@ -12,6 +12,17 @@ describe('batchOrder', () => {
     expect(reqs.map((r) => r.attemptId)).toEqual(['a3', 'a2', 'a1', 'a0', 'a1b']); // the input is left as it was
   });
 
+  it('decides attempts on one code, and claims, first come first served (by acceptance time, before customer id)', () => {
+    const at = (ms: number) => new Date(NOW.getTime() + ms);
+    const reqs: AttemptRequest[] = [
+      { kind: 'redeem', attemptId: 'late', campaignId: 'c1', code: 'A', customerId: 'aaa', now: at(20) },
+      { kind: 'redeem', attemptId: 'early', campaignId: 'c1', code: 'A', customerId: 'zzz', now: at(10) },
+      { kind: 'claim', attemptId: 'claim-late', campaignId: 'c1', customerId: 'aaa', now: at(5) },
+      { kind: 'claim', attemptId: 'claim-early', campaignId: 'c1', customerId: 'zzz', now: at(1) },
+    ];
+    expect(batchOrder(reqs).map((r) => r.attemptId)).toEqual(['early', 'late', 'claim-early', 'claim-late']);
+  });
+
   it('keeps an attempt id given twice next to itself', () => {
     const ordered = batchOrder([claim('x', 'c1', 'u1'), claim('y', 'c1', 'u0'), claim('x', 'c1', 'u1')]);
     expect(ordered.map((r) => r.attemptId)).toEqual(['y', 'x', 'x']);

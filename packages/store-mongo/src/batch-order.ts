@@ -1,14 +1,15 @@
 import type { AttemptRequest } from '@dropgate/store';
 
 /**
- * The order a batch's attempts are decided in: by campaign, code (redeems first), customer, attempt id — the order
- * PostgreSQL's dg_attempt_many uses. Like concurrent calls, it is not the callers' order. Pure.
+ * The order a batch's attempts are decided in: by campaign, code (redeems first), acceptance time (`now`: first come,
+ * first served on one code), customer, attempt id — the order PostgreSQL's dg_attempt_many uses. Pure.
  */
 export function batchOrder(requests: readonly AttemptRequest[]): AttemptRequest[] {
   const codeOf = (r: AttemptRequest): string | null => (r.kind === 'redeem' ? r.code : null);
   const cmp = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
   return [...requests].sort(
-    (a, b) => cmp(a.campaignId, b.campaignId) || cmp(codeOf(a), codeOf(b)) || cmp(a.customerId, b.customerId) || cmp(a.attemptId, b.attemptId),
+    (a, b) =>
+      cmp(a.campaignId, b.campaignId) || cmp(codeOf(a), codeOf(b)) || a.now.getTime() - b.now.getTime() || cmp(a.customerId, b.customerId) || cmp(a.attemptId, b.attemptId),
   );
 }
 

@@ -1,11 +1,12 @@
 import { OUTCOME_NAMES, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import { withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService } from '@dropgate/store';
+import { checkedRefusal, withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService, type RefusalRequest } from '@dropgate/store';
 import type { Connection } from 'mongoose';
 import { batchOrder, countsByCampaign } from './batch-order';
 import { toAttemptResult, type Models } from './models';
 import { claimIn, redeemIn, undoSuccess } from './redemption-steps';
 import { countSuccesses } from './success-counter';
 import { inTransaction } from './transaction';
+import { isDuplicateKeyError } from './mongo-errors';
 
 /**
  * redeem/claim: ONE transaction each (redemption-steps.ts), retried as a whole on conflicts. processMany: ONE
@@ -66,6 +67,35 @@ export class MongoRedemptionService implements RedemptionService {
       if (!result) throw new Error(`batch recorded no result for attempt ${req.attemptId}`);
       return result;
     });
+  }
+
+  /**
+   * One insert of the final attempt document (a single-document write: atomic, no transaction needed); a duplicate
+   * key means the attempt is already recorded, and that record is the answer.
+   */
+  async refuse(raw: RefusalRequest): Promise<AttemptResult> {
+    const request = checkedRefusal(raw);
+    try {
+      await this.models.attempts.create([
+        {
+          _id: request.attemptId,
+          kind: request.kind,
+          campaignId: request.campaignId,
+          customerId: request.customerId,
+          outcome: request.outcome,
+          code: null,
+          tier: null,
+          reward: null,
+          finishedAt: request.now,
+          rolledBackAt: null,
+        },
+      ]);
+    } catch (err) {
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    const recorded = await this.getAttempt(request.attemptId);
+    if (!recorded) throw new Error(`attempt ${request.attemptId} is neither recorded nor insertable`);
+    return recorded;
   }
 
   async getAttempt(attemptId: string): Promise<AttemptResult | null> {

@@ -1,5 +1,5 @@
 import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
-import { withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService } from '@dropgate/store';
+import { checkedRefusal, withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService, type RefusalRequest } from '@dropgate/store';
 import type { Pool } from 'pg';
 import { toAttempt, type AttemptRow } from './row-mappers';
 import { retryTransient } from './transient-retry';
@@ -63,6 +63,26 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
         if (!row) throw new Error(`dg_attempt_many returned no row for attempt ${req.attemptId}`);
         return toAttempt(row);
       });
+    },
+
+    /**
+     * One INSERT that does nothing when the attempt is already recorded (ON CONFLICT waits for a transaction still
+     * deciding it); then the recorded row, whichever wrote it. No code, quota or counter is touched.
+     */
+    async refuse(request: RefusalRequest): Promise<AttemptResult> {
+      const req = checkedRefusal(request);
+      const { rows } = await retryTransient(() =>
+        pool.query<AttemptRow>({
+          name: 'dg_refuse',
+          text: `INSERT INTO attempts (attempt_id, kind, campaign_id, customer_id, outcome, finished_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (attempt_id) DO NOTHING RETURNING *`,
+          values: [req.attemptId, req.kind, req.campaignId, req.customerId, req.outcome, req.now],
+        }),
+      );
+      if (rows[0]) return toAttempt(rows[0]);
+      const recorded = await service.getAttempt(req.attemptId);
+      if (!recorded) throw new Error(`attempt ${req.attemptId} is neither recorded nor insertable`);
+      return recorded;
     },
 
     async getAttempt(attemptId: string): Promise<AttemptResult | null> {

@@ -3,3 +3,4 @@ export * from './store-error';
 export * from './faults';
 export * from './audit-cursor';
 export * from './customer-ids';
+export * from './refusal';

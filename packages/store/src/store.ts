@@ -1,7 +1,9 @@
 import type {
+  AttemptKind,
   AttemptResult,
   Campaign,
   CampaignPatch,
+  Outcome,
   CampaignStatus,
   ClaimRequest,
   CodeState,
@@ -161,6 +163,21 @@ export interface CodeRepository {
 /** One redeem or claim, tagged by kind, for `RedemptionService.processMany`. */
 export type AttemptRequest = ({ kind: 'redeem' } & RedeemRequest) | ({ kind: 'claim' } & ClaimRequest);
 
+/**
+ * An attempt refused before any code was looked at, by a rule outside the store (the bot defence's deferred verdict:
+ * `source_blocked`). Recorded like any other final outcome, with no code, tier or reward.
+ */
+export interface RefusalRequest {
+  attemptId: string;
+  kind: AttemptKind;
+  campaignId: string;
+  customerId: string;
+  /** A refusal (never a success outcome: those only come from redeem/claim). */
+  outcome: Outcome;
+  /** The time it is judged at (as redeem/claim's `now`): the attempt's finishedAt. */
+  now: Date;
+}
+
 export interface RedemptionService {
   /**
    * Redeems one specific code. Outcomes: redeemed, already_redeemed, code_not_found, code_already_used,
@@ -177,14 +194,21 @@ export interface RedemptionService {
   /**
    * Many redeems/claims at once (what a worker has in flight): one result per request, in request order, each the
    * same as the matching `redeem`/`claim` call would return — same checks, same idempotency by attemptId (an
-   * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). The
-   * requests are decided in an unspecified order, as if they were concurrent calls. The batch is ONE transaction
+   * attemptId given twice, in one batch or across calls, is recorded once and answers the same result). First come,
+   * first served: redeems of one code, and claims of one campaign, are decided in the order of their `now` (when they
+   * were accepted); otherwise the order is unspecified, as if they were concurrent calls. The batch is ONE transaction
    * (nothing of it commits on an error) and counts its successes once per campaign at its end; successes its
    * campaign's target has no room for then answer sold_out, as a single call that lost the last slot does.
    * It fails as a whole: on an error the caller may simply run each request again with `redeem`/`claim`
    * (idempotent). PostgreSQL bounds a batch's lock waits (50 ms) and fails it rather than wait longer.
    */
   processMany(requests: readonly AttemptRequest[]): Promise<AttemptResult[]>;
+  /**
+   * Records a refusal decided outside the store (no code, quota or counter is touched). Idempotent by attemptId: if
+   * the attempt already has a recorded result (a redelivery of one that was redeemed, refused, ...), that result is
+   * returned and nothing changes. Throws `StoreError('invalid_request')` for a success outcome.
+   */
+  refuse(request: RefusalRequest): Promise<AttemptResult>;
   /**
    * The recorded result of an attempt, or null if it never finished. `rolledBackAt` is set once an operator rolled
    * its code back (`codes.rollback`): the record keeps what the attempt got, but it no longer holds that code.

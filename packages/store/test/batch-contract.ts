@@ -59,6 +59,30 @@ export function batchContract(ctx: ContractContext): void {
       expect(await store.redemptions.processMany([])).toEqual([]);
     });
 
+    it('decides redeems of one code, and claims, first come first served (by acceptance time, whatever the customer ids)', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 't-shirt', quantity: 1 },
+        { name: 'premium', reward: 'deck', quantity: 1 },
+      ]);
+      const at = (ms: number) => new Date(NOW.getTime() + ms);
+      const code = codes.standard![0]!;
+      // The later customer ids sort first, and come first in the request list: acceptance time alone decides.
+      const reqs: AttemptRequest[] = [
+        { kind: 'redeem', attemptId: attemptId('late'), campaignId: campaign.id, code, customerId: 'aaa-late', now: at(30) },
+        { kind: 'claim', attemptId: attemptId('late'), campaignId: campaign.id, tier: 'premium', customerId: 'aaa-late-claim', now: at(30) },
+        { kind: 'redeem', attemptId: attemptId('early'), campaignId: campaign.id, code, customerId: 'zzz-early', now: at(10) },
+        { kind: 'claim', attemptId: attemptId('early'), campaignId: campaign.id, tier: 'premium', customerId: 'zzz-early-claim', now: at(10) },
+      ];
+      const results = await store.redemptions.processMany(reqs);
+      expect(results.map((r) => [r.customerId, r.outcome])).toEqual([
+        ['aaa-late', 'code_already_used'],
+        ['aaa-late-claim', 'sold_out'],
+        ['zzz-early', 'redeemed'],
+        ['zzz-early-claim', 'claimed'],
+      ]);
+    });
+
     it('an attempt id twice in one batch, or already recorded, is recorded once and answers the same', async () => {
       const store = ctx.store();
       const { campaign } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 5 }], { perCustomerLimit: 3 });

@@ -11,6 +11,7 @@ import type { ContractOptions, StoreHarness } from './harness';
 import { heldCodesContract } from './held-codes-contract';
 import { racesContract } from './races-contract';
 import { redeemContract } from './redeem-contract';
+import { refusalContract } from './refusal-contract';
 
 /**
  * The one contract suite every store adapter must pass. Test names carry `store contract [<adapter>]` so the
@@ -53,6 +54,7 @@ function registerAll(ctx: ContractContext): void {
   campaignContract(ctx);
   codesContract(ctx);
   redeemContract(ctx);
+  refusalContract(ctx);
   claimContract(ctx);
   concurrencyContract(ctx);
   racesContract(ctx);

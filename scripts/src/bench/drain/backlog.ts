@@ -7,7 +7,7 @@ const CHUNK = 1_000;
 
 /**
  * Adds every planned attempt to the queue before any worker runs, as the intake does (job id = a new attempt id,
- * the one job-options definition of @dropgate/queue), in `addBulk` chunks, with progress. Returns the attempt ids.
+ * the one job-options definition of @dropgate/queue, the hold included), in `addBulk` chunks, with progress. Returns the attempt ids.
  */
 export async function enqueueBacklog(queue: AttemptQueue, planned: readonly PlannedAttempt[], options: EnqueueOptions): Promise<string[]> {
   const started = performance.now();
@@ -26,7 +26,8 @@ export async function enqueueBacklog(queue: AttemptQueue, planned: readonly Plan
       log(`  enqueued ${formatNumber(ids.length)} / ${formatNumber(planned.length)} (${formatNumber(Math.round(ids.length / ((now - started) / 1000)))}/s)`);
     }
   }
-  const waiting = await queue.getWaitingCount();
-  if (waiting !== planned.length) throw new Error(`the queue holds ${waiting} waiting jobs, ${planned.length} were enqueued`);
+  // Held jobs (ATTEMPT_HOLD_MS) wait as delayed jobs until their hold is over.
+  const waiting = await queue.getJobCountByTypes('wait', 'delayed');
+  if (waiting !== planned.length) throw new Error(`the queue holds ${waiting} waiting or held jobs, ${planned.length} were enqueued`);
   return ids;
 }

@@ -1,3 +1,4 @@
+import { clientSource } from '@dropgate/guard';
 /**
  * The backlog: a few campaigns in a schema of the bench's own, and a deterministic mix of attempts on them whose
  * outcomes vary (claims and redeems, several tiers, sell-outs, a target, repeated customers, codes used twice,
@@ -107,11 +108,16 @@ export function planAttempts(c: Campaigns, n: number, seed: number): PlannedAtte
   const redeemed: Array<{ code: string; customerId: string }> = [];
   let nextCode = 0;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  // Every job carries its hashed source, as the intake's do (the workers look each one up: the deferred verdict).
+  const source = (i: number) => clientSource(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
   const claim = (campaignId: string, customerId: string, tier?: string): PlannedAttempt => ({
     kind: 'claim',
-    job: { name: 'claim', data: { campaignId, customerId, ...(tier ? { tier } : {}), acceptedAt } },
+    job: { name: 'claim', data: { campaignId, customerId, ...(tier ? { tier } : {}), acceptedAt, source: source(out.length) } },
   });
-  const redeem = (code: string, customerId: string): PlannedAttempt => ({ kind: 'redeem', job: { name: 'redeem', data: { campaignId: c.redeems.id, customerId, code, acceptedAt } } });
+  const redeem = (code: string, customerId: string): PlannedAttempt => ({
+    kind: 'redeem',
+    job: { name: 'redeem', data: { campaignId: c.redeems.id, customerId, code, acceptedAt, source: source(out.length) } },
+  });
   for (let i = 0; i < n; i++) {
     const r = rnd();
     const fresh = `cust-${seed}-${i}`;

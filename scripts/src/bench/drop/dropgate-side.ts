@@ -129,3 +129,18 @@ export async function checkDropgate(d: DropgateUnderTest, acceptedIds: readonly 
     holders: rows.map((r) => ({ code: r.code, customerId: r.customer_id, redeemedAt: r.redeemed_at })),
   };
 }
+
+/**
+ * When each of these attempts was accepted, as recorded (an attempt is judged, and its finished_at recorded, as of
+ * its acceptance time: the same clock as a code's redeemed_at).
+ */
+export async function acceptanceTimes(db: Client, attemptIds: readonly string[]): Promise<Map<string, number>> {
+  const times = new Map<string, number>();
+  for (let i = 0; i < attemptIds.length; i += 10_000) {
+    const { rows } = await db.query<{ attempt_id: string; finished_at: Date }>('SELECT attempt_id, finished_at FROM attempts WHERE attempt_id = ANY($1::text[])', [
+      attemptIds.slice(i, i + 10_000),
+    ]);
+    for (const row of rows) times.set(row.attempt_id, row.finished_at.getTime());
+  }
+  return times;
+}

@@ -30,6 +30,21 @@ export interface SecondBucket {
   failed: number;
 }
 
+/** One request of a legitimate customer, as the customer saw it (for the fairness figures of summary.ts). */
+export interface LegitTry {
+  customerId: string;
+  code: string;
+  /** The customer's deliberate typo (a well-formed wrong code): refusing it is right. */
+  mistyped: boolean;
+  /** Wall-clock ms when it was sent. */
+  sentAt: number;
+  status: number;
+  /** The final answer: 'redeemed', an error code or refusal outcome, 'error' (5xx/network), 'no_outcome_in_30s'. */
+  outcome: string;
+  /** Dropgate: the attempt id when it was accepted (its recorded acceptance time is read from the database). */
+  attemptId: string | undefined;
+}
+
 export interface ReplayResult {
   requests: number;
   durationS: number;
@@ -51,6 +66,7 @@ export interface ReplayResult {
   legitToldServed: number;
   /** Wall-clock ms of each legit customer's first request. */
   legitFirstAt: Map<string, number>;
+  legitTries: LegitTry[];
   botRequests: number;
   /** Dropgate: bot POSTs refused at the intake (4xx, nothing queued); always 0 for the baseline (no intake). */
   botRefused: number;
@@ -80,7 +96,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
   const customerPool = new Pool(side.url, { connections: CUSTOMER_CONNECTIONS, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const r: ReplayResult = {
     requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], acceptedIds: [], accepted: 0, rateLimited: 0,
-    notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(),
+    notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(), legitTries: [],
     botRequests: 0, botRefused: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
   };
   const t0 = performance.now();
@@ -162,16 +178,23 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
     let code = published[randomInt(published.length)]!;
     if (Math.random() < MISTYPE_SHARE) {
       r.legitRequests++;
-      const a = await post(customerPool, address, body(brain.wrongCode(code)), side.async);
+      const wrong = brain.wrongCode(code);
+      const sentAt = Date.now();
+      const a = await post(customerPool, address, body(wrong), side.async);
       if (a.status === 429) r.legitRateLimited++;
+      let outcome = a.outcome;
+      if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
+      r.legitTries.push({ customerId, code: wrong, mistyped: true, sentAt, status: a.status, outcome: outcome ?? 'queued', attemptId: a.attemptId });
       await think();
     }
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
       tried.add(code);
       r.legitRequests++;
+      const sentAt = Date.now();
       const a = await post(customerPool, address, body(code), side.async);
       let outcome = a.outcome;
       if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
+      r.legitTries.push({ customerId, code, mistyped: false, sentAt, status: a.status, outcome: outcome ?? 'no_outcome', attemptId: a.attemptId });
       if (a.status === 429) r.legitRateLimited++;
       if (outcome === 'redeemed') {
         r.legitToldServed++;

@@ -24,9 +24,25 @@ export interface SideSummary {
   lost: number;
   p50Ms: number;
   p99Ms: number;
-  /** Legit customers whose first request came before the last code went (all of them if codes were left). */
-  legitEligible: number;
-  legitEligibleServed: number;
+  /**
+   * Legit customers whose first request came before the last code went (all of them if codes were left), and how
+   * many of them were served. NOT a fairness figure: with far more customers than codes, most of them lose a fair
+   * race (the code they found went to a customer who asked for it earlier). See the legit* figures below.
+   */
+  legitBeforeSoldOut: number;
+  legitBeforeSoldOutServed: number;
+  /** Legit customers with a request refused by the bot defence: 429 (rate limits, blocks, guess budgets),
+   *  `source_blocked`, or a correctly typed published code answered `code_not_found`. Aim: 0. */
+  legitRefusedByDefence: number;
+  /** Legit customers left unserved although a code they asked for was still free when they asked: refused
+   *  `code_already_used` while the code went to a request accepted AFTER theirs (or to nobody). Aim: 0. */
+  legitLostWhileAvailable: number;
+  /** Of those: the longest time by which the code's winner was accepted after them (ms; null when none). */
+  legitLostWhileAvailableMaxGapMs: number | null;
+  /** Legit customers whose session ended on an infrastructure failure (5xx, network error, no outcome in 30 s). Aim: 0. */
+  legitFailed: number;
+  /** Unserved for fair reasons only: every code they asked for went to an earlier request, or the campaign sold out. */
+  legitLostFairly: number;
   legitRateLimited: number;
   errors: number;
   status5xx: number;
@@ -40,11 +56,62 @@ export interface SideTimeline {
   redeemed: Array<{ t: number; legit: number; bots: number }>;
 }
 
+/** What a legit customer's unserved session is put down to (see SideSummary). */
+type LegitVerdict = 'served' | 'defence' | 'failed' | 'lostWhileAvailable' | 'lostFairly';
+
+const FAILURES = new Set(['error', 'network_error', 'no_outcome_in_30s', 'no_outcome']);
+
+/**
+ * Why each legit customer was, or was not, served. A try's time is its acceptance time as recorded by the side
+ * (Dropgate: the attempt's judged-at time, the same clock as the winner's redeemed_at), else the moment it was sent.
+ */
+function legitVerdicts(r: ReplayResult, holders: readonly Holder[], acceptedAt: ReadonlyMap<string, number>): { verdicts: Map<string, LegitVerdict>; gapsMs: number[] } {
+  const gapsMs: number[] = [];
+  const holderOf = new Map<string, Holder>();
+  for (const h of holders) {
+    const known = holderOf.get(h.code);
+    if (!known || h.redeemedAt < known.redeemedAt) holderOf.set(h.code, h);
+  }
+  const served = new Set(holders.filter((h) => h.customerId.startsWith(LEGIT_PREFIX)).map((h) => h.customerId));
+  const seen = new Map<string, Set<LegitVerdict>>();
+  for (const t of r.legitTries) {
+    let flags = seen.get(t.customerId);
+    if (!flags) seen.set(t.customerId, (flags = new Set()));
+    if (t.status === 429 || t.outcome === 'source_blocked' || (!t.mistyped && t.outcome === 'code_not_found')) flags.add('defence');
+    else if (t.status >= 500 || FAILURES.has(t.outcome)) flags.add('failed');
+    else if (!t.mistyped && t.outcome === 'code_already_used') {
+      const holder = holderOf.get(t.code);
+      const accepted = t.attemptId === undefined ? undefined : acceptedAt.get(t.attemptId);
+      const at = accepted ?? t.sentAt;
+      if (!holder || holder.redeemedAt.getTime() > at) {
+        flags.add('lostWhileAvailable');
+        if (holder) gapsMs.push(holder.redeemedAt.getTime() - at);
+      }
+    }
+  }
+  // Refused by the defence or failed counts even for a customer served in the end: it must never happen to one.
+  const verdicts = new Map<string, LegitVerdict>();
+  for (const customer of r.legitFirstAt.keys()) {
+    const flags = seen.get(customer) ?? new Set<LegitVerdict>();
+    const verdict: LegitVerdict = flags.has('defence')
+      ? 'defence'
+      : flags.has('failed')
+        ? 'failed'
+        : served.has(customer)
+          ? 'served'
+          : flags.has('lostWhileAvailable')
+            ? 'lostWhileAvailable'
+            : 'lostFairly';
+    verdicts.set(customer, verdict);
+  }
+  return { verdicts, gapsMs };
+}
+
 export function summarise(
   r: ReplayResult,
   holders: readonly Holder[],
   totalCodes: number,
-  db: { doubleAssigned: number; customerOverLimit: number; lost: number; async: boolean },
+  db: { doubleAssigned: number; customerOverLimit: number; lost: number; async: boolean; acceptedAt?: ReadonlyMap<string, number> | undefined },
 ): { summary: SideSummary; timeline: SideTimeline } {
   const sorted = [...r.latenciesMs].sort((a, b) => a - b);
   const legitHolders = new Set(holders.filter((h) => h.customerId.startsWith(LEGIT_PREFIX)).map((h) => h.customerId));
@@ -52,13 +119,16 @@ export function summarise(
   const firstWin = new Map<string, number>();
   for (const h of holders) firstWin.set(h.code, Math.min(firstWin.get(h.code) ?? Infinity, h.redeemedAt.getTime()));
   const soldOutAt = firstWin.size >= totalCodes ? Math.max(...firstWin.values()) : Infinity;
-  let legitEligible = 0;
-  let legitEligibleServed = 0;
+  let legitBeforeSoldOut = 0;
+  let legitBeforeSoldOutServed = 0;
   for (const [customer, at] of r.legitFirstAt) {
     if (at >= soldOutAt) continue;
-    legitEligible++;
-    if (legitHolders.has(customer)) legitEligibleServed++;
+    legitBeforeSoldOut++;
+    if (legitHolders.has(customer)) legitBeforeSoldOutServed++;
   }
+  const fairness = legitVerdicts(r, holders, db.acceptedAt ?? new Map());
+  const verdicts = [...fairness.verdicts.values()];
+  const countOf = (v: LegitVerdict): number => verdicts.filter((x) => x === v).length;
   const redeemed: SideTimeline['redeemed'] = [];
   for (const h of holders) {
     const t = Math.max(0, Math.floor((h.redeemedAt.getTime() - r.startedAt) / 1000));
@@ -87,8 +157,13 @@ export function summarise(
       lost: db.lost,
       p50Ms: round(quantile(sorted, 0.5), 1),
       p99Ms: round(quantile(sorted, 0.99), 1),
-      legitEligible,
-      legitEligibleServed,
+      legitBeforeSoldOut,
+      legitBeforeSoldOutServed,
+      legitRefusedByDefence: countOf('defence'),
+      legitLostWhileAvailable: countOf('lostWhileAvailable'),
+      legitLostWhileAvailableMaxGapMs: fairness.gapsMs.length ? Math.max(...fairness.gapsMs) : null,
+      legitFailed: countOf('failed'),
+      legitLostFairly: countOf('lostFairly'),
       legitRateLimited: r.legitRateLimited,
       errors: r.errors,
       status5xx,
