@@ -34,7 +34,7 @@ import { log, seconds } from './bench/pipeline/output';
 import { reportProfiles } from './bench/pipeline/profiles-report';
 import { formatNumber } from './bench/table';
 import { enqueueBacklog } from './bench/drain/backlog';
-import { drainCpuRows } from './bench/drain/cpu-rows';
+import { splitCpu } from './bench/cpu-groups';
 import { flags } from './bench/drain/flags';
 import { reportDrain } from './bench/drain/report';
 import { untilFinal } from './bench/drain/until-final';
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
     log('checking the database...');
     const checks = await Promise.all([campaigns.claims, campaigns.redeems, campaigns.paused].map(async (c) => ({ campaign: c, report: await integrity(db, c.id, c.perCustomerLimit) })));
     const lost = await lostAttempts(db, ids);
-    const cpu = drainCpuRows(cpuBefore, cpuAfter, [...workers, bench], redisPids, backends);
+    const cpu = splitCpu(cpuBefore, cpuAfter, [...workers, bench].map((p) => ({ label: p.label, pids: [p.pid] })), redisPids, backends);
     const summary = reportDrain({ attempts: ids.length, workerCount, workerConfig, progress, drainMs, cores, cpu, checks, lost, redisBefore, redisAfter, workerMetrics });
     log(JSON.stringify(summary));
     if (summary.doubleAssigned > 0 || summary.lost > 0 || !progress.done) process.exitCode = 1;

@@ -3,9 +3,9 @@ import { histAdd, histMean, histogramOf, histQuantile, sumOf, type Hist, type Sa
 import type { IntegrityReport } from '../db-checks';
 import { type CommandStat, commandStatsDelta } from '../redis-info';
 import { formatNumber, formatTable, round } from '../table';
-import { type CpuSplit, cpuTable } from '../pipeline/cpu-split';
+import { cpuOf, type CpuSplit } from '../cpu-groups';
+import { cpuTable } from '../pipeline/cpu-split';
 import { log } from '../pipeline/output';
-import { cpuOf } from './cpu-rows';
 import type { DrainProgress } from './until-final';
 import type { DrainCampaign } from './workload';
 

@@ -1,68 +1,14 @@
-import { type CpuSnapshot, cmdline, cpuDelta, cpuSnapshot, runQueueWaitDelta, sysDelta } from '../proc-stats';
+import { type CpuRow, type CpuSplit, splitCpu } from '../cpu-groups';
+import { cpuSnapshot, type CpuSnapshot } from '../proc-stats';
 import { formatTable, round } from '../table';
 import { log, pct } from './output';
 import type { SystemProcs } from './system-procs';
 
-export interface CpuRow {
-  label: string;
-  cpuS: number;
-  /** Main-thread run-queue wait (starved of CPU), summed over the processes of the row. */
-  waitS?: number;
-  /** Kernel share of cpuS (system calls). */
-  sysS?: number;
-}
-
-export interface CpuSplit {
-  rows: CpuRow[];
-  /** The biggest processes that are not part of the system under test (other users of the machine). */
-  others: CpuRow[];
-  wallS: number;
-  machineBusyS: number;
-}
-
-export const isPostgres = (comm: string): boolean => comm === 'postgres' || comm.startsWith('postgres');
-/** A PostgreSQL client backend ("postgres: 15/main: user db 127.0.0.1(port) idle"), not a server helper. */
-export const isClientBackend = (pid: number): boolean => /\(\d+\)|\[local\]/.test(cmdline(pid));
-
+/** The pipeline's split: intake (every process of its cluster), admin, each worker, this bench, Redis, PostgreSQL. */
 export function cpuRows(before: CpuSnapshot, after: CpuSnapshot, sp: SystemProcs, backends: Map<number, string>): CpuSplit {
-  const wallS = (after.at - before.at) / 1000;
-  const rows: CpuRow[] = [];
-  const d = (pid: number): number => cpuDelta(before, after, pid);
-  const w = (pid: number): number => runQueueWaitDelta(before, after, pid);
-  const k = (pid: number): number => sysDelta(before, after, pid);
-  const ours = new Set<number>([sp.intake.pid, sp.admin.pid, ...sp.workers.map((x) => x.pid), process.pid, ...sp.redis]);
-  for (const p of [sp.intake, sp.admin, ...sp.workers]) rows.push({ label: p.label, cpuS: d(p.pid), waitS: w(p.pid), sysS: k(p.pid) });
-  rows.push({ label: 'bench (autocannon + polling)', cpuS: d(process.pid), waitS: w(process.pid), sysS: k(process.pid) });
-  const sum = (f: (pid: number) => number, pids: number[]): number => pids.reduce((n, pid) => n + f(pid), 0);
-  rows.push({ label: 'redis-server', cpuS: sum(d, sp.redis), waitS: sum(w, sp.redis), sysS: sum(k, sp.redis) });
-  // Every postgres process now (backends come and go), split by whom the backend serves.
-  const pgByOwner = new Map<string, number>();
-  const pgWait = new Map<string, number>();
-  const pgSys = new Map<string, number>();
-  for (const p of after.procs.values()) {
-    if (!isPostgres(p.comm)) continue;
-    ours.add(p.pid);
-    const owner = backends.get(p.pid);
-    const key = owner
-      ? `postgres (backends of ${owner.startsWith('worker') ? 'workers' : owner})`
-      : isClientBackend(p.pid)
-        ? 'postgres (backends of OTHER clients)'
-        : 'postgres (server: WAL writer, checkpointer, ...)';
-    pgByOwner.set(key, (pgByOwner.get(key) ?? 0) + d(p.pid));
-    pgWait.set(key, (pgWait.get(key) ?? 0) + w(p.pid));
-    pgSys.set(key, (pgSys.get(key) ?? 0) + k(p.pid));
-  }
-  for (const [label, cpuS] of [...pgByOwner].sort()) rows.push({ label, cpuS, waitS: pgWait.get(label) ?? 0, sysS: pgSys.get(label) ?? 0 });
-  const machineBusyS = after.machine.busyS - before.machine.busyS;
-  const known = rows.reduce((n, r) => n + r.cpuS, 0);
-  rows.push({ label: 'everything else on the machine', cpuS: Math.max(0, machineBusyS - known) });
-  const others = [...after.procs.values()]
-    .filter((p) => !ours.has(p.pid))
-    .map((p) => ({ label: `${p.pid} ${cmdline(p.pid).slice(0, 70) || p.comm}`, cpuS: d(p.pid) }))
-    .filter((r) => r.cpuS >= 0.1)
-    .sort((a, b) => b.cpuS - a.cpuS)
-    .slice(0, 5);
-  return { rows, others, wallS, machineBusyS };
+  const groups = [sp.intake, sp.admin, ...sp.workers].map((p) => ({ label: p.label, pids: p.pids ?? [p.pid] }));
+  groups.push({ label: 'bench (autocannon + polling)', pids: [process.pid] });
+  return splitCpu(before, after, groups, sp.redis, backends);
 }
 
 /** `perAttempts`: attempts handled in the window, for a CPU-ms-per-attempt column. */

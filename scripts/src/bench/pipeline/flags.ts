@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseFlags } from '../cli-flags';
 
 /** `npm run bench:pipeline` flags, parsed once at start-up (`--help` lists them); see bench-pipeline.ts for what they mean. */
@@ -9,6 +10,8 @@ export const flags = parseFlags(
     connections: 256,
     codes: 400_000,
     'drain-timeout': 900,
+    // INTAKE_PROCESSES of the system under test: as `npm start` runs it, one intake process per core.
+    'intake-processes': availableParallelism(),
     'quiet-wait': 0,
     profile: 0,
     // The optimised configuration (what a single run uses; what --compare sets against the baseline).
@@ -23,7 +26,7 @@ export const flags = parseFlags(
     // to help clearly yet, so off by default).
     'semi-space-mb': 0,
   },
-  { compare: ['none', 'batch', 'store-batch', 'all'] as const },
+  { compare: ['none', 'batch', 'store-batch', 'all', 'intake-processes'] as const },
 );
 
 export type PipelineFlags = typeof flags;

@@ -3,7 +3,8 @@ import type { IntegrityReport } from '../db-checks';
 import type { CpuSnapshot } from '../proc-stats';
 import { type CommandStat, commandStatsDelta } from '../redis-info';
 import { formatNumber, formatTable, round } from '../table';
-import { type CpuSplit, cpuRows, cpuTable } from './cpu-split';
+import type { CpuSplit } from '../cpu-groups';
+import { cpuRows, cpuTable } from './cpu-split';
 import type { DrainResult } from './drain';
 import { flags } from './flags';
 import type { LoadResult } from './load';
@@ -196,6 +197,7 @@ export function reportRun(m: RunMeasurements): Summary {
     doubleAssigned: checks.doubleAssigned,
     lost: lost.lost,
     connections: flags.connections,
+    intakeProcesses: Number(setup.env.INTAKE_PROCESSES ?? flags['intake-processes']),
     durationS: loadS,
     accepted,
     non2xx,

@@ -19,12 +19,12 @@ import { WaitSampler } from './pg-wait-sampler';
 import { reportProfiles } from './profiles-report';
 import { type Summary, reportRun } from './report';
 import { PER_CUSTOMER_LIMIT, type Setup, WORKERS } from './setups';
-import { type Proc, backendOwners, discoverProcesses } from './system-procs';
+import { type Proc, backendOwners, discoverProcesses, intakeProcessesUp } from './system-procs';
 
 export async function runBench(setup: Setup): Promise<Summary> {
   const cores = os.cpus().length;
   const run = randomBytes(3).toString('hex');
-  log(`pipeline bench [${setup.label}]: ${flags.connections} connections for ${flags.duration} s, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
+  log(`pipeline bench [${setup.label}]: ${flags.connections} connections for ${flags.duration} s, ${setup.env.INTAKE_PROCESSES ?? flags['intake-processes']} intake processes, ${WORKERS} workers, ${formatNumber(flags.codes)} codes, ${cores} cores`);
   log(`  settings: ${Object.entries(setup.env).map(([k, v]) => `${k}=${v}`).join(' ')}; node flags: ${setup.nodeFlags.join(' ') || '(none)'}`);
   const t0 = performance.now();
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-prof-')) : undefined;
@@ -35,6 +35,7 @@ export async function runBench(setup: Setup): Promise<Summary> {
       RATE_LIMITS_ENABLED: 'false',
       LOG_LEVEL: 'warn',
       MAX_QUEUE_DEPTH: '10000000',
+      INTAKE_PROCESSES: String(flags['intake-processes']),
       ...setup.env,
       // Node refuses --cpu-prof in NODE_OPTIONS; a preloaded module runs the inspector's profiler instead.
       ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, '..', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
@@ -60,10 +61,11 @@ export async function runBench(setup: Setup): Promise<Summary> {
   try {
     log(`system up in ${seconds(performance.now() - t0)}: intake ${sys.intakeUrl}, admin ${sys.adminUrl}, schema ${sys.schema}, queue prefix ${sys.queuePrefix}`);
     await db.connect();
+    await intakeProcessesUp(sys, Number(setup.env.INTAKE_PROCESSES ?? flags['intake-processes']));
     const sp = discoverProcesses(sys);
     const pgPort = Number(new URL(sys.env.DATABASE_URL!).port || 5432);
     log(
-      `processes: intake ${sp.intake.pid}, admin ${sp.admin.pid}, ${sp.workers.map((w) => `${w.label} ${w.pid}`).join(', ')}, ` +
+      `processes: intake ${sp.intake.pids!.length > 1 ? `${sp.intake.pid} (primary of ${sp.intake.pids!.slice(1).join(', ')})` : sp.intake.pid}, admin ${sp.admin.pid}, ${sp.workers.map((w) => `${w.label} ${w.pid}`).join(', ')}, ` +
         `redis-server ${sp.redis.join(',') || '?'}, ${sp.postgres.length} postgres processes, bench ${process.pid}`,
     );
 
@@ -103,7 +105,7 @@ export async function runBench(setup: Setup): Promise<Summary> {
     const loadFromUs = Number(process.hrtime.bigint() / 1000n);
     const load = await runLoad(sys, campaignId, sp, run);
     profileWindow = { fromUs: loadFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
-    profiled = [sp.intake, ...sp.workers];
+    profiled = [...sp.intake.pids!.map((pid, i) => ({ label: i === 0 ? 'intake' : `intake-${i}`, pid })), ...sp.workers];
     const cpuAfterLoad = cpuSnapshot();
     waitsLoad.stop();
     const outcomesAfterLoad = await recordedOutcomes(db, campaignId);

@@ -25,11 +25,13 @@ export const OPTIMISED: Setup = {
 };
 
 /**
+ * --compare intake-processes: the same with one intake process (INTAKE_PROCESSES=1) against --intake-processes.
  * --compare batch: the same, enqueue batching off. --compare store-batch: the same, the workers' store batching off
  * (one store call per attempt). --compare all: every setting as before this work (one add per request, one store
  * call per attempt, 64 jobs at a time and 20 connections per worker, Node's default flags).
  */
-export function baselineFor(mode: 'batch' | 'store-batch' | 'all'): Setup {
+export function baselineFor(mode: 'batch' | 'store-batch' | 'all' | 'intake-processes'): Setup {
+  if (mode === 'intake-processes') return { label: 'baseline (1 intake process)', env: { ...OPTIMISED.env, INTAKE_PROCESSES: '1' }, nodeFlags: OPTIMISED.nodeFlags };
   if (mode === 'batch') return { label: 'baseline (batch off)', env: { ...OPTIMISED.env, ENQUEUE_BATCH_MAX: '1' }, nodeFlags: OPTIMISED.nodeFlags };
   if (mode === 'store-batch') return { label: 'baseline (store batch off)', env: { ...OPTIMISED.env, WORKER_STORE_BATCH_MAX: '1' }, nodeFlags: OPTIMISED.nodeFlags };
   return { label: 'baseline (all off)', env: { ENQUEUE_BATCH_MAX: '1', WORKER_STORE_BATCH_MAX: '1', WORKER_CONCURRENCY: '64', DATABASE_POOL_SIZE: '20' }, nodeFlags: [] };

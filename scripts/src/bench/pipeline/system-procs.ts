@@ -1,10 +1,12 @@
 import { Client } from 'pg';
-import type { RunningSystem } from '@dropgate/testkit';
+import { type RunningSystem, waitFor } from '@dropgate/testkit';
 import { allProcs, clientPortsTo, cmdline, environ } from '../proc-stats';
 
 export interface Proc {
   label: string;
   pid: number;
+  /** Every process it runs as, when more than `pid` (the intake's cluster: the primary and its workers). */
+  pids?: number[];
   metricsUrl?: string;
 }
 
@@ -16,7 +18,10 @@ export interface SystemProcs {
   postgres: number[];
 }
 
-/** Finds our children by script (the harness only exposes the workers) and the Redis/PostgreSQL servers. */
+/**
+ * Finds our children by script (the harness only exposes the workers), the intake's cluster workers, and the
+ * Redis/PostgreSQL servers. Wait for the intake's processes first (`intakeProcessesUp`).
+ */
 export function discoverProcesses(sys: RunningSystem): SystemProcs {
   const procs = allProcs();
   const children = procs.filter((p) => p.ppid === process.pid);
@@ -29,8 +34,11 @@ export function discoverProcesses(sys: RunningSystem): SystemProcs {
     const port = environ(w.pid!).WORKER_METRICS_PORT;
     return { label: `worker-${i + 1}`, pid: w.pid!, ...(port ? { metricsUrl: `http://127.0.0.1:${port}/metrics` } : {}) };
   });
+  const intake = byApp('intake');
+  // With INTAKE_PROCESSES > 1 the intake is a cluster: its primary's children run the same script.
+  const intakeWorkers = procs.filter((p) => p.ppid === intake.pid && cmdline(p.pid).includes('apps/intake/dist/main.js')).map((p) => p.pid);
   return {
-    intake: { ...byApp('intake'), metricsUrl: `${sys.intakeInternalUrl}/metrics` },
+    intake: { ...intake, pids: [intake.pid, ...intakeWorkers], metricsUrl: `${sys.intakeInternalUrl}/metrics` },
     admin: { ...byApp('admin'), metricsUrl: `${sys.adminUrl}/metrics` },
     workers,
     redis: redisServers(procs, Number(new URL(sys.env.REDIS_URL!).port || 6379)),
@@ -48,10 +56,20 @@ export function redisServers(procs: ReturnType<typeof allProcs>, port: number): 
 /** PostgreSQL backend pid → which of our processes it serves (by the client's TCP port). */
 export async function backendOwners(db: Client, owners: Proc[], pgPort: number): Promise<Map<number, string>> {
   const portOwner = new Map<number, string>();
-  for (const o of owners) for (const port of clientPortsTo(o.pid, pgPort)) portOwner.set(port, o.label);
+  for (const o of owners) for (const pid of o.pids ?? [o.pid]) for (const port of clientPortsTo(pid, pgPort)) portOwner.set(port, o.label);
   const { rows } = await db.query<{ pid: number; client_port: number }>(
     'SELECT pid, client_port FROM pg_stat_activity WHERE client_port = ANY($1::int[])',
     [[...portOwner.keys()]],
   );
   return new Map(rows.map((r) => [r.pid, portOwner.get(r.client_port)!]));
+}
+
+/** Waits until the intake runs as `processes` processes (a cluster primary with that many workers; 1 = no cluster). */
+export async function intakeProcessesUp(sys: RunningSystem, processes: number): Promise<void> {
+  if (processes <= 1) return;
+  const primary = sys.intake.pid!;
+  await waitFor(`${processes} intake processes`, () => {
+    const workers = allProcs().filter((p) => p.ppid === primary && cmdline(p.pid).includes('apps/intake/dist/main.js'));
+    return workers.length >= processes ? true : undefined;
+  }, 30_000, 100);
 }
