@@ -26,6 +26,8 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
         WORKER_LOCK_DURATION_MS: '3000',
         WORKER_STALLED_INTERVAL_MS: '1000',
         CAMPAIGN_CACHE_TTL_MS: '200',
+        // No bot-defence hold: the kill below must find a backlog waiting for workers, not delayed in the queue.
+        ATTEMPT_HOLD_MS: '0',
       },
     });
   }, 120_000);
