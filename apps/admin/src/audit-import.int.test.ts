@@ -153,10 +153,11 @@ describe('GET /audit', () => {
     expect((await as('ops', `/campaigns/${id}/status`, { body: { status: 'active' } })).status).toBe(200);
     expect((await importBody(id, codes(3).join('\n'), 'text/csv', '?tier=standard')).status).toBe(200);
     expect((await as('ops', `/campaigns/${id}/codes`)).status).toBe(200);
+    // Admin entries are written as each response finishes: wait for the last one before the redemption, so the
+    // redemption is certainly the newest entry.
+    await waitFor('the export audit entry', async () => ((await as('ops', `/audit?campaignId=${id}`)).json as Page).entries.find((e) => e.action === 'exportCodes'));
     const stored = await store.codes.list({ campaignId: id, limit: 10 });
     await store.redemptions.redeem({ attemptId: `att_audit_${randomBytes(4).toString('hex')}`, campaignId: id, code: stored[0]!.code, customerId: 'alice', now: new Date() });
-    // Admin entries are written as each response finishes: wait for the last one.
-    await waitFor('the export audit entry', async () => ((await as('ops', `/audit?campaignId=${id}`)).json as Page).entries.find((e) => e.action === 'exportCodes'));
   });
 
   it('shows who did what, when, on which campaign, and redemption outcomes, newest first', async () => {
