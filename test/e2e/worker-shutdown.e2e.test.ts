@@ -12,7 +12,8 @@ describe('worker graceful shutdown (spawned processes)', () => {
   let sys: RunningSystem;
 
   beforeAll(async () => {
-    sys = await startSystem({ workers: 1, env: { RATE_LIMITS_ENABLED: 'false', CAMPAIGN_CACHE_TTL_MS: '200', WORKER_CONCURRENCY: String(CONCURRENCY) } });
+    // No bot-defence hold: the backlog must be waiting for the worker (not delayed) when it is told to stop.
+    sys = await startSystem({ workers: 1, env: { RATE_LIMITS_ENABLED: 'false', CAMPAIGN_CACHE_TTL_MS: '200', WORKER_CONCURRENCY: String(CONCURRENCY), ATTEMPT_HOLD_MS: '0' } });
   }, 120_000);
 
   afterAll(async () => {
