@@ -20,7 +20,8 @@
  * req/s on a shared machine), and at the end checks that every 202 is a job in the queue (no worker runs; the queue
  * may hold a few more: requests in flight when a run stops are queued but not counted as answered).
  * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --paths a,b (only
- * those); --shed-ms <n> (the intake's SHED_EVENT_LOOP_DELAY_MS; default its configured default): with shedding on,
+ * those); --shed-ms <n>, --max-in-flight <n> (the intake's SHED_EVENT_LOOP_DELAY_MS and SHED_MAX_IN_FLIGHT;
+ * default: their configured defaults): with shedding on,
  * `503 overloaded` answers count as shed (valid) and the p99 of what was served is reported apart, so
  * `--connections 256 --paths accepted` measures overload; --profile 1 samples the intake's CPU (inspector profiler,
  * as bench:pipeline --profile) and prints, per path, where its time went during the measured window (profiling
@@ -52,15 +53,20 @@ const flags = parseFlags(
   'npm run bench:intake -- [flags]: each intake path against bare Express, in one run\n' +
     '  --paths a,b: only these paths (bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted)\n' +
     "  --shed-ms <n>: the intake's SHED_EVENT_LOOP_DELAY_MS (default: its configured default; 0 = no shedding)\n" +
+    "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
     '  p99 of what was served is reported apart from the p99 of what was shed',
   { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0 },
   {},
-  { paths: '', 'shed-ms': '' },
+  { paths: '', 'shed-ms': '', 'max-in-flight': '' },
 );
 /** The intake's load shedding as deployed (the configured default) unless --shed-ms says otherwise. */
 const shedMs = flags['shed-ms'] === '' ? ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined) : Number(flags['shed-ms']);
 if (!Number.isInteger(shedMs) || shedMs < 0) throw new Error(`--shed-ms needs a whole number of ms, got "${flags['shed-ms']}"`);
+const maxInFlight = flags['max-in-flight'] === '' ? ENV_VARS.SHED_MAX_IN_FLIGHT.parse(undefined) : Number(flags['max-in-flight']);
+if (!Number.isInteger(maxInFlight) || maxInFlight < 0) throw new Error(`--max-in-flight needs a whole number, got "${flags['max-in-flight']}"`);
+/** Whether the intake sheds at all: then a 503 overloaded is an answer of the path, not a failure. */
+const sheds = shedMs > 0 || maxInFlight > 0;
 const onlyPaths = flags.paths === '' ? undefined : new Set(flags.paths.split(',').map((p) => p.trim()));
 
 /** Measured windows (CLOCK_MONOTONIC µs, the profile's clock) per path, for --profile. */
@@ -83,6 +89,8 @@ interface PathResult {
 interface Measured extends CannonRun {
   /** CPU time (user + system) the serving process spent per answer during the measured window, in µs. */
   cpuUsPerAnswer: number;
+  /** Share of the window the serving process's main thread waited, runnable, for a CPU (the machine is shared). */
+  cpuWaitShare: number;
   /** 202s answered during warm-up and the measured window (each one is a queued attempt on the intake). */
   accepted: number;
 }
@@ -99,18 +107,21 @@ async function measure(label: string, url: string, pid: number | undefined, requ
   }
   log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
   const fromUs = nowUs();
-  const cpuBefore = pid === undefined ? undefined : procInfo(pid)?.cpuS;
+  const before = pid === undefined ? undefined : procInfo(pid);
+  const cpuBefore = before?.cpuS;
   const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
-  const cpuAfter = pid === undefined ? undefined : procInfo(pid)?.cpuS;
+  const after = pid === undefined ? undefined : procInfo(pid);
+  const cpuAfter = after?.cpuS;
+  const cpuWaitShare = before && after && run.durationS > 0 ? round((after.runQueueWaitS - before.runQueueWaitS) / run.durationS, 2) : 0;
   windows.set(label, { fromUs, toUs: nowUs() });
   accepted += run.statuses['202'] ?? 0;
   const cpuUsPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && run.responses > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / run.responses) : 0;
   const shed = run.statuses['503'] ?? 0;
   log(
     `${label}: ${run.rps} req/s, p99 ${run.p99Ms} ms; ${statusText(run.statuses)}${run.errors ? `; ${run.errors} errors` : ''}${run.timeouts ? `; ${run.timeouts} timeouts` : ''}` +
-      `; ${cpuUsPerAnswer} µs CPU per answer${shed ? `; served p99 ${run.servedP99Ms} ms, shed (503) p99 ${run.shedP99Ms} ms` : ''}`,
+      `; ${cpuUsPerAnswer} µs CPU per answer, waited for a CPU ${Math.round(cpuWaitShare * 100)}% of the time${shed ? `; served p99 ${run.servedP99Ms} ms, shed (503) p99 ${run.shedP99Ms} ms` : ''}`,
   );
-  return { ...run, cpuUsPerAnswer, accepted };
+  return { ...run, cpuUsPerAnswer, cpuWaitShare, accepted };
 }
 
 async function startBare(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
@@ -155,10 +166,10 @@ async function runPath(sys: RunningSystem, intakePid: number, p: IntakePath, ctx
   const run = await measure(p.name, sys.intakeUrl, intakePid, (n) => p.request(n));
   intakeAccepted += run.accepted;
   // With shedding on, a 503 overloaded is the answer the overload aim asks for: it counts as shed, not as a failure.
-  const answered = (run.statuses[String(p.status)] ?? 0) + (shedMs > 0 && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
+  const answered = (run.statuses[String(p.status)] ?? 0) + (sheds && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
   const share = run.responses > 0 ? answered / run.responses : 0;
   const valid = share >= VALID_SHARE && run.errors + run.timeouts <= run.responses * (1 - VALID_SHARE);
-  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status}${shedMs > 0 ? ' or 503' : ''} (${statusText(run.statuses)}); its figures are not the path's`);
+  if (!valid) log(`${p.name}: INVALID: only ${(share * 100).toFixed(1)}% of the answers were ${p.status}${sheds ? ' or 503' : ''} (${statusText(run.statuses)}); its figures are not the path's`);
   return { ...base, available: true, valid, note, run };
 }
 
@@ -167,7 +178,7 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   log(
     `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
-      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   const bare = await startBare();
   let sys: RunningSystem | undefined;
@@ -193,6 +204,7 @@ async function main(): Promise<void> {
         LOG_LEVEL: 'warn',
         MAX_QUEUE_DEPTH: '100000000',
         SHED_EVENT_LOOP_DELAY_MS: String(shedMs),
+        SHED_MAX_IN_FLIGHT: String(maxInFlight),
         ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
       },
     });
@@ -237,13 +249,37 @@ async function main(): Promise<void> {
     log(`bare express: ${bareBefore.rps} req/s before, ${bareAfter.rps} after (reference ${bareRps}, p99 ${bareP99} ms); the machine is shared: compare within the run`);
     log(
       formatTable(
-        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'served p99', 'CPU µs/answer', 'answers', 'verdict'],
+        ['path', 'expected', 'req/s', 'x bare', 'p99 ms', 'p99 x bare', 'served p99', 'CPU µs/answer', 'CPU wait', 'answers', 'verdict'],
         [
-          ['bare express', '202', bareRps, 1, bareP99, 1, bareP99, Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2), `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`, 'reference'],
+          [
+            'bare express',
+            '202',
+            bareRps,
+            1,
+            bareP99,
+            1,
+            bareP99,
+            Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2),
+            `${Math.round(((bareBefore.cpuWaitShare + bareAfter.cpuWaitShare) / 2) * 100)}%`,
+            `${statusText(bareBefore.statuses)} / ${statusText(bareAfter.statuses)}`,
+            'reference',
+          ],
           ...results.map((r) =>
             r.run
-              ? [r.name, r.expected, r.run.rps, round(r.run.rps / bareRps, 2), r.run.p99Ms, round(r.run.p99Ms / Math.max(bareP99, 1), 2), r.run.servedP99Ms, r.run.cpuUsPerAnswer, statusText(r.run.statuses), r.valid ? 'ok' : 'INVALID']
-              : [r.name, r.expected, '-', '-', '-', '-', '-', '-', r.note, 'not available'],
+              ? [
+                  r.name,
+                  r.expected,
+                  r.run.rps,
+                  round(r.run.rps / bareRps, 2),
+                  r.run.p99Ms,
+                  round(r.run.p99Ms / Math.max(bareP99, 1), 2),
+                  r.run.servedP99Ms,
+                  r.run.cpuUsPerAnswer,
+                  `${Math.round(r.run.cpuWaitShare * 100)}%`,
+                  statusText(r.run.statuses),
+                  r.valid ? 'ok' : 'INVALID',
+                ]
+              : [r.name, r.expected, '-', '-', '-', '-', '-', '-', '-', r.note, 'not available'],
           ),
         ],
       ),
@@ -251,6 +287,7 @@ async function main(): Promise<void> {
     for (const r of results) if (r.note && r.run) log(`  ${r.name}: ${r.note}`);
     log('  aim (issue 7): every rejection path >= 0.9x bare req/s and p99 <= 1.2x bare; (issue 10) accepted >= 0.5x, p99 < 50 ms');
     log('  served p99: latency of the answers other than 503 (with shedding on, what was shed is answered apart)');
+    log('  CPU µs/answer: user + system CPU of the serving process per answer; CPU wait: share of the window its main thread waited for a core');
     log(`  accepted (202) by the intake in this run: ${intakeAccepted}; jobs in its queue (workers stopped): ${queued}; lost: ${lost}`);
     log('');
     const pathsJson = Object.fromEntries(
@@ -266,6 +303,7 @@ async function main(): Promise<void> {
               shed: r.run.statuses['503'] ?? 0,
               shedP99Ms: r.run.shedP99Ms,
               cpuUsPerAnswer: r.run.cpuUsPerAnswer,
+              cpuWaitShare: r.run.cpuWaitShare,
               valid: r.valid,
               statuses: r.run.statuses,
               errors: r.run.errors,
@@ -277,6 +315,7 @@ async function main(): Promise<void> {
     const summary = JSON.stringify({
       connections: flags.connections,
       shedEventLoopDelayMs: shedMs,
+      shedMaxInFlight: maxInFlight,
       loadAverage: round(os.loadavg()[0]!, 2),
       bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps, cpuUsPerAnswer: Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2) },
       paths: pathsJson,

@@ -130,9 +130,12 @@ export function createIntakeApp(deps: IntakeDeps): express.Express {
   const refused = refusals(deps.metrics);
   // Before the body is read: a blocked address or subnet is refused from memory (no parsing, no I/O, no throw).
   const refuseBlockedSource: RequestHandler = (req, res, next) => {
-    const source = clientSource(req.ip ?? 'unknown');
+    // req.ip is a getter that parses X-Forwarded-For (trust proxy) on every read: read it once per request.
+    const ip = req.ip ?? 'unknown';
+    const source = clientSource(ip);
     const verdict = deps.guesses.blocked(source);
     if (verdict.blocked) return refused.blocked(res, verdict);
+    res.locals.ip = ip;
     res.locals.source = source;
     next();
   };
@@ -226,8 +229,8 @@ async function identify(deps: IntakeDeps, req: Request, campaign: Campaign, body
 }
 
 /** The rate filter: per client IP, and per customer when the request names one. */
-async function limit(deps: IntakeDeps, req: Request, customerId?: string, source?: ClientSource): Promise<void> {
-  const verdict = await deps.guard.check({ ip: req.ip ?? 'unknown', customerId, source });
+async function limit(deps: IntakeDeps, req: Request, customerId?: string, source?: ClientSource, ip?: string): Promise<void> {
+  const verdict = await deps.guard.check({ ip: ip ?? req.ip ?? 'unknown', customerId, source });
   if (!verdict.allowed) {
     deps.metrics.rejected.inc({ reason: `rate_${verdict.reason}` });
     throw new ApiError('rate_limited', 'too many requests', { retryAfterS: verdict.retryAfterS });
@@ -236,7 +239,7 @@ async function limit(deps: IntakeDeps, req: Request, customerId?: string, source
 
 /** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
 async function accept(deps: IntakeDeps, refused: Refusals, req: Request, res: Response, job: AttemptJobRequest): Promise<void> {
-  await limit(deps, req, job.data.customerId, res.locals.source as ClientSource | undefined);
+  await limit(deps, req, job.data.customerId, res.locals.source as ClientSource | undefined, res.locals.ip as string | undefined);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
     res.setHeader('Retry-After', '2');
     return refused.refuse(res, 'overloaded', 'overloaded', 'too many attempts are waiting; try again shortly');

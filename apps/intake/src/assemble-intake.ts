@@ -80,6 +80,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
   const metrics = createIntakeMetrics(registry, () => gateway.depth());
   const shedder = new LoadShedder({
     maxDelayMs: config.SHED_EVENT_LOOP_DELAY_MS,
+    maxInFlight: config.SHED_MAX_IN_FLIGHT,
     onChange: (shedding, delayMs) => parts.onShedding?.(shedding, delayMs),
   });
   const app = createIntakeApp({

@@ -59,6 +59,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     REDIS_URL: TEST_REDIS_URL,
     DATABASE_URL: TEST_DATABASE_URL,
     SHED_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_IN_FLIGHT: '0',
     ...options.env,
   });
   const unexpected: unknown[] = [];

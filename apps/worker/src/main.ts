@@ -1,12 +1,17 @@
 import http from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
+import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
 import { GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { TargetStops } from './target-stops';
 import { createWorkerMetrics } from './worker-metrics';
+
+/** How soon after a success its campaign is checked for a stop at the target (one read per campaign per burst). */
+const TARGET_CHECK_AFTER_MS = 20;
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig(process.env);
@@ -47,6 +52,20 @@ async function main(): Promise<void> {
     limits: guessBudgetFrom(config),
     onError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
   });
+  // A success that reaches a campaign's target stops it in the store; the intakes hear of it at once from here.
+  const onChangesError = (err: unknown) => logger.warn({ err }, 'stop at target not announced (intakes catch up by their periodic reload)');
+  const changes = new ChangePublisher({
+    redis: createRedis(config.REDIS_URL, 'client', 'worker-changes', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'worker-change-acks', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') }),
+    prefix: config.QUEUE_PREFIX,
+    ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
+    onError: onChangesError,
+  });
+  changes.start().catch(onChangesError);
+  shutdown.register('changes', () => changes.stop());
+  const targetStops = new TargetStops({ campaign: (id) => store.campaigns.get(id), changes, checkAfterMs: TARGET_CHECK_AFTER_MS, onError: onChangesError });
+  shutdown.register('target stops', () => targetStops.stop());
+
   // The deferred verdict: the blocks every intake and worker took, read in one MGET per event-loop turn of jobs; an
   // attempt whose source was blocked after it was accepted is refused (source_blocked). This worker's own guess
   // budget blocks are shared the same way.
@@ -78,6 +97,7 @@ async function main(): Promise<void> {
       try {
         const result = await processAttempt(job);
         metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
+        if (result.outcome === 'redeemed' || result.outcome === 'claimed') targetStops.noteSuccess(job.data.campaignId);
         return jobResultOf(result);
       } finally {
         end();

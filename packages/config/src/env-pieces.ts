@@ -16,7 +16,7 @@ export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENT
 /** Timeouts and connection cap of every HTTP server we run. */
 export const httpServerEnv = pick('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS');
 export const customerJwtEnv = pick('CUSTOMER_JWT_SECRET', 'CUSTOMER_JWT_PUBLIC_KEY');
-export const intakeHttpEnv = pick('INTAKE_PROCESSES', 'PORT', 'METRICS_PORT', 'METRICS_HOST', 'SHED_EVENT_LOOP_DELAY_MS', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S', 'ENQUEUE_BATCH_MAX', 'ENQUEUE_BATCH_WAIT_MS');
+export const intakeHttpEnv = pick('INTAKE_PROCESSES', 'PORT', 'METRICS_PORT', 'METRICS_HOST', 'SHED_EVENT_LOOP_DELAY_MS', 'SHED_MAX_IN_FLIGHT', 'TRUST_PROXY', 'BODY_LIMIT_BYTES', 'MAX_QUEUE_DEPTH', 'QUEUE_DEPTH_REFRESH_MS', 'PREFER_WAIT_MAX_S', 'ENQUEUE_BATCH_MAX', 'ENQUEUE_BATCH_WAIT_MS');
 export const rateEnv = pick(
   'RATE_LIMITS_ENABLED',
   'RATE_IP_POINTS',
@@ -37,7 +37,17 @@ export const rateEnv = pick(
 export const guessEnv = pick('GUESS_ADDRESS_BUDGET', 'GUESS_SUBNET_BUDGET', 'GUESS_CUSTOMER_BUDGET', 'GUESS_WINDOW_S', 'GUESS_BLOCK_S', 'GUESS_STRIKE_MEMORY_S');
 /** The in-memory code filter (intakes read it; see @dropgate/code-filter). */
 export const codeFilterEnv = pick('CODE_FILTER_ENABLED', 'CODE_FILTER_POLL_MS');
-export const workerEnv = pick('WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'METRICS_HOST', 'WORKER_LOCK_DURATION_MS', 'WORKER_STALLED_INTERVAL_MS', 'WORKER_STORE_BATCH_MAX', 'WORKER_STORE_BATCH_WAIT_MS');
+export const workerEnv = pick(
+  'WORKER_CONCURRENCY',
+  'WORKER_METRICS_PORT',
+  'METRICS_HOST',
+  'WORKER_LOCK_DURATION_MS',
+  'WORKER_STALLED_INTERVAL_MS',
+  'WORKER_STORE_BATCH_MAX',
+  'WORKER_STORE_BATCH_WAIT_MS',
+  // The worker announces a campaign its successes stopped at the target (and waits this long for the intakes).
+  'CHANGES_ACK_TIMEOUT_MS',
+);
 export const adminEnv = pick(
   'ADMIN_PORT',
   'ADMIN_TOKENS',

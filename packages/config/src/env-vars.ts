@@ -66,6 +66,11 @@ export const ENV_VARS = {
   HTTP_MAX_CONNECTIONS: intVar(0, 1_000_000).default(10_000),
   /** Shed new requests (503 overloaded) while the event loop's p99 delay is above this (ms); 0 = never. */
   SHED_EVENT_LOOP_DELAY_MS: intVar(0, 60_000).default(250),
+  /**
+   * Requests one intake process handles at once; more are shed at once (503 overloaded + Retry-After) before their
+   * bodies are read, so what is served under a flood waits behind at most this many (0 = no cap).
+   */
+  SHED_MAX_IN_FLIGHT: intVar(0, 1_000_000).default(64),
   /** Customer tokens (campaigns with customerAuth "jwt"): HS256 secret, at least 32 characters (256 bits). */
   CUSTOMER_JWT_SECRET: secretVar(32).optional(),
   /** Customer tokens: RS256/ES256 public key (PEM), checked at start-up. */

@@ -37,6 +37,7 @@ describe('loadIntakeConfig', () => {
       METRICS_PORT: 9090,
       METRICS_HOST: '127.0.0.1',
       SHED_EVENT_LOOP_DELAY_MS: 250,
+      SHED_MAX_IN_FLIGHT: 64,
       TRUST_PROXY: false,
       HTTP_HEADERS_TIMEOUT_MS: 10_000,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,

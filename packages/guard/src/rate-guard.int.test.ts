@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { deleteKeysByPrefix, freePort, redisReady, TEST_REDIS_URL } from '@dropgate/testkit';
-import { BlockMirror, clientSource, createOpenGuard, createRateGuard, type RateDecisionEvent, type RateGuardOptions } from './index';
+import { BlockMirror, clientSource, createOpenGuard, createRateGuard, customerKey as customerKeyOf, type RateDecisionEvent, type RateGuardOptions } from './index';
 
 const prefix = `dgtest-${randomUUID().slice(0, 8)}:rl`;
 
@@ -164,6 +165,82 @@ describe('createRateGuard: subnets, distinct customers, the shared in-memory map
     await guard.check({ ip });
     expect(await guard.check({ ip })).toMatchObject({ allowed: false, reason: 'ip' });
     expect(mirror.msLeft(`address:${clientSource(ip).address}`)).toBeGreaterThan(55_000);
+  });
+});
+
+describe('createRateGuard: concurrent checks in one Redis call (real Redis)', () => {
+  const redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  beforeAll(() => redisReady(redis));
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('decides each check as if made alone in turn: the points go to the first, the rest are refused and blocked', async () => {
+    const batches: number[] = [];
+    const mirror = new BlockMirror();
+    const guard = createRateGuard({ ...limits, redis, prefix, mirror, ipPoints: 3, ipBlockS: 60, onBatch: (size) => batches.push(size) });
+    const ip = '100.65.0.1';
+    const decisions = await Promise.all(Array.from({ length: 5 }, (_, i) => guard.check({ ip, customerId: `b-${i}` })));
+    expect(batches).toEqual([5]);
+    expect(decisions).toEqual([
+      { allowed: true },
+      { allowed: true },
+      { allowed: true },
+      { allowed: false, reason: 'ip', retryAfterS: 60 },
+      { allowed: false, reason: 'ip', retryAfterS: 60 },
+    ]);
+    // blocked in Redis (for the other intakes) and in memory; the refused checks counted no customer
+    expect(await redis.pttl(`${prefix}:ip:${ip}`)).toBeGreaterThan(55_000);
+    expect(mirror.msLeft(`address:${clientSource(ip).address}`)).toBeGreaterThan(55_000);
+    expect(await redis.exists(`${prefix}:customer:${customerKeyOf('b-3')}`)).toBe(0);
+    expect(guard.stats()).toMatchObject({ allowed: 3, rejectedIp: 2, memoryBlocked: 0 });
+    // the next check is refused from memory, with no call
+    expect(await guard.check({ ip, customerId: 'b-5' })).toMatchObject({ allowed: false, reason: 'ip' });
+    expect(batches).toEqual([5]);
+    expect(guard.stats()).toMatchObject({ memoryBlocked: 1 });
+  });
+
+  it("counts on rate-limiter-flexible's own keys: its limiter reads what a batch counted", async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, subnet: { points: 50, durationS: 30, blockS: 30 } });
+    const ips = ['100.65.1.1', '100.65.1.2', '100.65.1.1'];
+    await Promise.all(ips.map((ip, i) => guard.check({ ip, customerId: `k-${i}` })));
+    const ipLimiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:ip`, points: limits.ipPoints, duration: limits.ipDurationS });
+    const subnetLimiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:subnet`, points: 50, duration: 30 });
+    expect((await ipLimiter.get('100.65.1.1'))?.consumedPoints).toBe(2);
+    expect((await ipLimiter.get('100.65.1.2'))?.consumedPoints).toBe(1);
+    const bySubnet = await subnetLimiter.get(clientSource('100.65.1.1').subnet);
+    expect(bySubnet?.consumedPoints).toBe(3);
+    expect(bySubnet?.msBeforeNext).toBeGreaterThan(25_000);
+  });
+
+  it('counts a customer once per address within a batch too, and caps distinct customers in order', async () => {
+    const guard = createRateGuard({ ...limits, redis, prefix, distinctCustomers: { perAddress: 2, perSubnet: 100, windowS: 60, blockS: 90 } });
+    const ip = '100.65.2.9';
+    const decisions = await Promise.all(['a', 'a', 'b', 'a', 'c', 'b'].map((c) => guard.check({ ip, customerId: `dc-${c}` })));
+    expect(decisions).toEqual([
+      { allowed: true },
+      { allowed: true }, // a again: free
+      { allowed: true },
+      { allowed: true },
+      { allowed: false, reason: 'customers', retryAfterS: 90 }, // c: the third distinct one
+      { allowed: true }, // b again: seen already, costs no distinct point
+    ]);
+  });
+
+  it('checks each alone through rate-limiter-flexible (its insurance) when the batched call fails', async () => {
+    const down = new Redis({ host: '127.0.0.1', port: await freePort(), enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    down.on('error', () => undefined);
+    try {
+      const batches: boolean[] = [];
+      const events: RateDecisionEvent[] = [];
+      const guard = createRateGuard({ ...limits, redis: down, prefix, ipPoints: 2, ipBlockS: 30, onBatch: (_size, fellBack) => batches.push(fellBack), onDecision: (e) => events.push(e) });
+      const decisions = await Promise.all(['p', 'q', 'r'].map((c) => guard.check({ ip: '192.0.2.210', customerId: c })));
+      expect(batches).toEqual([true]);
+      expect(decisions).toEqual([{ allowed: true }, { allowed: true }, { allowed: false, reason: 'ip', retryAfterS: 30 }]);
+      expect(events.map((e) => e.source)).toEqual(['insurance', 'insurance', 'insurance']);
+    } finally {
+      down.disconnect();
+    }
   });
 });
 

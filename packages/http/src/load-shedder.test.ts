@@ -92,3 +92,70 @@ describe('LoadShedder', () => {
     off.stop();
   });
 });
+
+describe('LoadShedder: in-flight cap', () => {
+  let server: Server;
+  let url = '';
+  const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 3, retryAfterS: 2 });
+  /** Handlers waiting to answer: the test decides when each request finishes. */
+  const holding: Array<() => void> = [];
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(shedder.middleware());
+    app.post('/hold', express.json(), (_req, res) => {
+      holding.push(() => res.status(202).json({ ok: true }));
+    });
+    server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = () => fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+
+  it('sheds at once what comes while the cap is reached, and lets requests in again as others finish', async () => {
+    const first = [send(), send(), send()];
+    for (let i = 0; i < 100 && holding.length < 3; i++) await tick(10);
+    expect(shedder.inFlight).toBe(3);
+    const started = performance.now();
+    const shed = await send();
+    expect(shed.status).toBe(503);
+    expect(shed.headers.get('retry-after')).toBe('2');
+    expect(await shed.json()).toEqual({ error: { code: 'overloaded', message: 'the server is overloaded; try again shortly' } });
+    expect(performance.now() - started).toBeLessThan(1000); // answered, not queued behind the three
+    expect(shedder.shed).toBe(1);
+
+    holding.shift()!();
+    expect((await first[0]!).status).toBe(202);
+    for (let i = 0; i < 100 && shedder.inFlight > 2; i++) await tick(10);
+    expect(shedder.inFlight).toBe(2);
+    const fourth = send();
+    for (let i = 0; i < 100 && holding.length < 3; i++) await tick(10);
+    expect(shedder.inFlight).toBe(3);
+    while (holding.length > 0) holding.shift()!();
+    expect((await Promise.all([first[1]!, first[2]!, fourth])).map((r) => r.status)).toEqual([202, 202, 202]);
+    for (let i = 0; i < 100 && shedder.inFlight > 0; i++) await tick(10);
+    expect(shedder.inFlight).toBe(0);
+  });
+
+  it('counts a request whose client went away as finished', async () => {
+    const aborted = new AbortController();
+    const gone = send();
+    void gone.catch(() => undefined);
+    const cut = fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":2}', signal: aborted.signal }).catch(() => undefined);
+    for (let i = 0; i < 100 && holding.length < 2; i++) await tick(10);
+    expect(shedder.inFlight).toBe(2);
+    aborted.abort();
+    await cut;
+    for (let i = 0; i < 100 && shedder.inFlight > 1; i++) await tick(10);
+    expect(shedder.inFlight).toBe(1);
+    while (holding.length > 0) holding.shift()!();
+    expect((await gone).status).toBe(202);
+  });
+});

@@ -1,11 +1,15 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { ApiError } from './api-error';
-import { sendApiError } from './error-handling';
 
 export interface LoadShedderOptions {
   /** Shed while the event loop's p99 delay over the last window exceeds this (ms); 0 = never shed. */
   maxDelayMs: number;
+  /**
+   * Requests being handled at once (let in, not yet answered); one more is shed at once. 0 = no cap. What bounds the
+   * work (and memory) a flood can hold in the process: it waits behind at most this many, not behind every connection.
+   */
+  maxInFlight?: number | undefined;
   /** How often the delay is read (and the window restarted). */
   windowMs?: number;
   retryAfterS?: number;
@@ -14,22 +18,42 @@ export interface LoadShedderOptions {
 }
 
 /**
- * Load shedding on event-loop delay: when the loop is late (CPU saturated, long GC, a flood), new requests are
- * answered at once with `503 overloaded` + `Retry-After` BEFORE their bodies are read or parsed, so the requests
- * already inside finish and latency does not explode for everyone. The delay comes from perf_hooks'
- * monitorEventLoopDelay (sampled by libuv, no timers of ours per request); the decision is one boolean read.
+ * Load shedding: new requests are answered at once with `503 overloaded` + `Retry-After` BEFORE their bodies are read
+ * or parsed, so the requests already inside finish and latency does not explode for everyone, when
+ *  - more than `maxInFlight` requests are already being handled (a counter: one increment, one decrement on close), or
+ *  - the event loop is late (CPU starved, long GC): its p99 delay over the last window, from perf_hooks'
+ *    monitorEventLoopDelay (sampled by libuv, no timers of ours per request); the decision is one boolean read.
  */
 export class LoadShedder {
   private histogram: IntervalHistogram | undefined;
   private timer: NodeJS.Timeout | undefined;
   private sheddingNow = false;
   private lastDelayMs = 0;
+  private inFlightNow = 0;
+  private shedCount = 0;
+  private readonly maxInFlight: number;
   private readonly windowMs: number;
-  private readonly error: ApiError;
+  private readonly body: string;
+  private readonly retryAfter: string;
+  private readonly release = (): void => {
+    this.inFlightNow--;
+  };
 
   constructor(private readonly options: LoadShedderOptions) {
     this.windowMs = options.windowMs ?? 500;
-    this.error = new ApiError('overloaded', 'the server is overloaded; try again shortly', { retryAfterS: options.retryAfterS ?? 1 });
+    this.maxInFlight = options.maxInFlight ?? 0;
+    this.body = JSON.stringify(new ApiError('overloaded', 'the server is overloaded; try again shortly').toBody());
+    this.retryAfter = String(Math.max(1, Math.ceil(options.retryAfterS ?? 1)));
+  }
+
+  /** Requests let in and not answered yet (counted only with a `maxInFlight` cap). */
+  get inFlight(): number {
+    return this.inFlightNow;
+  }
+
+  /** Requests shed since start (either reason). */
+  get shed(): number {
+    return this.shedCount;
   }
 
   start(): this {
@@ -71,12 +95,30 @@ export class LoadShedder {
     }
   }
 
-  /** Put it before the body parser: a shed request costs one header write. */
+  /** Put it before the body parser: a shed request costs one prebuilt answer, nothing thrown, nothing parsed. */
   middleware(): RequestHandler {
     return (_req, res, next) => {
-      if (!this.sheddingNow) return next();
-      res.setHeader('Connection', 'close');
-      sendApiError(res, this.error);
+      if (this.sheddingNow) {
+        // The loop itself is late: also let the connection go, so fewer clients hold on to a starved process.
+        res.setHeader('Connection', 'close');
+        return this.refuse(res);
+      }
+      if (this.maxInFlight > 0) {
+        // Over the cap the connection stays open: closing it makes the client reconnect, which costs more.
+        if (this.inFlightNow >= this.maxInFlight) return this.refuse(res);
+        this.inFlightNow++;
+        res.once('close', this.release);
+      }
+      next();
     };
+  }
+
+  private refuse(res: Response): void {
+    this.shedCount++;
+    res.statusCode = 503;
+    res.setHeader('Retry-After', this.retryAfter);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.setHeader('Content-Length', Buffer.byteLength(this.body));
+    res.end(this.body);
   }
 }

@@ -21,7 +21,7 @@ import { releaseQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
 import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, type Models, type PublicationDoc } from './models';
 import { uncountSuccess } from './success-counter';
-import { inTransaction } from './transaction';
+import { inTransaction, type Tx } from './transaction';
 
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
@@ -101,20 +101,24 @@ export class MongoCodeRepository implements CodeRepository {
   /** Exactly `count` available codes of the tier, or none: one transaction, as `publish`. */
   async lockAvailable(req: LockAvailableRequest): Promise<string[]> {
     if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('lock count must be an integer >= 1');
-    return inTransaction(this.conn, this.faults, `lock:${req.campaignId}`, async (tx) => {
-      const campaign = await tx.findById(this.models.campaigns, req.campaignId);
-      if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
-      if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
-      const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
-      if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
-      const marked = await tx.updateMany(
-        this.models.codes,
-        { _id: { $in: picked.map((c) => c._id) }, state: 'available' },
-        { $set: { state: 'locked', lockReleaseAt: req.releaseAt ?? null } },
-      );
-      if (marked !== req.count) throw new Error(`lock of ${req.count} codes in campaign ${req.campaignId}: codes changed under a transaction`);
-      return picked.map((c) => c.code).sort();
-    });
+    return inTransaction(this.conn, this.faults, `lock:${req.campaignId}`, (tx) =>
+      this.takeAvailable(tx, req, { state: 'locked', lockReleaseAt: req.releaseAt ?? null }, `lock of ${req.count} codes in campaign ${req.campaignId}`),
+    );
+  }
+
+  /**
+   * Inside a transaction: exactly `count` available codes of the tier moved with `set` (each still available when
+   * marked), or not_enough_codes and nothing moved. Returns the codes, sorted. Shared by lock and publish.
+   */
+  private async takeAvailable(tx: Tx, req: { campaignId: string; tier: string; count: number }, set: Partial<CodeDoc>, what: string): Promise<string[]> {
+    const campaign = await tx.findById(this.models.campaigns, req.campaignId);
+    if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
+    if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
+    const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
+    if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
+    const marked = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, state: 'available' }, { $set: set });
+    if (marked !== req.count) throw new Error(`${what}: codes changed under a transaction`);
+    return picked.map((c) => c.code).sort();
   }
 
   async listPublications(query: ListPublicationsQuery): Promise<Publication[]> {
@@ -149,18 +153,12 @@ export class MongoCodeRepository implements CodeRepository {
     const publication = await inTransaction(this.conn, this.faults, req.publicationId, async (tx) => {
       const existing = await tx.findById(this.models.publications, req.publicationId);
       if (existing) return toPublication(assertSameRequest(existing, req));
-      const campaign = await tx.findById(this.models.campaigns, req.campaignId);
-      if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
-      if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
-
-      const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
-      if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
-      const marked = await tx.updateMany(
-        this.models.codes,
-        { _id: { $in: picked.map((c) => c._id) }, state: 'available' },
-        { $set: { state: 'published', publicationId: req.publicationId, channel: req.channel ?? null, publishedTo: req.customerId ?? null } },
+      const codes = await this.takeAvailable(
+        tx,
+        req,
+        { state: 'published', publicationId: req.publicationId, channel: req.channel ?? null, publishedTo: req.customerId ?? null },
+        `publication ${req.publicationId}`,
       );
-      if (marked !== req.count) throw new Error(`publication ${req.publicationId}: codes changed under a transaction`);
       await tx.at('publish.codes', req.publicationId);
       const doc: PublicationDoc = {
         _id: req.publicationId,
@@ -169,7 +167,7 @@ export class MongoCodeRepository implements CodeRepository {
         channel: req.channel ?? null,
         customerId: req.customerId ?? null,
         count: req.count,
-        codes: picked.map((c) => c.code).sort(),
+        codes,
         createdAt: req.now,
       };
       await tx.insert(this.models.publications, [doc]);

@@ -23,8 +23,10 @@ export function appEnv(extra: Record<string, string> = {}): Record<string, strin
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
     // No load shedding: this machine is shared and often loaded, and a test's burst must not meet a 503 because
-    // another job stalled the event loop. Shedding has tests of its own (packages/http); a test may set it back.
+    // another job stalled the event loop (or a burst outnumbered the in-flight cap). Shedding has tests of its own
+    // (packages/http); a test may set it back.
     SHED_EVENT_LOOP_DELAY_MS: '0',
+    SHED_MAX_IN_FLIGHT: '0',
     // One intake process, not one per core: tests that want the cluster ask for it (intake-cluster.e2e.test.ts).
     INTAKE_PROCESSES: '1',
     ...extra,
