@@ -99,8 +99,14 @@ async function runBaseline(plan: ReturnType<typeof planDrop>, run: string, publi
 const FIELDS: ReadonlyArray<keyof SideSummary> = [
   'requests', 'durationS', 'requestsPerSec', 'accepted', 'rateLimited', 'filtered', 'redeemed', 'legitServed', 'legitTotal', 'legitRefusedByDefence', 'legitLostWhileAvailable',
   'legitFailed', 'legitLostFairly', 'legitBeforeSoldOut', 'legitBeforeSoldOutServed', 'legitRateLimited', 'botRequests', 'botRejected', 'botRejectedCampaignOver', 'botsServed', 'doubleAssigned', 'customerOverLimit', 'lost', 'errors', 'status5xx', 'p50Ms', 'p99Ms',
+  'immediateP50Ms', 'immediateP99Ms', 'longPolls', 'longPollTimedOut', 'longPollP50Ms', 'longPollP99Ms',
 ];
-const RATIOS: ReadonlyArray<keyof SideSummary> = ['durationS', 'requestsPerSec', 'p50Ms', 'p99Ms', 'legitServed', 'botsServed'];
+const RATIOS: ReadonlyArray<keyof SideSummary> = ['durationS', 'requestsPerSec', 'p50Ms', 'p99Ms', 'immediateP50Ms', 'immediateP99Ms', 'legitServed', 'botsServed'];
+
+/** A figure for the table: '-' when the side did not run or has none (the baseline has no long polls). */
+function cell(s: SideSummary | undefined, k: keyof SideSummary): number | string {
+  return s && s[k] !== null ? Number(s[k]) : '-';
+}
 
 async function main(): Promise<void> {
   await requireServices();
@@ -148,7 +154,7 @@ async function main(): Promise<void> {
   const ratio = d && b ? Object.fromEntries(RATIOS.map((k) => [k, Number(b[k]) === 0 ? null : round(Number(d[k]) / Number(b[k]), 2)])) : {};
   log('');
   log(`=== the drop, side by side (same traffic, same codes, one run; shared machine: compare within the run) ===`);
-  log(formatTable(['figure', 'dropgate', 'baseline (afternoon build)', 'dropgate / baseline'], FIELDS.map((k) => [k, d ? Number(d[k]) : '-', b ? Number(b[k]) : '-', k in ratio ? String(ratio[k] ?? '-') : ''])));
+  log(formatTable(['figure', 'dropgate', 'baseline (afternoon build)', 'dropgate / baseline'], FIELDS.map((k) => [k, cell(d, k), cell(b, k), k in ratio ? String(ratio[k] ?? '-') : ''])));
   for (const [name, s] of Object.entries({ dropgate: d, baseline: b })) if (s) log(`${name} answers: ${Object.entries(s.answers).sort(([, x], [, y]) => y - x).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
   if (d) {
     const botRejectedShare = d.botRequests ? d.botRejected / d.botRequests : 1;

@@ -53,7 +53,14 @@ export interface ReplayResult {
   /** By final answer at the POST: 'redeemed', 'queued', or the error code. */
   answers: Record<string, number>;
   errors: number;
+  /** Every POST, as the client timed it (from the call to the end of the body; the client's own pool wait included). */
   latenciesMs: number[];
+  /** POSTs answered without waiting for an outcome: refusals, bots' 202s (and everything of the baseline). */
+  immediateLatenciesMs: number[];
+  /** POSTs sent with `Prefer: wait` and accepted: answered 200 once the outcome was known, or 202 when the wait ran out. */
+  longPollLatenciesMs: number[];
+  /** Of those, answered 202 (no outcome within the wait): the client then polls. */
+  longPollTimedOut: number;
   acceptedIds: string[];
   accepted: number;
   rateLimited: number;
@@ -95,7 +102,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
   const pool = new Pool(side.url, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const customerPool = new Pool(side.url, { connections: CUSTOMER_CONNECTIONS, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const r: ReplayResult = {
-    requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], acceptedIds: [], accepted: 0, rateLimited: 0,
+    requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], immediateLatenciesMs: [], longPollLatenciesMs: [], longPollTimedOut: 0, acceptedIds: [], accepted: 0, rateLimited: 0,
     notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(), legitTries: [],
     botRequests: 0, botRefused: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
   };
@@ -118,7 +125,11 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
         body,
       });
       const text = await res.body.text();
-      r.latenciesMs.push(performance.now() - started);
+      const ms = performance.now() - started;
+      r.latenciesMs.push(ms);
+      const longPoll = wait && (res.statusCode === 200 || res.statusCode === 202);
+      (longPoll ? r.longPollLatenciesMs : r.immediateLatenciesMs).push(ms);
+      if (longPoll && res.statusCode === 202) r.longPollTimedOut++;
       count(r.statuses, String(res.statusCode));
       const b = bucket();
       if (res.statusCode >= 500) {
@@ -144,6 +155,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       return { status: res.statusCode, outcome, attemptId };
     } catch {
       r.latenciesMs.push(performance.now() - started);
+      r.immediateLatenciesMs.push(performance.now() - started);
       r.errors++;
       bucket().failed++;
       count(r.answers, 'network_error');
