@@ -64,6 +64,8 @@ export interface SideTimeline {
   requests: SecondBucket[];
   /** Codes won per second since the replay started, by legit customers and by bots. */
   redeemed: Array<{ t: number; legit: number; bots: number }>;
+  /** The legit customers' long polls by the second they were sent: how many, their p50 and p99 (ms). */
+  longPolls: Array<{ t: number; n: number; p50Ms: number | null; p99Ms: number | null }>;
 }
 
 /** What a legit customer's unserved session is put down to (see SideSummary). */
@@ -181,7 +183,7 @@ export function summarise(
       statusReads: r.statusReads,
       answers: r.answers,
     },
-    timeline: { requests: r.timeline, redeemed },
+    timeline: { requests: r.timeline, redeemed, longPolls: longPollsBySecond(r) },
   };
 }
 
@@ -197,4 +199,18 @@ function split(r: ReplayResult): Pick<SideSummary, 'immediateP50Ms' | 'immediate
     longPolls: longPoll.length,
     longPollTimedOut: r.longPollTimedOut,
   };
+}
+
+function longPollsBySecond(r: ReplayResult): SideTimeline['longPolls'] {
+  const bySecond: number[][] = [];
+  for (const t of r.legitTries) {
+    if (!t.longPoll) continue;
+    const second = Math.max(0, Math.floor((t.sentAt - r.startedAt) / 1000));
+    while (bySecond.length <= second) bySecond.push([]);
+    bySecond[second]!.push(t.ms);
+  }
+  return bySecond.map((ms, t) => {
+    const sorted = ms.sort((a, b) => a - b);
+    return { t, n: sorted.length, p50Ms: sorted.length ? round(quantile(sorted, 0.5), 0) : null, p99Ms: sorted.length ? round(quantile(sorted, 0.99), 0) : null };
+  });
 }
