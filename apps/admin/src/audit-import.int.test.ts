@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { AuditPageView, ImportReportView } from '@dropgate/admin-client';
 import { generateCodes, resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { expectApiError, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
@@ -17,29 +18,8 @@ const as = (who: keyof typeof TOKENS, path: string, init: HttpInit = {}): Promis
 const SPEC = { prefix: 'IMP-', length: 8 };
 const codes = (n: number) => generateCodes(resolveCodeSpec(SPEC), n);
 
-interface Report {
-  lines: number;
-  inserted: number;
-  duplicates: number;
-  malformed: number;
-  firstDuplicates: Array<{ line: number; code: string }>;
-  firstMalformed: Array<{ line: number; problem: string }>;
-}
-interface Entry {
-  id: string;
-  at: string;
-  kind: string;
-  actor: string | null;
-  action: string;
-  campaignId: string | null;
-  customerId: string | null;
-  code: string | null;
-  details: Record<string, unknown> | null;
-}
-interface Page {
-  entries: Entry[];
-  next: string | null;
-}
+type Report = ImportReportView;
+type Page = AuditPageView;
 
 async function newCampaign(): Promise<string> {
   const res = await as('ops', '/campaigns', {
