@@ -98,6 +98,11 @@ export const campaignStatsView = z.object({
   redemptions: z.number().int(),
   codes: z.record(z.string(), countsByState).describe('counts[tier][state]'),
   outcomes: z.record(z.string(), z.number().int()),
+  wrongCodes: z
+    .number()
+    .int()
+    .nullable()
+    .describe('well-formed wrong codes sent for this campaign (filter misses at the intakes and code_not_found at the workers), as counted by the guess budgets; null when unreadable'),
 });
 
 export const codeView = z.object({

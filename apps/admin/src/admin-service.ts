@@ -23,6 +23,8 @@ export interface CampaignStats {
   redemptions: number;
   codes: CodeCounts;
   outcomes: Record<string, number>;
+  /** Wrong codes counted against the guess budgets for this campaign; null when they could not be read (Redis). */
+  wrongCodes: number | null;
 }
 
 export interface CreatedCampaign {
@@ -40,6 +42,8 @@ export interface AdminServiceDeps {
   onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
   /** Ends timed locks by themselves (the admin process's lock-release jobs). */
   lockReleases?: LockReleaseScheduler | undefined;
+  /** A campaign's wrong codes (the guess budgets' per-campaign count in Redis); absent: stats answer null. */
+  wrongCodes?: ((campaignId: string) => Promise<number>) | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -54,14 +58,14 @@ export class AdminService {
   /** Every change is published once it is in the store (and before the caller hears of it). */
   private readonly changes: ChangeSink;
   private readonly onCodesChanged: (campaignId: string) => Promise<void>;
-  private readonly options: { lockReleases?: LockReleaseScheduler | undefined; now?: (() => Date) | undefined };
+  private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'wrongCodes' | 'now'>;
 
   constructor(deps: AdminServiceDeps) {
     this.store = deps.store;
     this.jobs = deps.jobs;
     this.changes = deps.changes;
     this.onCodesChanged = deps.onCodesChanged ?? (() => Promise.resolve());
-    this.options = { lockReleases: deps.lockReleases, now: deps.now };
+    this.options = { lockReleases: deps.lockReleases, wrongCodes: deps.wrongCodes, now: deps.now };
   }
 
   /** Streams codes into a campaign; duplicates and malformed lines are reported, never fatal. */
@@ -157,8 +161,13 @@ export class AdminService {
 
   async stats(id: string): Promise<CampaignStats> {
     const campaign = await this.campaign(id);
-    const [codes, outcomes] = await Promise.all([this.store.codes.counts(campaign.id), this.store.redemptions.outcomeCounts(campaign.id)]);
-    return { campaignId: campaign.id, status: campaign.status, target: campaign.target, redemptions: campaign.redeemedCount, codes, outcomes };
+    const [codes, outcomes, wrongCodes] = await Promise.all([
+      this.store.codes.counts(campaign.id),
+      this.store.redemptions.outcomeCounts(campaign.id),
+      // A count for the operator, never worth failing the stats for: unreadable (Redis down) answers null.
+      this.options.wrongCodes ? this.options.wrongCodes(campaign.id).catch(() => null) : null,
+    ]);
+    return { campaignId: campaign.id, status: campaign.status, target: campaign.target, redemptions: campaign.redeemedCount, codes, outcomes, wrongCodes };
   }
 
   /**

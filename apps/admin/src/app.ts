@@ -20,6 +20,8 @@ export interface AdminDeps {
   changes: ChangeSink;
   /** Ends timed locks by themselves (without it, a lock with releaseAt is refused). */
   lockReleases?: LockReleaseScheduler | undefined;
+  /** A campaign's wrong codes, for its stats (@dropgate/guard's `readCampaignWrongCodes`); absent: null in the stats. */
+  wrongCodes?: ((campaignId: string) => Promise<number>) | undefined;
   /** The admin jobs queue (code generation, ...); its worker runs in the admin process (see main.ts). */
   jobs: AdminJobQueue;
   /** How long campaign creation waits for its generation job before answering 202 (default 10 s). */
@@ -74,6 +76,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     changes: deps.changes,
     lockReleases: deps.lockReleases,
     onCodesChanged: deps.onCodesChanged,
+    wrongCodes: deps.wrongCodes,
   });
   const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });
   const openApi = JSON.stringify(adminOpenApi(routes));

@@ -2,6 +2,7 @@ import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix } from '@dropgate/code-filter';
 import { loadAdminConfig } from '@dropgate/config';
+import { guessBudgetPrefix, readCampaignWrongCodes } from '@dropgate/guard';
 import {
   captureException,
   closeSentry,
@@ -132,6 +133,7 @@ function main(): void {
     }),
     changes,
     lockReleases,
+    wrongCodes: (campaignId) => readCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX), campaignId),
     onCodesChanged: (campaignId) => codesChanged(campaignId, 'imported'),
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,

@@ -116,6 +116,10 @@ describe('in Chromium', () => {
     await expectText(counts.locator('tr[data-tier="yeti"] td[data-state="redeemed"]'), /^1$/, 15_000);
     await expectText(page.getByRole('status', { name: 'Rate' }), /^1 redeemed of target 50 · \d+(\.\d)? \/ min now$/, 15_000);
     expect(await page.locator('.uplot canvas').count()).toBe(1);
+    // A well-formed wrong code (the intake's filter refuses it, or a worker finds no such code) shows in the stats.
+    const wrong = await http(system.intakeUrl, '/v1/redemptions', { body: { campaignId, code: 'SKATE-2222-2222', customerId: 'fan-2' }, headers: { prefer: 'wait=10' } });
+    expect(wrong.status === 404 ? 'code_not_found' : (wrong.json as { outcome?: string }).outcome).toBe('code_not_found');
+    await expectText(page.getByRole('status', { name: 'Wrong codes' }), /^Wrong codes sent: 1 /, 15_000);
   });
 
   it('generates codes for a tier, the progress bar following the job to its end', async () => {

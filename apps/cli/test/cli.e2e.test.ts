@@ -26,6 +26,7 @@ interface Stats {
   campaignId: string;
   codes: Record<string, Record<string, number>>;
   redemptions: number;
+  wrongCodes: number | null;
 }
 
 const threeTiers = ['--tier', 'tshirt:60:T-shirt', '--tier', 'skate-deck:5:Skate deck', '--tier', 'yeti:5:Yeti cooler'];
@@ -136,8 +137,10 @@ describe('campaigns', () => {
     expect(stats.codes.tshirt?.available).toBe(60);
     expect(stats.codes['skate-deck']?.available).toBe(5);
     expect(stats.codes.yeti?.available).toBe(5);
+    expect(stats.wrongCodes).toBe(0);
     const text = await cli(['stats', campaign.id]);
     expect(text.stdout).toMatch(/^skate-deck\s+5\s+0\s+0\s+0\s+0$/m);
+    expect(text.stdout).toMatch(/^wrong codes sent: 0$/m);
   });
 
   it('exports the codes as CSV to a file and as JSON to stdout, filtered by tier', async () => {

@@ -4,7 +4,7 @@ import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
-import { GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
+import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { TargetStops } from './target-stops';
@@ -52,6 +52,15 @@ async function main(): Promise<void> {
     limits: guessBudgetFrom(config),
     onError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
   });
+  // Counted with the campaign's own `settings.guessBudget`, as the intake counts its filter misses.
+  const countWrongCode = wrongCodeCounter(
+    guesses,
+    new CampaignGuessOverrides({
+      load: async (id) => (await store.campaigns.get(id))?.settings.guessBudget,
+      ttlMs: config.CAMPAIGN_CACHE_TTL_MS,
+      onError: (err) => logger.warn({ err }, 'campaign guess budget unreadable: wrong code counted with the GUESS_* limits'),
+    }),
+  );
   // A success that reaches a campaign's target stops it in the store; the intakes hear of it at once from here.
   const onChangesError = (err: unknown) => logger.warn({ err }, 'stop at target not announced (intakes catch up by their periodic reload)');
   const changes = new ChangePublisher({
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
   const processAttempt = attemptProcessor({
     redemptions,
     now: () => new Date(),
-    onWrongCode: (attempt) => guesses.recordWrongGuess(attempt),
+    onWrongCode: countWrongCode,
     sourceBlocked: (source) => sourceBlocks.isBlocked(source),
     onVerdictError: (err) => {
       metrics.verdictErrors.inc();

@@ -34,6 +34,8 @@ export interface StatsView {
   codes: CodeCounts;
   /** Recorded attempt outcomes by name (redeemed, sold_out, ...). */
   outcomes: Record<string, number>;
+  /** Wrong codes sent for the campaign (filter misses and the workers' code_not_found); null when unreadable. */
+  wrongCodes: number | null;
 }
 
 export interface CodeView {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { MicroBatcher } from '@dropgate/batching';
 import { BlockMirror } from './block-mirror';
+import { campaignWrongCodesKey } from './campaign-wrong-codes';
 import { customerKey, type ClientSource } from './client-source';
 import { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetWith, type GuessBudgetLimits } from './guess-budget-limits';
 import { guessCountScript, type CounterIncrement } from './guess-count-script';
@@ -157,7 +158,7 @@ export class GuessBudget {
       campaigns.set(guess.campaignId, (campaigns.get(guess.campaignId) ?? 0) + 1);
       return { limits, spends };
     });
-    const counted = await this.count(counters, `${this.options.prefix}:campaigns`, campaigns);
+    const counted = await this.count(counters, campaignWrongCodesKey(this.options.prefix), campaigns);
     // In batch order, each spend answers what its own consume would have: under budget; the one that spends it sets
     // the block (the key's next strike); those after it in the batch get that block, and a key blocked before the
     // batch answers what Redis says is left of it.
@@ -224,7 +225,7 @@ export class GuessBudget {
 
   /** Wrong codes counted per campaign since the counters were made (Redis: one hash). */
   async campaignCounts(): Promise<Record<string, number>> {
-    const raw = await this.options.redis.hgetall(`${this.options.prefix}:campaigns`);
+    const raw = await this.options.redis.hgetall(campaignWrongCodesKey(this.options.prefix));
     return Object.fromEntries(Object.entries(raw).map(([id, n]) => [id, Number(n)]));
   }
 

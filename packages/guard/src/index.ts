@@ -6,3 +6,6 @@ export { BlockMirror } from './block-mirror';
 export { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetFrom, guessBudgetPrefix, guessBudgetWith, type GuessBudgetLimits, type GuessBudgetSettings } from './guess-budget-limits';
 export { GuessBudget, type GuessBudgetOptions, type GuessBudgetOverride, type GuessScope, type GuessVerdict, type WrongGuess } from './guess-budget';
 export { SharedSourceBlocks, sourceBlocksPrefix, type SharedSourceBlocksOptions } from './shared-source-blocks';
+export { CampaignGuessOverrides, wrongCodeCounter, type CampaignGuessOverridesOptions } from './campaign-guess-overrides';
+export { campaignWrongCodesKey, readCampaignWrongCodes } from './campaign-wrong-codes';
+export { distinctCapPrefix, distinctCustomerKeys, distinctSeenPrefix, rateGuardPrefix, type DistinctCustomerCaps, type DistinctScope } from './distinct-customers';

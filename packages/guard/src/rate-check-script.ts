@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { DistinctCustomerCaps } from './distinct-customers';
 
 /**
  * The rate guard's Redis side for MANY requests in one call: per request, in order, what its rate-limiter-flexible
@@ -78,7 +79,7 @@ export interface RateScriptSettings {
   ip: KeySpaceSettings;
   subnet: KeySpaceSettings | undefined;
   customer: KeySpaceSettings;
-  distinct: { perAddress: number; perSubnet: number; windowS: number; blockS: number } | undefined;
+  distinct: DistinctCustomerCaps | undefined;
 }
 
 /** One request's six Redis keys (unused ones repeat the ip key: the script never touches them). */

@@ -3,8 +3,9 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { MicroBatcher } from '@dropgate/batching';
 import { BlockMirror } from './block-mirror';
 import { clientSource, customerKey, type ClientSource } from './client-source';
+import { distinctCapPrefix, distinctCustomerKeys, distinctSeenPrefix, type DistinctCustomerCaps, type DistinctScope } from './distinct-customers';
 import { KeySpaceLimiter, type Consumed } from './key-space-limiter';
-import { rateCheckScript, type RateScriptAnswer, type RateScriptRequest } from './rate-check-script';
+import { rateCheckScript, type KeySpaceSettings, type RateScriptAnswer, type RateScriptRequest } from './rate-check-script';
 import type { RateCheck, RateDecision, RateDecisionEvent, RateGuard, RateGuardStats, RateLimitReason } from './rate-decision';
 
 export interface RateGuardOptions {
@@ -24,7 +25,7 @@ export interface RateGuardOptions {
   /** Requests per subnet (IPv4 /24, IPv6 /64); absent = no subnet limit. */
   subnet?: { points: number; durationS: number; blockS: number } | undefined;
   /** Distinct customer ids one address / one subnet may name per window; over it, the address / subnet is blocked. */
-  distinctCustomers?: { perAddress: number; perSubnet: number; windowS: number; blockS: number } | undefined;
+  distinctCustomers?: DistinctCustomerCaps | undefined;
   /**
    * Where refusals are mirrored (`address:<hash>`, `subnet:<hash>`, `customer:<hash>`), shared with the guess budgets,
    * so the intake's pre-body check refuses a blocked source with one map lookup.
@@ -64,35 +65,14 @@ interface PendingCheck {
  */
 export function createRateGuard(options: RateGuardOptions): RateGuard {
   const mirror = options.mirror ?? new BlockMirror();
-  const mirrorAs = (scope: 'address' | 'subnet' | 'customer', id: (key: string) => string) => (key: string, ms: number) => mirror.block(`${scope}:${id(key)}`, ms);
+  /** One key space; its refusals are mirrored as `<scope>:<id of the key>` for the pre-body check. */
+  const keySpace = (keyPrefix: string, limits: KeySpaceSettings, scope: 'address' | 'subnet' | 'customer', id: (key: string) => string = (key) => key) =>
+    new KeySpaceLimiter({ redis: options.redis, keyPrefix, ...limits, onRefused: (key, ms) => mirror.block(`${scope}:${id(key)}`, ms) });
   // The ip key space is keyed by the address itself (as before); the mirror by its hash, like the guess budgets.
-  const ip = new KeySpaceLimiter({
-    redis: options.redis,
-    keyPrefix: `${options.prefix}:ip`,
-    points: options.ipPoints,
-    durationS: options.ipDurationS,
-    blockS: options.ipBlockS,
-    onRefused: mirrorAs('address', (address) => clientSource(address).address),
-  });
-  const subnet = options.subnet
-    ? new KeySpaceLimiter({
-        redis: options.redis,
-        keyPrefix: `${options.prefix}:subnet`,
-        points: options.subnet.points,
-        durationS: options.subnet.durationS,
-        blockS: options.subnet.blockS,
-        onRefused: mirrorAs('subnet', (hash) => hash),
-      })
-    : undefined;
-  const customer = new KeySpaceLimiter({
-    redis: options.redis,
-    keyPrefix: `${options.prefix}:customer`,
-    points: options.customerPoints,
-    durationS: options.customerDurationS,
-    blockS: options.customerBlockS,
-    onRefused: mirrorAs('customer', (hash) => hash),
-  });
-  const distinct = options.distinctCustomers ? distinctCustomerLimits(options, options.distinctCustomers, mirrorAs) : undefined;
+  const ip = keySpace(`${options.prefix}:ip`, { points: options.ipPoints, durationS: options.ipDurationS, blockS: options.ipBlockS }, 'address', (address) => clientSource(address).address);
+  const subnet = options.subnet ? keySpace(`${options.prefix}:subnet`, options.subnet, 'subnet') : undefined;
+  const customer = keySpace(`${options.prefix}:customer`, { points: options.customerPoints, durationS: options.customerDurationS, blockS: options.customerBlockS }, 'customer');
+  const distinct = options.distinctCustomers ? distinctCustomerLimits(options, options.distinctCustomers, keySpace) : undefined;
   const stats: RateGuardStats = { allowed: 0, rejectedIp: 0, rejectedSubnet: 0, rejectedCustomer: 0, rejectedCustomers: 0, memoryBlocked: 0, insurance: 0 };
   const counters: Record<RateLimitReason, 'rejectedIp' | 'rejectedSubnet' | 'rejectedCustomer' | 'rejectedCustomers'> = {
     ip: 'rejectedIp',
@@ -147,12 +127,7 @@ export function createRateGuard(options: RateGuardOptions): RateGuard {
     const customerKeys: [string, string, string, string] =
       customerHash === undefined
         ? [ipKey, ipKey, ipKey, ipKey]
-        : [
-            customer.redisKey(customerHash),
-            `${options.prefix}:seen:${source.address}:${customerHash}`,
-            distinct ? distinct.perAddress.redisKey(source.address) : ipKey,
-            distinct ? distinct.perSubnet.redisKey(source.subnet) : ipKey,
-          ];
+        : [customer.redisKey(customerHash), ...distinctCustomerKeys(options.prefix, source, customerHash)];
     return { keys: [ipKey, subnet ? subnet.redisKey(source.subnet) : ipKey, ...customerKeys], hasCustomer: customerHash !== undefined };
   };
   const decisionOf = ({ request, source, customerHash }: PendingCheck, { verdict, msLeft }: RateScriptAnswer): RateDecision => {
@@ -216,26 +191,13 @@ export function createRateGuard(options: RateGuardOptions): RateGuard {
  */
 function distinctCustomerLimits(
   options: RateGuardOptions,
-  limits: NonNullable<RateGuardOptions['distinctCustomers']>,
-  mirrorAs: (scope: 'address' | 'subnet', id: (key: string) => string) => (key: string, ms: number) => void,
+  caps: DistinctCustomerCaps,
+  keySpace: (keyPrefix: string, limits: KeySpaceSettings, scope: DistinctScope) => KeySpaceLimiter,
 ) {
-  const seen = new RateLimiterRedis({ storeClient: options.redis, keyPrefix: `${options.prefix}:seen`, points: 1_000_000, duration: limits.windowS });
-  const perAddress = new KeySpaceLimiter({
-    redis: options.redis,
-    keyPrefix: `${options.prefix}:customers-address`,
-    points: limits.perAddress,
-    durationS: limits.windowS,
-    blockS: limits.blockS,
-    onRefused: mirrorAs('address', (hash) => hash),
-  });
-  const perSubnet = new KeySpaceLimiter({
-    redis: options.redis,
-    keyPrefix: `${options.prefix}:customers-subnet`,
-    points: limits.perSubnet,
-    durationS: limits.windowS,
-    blockS: limits.blockS,
-    onRefused: mirrorAs('subnet', (hash) => hash),
-  });
+  const seen = new RateLimiterRedis({ storeClient: options.redis, keyPrefix: distinctSeenPrefix(options.prefix), points: 1_000_000, duration: caps.windowS });
+  const capOf = (scope: DistinctScope, points: number) => keySpace(distinctCapPrefix(options.prefix, scope), { points, durationS: caps.windowS, blockS: caps.blockS }, scope);
+  const perAddress = capOf('address', caps.perAddress);
+  const perSubnet = capOf('subnet', caps.perSubnet);
   return {
     perAddress,
     perSubnet,

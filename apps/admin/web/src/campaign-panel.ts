@@ -18,6 +18,7 @@ export class CampaignPanel {
   private readonly title = h('h2');
   private readonly counts = h('div');
   private readonly rate = h('div', { class: 'muted', role: 'status', 'aria-label': 'Rate' });
+  private readonly wrongCodes = h('div', { class: 'muted', role: 'status', 'aria-label': 'Wrong codes' });
   private readonly chartBox = h('div', { class: 'chart' });
   private readonly lifecycleStatus = h('div', { class: 'notice', role: 'status' });
   private readonly audit = h('div');
@@ -61,6 +62,7 @@ export class CampaignPanel {
         this.lifecycleStatus,
         h('h2', { text: 'Codes by tier and state' }),
         this.counts,
+        this.wrongCodes,
         h('h2', { text: 'Redemptions per minute' }),
         this.rate,
         this.chartBox,
@@ -93,6 +95,7 @@ export class CampaignPanel {
     this.campaign = campaign;
     replace(this.title, `${campaign.name} `, statusBadge(campaign.status), campaign.stopReason ? h('span', { class: 'muted', text: ` (${campaign.stopReason})` }) : null);
     this.renderCounts(stats);
+    this.wrongCodes.textContent = `Wrong codes sent: ${stats.wrongCodes ?? 'unknown (not readable now)'} (refused by the code filter or not found by a worker; counted against the guess budgets)`;
     const perMinute = this.chart?.add(stats.redemptions);
     this.rate.textContent = `${stats.redemptions} redeemed${stats.target === null ? '' : ` of target ${stats.target}`}${perMinute === undefined ? '' : ` · ${perMinute.toFixed(1)} / min now`}`;
     await this.refreshAudit(campaign.id);

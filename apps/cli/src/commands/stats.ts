@@ -6,7 +6,7 @@ import { emit, table } from '../output';
 export function registerStats(program: Command, act: Act): void {
   program
     .command('stats')
-    .description('codes by tier and state, redemptions and attempt outcomes')
+    .description('codes by tier and state, redemptions, attempt outcomes and wrong codes sent')
     .argument('<campaignId>')
     .action(
       act(async ({ client, out }, [id]) => {
@@ -18,6 +18,7 @@ export function registerStats(program: Command, act: Act): void {
             Object.entries(s.codes).map(([tier, counts]) => [tier, ...CODE_STATES.map((st) => counts[st] ?? 0)]),
           ),
           ...(Object.keys(s.outcomes).length > 0 ? ['outcomes: ' + Object.entries(s.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')] : []),
+          `wrong codes sent: ${s.wrongCodes ?? 'unknown (not readable now)'}`,
         ]);
       }),
     );
