@@ -1,63 +1,49 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { closeRedis, createRedis } from '@dropgate/queue';
-import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
-import { listenAdmin, startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { deleteKeysByPrefix, expectApiError, http, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { startAdminHarness, type AdminHarness } from '../test/admin-harness';
 import { tokenEntries } from './admin-tokens';
 import { createAuthThrottle } from './auth-throttle';
 
 /** Named tokens with scopes, failed-login throttling (real Redis), security headers. Real PostgreSQL store. */
 
-const schema = tempPgSchema('dg_t');
 const throttlePrefix = `dgtauth${randomBytes(4).toString('hex')}`;
 const token = () => randomBytes(24).toString('base64url');
 const TOKENS = { reader: token(), writer: token(), exporter: token(), all: token() };
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
 const MAX_FAILURES = 3;
 
-let store: Store;
-let jobs: AdminJobsHarness;
+let harness: AdminHarness;
 let redis: Redis;
-let server: { url: string; close(): Promise<void> };
 
 const as = (who: keyof typeof TOKENS, path: string, init: HttpInit = {}, ip = '203.0.113.1'): Promise<HttpResult> =>
-  http(server.url, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS[who]}`, 'x-forwarded-for': ip, ...init.headers } });
+  harness.as(TOKENS[who], path, { ...init, headers: { 'x-forwarded-for': ip, ...init.headers } });
 
 const campaign = { name: 'access', tiers: [{ name: 'standard', reward: 'x', quantity: 3 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active' };
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-admin-access-test' });
-  await store.migrate();
-  jobs = await startAdminJobs(store);
   redis = createRedis(TEST_REDIS_URL, 'client', 'admin-access-test');
-  server = await listenAdmin({
-    store,
-    jobs: jobs.queue,
-    tokens: tokenEntries([
-      { name: 'reader', scopes: ['read'], sha256: hash(TOKENS.reader) },
-      { name: 'writer', scopes: ['read', 'write'], sha256: hash(TOKENS.writer) },
-      { name: 'exporter', scopes: ['export'], sha256: hash(TOKENS.exporter) },
-      { name: 'all', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.all) },
-    ]),
-    authThrottle: createAuthThrottle({ redis, keyPrefix: `${throttlePrefix}:admin-auth`, maxFailures: MAX_FAILURES, windowS: 60, blockS: 60 }),
-    // Behind a (test) proxy on loopback: each test picks its client address with X-Forwarded-For.
-    trustProxy: 'loopback',
-    bodyLimitBytes: 64 * 1024,
-    onUnexpected: (err) => {
-      throw err;
+  harness = await startAdminHarness({
+    name: 'admin-access-test',
+    app: {
+      tokens: tokenEntries([
+        { name: 'reader', scopes: ['read'], sha256: hash(TOKENS.reader) },
+        { name: 'writer', scopes: ['read', 'write'], sha256: hash(TOKENS.writer) },
+        { name: 'exporter', scopes: ['export'], sha256: hash(TOKENS.exporter) },
+        { name: 'all', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.all) },
+      ]),
+      authThrottle: createAuthThrottle({ redis, keyPrefix: `${throttlePrefix}:admin-auth`, maxFailures: MAX_FAILURES, windowS: 60, blockS: 60 }),
+      // Behind a (test) proxy on loopback: each test picks its client address with X-Forwarded-For.
+      trustProxy: 'loopback',
     },
   });
 });
 
 afterAll(async () => {
-  await server?.close();
-  await jobs?.close();
+  await harness?.close();
   await closeRedis(redis);
   await deleteKeysByPrefix(throttlePrefix);
-  await store?.close();
-  await schema.drop();
 });
 
 describe('scopes', () => {
@@ -77,7 +63,7 @@ describe('scopes', () => {
     expectApiError(await as('reader', `/campaigns/${id}/status`, { body: { status: 'paused' } }), 403, 'forbidden');
     expectApiError(await as('reader', `/campaigns/${id}/codes/generate`, { body: { tier: 'standard', count: 1 } }), 403, 'forbidden');
     expectApiError(await as('reader', `/campaigns/${id}/codes`), 403, 'forbidden');
-    expect((await store.campaigns.get(id))?.status).toBe('active');
+    expect((await harness.store.campaigns.get(id))?.status).toBe('active');
   });
 
   it('lets only an export token download codes', async () => {
@@ -90,7 +76,7 @@ describe('scopes', () => {
 
   it('answers 401 for a token that is not configured (a hash of it is not a token)', async () => {
     for (const bad of ['nope-nope-nope-nope', hash(TOKENS.all)]) {
-      expectApiError(await http(server.url, '/admin/v1/campaigns', { headers: { authorization: `Bearer ${bad}`, 'x-forwarded-for': '203.0.113.50' } }), 401, 'unauthorized');
+      expectApiError(await http(harness.url, '/admin/v1/campaigns', { headers: { authorization: `Bearer ${bad}`, 'x-forwarded-for': '203.0.113.50' } }), 401, 'unauthorized');
     }
   });
 });
@@ -99,7 +85,7 @@ describe('failed-login throttling', () => {
   const guesser = '198.51.100.7';
 
   it(`answers 401 to the first ${MAX_FAILURES} bad tokens of an address, then 429 with Retry-After, even to the right token`, async () => {
-    const bad = () => http(server.url, '/admin/v1/campaigns', { headers: { authorization: `Bearer ${token()}`, 'x-forwarded-for': guesser } });
+    const bad = () => http(harness.url, '/admin/v1/campaigns', { headers: { authorization: `Bearer ${token()}`, 'x-forwarded-for': guesser } });
     for (let i = 0; i < MAX_FAILURES; i++) expectApiError(await bad(), 401, 'unauthorized');
     const blocked = await bad();
     expectApiError(blocked, 429, 'rate_limited');
@@ -119,7 +105,7 @@ describe('failed-login throttling', () => {
 
 describe('security headers (helmet)', () => {
   it('sends them on API answers and errors alike', async () => {
-    for (const res of [await as('reader', '/campaigns'), await http(server.url, '/healthz'), await http(server.url, '/admin/v1/campaigns')]) {
+    for (const res of [await as('reader', '/campaigns'), await http(harness.url, '/healthz'), await http(harness.url, '/admin/v1/campaigns')]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
       expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');

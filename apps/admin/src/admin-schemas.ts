@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AuditEntryView, ImportReportView } from '@dropgate/admin-client';
 import { CAMPAIGN_STATUSES, CODE_STATES } from '@dropgate/core';
 import { schemas } from '@dropgate/http';
 
@@ -215,7 +216,8 @@ export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const auditEntryView = z.object({
+/** Typed by the wire type the clients read (declared once in @dropgate/admin-client): the two cannot drift. */
+export const auditEntryView: z.ZodType<AuditEntryView> = z.object({
   id: z.string(),
   at: isoString,
   kind: z.enum(['admin', 'redemption']),
@@ -234,7 +236,7 @@ export const importQuery = z.strictObject({
   tier: schemas.tierName.optional(),
 });
 
-export const importReportView = z.object({
+export const importReportView: z.ZodType<ImportReportView> = z.object({
   lines: z.number().int(),
   inserted: z.number().int(),
   duplicates: z.number().int(),

@@ -1,49 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { AuditPageView, ImportReportView } from '@dropgate/admin-client';
 import { generateCodes, resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
-import { listenAdmin, startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { expectApiError, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { startAdminHarness, type AdminHarness } from '../test/admin-harness';
 import { tokenEntries } from './admin-tokens';
 
 /** Streamed code import and the audit trail over HTTP: real PostgreSQL store, real BullMQ admin jobs. */
 
-const schema = tempPgSchema('dg_t');
 const TOKENS = { ops: randomBytes(24).toString('base64url'), support: randomBytes(24).toString('base64url') };
 const hash = (t: string) => createHash('sha256').update(t).digest('hex');
+let harness: AdminHarness;
 let store: Store;
-let jobs: AdminJobsHarness;
-let server: { url: string; close(): Promise<void> };
 
-const as = (who: keyof typeof TOKENS, path: string, init: HttpInit = {}): Promise<HttpResult> =>
-  http(server.url, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKENS[who]}`, ...init.headers } });
+const as = (who: keyof typeof TOKENS, path: string, init: HttpInit = {}): Promise<HttpResult> => harness.as(TOKENS[who], path, init);
 
 const SPEC = { prefix: 'IMP-', length: 8 };
 const codes = (n: number) => generateCodes(resolveCodeSpec(SPEC), n);
 
-interface Report {
-  lines: number;
-  inserted: number;
-  duplicates: number;
-  malformed: number;
-  firstDuplicates: Array<{ line: number; code: string }>;
-  firstMalformed: Array<{ line: number; problem: string }>;
-}
-interface Entry {
-  id: string;
-  at: string;
-  kind: string;
-  actor: string | null;
-  action: string;
-  campaignId: string | null;
-  customerId: string | null;
-  code: string | null;
-  details: Record<string, unknown> | null;
-}
-interface Page {
-  entries: Entry[];
-  next: string | null;
-}
+type Report = ImportReportView;
+type Page = AuditPageView;
 
 async function newCampaign(): Promise<string> {
   const res = await as('ops', '/campaigns', {
@@ -56,33 +32,22 @@ async function newCampaign(): Promise<string> {
 const importBody = (id: string, raw: string, type: string, query = '') => as('ops', `/campaigns/${id}/codes/import${query}`, { method: 'POST', raw, headers: { 'content-type': type } });
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-admin-audit-test' });
-  await store.migrate();
-  jobs = await startAdminJobs(store);
-  server = await listenAdmin({
-    store,
-    jobs: jobs.queue,
-    tokens: tokenEntries([
-      { name: 'ops', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.ops) },
-      { name: 'support', scopes: ['read', 'write'], sha256: hash(TOKENS.support) },
-    ]),
-    trustProxy: false,
-    bodyLimitBytes: 64 * 1024,
-    onUnexpected: (err) => {
-      throw err;
-    },
-    onAuditError: (err) => {
-      throw err;
+  harness = await startAdminHarness({
+    name: 'admin-audit-test',
+    app: {
+      tokens: tokenEntries([
+        { name: 'ops', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.ops) },
+        { name: 'support', scopes: ['read', 'write'], sha256: hash(TOKENS.support) },
+      ]),
+      onAuditError: (err) => {
+        throw err;
+      },
     },
   });
+  store = harness.store;
 });
 
-afterAll(async () => {
-  await server?.close();
-  await jobs?.close();
-  await store?.close();
-  await schema.drop();
-});
+afterAll(() => harness?.close());
 
 describe('POST /campaigns/:id/codes/import', () => {
   it('streams a CSV in, reporting duplicates and malformed lines by line number without stopping', async () => {

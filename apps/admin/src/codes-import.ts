@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
+import { matchesCodeSpec, normalizeCode, type Campaign, type CodeImportReport } from '@dropgate/core';
 import type { NewCode, Store } from '@dropgate/store';
 
 /** Codes per store call (one transaction each). */
@@ -11,14 +11,7 @@ export const REPORT_FIRST = 20;
 
 export type ImportFormat = 'csv' | 'jsonl';
 
-export interface ImportReport {
-  lines: number;
-  inserted: number;
-  duplicates: number;
-  malformed: number;
-  firstDuplicates: Array<{ line: number; code: string }>;
-  firstMalformed: Array<{ line: number; problem: string }>;
-}
+export type ImportReport = CodeImportReport;
 
 /** Splits a byte stream into lines (LF or CRLF) without ever holding more than MAX_LINE characters of one. */
 async function* lines(input: Readable): AsyncGenerator<{ text: string | null }> {

@@ -1,24 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
 import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
-import { createAdminApp } from './app';
+import { expectApiError, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
-import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { startAdminHarness, type AdminHarness } from '../test/admin-harness';
 
 /** Bulk publishing, locks and rollback through the admin API, on a real PostgreSQL store and Redis change feed. */
 
-const schema = tempPgSchema('dg_ops');
 const TOKEN = randomBytes(24).toString('base64url');
 const PREFIX = `dgops${randomBytes(4).toString('hex')}`;
+let harness: AdminHarness;
 let store: Store;
-let server: Server;
-let base = '';
-let jobs: AdminJobsHarness;
 const redisConnections: Redis[] = [];
 const redis = (): Redis => {
   const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -36,42 +29,21 @@ const lockReleases: LockReleaseScheduler = {
 };
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 8, applicationName: 'dropgate-admin-ops-test' });
-  await store.migrate();
   const changes = new ChangePublisher({ redis: redis(), subscriber: redis(), prefix: PREFIX, ackTimeoutMs: 5_000 });
   await changes.start();
   const feed = new ChangeFeed({ subscriber: redis(), redis: redis(), prefix: PREFIX });
   feed.onChange(({ kind, campaignId, action }) => void heard.push({ kind, campaignId, action } as ChangeEvent));
   await feed.start();
-  jobs = await startAdminJobs(store);
-  const app = createAdminApp({
-    store,
-    changes,
-    jobs: jobs.queue,
-    lockReleases,
-    token: TOKEN,
-    trustProxy: false,
-    bodyLimitBytes: 256 * 1024,
-    onUnexpected: (err) => {
-      throw err;
-    },
-  });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  harness = await startAdminHarness({ name: 'admin-ops-test', poolSize: 8, app: { changes, lockReleases, token: TOKEN, bodyLimitBytes: 256 * 1024 } });
+  store = harness.store;
 });
 
 afterAll(async () => {
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await jobs?.close();
-  await store?.close();
-  await schema.drop();
+  await harness?.close();
   await Promise.all(redisConnections.map((r) => r.quit()));
 });
 
-const admin = (path: string, init: HttpInit = {}): Promise<HttpResult> => http(base, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+const admin = (path: string, init: HttpInit = {}): Promise<HttpResult> => harness.as(TOKEN, path, init);
 
 async function campaign(quantity = 40): Promise<string> {
   const res = await admin('/campaigns', {

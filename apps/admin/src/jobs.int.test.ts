@@ -1,21 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { closeRedis, createRedis, enqueueAdminJob, getAdminJobStatus, type AdminJobProgress } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
-import { listenAdmin, startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { expectApiError, TEST_REDIS_URL, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { startAdminHarness, startAdminJobs, type AdminHarness, type AdminJobsHarness } from '../test/admin-harness';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
 /** Background code generation through the admin API: real PostgreSQL store, real BullMQ on the real Redis. */
 
-const schema = tempPgSchema('dg_t');
 const TOKEN = randomBytes(24).toString('base64url');
+let harness: AdminHarness;
 let store: Store;
 let jobs: AdminJobsHarness;
-let server: { url: string; close(): Promise<void> };
 
-const admin = (path: string, init: HttpInit = {}): Promise<HttpResult> =>
-  http(server.url, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+const admin = (path: string, init: HttpInit = {}): Promise<HttpResult> => harness.as(TOKEN, path, init);
 
 interface JobView {
   jobId: string;
@@ -55,27 +52,11 @@ async function codeCount(campaignId: string, tier: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 6, applicationName: 'dropgate-admin-jobs-test' });
-  await store.migrate();
-  jobs = await startAdminJobs(store);
-  server = await listenAdmin({
-    store,
-    jobs: jobs.queue,
-    token: TOKEN,
-    trustProxy: false,
-    bodyLimitBytes: 64 * 1024,
-    onUnexpected: (err) => {
-      throw err;
-    },
-  });
+  harness = await startAdminHarness({ name: 'admin-jobs-test', poolSize: 6, app: { token: TOKEN } });
+  ({ store, jobs } = harness);
 });
 
-afterAll(async () => {
-  await server?.close();
-  await jobs?.close();
-  await store?.close();
-  await schema.drop();
-});
+afterAll(() => harness?.close());
 
 describe('campaign creation with codes', () => {
   it('answers 202 with a draft and the job at once under Prefer: respond-async, then activates when the codes are in', async () => {

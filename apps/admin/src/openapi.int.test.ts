@@ -1,18 +1,9 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import type { Store } from '@dropgate/store';
-import { http, tempPgSchema, TEST_DATABASE_URL, validateOpenApi } from '@dropgate/testkit';
-import { startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
-import { createAdminApp } from './app';
+import { http, validateOpenApi } from '@dropgate/testkit';
+import { startAdminHarness, type AdminHarness } from '../test/admin-harness';
 
 /** /openapi.json: a valid OpenAPI 3.1 document naming every admin route with its schemas and scope. */
 
-const schema = tempPgSchema('dg_t');
-let store: Store;
-let server: Server;
-let base = '';
-let jobs: AdminJobsHarness;
+let harness: AdminHarness;
 
 interface Operation {
   operationId: string;
@@ -29,35 +20,23 @@ interface Doc {
 }
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 2, applicationName: 'dropgate-admin-openapi-test' });
-  jobs = await startAdminJobs(store, { worker: false });
-  const app = createAdminApp({
-    store,
-    // Only the document is read here: no change is ever made, so none is published.
-    changes: { publish: () => Promise.reject(new Error('the OpenAPI test makes no change')) },
-    jobs: jobs.queue,
-    token: 'openapi-test-token-0123456789',
-    trustProxy: false,
-    bodyLimitBytes: 64 * 1024,
-    onUnexpected: (err) => {
-      throw err;
+  harness = await startAdminHarness({
+    name: 'admin-openapi-test',
+    poolSize: 2,
+    worker: false,
+    migrate: false,
+    app: {
+      // Only the document is read here: no change is ever made, so none is published.
+      changes: { publish: () => Promise.reject(new Error('the OpenAPI test makes no change')) },
+      token: 'openapi-test-token-0123456789',
     },
   });
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await jobs.close();
-  await store.close();
-  await schema.drop();
-});
+afterAll(() => harness?.close());
 
 async function document(): Promise<Doc> {
-  const res = await http(base, '/openapi.json');
+  const res = await http(harness.url, '/openapi.json');
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/json/);
   return JSON.parse(res.text) as Doc;

@@ -4,9 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { closeRedis, createAdminJobQueue, createRedis, type AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
-import { deleteKeysByPrefix, TEST_REDIS_URL } from '@dropgate/testkit';
+import { createPostgresStore } from '@dropgate/store-postgres';
+import { deleteKeysByPrefix, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { createAdminApp, type AdminDeps } from '../src/app';
-import { startAdminJobsWorker, type AdminJobsWorker } from '../src/jobs/admin-jobs-worker';
+import { startAdminJobsWorker, type AdminJobsWorker, type AdminJobsWorkerOptions } from '../src/jobs/admin-jobs-worker';
 
 /** The admin jobs queue and its worker on the real Redis under a random key prefix (removed by `close`). */
 export interface AdminJobsHarness {
@@ -18,7 +19,7 @@ export interface AdminJobsHarness {
 
 export async function startAdminJobs(
   store: Store,
-  options: { worker?: boolean; onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined } = {},
+  options: { worker?: boolean; onCodesChanged?: AdminJobsWorkerOptions['onCodesChanged'] } = {},
 ): Promise<AdminJobsHarness> {
   const prefix = `dgtadm${randomBytes(4).toString('hex')}`;
   const client: Redis = createRedis(TEST_REDIS_URL, 'client', 'admin-test');
@@ -45,12 +46,21 @@ export async function startAdminJobs(
   };
 }
 
-/** An admin app listening on a free port (closed with `close`). */
 /** Changes go nowhere unless the test gives a sink (these tests have no intake listening). */
 const noChanges: AdminDeps['changes'] = { publish: () => Promise.resolve({ receivers: 0, applied: 0 }) };
 
-export async function listenAdmin(deps: Omit<AdminDeps, 'changes'> & Partial<Pick<AdminDeps, 'changes'>>): Promise<{ url: string; close(): Promise<void> }> {
-  const app = createAdminApp({ ...deps, changes: deps.changes ?? noChanges });
+type ListenDeps = Omit<AdminDeps, 'changes' | 'trustProxy' | 'bodyLimitBytes' | 'onUnexpected'> &
+  Partial<Pick<AdminDeps, 'changes' | 'trustProxy' | 'bodyLimitBytes' | 'onUnexpected'>>;
+
+/**
+ * An admin app listening on a free port (closed with `close`). Defaults: no proxy trusted, 64 KiB JSON bodies, and
+ * an unexpected error thrown (a test sees it rather than a 500 it did not look for).
+ */
+export async function listenAdmin(deps: ListenDeps): Promise<{ url: string; close(): Promise<void> }> {
+  const rethrow = (err: unknown) => {
+    throw err;
+  };
+  const app = createAdminApp({ trustProxy: false, bodyLimitBytes: 64 * 1024, onUnexpected: rethrow, ...deps, changes: deps.changes ?? noChanges });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -59,6 +69,48 @@ export async function listenAdmin(deps: Omit<AdminDeps, 'changes'> & Partial<Pic
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A whole admin on real services: a PostgreSQL store in a schema of its own, the jobs queue (and worker), the app. */
+export interface AdminHarness {
+  store: Store;
+  jobs: AdminJobsHarness;
+  url: string;
+  /** A request to `/admin/v1<path>` with `token` as the bearer token. */
+  as(token: string, path: string, init?: HttpInit): Promise<HttpResult>;
+  close(): Promise<void>;
+}
+
+export interface AdminHarnessOptions {
+  /** Names the PostgreSQL connections (pg_stat_activity). */
+  name: string;
+  poolSize?: number | undefined;
+  /** Run the admin jobs worker (default true). */
+  worker?: boolean | undefined;
+  /** Skip the migration (a test that reads no table). */
+  migrate?: boolean | undefined;
+  /** The app's own dependencies (tokens, lock releases, changes, ...); store and jobs come from the harness. */
+  app: Omit<ListenDeps, 'store' | 'jobs'>;
+}
+
+export async function startAdminHarness(options: AdminHarnessOptions): Promise<AdminHarness> {
+  const schema = tempPgSchema('dg_t');
+  const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: options.poolSize ?? 4, applicationName: `dropgate-${options.name}` });
+  if (options.migrate !== false) await store.migrate();
+  const jobs = await startAdminJobs(store, { worker: options.worker });
+  const server = await listenAdmin({ store, jobs: jobs.queue, ...options.app });
+  return {
+    store,
+    jobs,
+    url: server.url,
+    as: (token, path, init = {}) => http(server.url, `/admin/v1${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } }),
+    async close() {
+      await server.close();
+      await jobs.close();
+      await store.close();
+      await schema.drop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Campaign, CampaignStatus, CodeState } from '@dropgate/core';
+import type { AuditEntry, Campaign, CampaignStatus, CodeImportReport, CodeState } from '@dropgate/core';
 
 /**
  * What the admin API answers, as JSON (dates are ISO strings). Declared once here for every client (the CLI and
@@ -161,18 +161,8 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** One audit entry: an admin action (actor = token name) or a redemption outcome. */
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  kind: 'admin' | 'redemption';
-  actor: string | null;
-  action: string;
-  campaignId: string | null;
-  customerId: string | null;
-  code: string | null;
-  details: Record<string, unknown> | null;
-}
+/** One audit entry: an admin action (actor = token name) or a redemption outcome; `at` an ISO string. */
+export type AuditEntryView = Jsonified<AuditEntry>;
 
 /** One page of the audit trail, newest first; `next` gets the older entries. */
 export interface AuditPageView {
@@ -180,15 +170,8 @@ export interface AuditPageView {
   next: string | null;
 }
 
-/** What an import answers: lines read, inserted, and what was not (never fatal). */
-export interface ImportReportView {
-  lines: number;
-  inserted: number;
-  duplicates: number;
-  malformed: number;
-  firstDuplicates: Array<{ line: number; code: string }>;
-  firstMalformed: Array<{ line: number; problem: string }>;
-}
+/** What an import did: lines read, inserted, and what was not (never fatal). */
+export type ImportReportView = CodeImportReport;
 
 export type CodesFormat = 'json' | 'csv';
 export interface CodesQuery {

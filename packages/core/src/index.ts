@@ -7,3 +7,5 @@ export * from './code-generator';
 export * from './attempt';
 export * from './campaign-id';
 export * from './customer-id';
+export * from './audit-entry';
+export * from './code-import-report';

@@ -1,5 +1,6 @@
 import type {
   AttemptKind,
+  AuditEntry,
   AttemptResult,
   Campaign,
   CampaignPatch,
@@ -218,21 +219,8 @@ export interface RedemptionService {
   outcomeCounts(campaignId: string): Promise<Partial<Record<AttemptResult['outcome'], number>>>;
 }
 
-/** One line of the audit trail: an admin action, or the recorded outcome of a redemption attempt. */
-export interface AuditEntry {
-  /** Opaque, unique; with `at` it orders the trail (newest first). */
-  id: string;
-  at: Date;
-  /** 'admin': an admin action (actor = token name); 'redemption': an attempt's outcome (actor null). */
-  kind: 'admin' | 'redemption';
-  actor: string | null;
-  /** Admin: the operation (e.g. "createCampaign"); redemption: the outcome (e.g. "redeemed", "sold_out"). */
-  action: string;
-  campaignId: string | null;
-  customerId: string | null;
-  code: string | null;
-  details: Record<string, unknown> | null;
-}
+/** One line of the audit trail (declared in core: the admin API's clients receive it too). */
+export type { AuditEntry } from '@dropgate/core';
 
 export interface NewAuditEntry {
   actor: string;

@@ -1,4 +1,4 @@
-import { defineRoute, parseOrThrow, type Route } from '@dropgate/http';
+import { parseOrThrow, type Route } from '@dropgate/http';
 import type { Publication } from '@dropgate/store';
 import { z } from 'zod';
 import {
@@ -17,88 +17,47 @@ import {
 } from '../admin-schemas';
 import type { AdminService } from '../admin-service';
 import { principalOf } from '../principal';
+import { routeGroup } from './declare-route';
 
-const tags = ['codes'];
+const declare = routeGroup('codes');
 
 const publicationJson = (p: Publication) => ({ ...p, createdAt: p.createdAt.toISOString() });
 
 /** Bulk publishing, locks (with release at a time) and rollback of a campaign's codes. */
 export function codeRoutes(service: AdminService): Route[] {
   return [
-    defineRoute({
-      operationId: 'publishCodes',
-      method: 'post',
-      path: '/campaigns/:id/publications',
+    declare('publishCodes', 'POST /campaigns/:id/publications', {
+      scope: 'write', params: campaignParams, body: publicationBody, answers: [201, 'Published', publicationView],
       summary: 'Publish `count` available codes of a tier at once (all or none), to a channel or one customer',
       description: 'An `Idempotency-Key` header (8-128 visible ASCII characters) makes a retry answer the same codes.',
-      tags,
-      scope: 'write',
-      params: campaignParams,
-      body: publicationBody,
-      responses: { 201: { description: 'Published', schema: publicationView } },
       handler: async ({ params, body }, req, res) => {
         const rawKey = req.get('idempotency-key');
         const key = rawKey === undefined ? undefined : parseOrThrow(idempotencyKey, rawKey, 'Idempotency-Key header');
-        const publication = await service.publish(principalOf(res), params.id, body, key);
-        res.status(201).json(publicationJson(publication));
+        res.status(201).json(publicationJson(await service.publish(principalOf(res), params.id, body, key)));
       },
     }),
-    defineRoute({
-      operationId: 'listPublications',
-      method: 'get',
-      path: '/campaigns/:id/publications',
+    declare('listPublications', 'GET /campaigns/:id/publications', {
+      scope: 'read', params: campaignParams, query: publicationsQuery, answers: [200, 'Publications', z.array(publicationView)],
       summary: "A campaign's publications, newest first",
-      tags,
-      scope: 'read',
-      params: campaignParams,
-      query: publicationsQuery,
-      responses: { 200: { description: 'Publications', schema: z.array(publicationView) } },
-      handler: async ({ params, query }, _req, res) => {
-        res.json((await service.publications(params.id, query.limit)).map(publicationJson));
-      },
+      handler: async ({ params, query }, _req, res) => void res.json((await service.publications(params.id, query.limit)).map(publicationJson)),
     }),
-    defineRoute({
-      operationId: 'lockCodes',
-      method: 'post',
-      path: '/campaigns/:id/locks',
-      summary: 'Lock codes (a tier\'s next `count` available ones, or a list); with `releaseAt` they become available by themselves then',
-      tags,
-      scope: 'write',
-      params: campaignParams,
-      body: lockBody,
-      responses: { 201: { description: 'Locked', schema: lockView } },
+    declare('lockCodes', 'POST /campaigns/:id/locks', {
+      scope: 'write', params: campaignParams, body: lockBody, answers: [201, 'Locked', lockView],
+      summary: "Lock codes (a tier's next `count` available ones, or a list); with `releaseAt` they become available by themselves then",
       handler: async ({ params, body }, _req, res) => {
         const result = await service.lock(principalOf(res), params.id, body);
         res.status(201).json({ ...result, releaseAt: result.releaseAt?.toISOString() ?? null });
       },
     }),
-    defineRoute({
-      operationId: 'releaseLocks',
-      method: 'post',
-      path: '/campaigns/:id/locks/release',
-      summary: 'Release locks now: the listed codes, a tier\'s, or every lock of the campaign',
-      tags,
-      scope: 'write',
-      params: campaignParams,
-      body: releaseBody,
-      responses: { 200: { description: 'Released', schema: releaseView } },
-      handler: async ({ params, body }, _req, res) => {
-        res.json(await service.releaseLocks(principalOf(res), params.id, body));
-      },
+    declare('releaseLocks', 'POST /campaigns/:id/locks/release', {
+      scope: 'write', params: campaignParams, body: releaseBody, answers: [200, 'Released', releaseView],
+      summary: "Release locks now: the listed codes, a tier's, or every lock of the campaign",
+      handler: async ({ params, body }, _req, res) => void res.json(await service.releaseLocks(principalOf(res), params.id, body)),
     }),
-    defineRoute({
-      operationId: 'rollbackCode',
-      method: 'post',
-      path: '/campaigns/:id/codes/:code/rollback',
+    declare('rollbackCode', 'POST /campaigns/:id/codes/:code/rollback', {
+      scope: 'write', params: codeParams, body: rollbackBody, answers: [200, 'Rolled back', rollbackView],
       summary: 'Take a redeemed code back (available or disabled); the attempt that held it is marked rolled back',
-      tags,
-      scope: 'write',
-      params: codeParams,
-      body: rollbackBody,
-      responses: { 200: { description: 'Rolled back', schema: rollbackView } },
-      handler: async ({ params, body }, _req, res) => {
-        res.json(await service.rollback(principalOf(res), params.id, params.code, body));
-      },
+      handler: async ({ params, body }, _req, res) => void res.json(await service.rollback(principalOf(res), params.id, params.code, body)),
     }),
   ];
 }

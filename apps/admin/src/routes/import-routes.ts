@@ -1,8 +1,9 @@
-import { ApiError, defineRoute, type Route } from '@dropgate/http';
+import { ApiError, type Route } from '@dropgate/http';
 import { campaignParams, importQuery, importReportView } from '../admin-schemas';
 import type { AdminService } from '../admin-service';
 import { noteForAudit } from '../audit-trail';
 import type { ImportFormat } from '../codes-import';
+import { routeGroup } from './declare-route';
 
 const FORMATS: Record<string, ImportFormat> = {
   'text/csv': 'csv',
@@ -14,19 +15,12 @@ const FORMATS: Record<string, ImportFormat> = {
 
 export function importRoutes(service: AdminService): Route[] {
   return [
-    defineRoute({
-      operationId: 'importCodes',
-      method: 'post',
-      path: '/campaigns/:id/codes/import',
+    routeGroup('codes')('importCodes', 'POST /campaigns/:id/codes/import', {
+      scope: 'write', params: campaignParams, query: importQuery, bodyContentTypes: Object.keys(FORMATS),
+      answers: [200, 'What was imported, and what was not', importReportView],
       summary: 'Import codes from CSV (`code[,tier]`, optional header) or JSON lines (`{"code","tier"?}`), streamed',
       description:
         'The body is read line by line and written in batches (memory stays bounded). Duplicates (already stored, or repeated in the file) and malformed lines are counted and their first line numbers listed; they never stop the import.',
-      tags: ['codes'],
-      scope: 'write',
-      params: campaignParams,
-      query: importQuery,
-      bodyContentTypes: Object.keys(FORMATS),
-      responses: { 200: { description: 'What was imported, and what was not', schema: importReportView } },
       handler: async ({ params, query }, req, res) => {
         const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         const format = FORMATS[type];
