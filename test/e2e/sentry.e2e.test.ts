@@ -238,7 +238,7 @@ describe('the intake app reports unexpected errors to Sentry, and only those', (
         },
       },
       // as main.ts's reportError does
-      onUnexpected: (err, req) => void captureException(err, { app: 'intake', route: req.path }),
+      onUnexpected: (err, req) => void captureException(err, { app: 'intake', route: (req.url ?? '').split('?')[0] ?? '' }),
     });
   });
 

@@ -1,5 +1,5 @@
 import type { QueueEvents } from 'bullmq';
-import type { Express, Request } from 'express';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { IntakeConfig } from '@dropgate/config';
@@ -8,11 +8,15 @@ import { LoadShedder } from '@dropgate/http';
 import { createMetricsRegistry, type InternalEndpoints } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
-import { createIntakeApp, type CampaignLookup, type CodeFilterLookup } from './app';
+import { createIntakeApp } from './app';
+import { attemptHandlers } from './attempt-handlers';
 import { BullmqGateway } from './bullmq-gateway';
 import { CustomerTokenVerifier } from './customer-identity';
+import { fastLane } from './fast-lane';
+import type { CampaignLookup, CodeFilterLookup, IntakeDeps } from './intake-deps';
 import { createIntakeMetrics } from './intake-metrics';
 import { openGuard, openGuessBudget } from './open-guard';
+import { RequestMeter } from './request-meter';
 
 export interface IntakeParts {
   /** The 'producer' connection, shared by the queue and the rate guard. */
@@ -29,13 +33,19 @@ export interface IntakeParts {
   onGuessCountError?: ((err: unknown) => void) | undefined;
   /** Redis failed while sharing a source block with the workers (the block still holds in this intake). */
   onBlockShareError?: ((err: unknown) => void) | undefined;
-  onUnexpected: (err: unknown, req: Request) => void;
+  onUnexpected: (err: unknown, req: IncomingMessage) => void;
   /** Shedding starts or stops (log it). */
   onShedding?: (shedding: boolean, delayMs: number) => void;
+  /**
+   * false: every request goes through Express, the fast lane is left out (tests compare both: they must answer
+   * alike). Default true.
+   */
+  fastLane?: boolean | undefined;
 }
 
 export interface AssembledIntake {
-  app: Express;
+  /** What the public server runs: the fast lane in front of the Express app. */
+  handler: RequestListener;
   gateway: BullmqGateway;
   /** What the internal port serves: /metrics and /readyz. */
   internal: InternalEndpoints;
@@ -49,7 +59,8 @@ const NO_CODE_FILTER: CodeFilterLookup = { mightContain: () => true };
 
 /**
  * The intake's wiring from its configuration and connections: the BullMQ gateway, the rate guard, metrics and the
- * Express app. One function, so `main.ts` and the tests build exactly the same thing.
+ * public request handler (the fast lane in front of the Express app). One function, so `main.ts` and the tests build
+ * exactly the same thing.
  */
 export function assembleIntake(config: IntakeConfig, parts: IntakeParts): AssembledIntake {
   const gateway = new BullmqGateway(
@@ -83,7 +94,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
     maxInFlight: config.SHED_MAX_IN_FLIGHT,
     onChange: (shedding, delayMs) => parts.onShedding?.(shedding, delayMs),
   });
-  const app = createIntakeApp({
+  const deps: IntakeDeps = {
     settings: {
       trustProxy: config.TRUST_PROXY,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -100,10 +111,15 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
     shedder,
     newAttemptId,
     onUnexpected: parts.onUnexpected,
-  });
+  };
+  const handlers = attemptHandlers(deps);
+  const meter = new RequestMeter(metrics);
+  const app = createIntakeApp(deps, handlers, meter);
+  const handler =
+    parts.fastLane === false ? app : fastLane({ app, handlers, meter, shedder, settings: deps.settings, onUnexpected: parts.onUnexpected });
   const internal: InternalEndpoints = {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready: async () => void (await parts.producer.ping()),
   };
-  return { app, gateway, internal, registry, shedder };
+  return { handler, gateway, internal, registry, shedder };
 }

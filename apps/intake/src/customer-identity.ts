@@ -1,5 +1,5 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { errors, jwtVerify, type JWSHeaderParameters } from 'jose';
 import { normalizeCustomerId, type Campaign } from '@dropgate/core';
 import { ApiError, schemas } from '@dropgate/http';
@@ -60,8 +60,8 @@ export class CustomerTokenVerifier {
   }
 }
 
-function bearerToken(req: Request): string | undefined {
-  const header = req.get('authorization');
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/i.exec(header.trim());
   if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw new ApiError('customer_token_invalid', 'Authorization must be "Bearer <JWT>"');
@@ -76,7 +76,7 @@ function bearerToken(req: Request): string | undefined {
 export async function identifyCustomer(
   verifier: CustomerTokenVerifier,
   campaign: Campaign,
-  req: Request,
+  req: IncomingMessage,
   bodyCustomerId: string | undefined,
 ): Promise<string> {
   if (campaign.settings.customerAuth === 'none') {

@@ -78,7 +78,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     shutdown.register('code-filter', () => codeFilter.stop());
   }
 
-  const { app, gateway, internal, registry, shedder } = assembleIntake(config, {
+  const { handler, gateway, internal, registry, shedder } = assembleIntake(config, {
     producer,
     queue,
     events,
@@ -88,7 +88,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
     onGuessCountError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
     onBlockShareError: (err) => logger.warn({ err }, 'source block not shared with the workers (redis)'),
-    onUnexpected: (err, req) => reportError(err, { route: req.path }),
+    onUnexpected: (err, req) => reportError(err, { route: (req.url ?? '').split('?')[0] ?? '' }),
     onShedding: (shedding, delayMs) =>
       shedding ? logger.warn({ delayMs }, 'event loop lagging: shedding new requests (503 overloaded)') : logger.info({ delayMs }, 'shedding stopped'),
   });
@@ -108,7 +108,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     metrics = `${config.METRICS_HOST}:${await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST)}`;
     shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
   }
-  const server = createPublicServer(app, httpTimeoutsFrom(config));
+  const server = createPublicServer(handler, httpTimeoutsFrom(config));
   const port = await listenOn(server, config.PORT);
   logger.info({ port, metrics }, 'intake listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));

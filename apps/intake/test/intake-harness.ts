@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { QueueEvents } from 'bullmq';
-import type { Request } from 'express';
 import type { Redis } from 'ioredis';
 import { ChangeFeed } from '@dropgate/changes';
 import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
@@ -25,7 +24,9 @@ export interface IntakeHarnessOptions {
   /** Replaces the campaign catalog (e.g. one that fails). */
   campaigns?: CampaignLookup;
   /** Called after the harness records an unexpected error (the process would report it to Sentry). */
-  onUnexpected?: (err: unknown, req: Request) => void;
+  onUnexpected?: (err: unknown, req: IncomingMessage) => void;
+  /** false: no fast lane, every request through Express (to compare both). */
+  fastLane?: boolean;
 }
 
 export interface RunningIntake {
@@ -78,7 +79,8 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   await catalog.start();
   const codeFilter = new CodeFilterCache({ redis: producer, prefix: codeFilterPrefix(config.QUEUE_PREFIX), pollMs: config.CODE_FILTER_POLL_MS, onError: report });
   if (config.CODE_FILTER_ENABLED && options.producerUrl === undefined) await codeFilter.start();
-  const { app, gateway, internal, shedder } = assembleIntake(config, {
+  const { handler, gateway, internal, shedder } = assembleIntake(config, {
+    fastLane: options.fastLane,
     producer,
     queue,
     events,
@@ -98,7 +100,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   if (options.producerUrl === undefined) await queue.waitUntilReady();
   shedder.start();
   // As main.ts serves it: the app on a server with the configured timeouts, /metrics and /readyz on their own.
-  const server: Server = createPublicServer(app, httpTimeoutsFrom(config));
+  const server: Server = createPublicServer(handler, httpTimeoutsFrom(config));
   const url = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
   const internalServer: Server = createInternalServer(internal);
   const internalUrl = `http://127.0.0.1:${await listenOn(internalServer, 0, '127.0.0.1')}`;

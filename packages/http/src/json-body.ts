@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { ApiError } from './api-error';
+import { bodyErrors } from './error-handling';
 
 /**
  * JSON bodies only, small, strict (objects/arrays at the top level). A POST without a JSON content type is
@@ -8,7 +8,7 @@ import { ApiError } from './api-error';
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const requireJson: RequestHandler = (req, _res, next) => {
     const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-    if (hasBody && !req.is('application/json')) return next(new ApiError('unsupported_media_type', 'send the body as application/json'));
+    if (hasBody && !req.is('application/json')) return next(bodyErrors.notJson());
     next();
   };
   return [requireJson, express.json({ limit: limitBytes, strict: true, type: 'application/json' })];

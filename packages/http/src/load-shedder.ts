@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import type { RequestHandler, Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
 import { ApiError } from './api-error';
 
 export interface LoadShedderOptions {
@@ -34,6 +35,7 @@ export class LoadShedder {
   private readonly maxInFlight: number;
   private readonly windowMs: number;
   private readonly body: string;
+  private readonly bodyLength: number;
   private readonly retryAfter: string;
   private readonly release = (): void => {
     this.inFlightNow--;
@@ -43,6 +45,7 @@ export class LoadShedder {
     this.windowMs = options.windowMs ?? 500;
     this.maxInFlight = options.maxInFlight ?? 0;
     this.body = JSON.stringify(new ApiError('overloaded', 'the server is overloaded; try again shortly').toBody());
+    this.bodyLength = Buffer.byteLength(this.body);
     this.retryAfter = String(Math.max(1, Math.ceil(options.retryAfterS ?? 1)));
   }
 
@@ -95,30 +98,42 @@ export class LoadShedder {
     }
   }
 
-  /** Put it before the body parser: a shed request costs one prebuilt answer, nothing thrown, nothing parsed. */
+  /**
+   * Lets a request in (true: it counts as in flight until its response closes) or answers it `503 overloaded` at
+   * once (false). Call it before reading the body: a shed request costs one prebuilt answer, nothing thrown or parsed.
+   */
+  admit(res: ServerResponse): boolean {
+    if (this.sheddingNow) {
+      // The loop itself is late: also let the connection go, so fewer clients hold on to a starved process.
+      res.setHeader('Connection', 'close');
+      this.refuse(res);
+      return false;
+    }
+    if (this.maxInFlight > 0) {
+      // Over the cap the connection stays open: closing it makes the client reconnect, which costs more.
+      if (this.inFlightNow >= this.maxInFlight) {
+        this.refuse(res);
+        return false;
+      }
+      this.inFlightNow++;
+      res.once('close', this.release);
+    }
+    return true;
+  }
+
+  /** `admit` as Express middleware: put it before the body parser. */
   middleware(): RequestHandler {
     return (_req, res, next) => {
-      if (this.sheddingNow) {
-        // The loop itself is late: also let the connection go, so fewer clients hold on to a starved process.
-        res.setHeader('Connection', 'close');
-        return this.refuse(res);
-      }
-      if (this.maxInFlight > 0) {
-        // Over the cap the connection stays open: closing it makes the client reconnect, which costs more.
-        if (this.inFlightNow >= this.maxInFlight) return this.refuse(res);
-        this.inFlightNow++;
-        res.once('close', this.release);
-      }
-      next();
+      if (this.admit(res)) next();
     };
   }
 
-  private refuse(res: Response): void {
+  private refuse(res: ServerResponse): void {
     this.shedCount++;
     res.statusCode = 503;
     res.setHeader('Retry-After', this.retryAfter);
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
-    res.setHeader('Content-Length', Buffer.byteLength(this.body));
+    res.setHeader('Content-Length', this.bodyLength);
     res.end(this.body);
   }
 }
