@@ -14,7 +14,10 @@
  *   3. the database checks: every accepted attempt has a final outcome (lost), no code twice, nobody over the limit;
  *   4. the same against the baseline (its own schema, the same 700 codes), checked in its tables;
  *   5. a table, the full result with per-second timelines in --out (for `npm run bench:drop:chart`), and a final
- *      JSON line {"dropgate":{...},"baseline":{...},"ratio":{...}}.
+ *      JSON line {"dropgate":{...},"baseline":{...},"ratio":{...}}. Latency: p50Ms/p99Ms of every POST, and apart
+ *      the answers given at once (immediateP50Ms/P99Ms) and the legit customers' long polls (longPollP50Ms/P99Ms:
+ *      answered once the outcome is known, so never under ATTEMPT_HOLD_MS), with where the long polls' time went
+ *      (their BullMQ jobs' timestamps read back: before the enqueue, added → started, processing, delivery).
  * Flags: --requests <n> --connections <n> (client lanes, the same for both) --drain-timeout <s> --out <file>
  * --sides both|dropgate|baseline. The machine is shared: compare within a run.
  */
@@ -25,6 +28,7 @@ import path from 'node:path';
 import { parseFlags } from './bench/cli-flags';
 import { checkBaseline, BASELINE_CAMPAIGN, startBaseline, type BaselineUnderTest } from './bench/drop/baseline-side';
 import { acceptanceTimes, checkDropgate, startDropgate, TOTAL_CODES, type DropgateUnderTest, type PublishedCode } from './bench/drop/dropgate-side';
+import { longPollBreakdown, type LongPollBreakdown } from './bench/drop/long-poll-breakdown';
 import { replay } from './bench/drop/replay';
 import { summarise, type SideSummary, type SideTimeline } from './bench/drop/summary';
 import { BOT_ADDRESSES, BOT_SUBNETS, BotBrain, planDrop } from './bench/drop/traffic';
@@ -45,6 +49,7 @@ interface SideRun {
   summary: SideSummary;
   timeline: SideTimeline;
   drained?: boolean;
+  longPolls?: LongPollBreakdown;
 }
 
 async function runDropgate(plan: ReturnType<typeof planDrop>, run: string, track: (stop: () => Promise<void>) => void): Promise<{ side: SideRun; published: PublishedCode[] }> {
@@ -70,7 +75,8 @@ async function runDropgate(plan: ReturnType<typeof planDrop>, run: string, track
       async: true,
       acceptedAt,
     });
-    return { side: { summary, timeline, drained: checks.drained }, published: d.published };
+    const longPolls = await longPollBreakdown(d.sys.env.REDIS_URL!, d.sys.queuePrefix, r.legitTries);
+    return { side: { summary, timeline, drained: checks.drained, longPolls }, published: d.published };
   } finally {
     await stop();
   }
@@ -99,8 +105,14 @@ async function runBaseline(plan: ReturnType<typeof planDrop>, run: string, publi
 const FIELDS: ReadonlyArray<keyof SideSummary> = [
   'requests', 'durationS', 'requestsPerSec', 'accepted', 'rateLimited', 'filtered', 'redeemed', 'legitServed', 'legitTotal', 'legitRefusedByDefence', 'legitLostWhileAvailable',
   'legitFailed', 'legitLostFairly', 'legitBeforeSoldOut', 'legitBeforeSoldOutServed', 'legitRateLimited', 'botRequests', 'botRejected', 'botRejectedCampaignOver', 'botsServed', 'doubleAssigned', 'customerOverLimit', 'lost', 'errors', 'status5xx', 'p50Ms', 'p99Ms',
+  'immediateP50Ms', 'immediateP99Ms', 'longPolls', 'longPollTimedOut', 'longPollP50Ms', 'longPollP99Ms',
 ];
-const RATIOS: ReadonlyArray<keyof SideSummary> = ['durationS', 'requestsPerSec', 'p50Ms', 'p99Ms', 'legitServed', 'botsServed'];
+const RATIOS: ReadonlyArray<keyof SideSummary> = ['durationS', 'requestsPerSec', 'p50Ms', 'p99Ms', 'immediateP50Ms', 'immediateP99Ms', 'legitServed', 'botsServed'];
+
+/** A figure for the table: '-' when the side did not run or has none (the baseline has no long polls). */
+function cell(s: SideSummary | undefined, k: keyof SideSummary): number | string {
+  return s && s[k] !== null ? Number(s[k]) : '-';
+}
 
 async function main(): Promise<void> {
   await requireServices();
@@ -148,8 +160,15 @@ async function main(): Promise<void> {
   const ratio = d && b ? Object.fromEntries(RATIOS.map((k) => [k, Number(b[k]) === 0 ? null : round(Number(d[k]) / Number(b[k]), 2)])) : {};
   log('');
   log(`=== the drop, side by side (same traffic, same codes, one run; shared machine: compare within the run) ===`);
-  log(formatTable(['figure', 'dropgate', 'baseline (afternoon build)', 'dropgate / baseline'], FIELDS.map((k) => [k, d ? Number(d[k]) : '-', b ? Number(b[k]) : '-', k in ratio ? String(ratio[k] ?? '-') : ''])));
+  log(formatTable(['figure', 'dropgate', 'baseline (afternoon build)', 'dropgate / baseline'], FIELDS.map((k) => [k, cell(d, k), cell(b, k), k in ratio ? String(ratio[k] ?? '-') : ''])));
   for (const [name, s] of Object.entries({ dropgate: d, baseline: b })) if (s) log(`${name} answers: ${Object.entries(s.answers).sort(([, x], [, y]) => y - x).map(([k, n]) => `${k} ${n.toLocaleString('en-US')}`).join(', ')}`);
+  const breakdown = sides.dropgate?.longPolls;
+  if (breakdown) {
+    log('');
+    log(`where the legit long polls' time went (answered 200; ${breakdown.jobs.toLocaleString('en-US')} jobs read back; the machine's one clock):`);
+    const parts = ['toEnqueue', 'addedToStart', 'processing', 'delivery'] as const;
+    log(formatTable(['part', 'p50 ms', 'p99 ms'], parts.map((p) => [p, breakdown[p]?.p50Ms ?? '-', breakdown[p]?.p99Ms ?? '-'])));
+  }
   if (d) {
     const botRejectedShare = d.botRequests ? d.botRejected / d.botRequests : 1;
     log('');
@@ -181,6 +200,7 @@ async function main(): Promise<void> {
         dropgate: d ?? null,
         baseline: b ?? null,
         ratio,
+        longPollBreakdown: breakdown ?? null,
         timeline: { dropgate: sides.dropgate?.timeline ?? null, baseline: sides.baseline?.timeline ?? null },
       },
       null,

@@ -35,6 +35,9 @@ interface Side {
   doubleAssigned: number;
   customerOverLimit: number;
   lost: number;
+  longPolls: number;
+  longPollP50Ms: number | null;
+  longPollP99Ms: number | null;
 }
 
 describe('bench:drop smoke run (20,000 requests)', () => {
@@ -53,6 +56,12 @@ describe('bench:drop smoke run (20,000 requests)', () => {
     // The same plan on both sides (the customers' sessions adapt to the answers; the units do not).
     expect(last.baseline.legitTotal).toBe(last.dropgate.legitTotal);
     expect(last.baseline.botRequests).toBe(last.dropgate.botRequests);
+    // Legit customers wait for their outcome (Prefer: wait): those answers are reported apart, held ATTEMPT_HOLD_MS (2 s) at least.
+    expect(last.dropgate.longPolls).toBeGreaterThan(0);
+    expect(last.dropgate.longPollP50Ms).toBeGreaterThanOrEqual(2000);
+    expect(last.baseline).toMatchObject({ longPolls: 0, longPollP50Ms: null, longPollP99Ms: null });
+    // Hundreds of concurrent waits add no listener per wait (it was a MaxListenersExceededWarning on the Queue).
+    expect(bench.stdout + bench.stderr).not.toContain('MaxListenersExceededWarning');
 
     const svg = path.join(dir, 'drop.svg');
     const chart = await run([path.join(ROOT, 'scripts', 'dist', 'bench-drop-chart.js'), '--in', out, '--svg', svg], 60_000);

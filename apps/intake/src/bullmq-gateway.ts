@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { MicroBatcher } from '@dropgate/batching';
 import { attemptJobOptions, doneStatus, getAttemptStatus, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
 import { createEnqueueBatcher, type JobToAdd } from './enqueue-batcher';
+import { FinishWaiters } from './finish-waiters';
 import { idempotencyRedisKey } from './idempotency';
 import type { AttemptGateway, KeyedAttempt } from './attempt-gateway';
 
@@ -41,10 +42,11 @@ export class BullmqGateway implements AttemptGateway {
   private waiting = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly batcher: MicroBatcher<JobToAdd, void>;
+  private readonly finishes: FinishWaiters;
 
   constructor(
     private readonly queue: AttemptQueue,
-    private readonly events: QueueEvents,
+    events: QueueEvents,
     /** The producer connection, for the Idempotency-Key memory. */
     private readonly redis: Redis,
     private readonly recorded: Pick<RedemptionService, 'getAttempt'>,
@@ -52,6 +54,7 @@ export class BullmqGateway implements AttemptGateway {
     private readonly onError: (err: unknown) => void,
   ) {
     this.batcher = createEnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
+    this.finishes = new FinishWaiters(events);
   }
 
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
@@ -111,15 +114,23 @@ export class BullmqGateway implements AttemptGateway {
 
   async waitFinished(attemptId: string, ms: number): Promise<AttemptStatus | null> {
     this.assertConnected();
-    const job = await this.queue.getJob(attemptId);
-    if (!job) return this.view(attemptId);
-    try {
-      await job.waitUntilFinished(this.events, ms);
-    } catch {
-      // timed out, or the job failed: the current view says which.
+    const deadline = performance.now() + ms;
+    await this.finishes.ready();
+    for (;;) {
+      // Listening before the state is read: an attempt finishing in between still wakes this wait.
+      const waiting = this.finishes.wait(attemptId, Math.max(0, deadline - performance.now()));
+      try {
+        const view = await this.view(attemptId);
+        if (!view) return null;
+        if (view.status === 'done' || view.status === 'failed') return view;
+        const event = await waiting.next;
+        if (event === null) return null; // not finished in time: the client gets its 202 and polls
+        // Its result comes with the event: no read. A failure may be final or retried: read the state again.
+        if (event.kind === 'completed') return doneStatus(attemptId, event.result);
+      } finally {
+        waiting.cancel();
+      }
     }
-    const view = await this.view(attemptId);
-    return view && (view.status === 'done' || view.status === 'failed') ? view : null;
   }
 
   private assertConnected(): void {

@@ -157,3 +157,34 @@ describe('request-rate layers at the intake', () => {
     expect(counterValue(metrics, 'dropgate_intake_rejected_total', { reason: 'blocked_address' })).toBe(2);
   });
 });
+
+describe("wrong codes' customer ids and the distinct-customer caps at the intake", () => {
+  let capped: RunningIntake;
+  const cappedPrefix = `${prefix}-capped`;
+
+  beforeAll(async () => {
+    capped = await startIntake({
+      store,
+      env: { QUEUE_PREFIX: cappedPrefix, TRUST_PROXY: '1', RATE_ADDRESS_CUSTOMERS: '3', RATE_SUBNET_CUSTOMERS: '100', RATE_CUSTOMERS_BLOCK_S: '300', GUESS_ADDRESS_BUDGET: '1000', GUESS_SUBNET_BUDGET: '1000', CODE_FILTER_POLL_MS: '100' },
+    });
+    await capped.catalog.refresh();
+    await rebuildCodeFilter(store, capped.producer, codeFilterPrefix(cappedPrefix), filtered.campaign.id);
+    await waitFor('filter loaded', () => (capped.codeFilter.get(filtered.campaign.id) ? true : undefined), 2000, 10);
+  });
+
+  afterAll(async () => {
+    await capped?.close();
+    await deleteKeysByPrefix(cappedPrefix);
+  });
+
+  it('blocks an address guessing with a new customer id each time at its distinct-customer cap, then refuses its real codes', async () => {
+    const ip = '100.64.88.1';
+    const send = (code: string, customerId = customer()) => http(capped.url, '/v1/redemptions', { body: { campaignId: filtered.campaign.id, code, customerId }, headers: from(ip) });
+    for (let i = 0; i < 3; i++) expectApiError(await send(wrongCode(filtered)), 404, 'code_not_found');
+    const over = await send(wrongCode(filtered));
+    expectApiError(over, 429, 'rate_limited');
+    expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(290);
+    // The address is refused before its body is read now, a real code included.
+    expectApiError(await send(filtered.codes.standard![15]!), 429, 'rate_limited');
+  });
+});

@@ -1,5 +1,5 @@
 import type { IntakeConfig } from '@dropgate/config';
-import { BlockMirror, createOpenGuard, createRateGuard, GuessBudget, guessBudgetFrom, guessBudgetPrefix } from '@dropgate/guard';
+import { BlockMirror, createOpenGuard, createRateGuard, GuessBudget, guessBudgetFrom, guessBudgetPrefix, rateGuardPrefix, type DistinctCustomerCaps } from '@dropgate/guard';
 import type { Redis } from 'ioredis';
 import type { GuessBudgetLike, RateGuardLike } from './app';
 
@@ -9,14 +9,9 @@ export function openGuard(config: IntakeConfig, redis: Redis, mirror?: BlockMirr
   return createRateGuard({
     mirror,
     subnet: { points: config.RATE_SUBNET_POINTS, durationS: config.RATE_SUBNET_DURATION_S, blockS: config.RATE_SUBNET_BLOCK_S },
-    distinctCustomers: {
-      perAddress: config.RATE_ADDRESS_CUSTOMERS,
-      perSubnet: config.RATE_SUBNET_CUSTOMERS,
-      windowS: config.RATE_CUSTOMERS_WINDOW_S,
-      blockS: config.RATE_CUSTOMERS_BLOCK_S,
-    },
+    distinctCustomers: distinctCustomerCaps(config),
     redis,
-    prefix: `${config.QUEUE_PREFIX}:rl`,
+    prefix: rateGuardPrefix(config.QUEUE_PREFIX),
     ipPoints: config.RATE_IP_POINTS,
     ipDurationS: config.RATE_IP_DURATION_S,
     ipBlockS: config.RATE_IP_BLOCK_S,
@@ -34,5 +29,17 @@ const NEVER_BLOCKED: GuessBudgetLike = {
 /** The guess budgets from GUESS_*, or none (nothing counted, nothing blocked) when RATE_LIMITS_ENABLED=false. */
 export function openGuessBudget(config: IntakeConfig, redis: Redis, mirror?: BlockMirror, onError?: (err: unknown) => void): GuessBudgetLike {
   if (!config.RATE_LIMITS_ENABLED) return NEVER_BLOCKED;
-  return new GuessBudget({ redis, prefix: guessBudgetPrefix(config.QUEUE_PREFIX), limits: guessBudgetFrom(config), mirror, onError });
+  return new GuessBudget({
+    redis,
+    prefix: guessBudgetPrefix(config.QUEUE_PREFIX),
+    limits: guessBudgetFrom(config),
+    // A wrong code's customer id counts toward the rate guard's distinct-customer caps too (same keys, same call).
+    distinctCustomers: { ...distinctCustomerCaps(config), prefix: rateGuardPrefix(config.QUEUE_PREFIX) },
+    mirror,
+    onError,
+  });
+}
+
+function distinctCustomerCaps(config: IntakeConfig): DistinctCustomerCaps {
+  return { perAddress: config.RATE_ADDRESS_CUSTOMERS, perSubnet: config.RATE_SUBNET_CUSTOMERS, windowS: config.RATE_CUSTOMERS_WINDOW_S, blockS: config.RATE_CUSTOMERS_BLOCK_S };
 }

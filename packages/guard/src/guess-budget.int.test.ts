@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { deleteKeysByPrefix, redisReady, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
-import { clientSource, DEFAULT_GUESS_BUDGET, GuessBudget, type GuessBudgetLimits, type GuessVerdict } from './index';
+import { BlockMirror, clientSource, createRateGuard, DEFAULT_GUESS_BUDGET, GuessBudget, type GuessBudgetLimits, type GuessVerdict } from './index';
 
 const prefix = `dgtest-${randomUUID().slice(0, 8)}:gb`;
 const redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -153,5 +153,46 @@ describe('GuessBudget (real Redis)', () => {
       expect(errors.length).toBe(3);
       down.disconnect();
     });
+  });
+});
+
+describe("GuessBudget: wrong codes' customer ids count toward the distinct-customer caps (real Redis)", () => {
+  const rl = `${prefix}-rl`;
+  const caps = { perAddress: 3, perSubnet: 5, windowS: 60, blockS: 120 };
+  const generous = limits({ addressGuesses: 1000, subnetGuesses: 1000, customerGuesses: 1000 });
+  afterAll(() => deleteKeysByPrefix(`${rl}:`));
+
+  it('blocks an address guessing with more new customer ids than its cap (a repeated id is free), in Redis and in memory', async () => {
+    const mirror = new BlockMirror();
+    const budget = new GuessBudget({ redis, prefix, limits: generous, mirror, distinctCustomers: { ...caps, prefix: rl } });
+    const source = clientSource('198.18.7.1');
+    const guess = (customerId: string) => budget.recordWrongGuess({ source, customerId, campaignId: 'distinct' });
+    expect([await guess('a'), await guess('b'), await guess('a'), await guess('c'), await guess('c')]).toEqual(Array(5).fill({ blocked: false }));
+    expect(await guess('d')).toEqual({ blocked: true, scope: 'address', retryAfterS: 120 });
+    expect(mirror.msLeft(GuessBudget.key('address', source.address))).toBeGreaterThan(110_000);
+    expect(await redis.pttl(`${rl}:customers-address:${source.address}`)).toBeGreaterThan(110_000);
+  });
+
+  it('shares the keys with the rate guard: ids named with wrong codes use up the cap for real codes, and the other way', async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: generous, distinctCustomers: { ...caps, prefix: rl } });
+    const guard = createRateGuard({ redis, prefix: rl, ipPoints: 1000, ipDurationS: 10, ipBlockS: 60, customerPoints: 1000, customerDurationS: 10, customerBlockS: 60, distinctCustomers: caps });
+    const ip = '198.18.8.1';
+    const source = clientSource(ip);
+    await budget.recordWrongGuess({ source, customerId: 'w1', campaignId: 'distinct' });
+    await budget.recordWrongGuess({ source, customerId: 'w2', campaignId: 'distinct' });
+    expect(await guard.check({ ip, customerId: 'w1' })).toEqual({ allowed: true }); // seen already: no new point
+    expect(await guard.check({ ip, customerId: 'r3' })).toEqual({ allowed: true }); // the third distinct id
+    expect(await guard.check({ ip, customerId: 'r4' })).toEqual({ allowed: false, reason: 'customers', retryAfterS: 120 });
+    // a subnet rotating addresses, one new id per wrong code, is blocked past its cap (5)
+    const verdicts: GuessVerdict[] = [];
+    for (let i = 1; i <= 6; i++) verdicts.push(await budget.recordWrongGuess({ source: clientSource(`198.18.9.${i}`), customerId: `s${i}`, campaignId: 'distinct' }));
+    expect(verdicts.map((v) => (v.blocked ? v.scope : 'no'))).toEqual(['no', 'no', 'no', 'no', 'no', 'subnet']);
+  });
+
+  it('counts no distinct customers without the caps (the worker: the intake counted the accepted request)', async () => {
+    const budget = new GuessBudget({ redis, prefix, limits: generous });
+    const source = clientSource('198.18.10.1');
+    for (let i = 0; i < 6; i++) expect(await budget.recordWrongGuess({ source, customerId: `n${i}`, campaignId: 'distinct' })).toEqual({ blocked: false });
+    expect(await redis.exists(`${rl}:customers-address:${source.address}`)).toBe(0);
   });
 });

@@ -5,7 +5,8 @@ import { BlockMirror } from './block-mirror';
 import { campaignWrongCodesKey } from './campaign-wrong-codes';
 import { customerKey, type ClientSource } from './client-source';
 import { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetWith, type GuessBudgetLimits } from './guess-budget-limits';
-import { guessCountScript, type CounterIncrement } from './guess-count-script';
+import { distinctCustomerKeys, type DistinctCustomerCaps } from './distinct-customers';
+import { guessCountScript, type CounterIncrement, type Sighting, type SightingAnswer } from './guess-count-script';
 
 export type GuessScope = 'address' | 'subnet' | 'customer';
 
@@ -32,6 +33,13 @@ export interface GuessBudgetOptions {
   /** Namespace of the keys, e.g. `${QUEUE_PREFIX}:gb`. */
   prefix: string;
   limits?: GuessBudgetLimits | undefined;
+  /**
+   * The rate guard's distinct-customer caps (RATE_*_CUSTOMERS) and its key prefix (`rateGuardPrefix`): a wrong code's
+   * customer id counts toward them too, in the same script call, on the rate guard's keys (a bot rotating customer ids
+   * while guessing reaches the caps as fast as one rotating them on real codes). Absent: not counted (the worker: the
+   * intake's rate guard counted the accepted request already).
+   */
+  distinctCustomers?: (DistinctCustomerCaps & { prefix: string }) | undefined;
   /** Shared with the request-rate layers: one in-memory map of blocked keys per process. */
   mirror?: BlockMirror | undefined;
   /** A block was set (first process to see the budget spent); e.g. a metric. */
@@ -138,6 +146,10 @@ export class GuessBudget {
     const counters: CounterIncrement[] = [];
     const counterOf = new Map<string, number>();
     const campaigns = new Map<string, number>();
+    const caps = this.options.distinctCustomers;
+    const sightings: Sighting[] = [];
+    /** The index in `sightings` of each wrong code's sighting (-1: none counted). */
+    const sightingOf: number[] = [];
     const plans = pending.map(({ guess, limits }) => {
       const spends: Spend[] = [];
       const add = (scope: GuessScope, id: string, budget: number): void => {
@@ -156,15 +168,21 @@ export class GuessBudget {
         add('subnet', guess.source.subnet, limits.subnetGuesses);
       }
       campaigns.set(guess.campaignId, (campaigns.get(guess.campaignId) ?? 0) + 1);
+      sightingOf.push(caps && guess.source ? sightings.push(distinctCustomerKeys(caps.prefix, guess.source, customerKey(guess.customerId))) - 1 : -1);
       return { limits, spends };
     });
-    const counted = await this.count(counters, campaignWrongCodesKey(this.options.prefix), campaigns);
+    const { counted, sightings: seen } = await this.count({
+      counters,
+      campaignsKey: campaignWrongCodesKey(this.options.prefix),
+      campaigns,
+      sightings: caps && sightings.length > 0 ? { caps, keys: sightings } : undefined,
+    });
     // In batch order, each spend answers what its own consume would have: under budget; the one that spends it sets
     // the block (the key's next strike); those after it in the batch get that block, and a key blocked before the
     // batch answers what Redis says is left of it.
     const blocks = new Map<number, Promise<GuessVerdict>>();
-    const answers = plans.map(({ limits, spends }) =>
-      spends.map((spend): Promise<GuessVerdict> => {
+    const answers = plans.map(({ limits, spends }, i) => [
+      ...spends.map((spend): Promise<GuessVerdict> => {
         const after = counted[spend.counter]!;
         const consumed = after.consumed - counters[spend.counter]!.points + spend.rank;
         if (consumed <= spend.budget) return Promise.resolve(NOT_BLOCKED);
@@ -178,8 +196,22 @@ export class GuessBudget {
         this.mirror.block(spend.key, after.msLeft);
         return Promise.resolve(verdict(spend.scope, after.msLeft));
       }),
-    );
+      Promise.resolve(sightingOf[i]! < 0 ? NOT_BLOCKED : this.overCap(pending[i]!.guess.source!, seen[sightingOf[i]!]!)),
+    ]);
     return Promise.all(answers.map((spends) => this.worstOf(spends)));
+  }
+
+  /**
+   * A sighting over a distinct-customer cap: the address (or subnet) is refused as the rate guard refuses it (its
+   * block duration, or what is left of the key's window without one), mirrored for the pre-body check.
+   */
+  private overCap(source: ClientSource, { verdict: over, msLeft }: SightingAnswer): GuessVerdict {
+    if (over === 0) return NOT_BLOCKED;
+    const blockS = this.options.distinctCustomers!.blockS;
+    const ms = blockS > 0 ? blockS * 1000 : msLeft;
+    if (over !== 5) this.mirror.block(GuessBudget.key('address', source.address), ms);
+    if (over !== 4) this.mirror.block(GuessBudget.key('subnet', source.subnet), ms);
+    return verdict(over === 5 ? 'subnet' : 'address', ms);
   }
 
   /** The longest block among a wrong code's budgets; a failure while setting a block is reported, not thrown. */

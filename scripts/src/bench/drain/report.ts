@@ -62,7 +62,9 @@ export function reportDrain(m: DrainMeasurements): DrainSummary {
   const redisCalls = redis.reduce((n, c) => n + c.calls, 0);
   const scripts = redis.filter((c) => c.command.startsWith('evalsha') || c.command.startsWith('eval') || c.command === 'fcall').reduce((n, c) => n + c.calls, 0);
   log('');
-  log('Redis commands during the drain (the server is shared: other users of this Redis are in these counts too)');
+  // INFO commandstats counts every command a Lua script runs too: most of the calls per attempt are the ~26 commands
+  // inside BullMQ's moveToFinished (which also fetches the next job), not round trips (see docs/benchmarks.md).
+  log('Redis commands during the drain, those run inside scripts included (the server is shared: other users of this Redis are in these counts too)');
   log(formatTable(['command', 'calls', 'per attempt', 'µs per call', 'ms total'], redis.slice(0, 10).map((c) => [c.command, c.calls, round(c.calls / m.attempts, 2), round(c.usec / Math.max(1, c.calls), 1), round(c.usec / 1000, 0)])));
 
   const batches = m.workerMetrics.map((s) => histogramOf(s, 'dropgate_worker_store_batch_size', { fell_back: 'false' })).reduce(histAdd, EMPTY);

@@ -18,6 +18,8 @@ interface Answer {
   /** Final outcome when known (redeemed, an error code, 'error' for 5xx/network), else undefined (queued). */
   outcome: string | undefined;
   attemptId: string | undefined;
+  /** The POST's time as the client saw it (ms). */
+  ms: number;
 }
 
 export interface SecondBucket {
@@ -38,6 +40,9 @@ export interface LegitTry {
   mistyped: boolean;
   /** Wall-clock ms when it was sent. */
   sentAt: number;
+  /** The POST's time as the client saw it (ms), and whether it was a long poll (accepted with `Prefer: wait`). */
+  ms: number;
+  longPoll: boolean;
   status: number;
   /** The final answer: 'redeemed', an error code or refusal outcome, 'error' (5xx/network), 'no_outcome_in_30s'. */
   outcome: string;
@@ -53,7 +58,14 @@ export interface ReplayResult {
   /** By final answer at the POST: 'redeemed', 'queued', or the error code. */
   answers: Record<string, number>;
   errors: number;
+  /** Every POST, as the client timed it (from the call to the end of the body; the client's own pool wait included). */
   latenciesMs: number[];
+  /** POSTs answered without waiting for an outcome: refusals, bots' 202s (and everything of the baseline). */
+  immediateLatenciesMs: number[];
+  /** POSTs sent with `Prefer: wait` and accepted: answered 200 once the outcome was known, or 202 when the wait ran out. */
+  longPollLatenciesMs: number[];
+  /** Of those, answered 202 (no outcome within the wait): the client then polls. */
+  longPollTimedOut: number;
   acceptedIds: string[];
   accepted: number;
   rateLimited: number;
@@ -80,8 +92,12 @@ export interface ReplayResult {
 const ATTEMPT_ID = /"attemptId"\s*:\s*"([^"]+)"/;
 const OUTCOME = /"outcome"\s*:\s*"([a-z_]+)"/;
 const ERROR_CODE = /"code"\s*:\s*"([a-z_]+)"/;
-/** Sockets of the customers' own connections (each customer is a browser of its own; undici pools them). */
-const CUSTOMER_CONNECTIONS = 256;
+/**
+ * Customers' connections: as many as customers talk at once (each is a browser of its own). A fixed pool (it was 256)
+ * queued them in the client once more customers than that waited for their outcomes (a long poll holds its connection
+ * for the ATTEMPT_HOLD_MS at least): ~95 requests/s at most, and the queue's wait was timed as Dropgate's latency.
+ */
+const CUSTOMER_CONNECTIONS = null;
 /** A person finding another code and typing it: 2-4 s. */
 const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2000 + randomInt(2000)));
 const TAKEN = new Set(['code_already_used', 'already_redeemed', 'code_locked', 'code_disabled', 'code_not_found']);
@@ -95,7 +111,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
   const pool = new Pool(side.url, { connections, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const customerPool = new Pool(side.url, { connections: CUSTOMER_CONNECTIONS, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const r: ReplayResult = {
-    requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], acceptedIds: [], accepted: 0, rateLimited: 0,
+    requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], immediateLatenciesMs: [], longPollLatenciesMs: [], longPollTimedOut: 0, acceptedIds: [], accepted: 0, rateLimited: 0,
     notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(), legitTries: [],
     botRequests: 0, botRefused: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
   };
@@ -118,13 +134,17 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
         body,
       });
       const text = await res.body.text();
-      r.latenciesMs.push(performance.now() - started);
+      const ms = performance.now() - started;
+      r.latenciesMs.push(ms);
+      const longPoll = wait && (res.statusCode === 200 || res.statusCode === 202);
+      (longPoll ? r.longPollLatenciesMs : r.immediateLatenciesMs).push(ms);
+      if (longPoll && res.statusCode === 202) r.longPollTimedOut++;
       count(r.statuses, String(res.statusCode));
       const b = bucket();
       if (res.statusCode >= 500) {
         b.failed++;
         count(r.answers, `${res.statusCode}`);
-        return { status: res.statusCode, outcome: 'error', attemptId: undefined };
+        return { status: res.statusCode, outcome: 'error', attemptId: undefined, ms };
       }
       if (res.statusCode >= 400) {
         b.rejected++;
@@ -133,7 +153,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
         if (res.statusCode === 429) r.rateLimited++;
         if (side.async && code === 'code_not_found') r.notFoundAtOnce++;
         if (!side.async) r.accepted++; // the baseline ran its database checks for it
-        return { status: res.statusCode, outcome: code, attemptId: undefined };
+        return { status: res.statusCode, outcome: code, attemptId: undefined, ms };
       }
       b.served++;
       r.accepted++;
@@ -141,13 +161,15 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       if (attemptId) r.acceptedIds.push(attemptId);
       const outcome = res.statusCode === 200 ? OUTCOME.exec(text)?.[1] : undefined;
       count(r.answers, outcome ?? 'queued');
-      return { status: res.statusCode, outcome, attemptId };
+      return { status: res.statusCode, outcome, attemptId, ms };
     } catch {
-      r.latenciesMs.push(performance.now() - started);
+      const ms = performance.now() - started;
+      r.latenciesMs.push(ms);
+      r.immediateLatenciesMs.push(ms);
       r.errors++;
       bucket().failed++;
       count(r.answers, 'network_error');
-      return { status: 0, outcome: 'error', attemptId: undefined };
+      return { status: 0, outcome: 'error', attemptId: undefined, ms };
     }
   };
 
@@ -184,7 +206,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       if (a.status === 429) r.legitRateLimited++;
       let outcome = a.outcome;
       if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
-      r.legitTries.push({ customerId, code: wrong, mistyped: true, sentAt, status: a.status, outcome: outcome ?? 'queued', attemptId: a.attemptId });
+      r.legitTries.push({ customerId, code: wrong, mistyped: true, sentAt, ms: a.ms, longPoll: side.async && (a.status === 200 || a.status === 202), status: a.status, outcome: outcome ?? 'queued', attemptId: a.attemptId });
       await think();
     }
     for (let attempt = 0; attempt < MAX_TRIES; attempt++) {
@@ -194,7 +216,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       const a = await post(customerPool, address, body(code), side.async);
       let outcome = a.outcome;
       if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
-      r.legitTries.push({ customerId, code, mistyped: false, sentAt, status: a.status, outcome: outcome ?? 'no_outcome', attemptId: a.attemptId });
+      r.legitTries.push({ customerId, code, mistyped: false, sentAt, ms: a.ms, longPoll: side.async && (a.status === 200 || a.status === 202), status: a.status, outcome: outcome ?? 'no_outcome', attemptId: a.attemptId });
       if (a.status === 429) r.legitRateLimited++;
       if (outcome === 'redeemed') {
         r.legitToldServed++;
@@ -232,7 +254,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
     lastAt = now;
     log(
       `  ${side.name}: t=${((now - t0) / 1000).toFixed(0).padStart(3)} s  ${formatNumber(r.requests).padStart(8)} requests (${formatNumber(Math.round(rate)).padStart(6)}/s)  ` +
-        `units ${formatNumber(next)}/${formatNumber(plan.units.length)}  2xx ${formatNumber(r.accepted)}  429 ${formatNumber(r.rateLimited)}  customers active ${formatNumber(active)}, served ${formatNumber(r.legitToldServed)}  errors ${formatNumber(r.errors)}`,
+        `units ${formatNumber(next)}/${formatNumber(plan.units.length)}  2xx ${formatNumber(r.accepted)}  429 ${formatNumber(r.rateLimited)}  customers active ${formatNumber(active)} (${formatNumber(customerPool.stats.connected)} connections, ${formatNumber(customerPool.stats.queued)} queued in the client), served ${formatNumber(r.legitToldServed)}  errors ${formatNumber(r.errors)}`,
     );
   }, 2_000);
   // A customer arrives when the lanes reach their unit, then goes on at a human pace, holding no lane.

@@ -24,6 +24,16 @@ export interface SideSummary {
   lost: number;
   p50Ms: number;
   p99Ms: number;
+  /** p50/p99 of the POSTs answered at once (refusals, bots' 202s; the baseline's every answer). */
+  immediateP50Ms: number;
+  immediateP99Ms: number;
+  /** p50/p99 of the accepted `Prefer: wait` POSTs (legit customers): answered when the outcome is known, so at least
+   *  ATTEMPT_HOLD_MS; null without any (the baseline). */
+  longPollP50Ms: number | null;
+  longPollP99Ms: number | null;
+  longPolls: number;
+  /** Long polls whose wait ran out (202: no outcome within `wait=10`). */
+  longPollTimedOut: number;
   /**
    * Legit customers whose first request came before the last code went (all of them if codes were left), and how
    * many of them were served. NOT a fairness figure: with far more customers than codes, most of them lose a fair
@@ -54,6 +64,8 @@ export interface SideTimeline {
   requests: SecondBucket[];
   /** Codes won per second since the replay started, by legit customers and by bots. */
   redeemed: Array<{ t: number; legit: number; bots: number }>;
+  /** The legit customers' long polls by the second they were sent: how many, their p50 and p99 (ms). */
+  longPolls: Array<{ t: number; n: number; p50Ms: number | null; p99Ms: number | null }>;
 }
 
 /** What a legit customer's unserved session is put down to (see SideSummary). */
@@ -157,6 +169,7 @@ export function summarise(
       lost: db.lost,
       p50Ms: round(quantile(sorted, 0.5), 1),
       p99Ms: round(quantile(sorted, 0.99), 1),
+      ...split(r),
       legitBeforeSoldOut,
       legitBeforeSoldOutServed,
       legitRefusedByDefence: countOf('defence'),
@@ -170,6 +183,34 @@ export function summarise(
       statusReads: r.statusReads,
       answers: r.answers,
     },
-    timeline: { requests: r.timeline, redeemed },
+    timeline: { requests: r.timeline, redeemed, longPolls: longPollsBySecond(r) },
   };
+}
+
+/** p50/p99 of the answers given at once and of the long polls, apart (the long polls wait for the outcome on purpose). */
+function split(r: ReplayResult): Pick<SideSummary, 'immediateP50Ms' | 'immediateP99Ms' | 'longPollP50Ms' | 'longPollP99Ms' | 'longPolls' | 'longPollTimedOut'> {
+  const immediate = [...r.immediateLatenciesMs].sort((a, b) => a - b);
+  const longPoll = [...r.longPollLatenciesMs].sort((a, b) => a - b);
+  return {
+    immediateP50Ms: round(quantile(immediate, 0.5), 1),
+    immediateP99Ms: round(quantile(immediate, 0.99), 1),
+    longPollP50Ms: longPoll.length ? round(quantile(longPoll, 0.5), 1) : null,
+    longPollP99Ms: longPoll.length ? round(quantile(longPoll, 0.99), 1) : null,
+    longPolls: longPoll.length,
+    longPollTimedOut: r.longPollTimedOut,
+  };
+}
+
+function longPollsBySecond(r: ReplayResult): SideTimeline['longPolls'] {
+  const bySecond: number[][] = [];
+  for (const t of r.legitTries) {
+    if (!t.longPoll) continue;
+    const second = Math.max(0, Math.floor((t.sentAt - r.startedAt) / 1000));
+    while (bySecond.length <= second) bySecond.push([]);
+    bySecond[second]!.push(t.ms);
+  }
+  return bySecond.map((ms, t) => {
+    const sorted = ms.sort((a, b) => a - b);
+    return { t, n: sorted.length, p50Ms: sorted.length ? round(quantile(sorted, 0.5), 0) : null, p99Ms: sorted.length ? round(quantile(sorted, 0.99), 0) : null };
+  });
 }

@@ -8,7 +8,7 @@ import { cpuRows, cpuTable } from './cpu-split';
 import type { DrainResult } from './drain';
 import { flags } from './flags';
 import type { LoadResult } from './load';
-import { type MetricsSnapshot, claimLatency, histRow, jobDuration } from './metrics-snapshot';
+import { type MetricsSnapshot, claimLatency, histRow, jobDuration, storeBatchSize } from './metrics-snapshot';
 import { log, pct } from './output';
 import { WaitSampler } from './pg-wait-sampler';
 import { PER_CUSTOMER_LIMIT, type Setup } from './setups';
@@ -79,6 +79,8 @@ export function reportRun(m: RunMeasurements): Summary {
   const jobDrain = sp.workers.map((_, i) => histDelta(jobDuration(metricsAfterLoad.workers[i]!), jobDuration(metricsAfterDrain.workers[i]!)));
   const jobAll = jobLoad.reduce((a, b) => histAdd(a, b));
   const jobAllDrain = jobDrain.reduce((a, b) => histAdd(a, b));
+  const batchesLoad = sp.workers.map((_, i) => histDelta(storeBatchSize(metricsBefore.workers[i]!), storeBatchSize(metricsAfterLoad.workers[i]!))).reduce((a, b) => histAdd(a, b));
+  const workerOutcomesLoad = sp.workers.reduce((n, _, i) => n + sumOf(metricsAfterLoad.workers[i]!, 'dropgate_worker_outcomes_total') - sumOf(metricsBefore.workers[i]!, 'dropgate_worker_outcomes_total'), 0);
   const workerOutcomeSplit = sp.workers.map((_, i) => byLabel(metricsAfterDrain.workers[i]!, 'dropgate_worker_outcomes_total', 'outcome'));
   const failures = metricsAfterDrain.workers.reduce((n, wm) => n + sumOf(wm, 'dropgate_worker_failures_total'), 0);
   const intakeLagP99 = sumOf(metricsAfterLoad.intake, 'nodejs_eventloop_lag_p99_seconds');
@@ -137,6 +139,11 @@ export function reportRun(m: RunMeasurements): Summary {
         histRow('all workers, after load', jobAllDrain),
       ],
     ),
+  );
+  // Small batches cost the store (and the workers) more per attempt: a transaction and a function call each.
+  log(
+    `store batches, load window: ${formatNumber(batchesLoad.count)} calls of ${round(histMean(batchesLoad), 1)} attempts on average; ` +
+      `${formatNumber(batchesLoad.sum)} of ${formatNumber(workerOutcomesLoad)} attempts went in batches (the rest alone)`,
   );
   log(`outcomes by worker: ${workerOutcomeSplit.map((o, i) => `${sp.workers[i]!.label} ${JSON.stringify(o)}`).join('; ')}`);
   log('');
@@ -208,6 +215,7 @@ export function reportRun(m: RunMeasurements): Summary {
     drained: drained.drained,
     drainS: round(drainS, 1),
     workerJobMeanMs: round(histMean(jobAll) * 1000, 2),
+    meanStoreBatchLoad: round(histMean(batchesLoad), 1),
     intakeHandlerMeanMs: round(histMean(intakeLoad) * 1000, 2),
     codes: flags.codes,
     campaignCreateS: round(created.ms / 1000, 1),

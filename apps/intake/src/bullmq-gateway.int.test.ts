@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'bullmq';
+import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
+import { deleteKeysByPrefix, TEST_REDIS_URL } from '@dropgate/testkit';
+import { BullmqGateway } from './bullmq-gateway';
+
+/**
+ * The gateway's wait for a finished attempt (`Prefer: wait`) on the real Redis (random prefix), with a real BullMQ
+ * worker: many concurrent waits, a retried failure, a wait that runs out.
+ */
+
+const prefix = `dgtgw${randomBytes(4).toString('hex')}`;
+const producer = createRedis(TEST_REDIS_URL, 'producer', 'test-gateway-producer');
+const eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-events');
+const workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-worker');
+const queue = createAttemptQueue(producer, prefix);
+const events = createAttemptQueueEvents(eventsConnection, prefix);
+const noStore = { getAttempt: () => Promise.resolve(null) };
+const gateway = new BullmqGateway(queue, events, producer, noStore, { attempts: 3, backoffMs: 50, retentionS: 600, depthRefreshMs: 1000, connected: () => producer.status === 'ready', keyPrefix: prefix }, () => undefined);
+/** Customers whose jobs fail once before they succeed; customers whose jobs wait for `release`. */
+const failOnce = new Set<string>();
+let release: () => void = () => undefined;
+const held = new Promise<void>((resolve) => (release = resolve));
+let worker: Worker;
+const warnings: Error[] = [];
+const onWarning = (w: Error): void => void warnings.push(w);
+
+const redeem = (customerId: string) => ({ name: 'redeem' as const, data: { campaignId: 'c1', customerId, code: 'GW-2222', acceptedAt: new Date().toISOString() } });
+
+beforeAll(async () => {
+  process.on('warning', onWarning);
+  worker = new Worker(
+    QUEUES.attempts,
+    async (job): Promise<AttemptJobResult> => {
+      const customerId = (job.data as { customerId: string }).customerId;
+      if (customerId.startsWith('held')) await held;
+      if (failOnce.delete(customerId)) throw new Error('the store went away once');
+      return { outcome: 'redeemed', code: 'GW-2222', tier: 'standard', reward: 'cap' };
+    },
+    { connection: workerConnection, prefix, concurrency: 64 },
+  );
+  worker.on('error', () => undefined);
+  await Promise.all([worker.waitUntilReady(), events.waitUntilReady(), queue.waitUntilReady()]);
+});
+
+afterAll(async () => {
+  process.off('warning', onWarning);
+  release();
+  await worker?.close();
+  await events.close();
+  await queue.close();
+  await Promise.all([closeRedis(producer), closeRedis(eventsConnection), closeRedis(workerConnection)]);
+  await deleteKeysByPrefix(prefix);
+});
+
+describe('BullmqGateway.waitFinished', () => {
+  it('answers 60 concurrent waits with their outcomes, adding no listener per wait (no MaxListenersExceededWarning)', async () => {
+    const listenersBefore = { closing: queue.listenerCount('closing'), completed: events.listenerCount('completed'), names: events.eventNames().length };
+    const ids = Array.from({ length: 60 }, () => newAttemptId());
+    const waits = ids.map(async (id, i) => {
+      await gateway.enqueue(id, redeem(`many-${i}`));
+      return gateway.waitFinished(id, 10_000);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // every wait registered while jobs are still running
+    expect(queue.listenerCount('closing')).toBe(listenersBefore.closing);
+    expect(events.listenerCount('completed')).toBe(listenersBefore.completed);
+    const views = await Promise.all(waits);
+    expect(views).toEqual(ids.map((attemptId) => ({ attemptId, status: 'done', outcome: 'redeemed', code: 'GW-2222', tier: 'standard', reward: 'cap' })));
+    expect(events.eventNames().length).toBe(listenersBefore.names);
+    expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+  });
+
+  it('answers a job already finished at once, and waits on through a failure that is retried', async () => {
+    const done = newAttemptId();
+    await gateway.enqueue(done, redeem('early'));
+    await gateway.waitFinished(done, 10_000);
+    expect(await gateway.waitFinished(done, 10_000)).toMatchObject({ attemptId: done, status: 'done', outcome: 'redeemed' });
+    const retried = newAttemptId();
+    failOnce.add('flaky');
+    await gateway.enqueue(retried, redeem('flaky'));
+    expect(await gateway.waitFinished(retried, 10_000)).toMatchObject({ attemptId: retried, status: 'done', outcome: 'redeemed' });
+    expect(failOnce.has('flaky')).toBe(false);
+  });
+
+  it('answers null when the attempt does not finish in time, and for an unknown attempt', async () => {
+    const slow = newAttemptId();
+    await gateway.enqueue(slow, redeem('held-1'));
+    const started = performance.now();
+    expect(await gateway.waitFinished(slow, 300)).toBeNull();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    expect(await gateway.waitFinished(newAttemptId(), 300)).toBeNull();
+    release();
+  });
+});
