@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AuditEntryView, ImportReportView } from '@dropgate/admin-client';
+import type { AuditEntryView, ImportReportView, LockGroupView, LockView } from '@dropgate/admin-client';
 import { CAMPAIGN_STATUSES, CODE_STATES } from '@dropgate/core';
 import { schemas } from '@dropgate/http';
 
@@ -158,11 +158,19 @@ export const lockBody = z
   .refine((b) => b.codes !== undefined || (b.tier !== undefined && b.count !== undefined), { message: '"tier" and "count" go together' });
 export type LockBody = z.infer<typeof lockBody>;
 
-export const lockView = z.object({
+export const lockView: z.ZodType<LockView> = z.object({
   locked: z.number().int().describe('codes moved from available to locked'),
   codes: z.array(z.string()).optional().describe('the codes locked (tier and count)'),
   releaseAt: isoString.nullable(),
+  reason: z.string().nullable().describe('why, as given (kept with the lock)'),
   releaseJobId: z.string().nullable().describe('the delayed job that releases them at releaseAt'),
+});
+
+export const lockGroupView: z.ZodType<LockGroupView> = z.object({
+  tier: z.string(),
+  count: z.number().int(),
+  releaseAt: isoString.nullable().describe('when they become available by themselves (null: when released by hand)'),
+  reason: z.string().nullable(),
 });
 
 export const releaseBody = z

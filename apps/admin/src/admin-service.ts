@@ -4,7 +4,7 @@ import type { ChangeSink } from '@dropgate/changes';
 import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
-import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type Publication, type Store } from '@dropgate/store';
+import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
 import { importCodes, type ImportFormat, type ImportReport } from './codes-import';
 import { prepareCampaign } from './create-campaign';
@@ -190,23 +190,30 @@ export class AdminService {
   }
 
   /** Locks codes (a tier's next `count` available ones, or a list); with `releaseAt` they come back by themselves then. */
-  async lock(_who: Principal, campaignId: string, body: LockBody): Promise<{ locked: number; codes?: string[]; releaseAt: Date | null; releaseJobId: string | null }> {
+  async lock(_who: Principal, campaignId: string, body: LockBody): Promise<{ locked: number; codes?: string[]; releaseAt: Date | null; reason: string | null; releaseJobId: string | null }> {
     const campaign = await this.campaign(campaignId);
     const releaseAt = body.releaseAt ?? null;
+    const reason = body.reason ?? null;
     if (releaseAt !== null && releaseAt.getTime() <= this.now().getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
     if (releaseAt !== null && !this.options.lockReleases) throw new ApiError('unavailable', 'timed locks need the lock-release jobs, which this admin does not run');
     let result: { locked: number; codes?: string[] };
     if (body.codes !== undefined) {
       const codes = [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))];
-      result = { locked: await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt }).catch(translate) };
+      result = { locked: await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate) };
     } else {
-      const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt }).catch(translate);
+      const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt, reason }).catch(translate);
       result = { locked: codes.length, codes };
     }
     // The release job is scheduled after the lock: should scheduling fail, the periodic sweep still ends the lock.
     const releaseJobId = releaseAt !== null && result.locked > 0 ? await this.options.lockReleases!.schedule(campaign.id, releaseAt) : null;
     if (result.locked > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'locked' });
-    return { ...result, releaseAt, releaseJobId };
+    return { ...result, releaseAt, reason, releaseJobId };
+  }
+
+  /** The codes locked now, by tier, release time and reason. */
+  async locks(campaignId: string): Promise<LockGroup[]> {
+    const campaign = await this.campaign(campaignId);
+    return this.store.codes.listLocks(campaign.id, this.now());
   }
 
   /** Releases locks now: the listed codes, a tier's, or every lock of the campaign. */

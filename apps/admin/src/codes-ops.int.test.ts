@@ -112,14 +112,28 @@ describe('locks', () => {
     const res = await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 5, releaseAt: releaseAt.toISOString(), reason: 'show at 8pm' } });
     expect(res.status).toBe(201);
     const body = res.json as { locked: number; codes: string[]; releaseAt: string; releaseJobId: string };
-    expect(body).toMatchObject({ locked: 5, releaseAt: releaseAt.toISOString(), releaseJobId: `release-${id}-${releaseAt.getTime()}` });
+    expect(body).toMatchObject({ locked: 5, releaseAt: releaseAt.toISOString(), reason: 'show at 8pm', releaseJobId: `release-${id}-${releaseAt.getTime()}` });
     expect(scheduled).toContainEqual({ campaignId: id, releaseAt });
     expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'locked' });
-    for (const code of body.codes) expect(await store.codes.get(id, code)).toMatchObject({ state: 'locked', lockReleaseAt: releaseAt });
+    for (const code of body.codes) expect(await store.codes.get(id, code)).toMatchObject({ state: 'locked', lockReleaseAt: releaseAt, lockReason: 'show at 8pm' });
 
     const premium = await store.codes.list({ campaignId: id, tier: 'premium', limit: 2 });
     const byList = await admin(`/campaigns/${id}/locks`, { body: { codes: premium.map((c) => c.code.toLowerCase()) } });
-    expect(byList.json).toMatchObject({ locked: 2, releaseAt: null, releaseJobId: null });
+    expect(byList.json).toMatchObject({ locked: 2, releaseAt: null, reason: null, releaseJobId: null });
+
+    // Listed as the store keeps them: timed ones first, each group with its count and reason.
+    const listed = await admin(`/campaigns/${id}/locks`);
+    expect({ status: listed.status, body: listed.json }).toEqual({
+      status: 200,
+      body: [
+        { tier: 'standard', count: 5, releaseAt: releaseAt.toISOString(), reason: 'show at 8pm' },
+        { tier: 'premium', count: 2, releaseAt: null, reason: null },
+      ],
+    });
+    // The reason is in the lock's audit entry too.
+    const trail = await admin(`/audit?campaignId=${id}`);
+    const lockEntry = (trail.json as { entries: Array<{ action: string; details: { body?: { reason?: string } } }> }).entries.find((e) => e.action === 'lockCodes' && e.details.body?.reason !== undefined);
+    expect(lockEntry?.details.body?.reason).toBe('show at 8pm');
 
     const one = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [body.codes[0]] } });
     expect(one.json).toEqual({ released: 1 });
@@ -128,6 +142,7 @@ describe('locks', () => {
     const all = await admin(`/campaigns/${id}/locks/release`, { body: {} });
     expect(all.json).toEqual({ released: 4 });
     expect((await store.codes.counts(id)).standard!.locked).toBe(0);
+    expect((await admin(`/campaigns/${id}/locks`)).json).toEqual([]);
     expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'released' });
   });
 
@@ -138,6 +153,8 @@ describe('locks', () => {
     expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, releaseAt: new Date(Date.now() - 1000).toISOString() } }), 400, 'invalid_request');
     expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 11 } }), 409, 'not_enough_codes');
     expectApiError(await admin('/campaigns/nope/locks', { body: { tier: 'standard', count: 1 } }), 404, 'campaign_not_found');
+    expectApiError(await admin('/campaigns/nope/locks'), 404, 'campaign_not_found');
+    expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, reason: 'x'.repeat(201) } }), 400, 'invalid_request');
     expect((await store.codes.counts(id)).standard!.locked).toBe(0);
   });
 });

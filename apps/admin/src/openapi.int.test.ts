@@ -75,6 +75,16 @@ it('lists every admin route with its scope, parameters and schemas', async () =>
   const exportCodes = op('/admin/v1/campaigns/{id}/codes', 'get');
   expect(exportCodes['x-required-scope']).toBe('export');
   expect(exportCodes.parameters!.map((p) => `${p.in}:${p.name}:${p.required}`)).toEqual(['path:id:true', 'query:format:false', 'query:tier:false', 'query:state:false']);
+  // Locks: the request takes a reason, the answer and the listing give it back.
+  const lock = op('/admin/v1/campaigns/{id}/locks', 'post');
+  expect(lock['x-required-scope']).toBe('write');
+  expect(Object.keys(lock.requestBody!.content['application/json']!.schema.properties as object)).toEqual(['tier', 'count', 'codes', 'releaseAt', 'reason']);
+  expect(lock.responses['201']!.content!['application/json']!.schema).toMatchObject({ properties: { reason: expect.anything() as unknown } });
+  const locks = op('/admin/v1/campaigns/{id}/locks', 'get');
+  expect(locks['x-required-scope']).toBe('read');
+  expect(locks.responses['200']!.content!['application/json']!.schema).toMatchObject({ type: 'array', items: { required: ['tier', 'count', 'releaseAt', 'reason'] } });
+  expect(op('/admin/v1/campaigns/{id}/locks/release', 'post')['x-required-scope']).toBe('write');
+  expect(op('/admin/v1/campaigns/{id}/publications', 'post')['x-required-scope']).toBe('write');
   expect(doc.components.schemas.Error).toMatchObject({ type: 'object', required: ['error'] });
   expect(doc.components.securitySchemes).toEqual({ bearerAuth: { type: 'http', scheme: 'bearer' } });
 });

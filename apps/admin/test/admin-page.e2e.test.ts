@@ -168,10 +168,15 @@ describe('in Chromium', () => {
     await form.getByLabel('Release in (minutes)').fill('30');
     await form.getByLabel('Reason').fill('held for the show');
     await form.getByRole('button', { name: 'Lock' }).click();
-    await expectText(form.getByRole('status'), /^locked 2 yeti codes, released by themselves at .+$/);
+    await expectText(form.getByRole('status'), /^locked 2 yeti codes, released by themselves at .+ \(held for the show\)$/);
     await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="locked"]'), /^2$/);
+    // The lock as the store keeps it: listed with its count and reason.
+    const locks = page.getByRole('table', { name: 'Locks' });
+    await expectText(locks.locator('tr[data-tier="yeti"] td').nth(1), /^2$/);
+    await expectText(locks.locator('tr[data-tier="yeti"] td').nth(3), /^held for the show$/);
     await form.getByRole('button', { name: 'Release all now' }).click();
     await expectText(form.getByRole('status'), /^released 2 codes$/);
+    await expectText(page.getByText('No code is locked.'), /^No code is locked\.$/);
     await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="locked"]'), /^0$/);
     await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="available"]'), /^4$/);
   });

@@ -131,10 +131,23 @@ describe('lock and release', () => {
     expect(lock.locked).toBe(5);
     expect(lock.codes).toHaveLength(5);
     expect(lock.releaseJobId).not.toBeNull();
+    expect(lock.reason).toBe('held for the show');
     expect(Date.parse(lock.releaseAt!)).toBeGreaterThan(Date.now());
     expect((await stats()).codes['skate-deck']?.locked).toBe(5);
+    const listed = await cli(['locks', campaign.id]);
+    expect(listed.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/))).toEqual([
+      ['TIER', 'COUNT', 'RELEASED AT', 'REASON'],
+      ['skate-deck', '5', lock.releaseAt, 'held for the show'],
+    ]);
     await waitFor('the locked batch released', async () => ((await stats()).codes['skate-deck']?.locked ?? 0) === 0 || undefined, 20_000, 500);
     expect((await stats()).codes['skate-deck']?.available).toBe(23);
+    expect((await cli(['locks', campaign.id])).stdout.trim()).toBe('no code is locked');
+    // The release, in the audit trail as the scheduler's.
+    const trail = await waitFor('the release in the audit trail', async () => {
+      const page = await cliJson<AuditPageView>(['audit', '--campaign', campaign.id]);
+      return page.entries.find((e) => e.action === 'releaseDueLocks');
+    }, 10_000, 250);
+    expect(trail).toMatchObject({ kind: 'admin', actor: 'scheduler', details: { tier: 'skate-deck', released: 5, reason: 'held for the show' } });
   });
 
   it('locks by list and releases now; `--release-at <show> --before 30m` schedules half an hour before the show', async () => {
@@ -187,8 +200,10 @@ describe('rollback and audit', () => {
 
   it("shows the campaign's audit trail: who did what, and the redemption", async () => {
     const page = await cliJson<AuditPageView>(['audit', '--campaign', campaign.id, '--limit', '100']);
-    const admin = page.entries.filter((e) => e.kind === 'admin');
+    // Admin actions by the token's name; the timed lock's release by the scheduler.
+    const admin = page.entries.filter((e) => e.kind === 'admin' && e.actor !== 'scheduler');
     expect(admin.every((e) => e.actor === 'admin' && e.campaignId === campaign.id)).toBe(true);
+    expect(page.entries.filter((e) => e.actor === 'scheduler').map((e) => e.action)).toEqual(['releaseDueLocks']);
     expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
     expect(page.entries).toContainEqual(expect.objectContaining({ kind: 'redemption', action: 'redeemed', customerId: 'alice', code: redeemed }));
 

@@ -11,6 +11,7 @@ import type {
   ImportReportView,
   JobAccepted,
   JobView,
+  LockGroupView,
   LockRequest,
   LockView,
   NewCampaignRequest,
@@ -187,6 +188,11 @@ export class AdminClient {
 
   lock(id: string, body: LockRequest): Promise<LockView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/locks`, { body });
+  }
+
+  /** The codes locked now, by tier, release time and reason. */
+  locks(id: string): Promise<LockGroupView[]> {
+    return this.json('GET', `${PREFIX}/campaigns/${enc(id)}/locks`);
   }
 
   release(id: string, body: ReleaseRequest = {}): Promise<ReleaseView> {

@@ -128,7 +128,18 @@ export interface LockView {
   locked: number;
   codes?: string[];
   releaseAt: string | null;
+  /** Why, as given with the lock (null: none given). */
+  reason: string | null;
   releaseJobId: string | null;
+}
+
+/** `GET /admin/v1/campaigns/:id/locks`: the codes locked now, by tier, release time and reason (timed ones first). */
+export interface LockGroupView {
+  tier: string;
+  count: number;
+  /** ISO date they become available by themselves; null: held until released by hand. */
+  releaseAt: string | null;
+  reason: string | null;
 }
 
 export interface ReleaseRequest {

@@ -11,9 +11,11 @@ import {
   type ListPublicationsQuery,
   type LockAvailableRequest,
   type LockCodesRequest,
+  type LockGroup,
   type NewCode,
   type Publication,
   type PublishRequest,
+  type ReleasedLocks,
   type RollbackRequest,
 } from '@dropgate/store';
 import type { Connection } from 'mongoose';
@@ -22,6 +24,8 @@ import { duplicateIndexes } from './mongo-errors';
 import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, type Models, type PublicationDoc } from './models';
 import { uncountSuccess } from './success-counter';
 import { inTransaction, type Tx } from './transaction';
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
@@ -95,14 +99,14 @@ export class MongoCodeRepository implements CodeRepository {
   // Bulk state changes: conditional updateMany, each document atomic on its own; a write that meets a code a
   // transaction holds waits for that transaction.
   lock(request: LockCodesRequest): Promise<number> {
-    return this.move(request.campaignId, request.codes, statesAllowing('lock'), { state: 'locked', lockReleaseAt: request.releaseAt ?? null });
+    return this.move(request.campaignId, request.codes, statesAllowing('lock'), { state: 'locked', lockReleaseAt: request.releaseAt ?? null, lockReason: request.reason ?? null });
   }
 
   /** Exactly `count` available codes of the tier, or none: one transaction, as `publish`. */
   async lockAvailable(req: LockAvailableRequest): Promise<string[]> {
     if (!Number.isInteger(req.count) || req.count < 1) throw new RangeError('lock count must be an integer >= 1');
     return inTransaction(this.conn, this.faults, `lock:${req.campaignId}`, (tx) =>
-      this.takeAvailable(tx, req, { state: 'locked', lockReleaseAt: req.releaseAt ?? null }, `lock of ${req.count} codes in campaign ${req.campaignId}`),
+      this.takeAvailable(tx, req, { state: 'locked', lockReleaseAt: req.releaseAt ?? null, lockReason: req.reason ?? null }, `lock of ${req.count} codes in campaign ${req.campaignId}`),
     );
   }
 
@@ -132,9 +136,31 @@ export class MongoCodeRepository implements CodeRepository {
     return this.move(campaignId, codes, statesAllowing('unlock'), { state: 'available', lockReleaseAt: null });
   }
 
-  async releaseDueLocks(now: Date): Promise<number> {
-    const res = await this.models.codes.updateMany({ state: 'locked', lockReleaseAt: { $lte: now } }, { $set: { state: 'available', lockReleaseAt: null } });
-    return res.modifiedCount;
+  async listLocks(campaignId: string, now: Date): Promise<LockGroup[]> {
+    const rows = await this.models.codes.aggregate<{ _id: { tier: string; releaseAt: Date | null; reason: string | null }; count: number }>([
+      { $match: { campaignId, state: 'locked', $or: [{ lockReleaseAt: null }, { lockReleaseAt: { $gt: now } }] } },
+      { $group: { _id: { tier: '$tier', releaseAt: { $ifNull: ['$lockReleaseAt', null] }, reason: { $ifNull: ['$lockReason', null] } }, count: { $sum: 1 } } },
+    ]);
+    const groups = rows.map(({ _id, count }) => ({ tier: _id.tier, releaseAt: _id.releaseAt, reason: _id.reason, count }));
+    // As the port orders them: timed first (soonest first), then by tier and reason (none first).
+    const time = (d: Date | null) => (d === null ? Infinity : d.getTime());
+    return groups.sort((a, b) => time(a.releaseAt) - time(b.releaseAt) || cmp(a.tier, b.tier) || cmp(a.reason ?? '', b.reason ?? ''));
+  }
+
+  /** One transaction: what is counted is what is released (a code that changes meanwhile makes it run again). */
+  async releaseDueLocks(now: Date): Promise<ReleasedLocks[]> {
+    const due = { state: 'locked', lockReleaseAt: { $lte: now } };
+    return inTransaction(this.conn, this.faults, 'release-due-locks', async (tx) => {
+      const rows = await tx.aggregate<{ _id: { campaignId: string; tier: string; reason: string | null }; released: number }, CodeDoc>(this.models.codes, [
+        { $match: due },
+        { $group: { _id: { campaignId: '$campaignId', tier: '$tier', reason: { $ifNull: ['$lockReason', null] } }, released: { $sum: 1 } } },
+      ]);
+      if (rows.length === 0) return [];
+      await tx.updateMany(this.models.codes, due, { $set: { state: 'available', lockReleaseAt: null } });
+      return rows
+        .map(({ _id, released }) => ({ campaignId: _id.campaignId, tier: _id.tier, reason: _id.reason, released }))
+        .sort((a, b) => cmp(a.campaignId, b.campaignId) || cmp(a.tier, b.tier) || cmp(a.reason ?? '', b.reason ?? ''));
+    });
   }
 
   disable(campaignId: string, codes: string[]): Promise<number> {

@@ -10,9 +10,11 @@ import {
   type ListPublicationsQuery,
   type LockAvailableRequest,
   type LockCodesRequest,
+  type LockGroup,
   type NewCode,
   type Publication,
   type PublishRequest,
+  type ReleasedLocks,
   type RollbackRequest,
   type FaultHook,
 } from '@dropgate/store';
@@ -130,9 +132,9 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
 
     async lock(request: LockCodesRequest): Promise<number> {
       const { rowCount } = await write(
-        `UPDATE codes SET state = 'locked', lock_release_at = $3
+        `UPDATE codes SET state = 'locked', lock_release_at = $3, lock_reason = $5
          WHERE campaign_id = $1 AND code = ANY ($2::text[]) AND state = ANY ($4::text[])`,
-        [request.campaignId, request.codes, request.releaseAt ?? null, LOCKABLE],
+        [request.campaignId, request.codes, request.releaseAt ?? null, LOCKABLE, request.reason ?? null],
       );
       return rowCount ?? 0;
     },
@@ -152,10 +154,10 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
                  WHERE campaign_id = $1 AND tier = $2 AND state = 'available'
                  LIMIT $3 FOR UPDATE${skipLocked ? ' SKIP LOCKED' : ''}
                )
-               UPDATE codes AS c SET state = 'locked', lock_release_at = $4
+               UPDATE codes AS c SET state = 'locked', lock_release_at = $4, lock_reason = $5
                FROM picked WHERE c.campaign_id = $1 AND c.code = picked.code
                RETURNING c.code`,
-              [req.campaignId, req.tier, limit, req.releaseAt ?? null],
+              [req.campaignId, req.tier, limit, req.releaseAt ?? null, req.reason ?? null],
             );
           const rows = (await pick(req.count, true)).rows;
           if (rows.length < req.count) rows.push(...(await pick(req.count - rows.length, false)).rows);
@@ -185,14 +187,36 @@ export function createCodeRepository(pool: Pool, faults?: FaultHook): CodeReposi
       return rowCount ?? 0;
     },
 
-    async releaseDueLocks(now: Date): Promise<number> {
-      // Literal predicate: matches the partial index of timed locks.
-      const { rowCount } = await write(
-        `UPDATE codes SET state = 'available', lock_release_at = NULL
-         WHERE state = 'locked' AND lock_release_at IS NOT NULL AND lock_release_at <= $1`,
+    async listLocks(campaignId: string, now: Date): Promise<LockGroup[]> {
+      const { rows } = await pool.query<{ tier: string; release_at: Date | null; reason: string | null; count: number }>(
+        `SELECT tier, lock_release_at AS release_at, lock_reason AS reason, count(*)::integer AS count FROM codes
+         WHERE campaign_id = $1 AND state = 'locked' AND (lock_release_at IS NULL OR lock_release_at > $2)
+         GROUP BY tier, lock_release_at, lock_reason
+         ORDER BY lock_release_at NULLS LAST, tier, lock_reason NULLS FIRST`,
+        [campaignId, now],
+      );
+      return rows.map((r) => ({ tier: r.tier, releaseAt: r.release_at, reason: r.reason, count: r.count }));
+    },
+
+    async releaseDueLocks(now: Date): Promise<ReleasedLocks[]> {
+      // Literal predicate: matches the partial index of timed locks. lock_reason stays (it only means something
+      // while locked), so RETURNING still has the reason the codes were held for.
+      const { rows } = await write(
+        `WITH released AS (
+           UPDATE codes SET state = 'available', lock_release_at = NULL
+           WHERE state = 'locked' AND lock_release_at IS NOT NULL AND lock_release_at <= $1
+           RETURNING campaign_id, tier, lock_reason
+         )
+         SELECT campaign_id, tier, lock_reason, count(*)::integer AS released FROM released
+         GROUP BY campaign_id, tier, lock_reason ORDER BY campaign_id, tier, lock_reason NULLS FIRST`,
         [now],
       );
-      return rowCount ?? 0;
+      return (rows as Array<{ campaign_id: string; tier: string; lock_reason: string | null; released: number }>).map((r) => ({
+        campaignId: r.campaign_id,
+        tier: r.tier,
+        reason: r.lock_reason,
+        released: r.released,
+      }));
     },
 
     async disable(campaignId: string, codes: string[]): Promise<number> {

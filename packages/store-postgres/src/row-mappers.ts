@@ -30,6 +30,7 @@ export interface CodeRow {
   attempt_id: string | null;
   redeemed_at: Date | null;
   lock_release_at: Date | null;
+  lock_reason: string | null;
   publication_id: string | null;
 }
 
@@ -66,7 +67,7 @@ export const CAMPAIGN_COLUMNS = `id, name, status, starts_at, ends_at, tiers, pe
   (redeemed_count + coalesce((SELECT sum(k.redeemed) FROM campaign_counters AS k WHERE k.campaign_id = campaigns.id), 0))::integer
     AS redeemed_count`;
 
-export const CODE_COLUMNS = 'campaign_id, code, tier, state, customer_id, attempt_id, redeemed_at, lock_release_at, publication_id';
+export const CODE_COLUMNS = 'campaign_id, code, tier, state, customer_id, attempt_id, redeemed_at, lock_release_at, lock_reason, publication_id';
 
 export function toCampaign(row: CampaignRow): Campaign {
   return {
@@ -98,6 +99,8 @@ export function toCodeRecord(row: CodeRow): CodeRecord {
     attemptId: row.attempt_id,
     redeemedAt: row.redeemed_at,
     lockReleaseAt: row.lock_release_at,
+    // Kept after the lock ended (nothing clears it): only a locked code has a reason.
+    lockReason: row.state === 'locked' ? (row.lock_reason ?? null) : null,
     publicationId: row.publication_id,
   };
 }

@@ -61,6 +61,8 @@ export interface CodeRecord {
   attemptId: string | null;
   redeemedAt: Date | null;
   lockReleaseAt: Date | null;
+  /** Why the code is locked (given with the lock); null when it is not locked or none was given. */
+  lockReason: string | null;
   publicationId: string | null;
 }
 
@@ -69,6 +71,8 @@ export interface LockCodesRequest {
   codes: string[];
   /** When set, the lock ends by itself at this time (it is honoured lazily by redeem/claim and swept by `releaseDueLocks`). */
   releaseAt?: Date | null | undefined;
+  /** Why: kept with the lock (`listLocks`, `CodeRecord.lockReason`, what `releaseDueLocks` reports). */
+  reason?: string | null | undefined;
 }
 
 export interface LockAvailableRequest {
@@ -78,6 +82,25 @@ export interface LockAvailableRequest {
   count: number;
   /** When set, the lock ends by itself at this time (as `LockCodesRequest.releaseAt`). */
   releaseAt?: Date | null | undefined;
+  /** Why (as `LockCodesRequest.reason`). */
+  reason?: string | null | undefined;
+}
+
+/** A campaign's codes locked now, by tier, release time and reason (`listLocks`). */
+export interface LockGroup {
+  tier: string;
+  /** null: locked until released by hand. */
+  releaseAt: Date | null;
+  reason: string | null;
+  count: number;
+}
+
+/** Codes a sweep made available again, by campaign, tier and the reason they were locked for (`releaseDueLocks`). */
+export interface ReleasedLocks {
+  campaignId: string;
+  tier: string;
+  reason: string | null;
+  released: number;
 }
 
 export interface ListPublicationsQuery {
@@ -142,8 +165,13 @@ export interface CodeRepository {
   lockAvailable(request: LockAvailableRequest): Promise<string[]>;
   /** locked → available. */
   unlock(campaignId: string, codes: string[]): Promise<number>;
-  /** Releases every lock whose release time has passed; returns how many. */
-  releaseDueLocks(now: Date): Promise<number>;
+  /**
+   * The campaign's codes locked as of `now` (a timed lock already due counts as released), grouped by tier,
+   * release time and reason: timed ones first, soonest first, then the ones held until released by hand.
+   */
+  listLocks(campaignId: string, now: Date): Promise<LockGroup[]>;
+  /** Releases every lock whose release time has passed; returns what it released, grouped (nothing: []). */
+  releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */
   disable(campaignId: string, codes: string[]): Promise<number>;
   /**

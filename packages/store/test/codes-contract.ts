@@ -80,13 +80,15 @@ export function codesContract(ctx: ContractContext): void {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 3 }]);
       const [due, later] = codes.standard as [string, string];
-      await store.codes.lock({ campaignId: campaign.id, codes: [due], releaseAt: new Date(NOW.getTime() - 1000) });
-      await store.codes.lock({ campaignId: campaign.id, codes: [later], releaseAt: new Date(NOW.getTime() + HOUR) });
-      expect((await store.codes.get(campaign.id, later))!.lockReleaseAt).toEqual(new Date(NOW.getTime() + HOUR));
-      expect(await store.codes.releaseDueLocks(NOW)).toBeGreaterThanOrEqual(1);
-      expect((await store.codes.get(campaign.id, due))!.state).toBe('available');
-      expect((await store.codes.get(campaign.id, due))!.lockReleaseAt).toBeNull();
+      await store.codes.lock({ campaignId: campaign.id, codes: [due], releaseAt: new Date(NOW.getTime() - 1000), reason: 'held for the encore' });
+      await store.codes.lock({ campaignId: campaign.id, codes: [later], releaseAt: new Date(NOW.getTime() + HOUR), reason: 'held for the show' });
+      expect(await store.codes.get(campaign.id, later)).toMatchObject({ lockReleaseAt: new Date(NOW.getTime() + HOUR), lockReason: 'held for the show' });
+      // What it released, grouped (other tests' campaigns share the store: only this one's group is looked at).
+      const released = (await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id);
+      expect(released).toEqual([{ campaignId: campaign.id, tier: 'standard', reason: 'held for the encore', released: 1 }]);
+      expect(await store.codes.get(campaign.id, due)).toMatchObject({ state: 'available', lockReleaseAt: null, lockReason: null });
       expect((await store.codes.get(campaign.id, later))!.state).toBe('locked');
+      expect((await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id)).toEqual([]);
     });
 
     it('publishes exactly N codes atomically, idempotently by publication id', async () => {
@@ -154,9 +156,41 @@ export function codesContract(ctx: ContractContext): void {
       // Without a release time the lock holds until released.
       const held = await store.codes.lockAvailable({ campaignId: campaign.id, tier: 'premium', count: 2 });
       expect((await store.codes.get(campaign.id, held[0]!))!.lockReleaseAt).toBeNull();
-      expect(await store.codes.releaseDueLocks(new Date(NOW.getTime() + 2 * HOUR))).toBeGreaterThanOrEqual(3);
+      expect((await store.codes.releaseDueLocks(new Date(NOW.getTime() + 2 * HOUR))).filter((r) => r.campaignId === campaign.id)).toEqual([
+        { campaignId: campaign.id, tier: 'standard', reason: null, released: 3 },
+      ]);
       expect((await store.codes.counts(campaign.id)).premium).toEqual({ ...zeroStates(), locked: 2 });
       expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 5, disabled: 1 });
+    });
+
+    it("lists a campaign's locks by tier, release time and reason, the due ones left out", async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 'x', quantity: 8 },
+        { name: 'premium', reward: 'y', quantity: 3 },
+      ]);
+      const [a, b, c, d, e] = codes.standard as [string, string, string, string, string];
+      const show = new Date(NOW.getTime() + HOUR);
+      const encore = new Date(NOW.getTime() + 2 * HOUR);
+      expect(await store.codes.lock({ campaignId: campaign.id, codes: [a, b], releaseAt: show, reason: 'held for the show' })).toBe(2);
+      await store.codes.lock({ campaignId: campaign.id, codes: [c], reason: 'fraud review' });
+      await store.codes.lock({ campaignId: campaign.id, codes: [d] });
+      await store.codes.lock({ campaignId: campaign.id, codes: [e], releaseAt: new Date(NOW.getTime() - 1000), reason: 'already due' });
+      await store.codes.lockAvailable({ campaignId: campaign.id, tier: 'premium', count: 2, releaseAt: encore, reason: 'held for the encore' });
+      expect(await store.codes.listLocks(campaign.id, NOW)).toEqual([
+        { tier: 'standard', releaseAt: show, reason: 'held for the show', count: 2 },
+        { tier: 'premium', releaseAt: encore, reason: 'held for the encore', count: 2 },
+        { tier: 'standard', releaseAt: null, reason: null, count: 1 },
+        { tier: 'standard', releaseAt: null, reason: 'fraud review', count: 1 },
+      ]);
+      expect(await store.codes.get(campaign.id, c)).toMatchObject({ state: 'locked', lockReason: 'fraud review' });
+      // Unlocked, then locked again without a reason: the old reason is gone.
+      await store.codes.unlock(campaign.id, [c]);
+      expect((await store.codes.get(campaign.id, c))!.lockReason).toBeNull();
+      await store.codes.lock({ campaignId: campaign.id, codes: [c] });
+      expect((await store.codes.get(campaign.id, c))!.lockReason).toBeNull();
+      expect((await store.codes.listLocks(campaign.id, NOW)).filter((g) => g.releaseAt === null)).toEqual([{ tier: 'standard', releaseAt: null, reason: null, count: 2 }]);
+      expect(await store.codes.listLocks('cmp_missing_locks', NOW)).toEqual([]);
     });
 
     it('locks concurrently without two callers taking one code', async () => {

@@ -5,7 +5,7 @@ import type { ChangeEvent } from '@dropgate/changes';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
-import { LockReleases } from './lock-releases';
+import { LOCK_RELEASE_ACTOR, LockReleases } from './lock-releases';
 
 /** The lock-release jobs on real Redis (BullMQ) and PostgreSQL: delayed job, sweep at start, the scheduler. */
 
@@ -63,7 +63,7 @@ describe('LockReleases', () => {
       expect((await store.codes.get(id, codes[0]!))!.state).toBe('available');
 
       const releaseAt = new Date(Date.now() + 1500);
-      await store.codes.lock({ campaignId: id, codes: codes.slice(1, 3), releaseAt });
+      await store.codes.lock({ campaignId: id, codes: codes.slice(1, 3), releaseAt, reason: 'held for the show' });
       const jobId = await releases.schedule(id, releaseAt);
       expect(jobId).toBe(`release-${id}-${releaseAt.getTime()}`);
       expect(await releases.schedule(id, releaseAt)).toBe(jobId); // same campaign and time: one job
@@ -71,6 +71,18 @@ describe('LockReleases', () => {
       await waitFor('the delayed job to release the locks', async () => ((await store.codes.counts(id)).standard!.locked === 0 ? true : undefined), 20_000, 100);
       expect((await store.codes.get(id, codes[2]!))!.state).toBe('available');
       await waitFor('the release to be published', () => (published.some((e) => e.campaignId === id && e.action === 'released') ? true : undefined));
+
+      // Both releases are in the audit trail, by the scheduler, with the campaign, the tier, how many and why.
+      const trail = await waitFor('the audit entries of both releases', async () => {
+        const { entries } = await store.audit.query({ campaignId: id, limit: 10 });
+        const released = entries.filter((e) => e.action === 'releaseDueLocks');
+        return released.length === 2 ? released : undefined;
+      });
+      expect(trail.map(({ kind, actor, campaignId, details }) => ({ kind, actor, campaignId, details }))).toEqual([
+        { kind: 'admin', actor: LOCK_RELEASE_ACTOR, campaignId: id, details: { tier: 'standard', released: 2, reason: 'held for the show' } },
+        { kind: 'admin', actor: LOCK_RELEASE_ACTOR, campaignId: id, details: { tier: 'standard', released: 1, reason: null } },
+      ]);
+      expect(LOCK_RELEASE_ACTOR).toBe('scheduler');
 
       const schedulers = await createLockReleaseQueue(redis(), PREFIX).getJobSchedulers();
       expect(schedulers.map((s) => s.key)).toContain(LOCK_SWEEP_SCHEDULER_ID);

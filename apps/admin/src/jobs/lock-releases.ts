@@ -4,6 +4,9 @@ import type { ChangeSink } from '@dropgate/changes';
 import { QUEUES, scheduleLockRelease, upsertLockSweep, type LockReleaseJob, type LockReleaseQueue, type ReleaseDueLocksJob, type ReleaseDueLocksResult, type LockReleaseJobName } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 
+/** Who the audit trail names for the locks that end by themselves (no admin token asked at that moment). */
+export const LOCK_RELEASE_ACTOR = 'scheduler';
+
 /** What the admin service needs to have a timed lock end by itself. */
 export interface LockReleaseScheduler {
   /** Returns the id of the delayed job. */
@@ -57,9 +60,22 @@ export class LockReleases implements LockReleaseScheduler {
     await this.worker?.close();
   }
 
+  /**
+   * Releases every due lock, then for each campaign, tier and reason released writes an audit entry (who:
+   * `LOCK_RELEASE_ACTOR`) and announces the change. The codes are free once the store says so: a failed audit
+   * write is reported, never a reason to run the job again (a second run finds nothing left to release).
+   */
   private async run(job: ReleaseDueLocksJob): Promise<ReleaseDueLocksResult> {
-    const released = await this.options.store.codes.releaseDueLocks(this.now());
-    if (job.campaignId !== null) await this.options.changes.publish({ kind: 'codes', campaignId: job.campaignId, action: 'released' });
-    return { released };
+    const { store, changes, onError } = this.options;
+    const groups = await store.codes.releaseDueLocks(this.now());
+    for (const g of groups) {
+      await store.audit
+        .record({ actor: LOCK_RELEASE_ACTOR, action: 'releaseDueLocks', campaignId: g.campaignId, details: { tier: g.tier, reason: g.reason, released: g.released } })
+        .catch(onError);
+    }
+    const campaigns = new Set(groups.map((g) => g.campaignId));
+    if (job.campaignId !== null) campaigns.add(job.campaignId);
+    for (const campaignId of campaigns) await changes.publish({ kind: 'codes', campaignId, action: 'released' });
+    return { released: groups.reduce((n, g) => n + g.released, 0) };
   }
 }

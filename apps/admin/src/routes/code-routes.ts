@@ -6,6 +6,7 @@ import {
   codeParams,
   idempotencyKey,
   lockBody,
+  lockGroupView,
   lockView,
   publicationBody,
   publicationsQuery,
@@ -48,6 +49,11 @@ export function codeRoutes(service: AdminService): Route[] {
         const result = await service.lock(principalOf(res), params.id, body);
         res.status(201).json({ ...result, releaseAt: result.releaseAt?.toISOString() ?? null });
       },
+    }),
+    declare('listLocks', 'GET /campaigns/:id/locks', {
+      scope: 'read', params: campaignParams, answers: [200, 'The locks, timed ones first (soonest first)', z.array(lockGroupView)],
+      summary: 'The codes locked now, by tier, release time and reason',
+      handler: async ({ params }, _req, res) => void res.json((await service.locks(params.id)).map((g) => ({ ...g, releaseAt: g.releaseAt?.toISOString() ?? null }))),
     }),
     declare('releaseLocks', 'POST /campaigns/:id/locks/release', {
       scope: 'write', params: campaignParams, body: releaseBody, answers: [200, 'Released', releaseView],

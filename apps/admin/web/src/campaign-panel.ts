@@ -1,4 +1,4 @@
-import type { AdminClient, AuditEntryView, CampaignView, JobView, StatsView } from '@dropgate/admin-client';
+import type { AdminClient, AuditEntryView, CampaignView, JobView, LockGroupView, StatsView } from '@dropgate/admin-client';
 import { CODE_STATES } from '@dropgate/core';
 import { statusBadge } from './campaign-list';
 import { busy, fields, h, replace } from './dom';
@@ -22,6 +22,7 @@ export class CampaignPanel {
   private readonly chartBox = h('div', { class: 'chart' });
   private readonly lifecycleStatus = h('div', { class: 'notice', role: 'status' });
   private readonly audit = h('div');
+  private readonly locks = h('div');
   private chart: RateChart | undefined;
   private campaign: CampaignView | undefined;
 
@@ -98,7 +99,31 @@ export class CampaignPanel {
     this.wrongCodes.textContent = `Wrong codes sent: ${stats.wrongCodes ?? 'unknown (not readable now)'} (refused by the code filter or not found by a worker; counted against the guess budgets)`;
     const perMinute = this.chart?.add(stats.redemptions);
     this.rate.textContent = `${stats.redemptions} redeemed${stats.target === null ? '' : ` of target ${stats.target}`}${perMinute === undefined ? '' : ` · ${perMinute.toFixed(1)} / min now`}`;
+    this.renderLocks(await this.client.locks(campaign.id));
     await this.refreshAudit(campaign.id);
+  }
+
+  /** The codes locked now: tier, how many, when they come back by themselves, why. */
+  private renderLocks(groups: LockGroupView[]): void {
+    if (groups.length === 0) {
+      replace(this.locks, h('p', { class: 'muted', text: 'No code is locked.' }));
+      return;
+    }
+    replace(
+      this.locks,
+      h(
+        'table',
+        { 'aria-label': 'Locks' },
+        h('thead', {}, h('tr', {}, ...['Tier', 'Codes', 'Released at', 'Reason'].map((t) => h('th', { text: t })))),
+        h(
+          'tbody',
+          {},
+          ...groups.map((g) =>
+            h('tr', { 'data-tier': g.tier }, h('td', { text: g.tier }), h('td', { class: 'num', text: g.count }), h('td', { text: g.releaseAt ? new Date(g.releaseAt).toLocaleString() : 'by hand' }), h('td', { text: g.reason ?? '' })),
+          ),
+        ),
+      ),
+    );
   }
 
   private renderCounts(stats: StatsView): void {
@@ -269,7 +294,7 @@ export class CampaignPanel {
         const releaseAt = f.releaseIn ? new Date(Date.now() + Number(f.releaseIn) * 60_000).toISOString() : undefined;
         const lock = await this.client.lock(this.campaign!.id, { tier: f.tier ?? '', count: Number(f.count), ...(releaseAt ? { releaseAt } : {}), ...(f.reason ? { reason: f.reason } : {}) });
         await this.refresh();
-        return `locked ${lock.locked} ${f.tier} codes${lock.releaseAt ? `, released by themselves at ${new Date(lock.releaseAt).toLocaleString()}` : ''}`;
+        return `locked ${lock.locked} ${f.tier} codes${lock.releaseAt ? `, released by themselves at ${new Date(lock.releaseAt).toLocaleString()}` : ''}${lock.reason ? ` (${lock.reason})` : ''}`;
       });
     });
     release.addEventListener('click', () => {
@@ -279,7 +304,7 @@ export class CampaignPanel {
         return `released ${released} codes`;
       });
     });
-    return h('section', {}, h('h2', { text: 'Lock and release' }), form);
+    return h('section', {}, h('h2', { text: 'Lock and release' }), form, this.locks);
   }
 
   private downloadSection(): HTMLElement {

@@ -17,7 +17,9 @@ function pairs(values: Record<string, unknown>): string {
 /** What an entry says beyond its columns, short: an admin action's request (or an import's counts), a redemption's prize. */
 function detailsOf(e: AuditEntryView): string {
   const d = e.details ?? {};
-  const text = e.kind === 'redemption' ? pairs({ tier: d.tier, reward: d.reward, rolledBackAt: d.rolledBackAt }) : pairs((d.body as Record<string, unknown> | undefined) ?? { report: d.report, query: d.query });
+  // An admin action: its request body, else what it recorded instead (an import's counts, a scheduled release's).
+  const { status: _status, path: _path, body, ...recorded } = d;
+  const text = e.kind === 'redemption' ? pairs({ tier: d.tier, reward: d.reward, rolledBackAt: d.rolledBackAt }) : pairs((body as Record<string, unknown> | undefined) ?? recorded);
   return text.length > MAX_DETAILS ? `${text.slice(0, MAX_DETAILS - 3)}...` : text;
 }
 

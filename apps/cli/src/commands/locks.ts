@@ -2,7 +2,7 @@ import type { LockRequest } from '@dropgate/admin-client';
 import type { Command } from 'commander';
 import type { Act } from '../action';
 import { UsageError } from '../exit-codes';
-import { emit } from '../output';
+import { emit, table } from '../output';
 import { duration, isoDate, list, positiveInt } from '../parse-options';
 
 interface LockOptions {
@@ -46,7 +46,20 @@ export function registerLocks(program: Command, act: Act): void {
         };
         const result = await client.lock(id!, body);
         // The codes themselves with --json (or `export --state locked`): a tier's batch can be thousands.
-        emit(out, result, () => [`locked ${result.locked} codes${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`]);
+        emit(out, result, () => [`locked ${result.locked} codes${result.reason ? ` (${result.reason})` : ''}${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`]);
+      }),
+    );
+
+  program
+    .command('locks')
+    .description('the codes locked now, by tier, release time and reason (timed ones first, soonest first)')
+    .argument('<campaignId>')
+    .action(
+      act(async ({ client, out }, [id]) => {
+        const groups = await client.locks(id!);
+        emit(out, groups, () =>
+          groups.length === 0 ? ['no code is locked'] : table(['TIER', 'COUNT', 'RELEASED AT', 'REASON'], groups.map((g) => [g.tier, g.count, g.releaseAt ?? 'by hand', g.reason])),
+        );
       }),
     );
 

@@ -17,6 +17,8 @@ export interface CodeDoc {
   attemptId: string | null;
   redeemedAt: Date | null;
   lockReleaseAt: Date | null;
+  /** Why it is locked; left behind when a lock ends (only a locked code's reason is read). */
+  lockReason?: string | null;
   publicationId: string | null;
   channel: string | null;
   publishedTo: string | null;
@@ -45,6 +47,7 @@ export function codeModel(conn: Connection): Model<CodeDoc> {
       attemptId: { type: String, default: null },
       redeemedAt: { type: Date, default: null },
       lockReleaseAt: { type: Date, default: null },
+      lockReason: { type: String, default: null },
       publicationId: { type: String, default: null },
       channel: { type: String, default: null },
       publishedTo: { type: String, default: null },
@@ -75,6 +78,7 @@ export function toCodeRecord(doc: CodeDoc): CodeRecord {
     attemptId: doc.attemptId ?? null,
     redeemedAt: doc.redeemedAt ?? null,
     lockReleaseAt: doc.lockReleaseAt ?? null,
+    lockReason: doc.state === 'locked' ? (doc.lockReason ?? null) : null,
     publicationId: doc.publicationId ?? null,
   };
 }
