@@ -1,6 +1,7 @@
-import type { IncomingMessage, RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import proxyaddr from 'proxy-addr';
+import type { ClientSource } from '@dropgate/guard';
 import { answerError, bodyErrors, type ErrorHandlerOptions } from '@dropgate/http';
 import type { AttemptCall, AttemptHandlers } from './attempt-handlers';
 import type { IntakeDeps, IntakeSettings } from './intake-deps';
@@ -49,13 +50,22 @@ export function fastLane(parts: FastLaneParts): RequestListener {
     if (handle === undefined || !readable(req)) return void app(req, res);
     const start = process.hrtime.bigint();
     res.once('finish', () => meter.observe(path, res.statusCode, start));
-    if (shedder && !shedder.admit(res)) return;
-    const ip = proxyaddr(req, trust);
-    const source = handlers.admitSource(res, ip);
-    if (source === undefined) return;
-    const length = Number(req.headers['content-length']);
-    // body-parser refuses a declared length over the limit before reading anything.
-    if (length > limit) return answerError(bodyErrors.tooLarge(), req, res, errors);
+    // What Express's router would catch: nothing thrown here may reach the server's 'request' emitter.
+    try {
+      if (shedder && !shedder.admit(res)) return;
+      // As Express's req.ip (which falls back to 'unknown' too: a socket already gone has no address).
+      const ip = (proxyaddr(req, trust) as string | undefined) ?? 'unknown';
+      const source = handlers.admitSource(res, ip);
+      if (source === undefined) return;
+      // body-parser refuses a declared length over the limit before reading anything.
+      if (Number(req.headers['content-length']) > limit) return answerError(bodyErrors.tooLarge(), req, res, errors);
+      read(req, res, handle, ip, source);
+    } catch (err) {
+      answerError(err, req, res, errors);
+    }
+  };
+
+  function read(req: IncomingMessage, res: ServerResponse, handle: Handle, ip: string, source: ClientSource): void {
     readBody(req, (text) => {
       let body: unknown;
       try {
@@ -65,7 +75,7 @@ export function fastLane(parts: FastLaneParts): RequestListener {
       }
       handle(body, { req, res, ip, source }).catch((err: unknown) => answerError(err, req, res, errors));
     });
-  };
+  }
 }
 
 /** Whether the lane reads this request's body itself: the usual shape of a client's JSON request. */

@@ -121,6 +121,17 @@ export class LoadShedder {
     return true;
   }
 
+  /**
+   * The request holds no more work, only a wait (a `Prefer: wait` long poll once its attempt is queued): it stops
+   * counting as in flight now, not when its response closes. Without this, long polls held the slots for the whole
+   * hold (ATTEMPT_HOLD_MS) and a process waiting for `maxInFlight` outcomes shed everyone else. Idempotent.
+   */
+  leave(res: ServerResponse): void {
+    if (!res.listeners('close').includes(this.release)) return;
+    res.removeListener('close', this.release);
+    this.inFlightNow--;
+  }
+
   /** `admit` as Express middleware: put it before the body parser. */
   middleware(): RequestHandler {
     return (_req, res, next) => {
