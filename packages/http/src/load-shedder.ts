@@ -116,9 +116,25 @@ export class LoadShedder {
         return false;
       }
       this.inFlightNow++;
-      res.once('close', this.release);
+      if (res.socket) res.once('close', this.release);
+      else this.releaseWithConnection(res);
     }
     return true;
+  }
+
+  /**
+   * A pipelined request's response has no socket until the ones before it are sent; if the connection dies first,
+   * Node never closes that response: it is over when the response or the connection closes, whichever comes first.
+   */
+  private releaseWithConnection(res: ServerResponse): void {
+    const socket = res.req.socket;
+    const release = (): void => {
+      res.off('close', release);
+      socket.off('close', release);
+      this.inFlightNow--;
+    };
+    res.once('close', release);
+    socket.once('close', release);
   }
 
   /** `admit` as Express middleware: put it before the body parser. */
