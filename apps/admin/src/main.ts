@@ -2,7 +2,7 @@ import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix } from '@dropgate/code-filter';
 import { loadAdminConfig } from '@dropgate/config';
-import { guessBudgetPrefix, readCampaignWrongCodes } from '@dropgate/guard';
+import { guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } from '@dropgate/guard';
 import {
   captureException,
   closeSentry,
@@ -22,6 +22,7 @@ import { createAdminApp } from './app';
 import { LockReleases } from './jobs/lock-releases';
 import { createAuthThrottle } from './auth-throttle';
 import { codesChangedHook } from './codes-changed';
+import { registerWrongCodesMetric } from './wrong-codes-metric';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
 function main(): void {
@@ -150,6 +151,9 @@ function main(): void {
 
   // Prometheus metrics on the internal metrics port only, never on the API's port.
   const registry = createMetricsRegistry('admin');
+  registerWrongCodesMetric(registry, () => readAllCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX)), (err) =>
+    logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape'),
+  );
   const metricsServer = http.createServer(metricsHandler(registry));
   metricsServer.on('error', (err) => {
     // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.

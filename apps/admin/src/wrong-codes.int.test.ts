@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { resolveCodeSpec } from '@dropgate/core';
-import { clientSource, GuessBudget, guessBudgetPrefix, readCampaignWrongCodes } from '@dropgate/guard';
+import { clientSource, GuessBudget, guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } from '@dropgate/guard';
+import { createMetricsRegistry } from '@dropgate/observability';
 import { closeRedis, createRedis } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, freePort, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import { counterValue, deleteKeysByPrefix, freePort, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { listenAdmin, startAdminJobs, type AdminJobsHarness } from '../test/admin-harness';
+import { registerWrongCodesMetric } from './wrong-codes-metric';
 
 /**
  * A campaign's wrong codes in its admin stats, read as main.ts reads them: the guess budgets' per-campaign count in the
@@ -89,5 +91,31 @@ describe('wrong codes in the campaign stats', () => {
     const c = await campaign('redis down');
     const url = await adminReadingWrongCodesFrom(down);
     expect(await stats(url, c.id)).toMatchObject({ campaignId: c.id, redemptions: 0, wrongCodes: null });
+  });
+});
+
+describe('wrong codes per campaign in the admin metrics', () => {
+  it('exports dropgate_campaign_wrong_codes{campaign} from Redis at each scrape', async () => {
+    const [a, b] = await Promise.all([campaign('metric a'), campaign('metric b')]);
+    const budget = new GuessBudget({ redis, prefix: guessBudgetPrefix(prefix) });
+    await Promise.all([1, 2].map((i) => budget.recordWrongGuess({ customerId: `m${i}`, campaignId: a.id })));
+    const registry = createMetricsRegistry('admin-test');
+    registerWrongCodesMetric(registry, () => readAllCampaignWrongCodes(redis, guessBudgetPrefix(prefix)));
+    const first = await registry.metrics();
+    expect(counterValue(first, 'dropgate_campaign_wrong_codes', { campaign: a.id })).toBe(2);
+    await budget.recordWrongGuess({ customerId: 'm3', campaignId: b.id });
+    const second = await registry.metrics();
+    expect(counterValue(second, 'dropgate_campaign_wrong_codes', { campaign: a.id })).toBe(2);
+    expect(counterValue(second, 'dropgate_campaign_wrong_codes', { campaign: b.id })).toBe(1);
+  });
+
+  it('still serves the other metrics when Redis cannot be read', async () => {
+    const registry = createMetricsRegistry('admin-test');
+    const errors: unknown[] = [];
+    registerWrongCodesMetric(registry, () => readAllCampaignWrongCodes(down, guessBudgetPrefix(prefix)), (err) => errors.push(err));
+    const text = await registry.metrics();
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).not.toMatch(/^dropgate_campaign_wrong_codes\{/m);
+    expect(errors).toHaveLength(1);
   });
 });

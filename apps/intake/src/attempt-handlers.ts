@@ -183,6 +183,8 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, bo
   const waitS = preferredWaitSeconds(header(req, 'prefer'), deps.settings.preferWaitMaxS);
   res.setHeader('Location', `/v1/attempts/${attemptId}`);
   if (waitS > 0) {
+    // Waiting costs a listener, not work: the request leaves the shedder's in-flight count.
+    deps.shedder?.leave(res);
     // The attempt is queued whatever happens now: a failure while waiting still answers 202, never an error
     // that would make the client send it again.
     const finished = await deps.gateway.waitFinished(attemptId, waitS * 1000).catch((err: unknown) => {

@@ -44,7 +44,7 @@ export interface IntakeDeps {
   customerTokens: CustomerTokenVerifier;
   metrics: IntakeMetrics;
   /** Sheds load (503 overloaded) while the event loop lags or too many requests are in flight; before any body is read. */
-  shedder?: Pick<LoadShedder, 'admit' | 'middleware'> | undefined;
+  shedder?: Pick<LoadShedder, 'admit' | 'middleware' | 'leave'> | undefined;
   newAttemptId: () => string;
   onUnexpected: (err: unknown, req: IncomingMessage) => void;
   now?: () => Date;

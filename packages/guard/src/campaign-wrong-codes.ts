@@ -13,3 +13,9 @@ export function campaignWrongCodesKey(guessPrefix: string): string {
 export async function readCampaignWrongCodes(redis: Redis, guessPrefix: string, campaignId: string): Promise<number> {
   return Number((await redis.hget(campaignWrongCodesKey(guessPrefix), campaignId)) ?? 0);
 }
+
+/** Every campaign's wrong codes counted so far, by campaign id. */
+export async function readAllCampaignWrongCodes(redis: Redis, guessPrefix: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(campaignWrongCodesKey(guessPrefix));
+  return Object.fromEntries(Object.entries(raw).map(([id, n]) => [id, Number(n)]));
+}

@@ -7,5 +7,5 @@ export { blockSecondsFor, DEFAULT_GUESS_BUDGET, guessBudgetFrom, guessBudgetPref
 export { GuessBudget, type GuessBudgetOptions, type GuessBudgetOverride, type GuessScope, type GuessVerdict, type WrongGuess } from './guess-budget';
 export { SharedSourceBlocks, sourceBlocksPrefix, type SharedSourceBlocksOptions } from './shared-source-blocks';
 export { CampaignGuessOverrides, wrongCodeCounter, type CampaignGuessOverridesOptions } from './campaign-guess-overrides';
-export { campaignWrongCodesKey, readCampaignWrongCodes } from './campaign-wrong-codes';
+export { campaignWrongCodesKey, readAllCampaignWrongCodes, readCampaignWrongCodes } from './campaign-wrong-codes';
 export { distinctCapPrefix, distinctCustomerKeys, distinctSeenPrefix, rateGuardPrefix, type DistinctCustomerCaps, type DistinctScope } from './distinct-customers';

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
 import { LoadShedder } from './load-shedder';
@@ -99,11 +99,14 @@ describe('LoadShedder: in-flight cap', () => {
   const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 3, retryAfterS: 2 });
   /** Handlers waiting to answer: the test decides when each request finishes. */
   const holding: Array<() => void> = [];
+  /** Their responses, in the same order (for `leave`). */
+  const leaving: ServerResponse[] = [];
 
   beforeAll(async () => {
     const app = express();
     app.use(shedder.middleware());
     app.post('/hold', express.json(), (_req, res) => {
+      leaving.push(res);
       holding.push(() => res.status(202).json({ ok: true }));
     });
     server = await new Promise((resolve) => {
@@ -141,6 +144,20 @@ describe('LoadShedder: in-flight cap', () => {
     while (holding.length > 0) holding.shift()!();
     expect((await Promise.all([first[1]!, first[2]!, fourth])).map((r) => r.status)).toEqual([202, 202, 202]);
     for (let i = 0; i < 100 && shedder.inFlight > 0; i++) await tick(10);
+    expect(shedder.inFlight).toBe(0);
+  });
+
+  it('frees the slot of a request that left (a long poll waiting), once, not again when it closes', async () => {
+    const waiting = send();
+    for (let i = 0; i < 100 && holding.length < 1; i++) await tick(10);
+    expect(shedder.inFlight).toBe(1);
+    const res = leaving.at(-1)!;
+    shedder.leave(res);
+    shedder.leave(res);
+    expect(shedder.inFlight).toBe(0);
+    holding.shift()!();
+    expect((await waiting).status).toBe(202);
+    for (let i = 0; i < 20; i++) await tick(5);
     expect(shedder.inFlight).toBe(0);
   });
 

@@ -116,25 +116,28 @@ export class LoadShedder {
         return false;
       }
       this.inFlightNow++;
-      if (res.socket) res.once('close', this.release);
-      else this.releaseWithConnection(res);
+      res.once('close', this.release);
+      // A pipelined request's response has no socket until the ones before it are sent; if the connection dies
+      // first, Node never closes that response: the connection's close lets it go then.
+      if (!res.socket) {
+        const socket = res.req.socket;
+        const gone = (): void => this.leave(res);
+        socket.once('close', gone);
+        res.once('close', () => socket.off('close', gone));
+      }
     }
     return true;
   }
 
   /**
-   * A pipelined request's response has no socket until the ones before it are sent; if the connection dies first,
-   * Node never closes that response: it is over when the response or the connection closes, whichever comes first.
+   * The request holds no more work, only a wait (a `Prefer: wait` long poll once its attempt is queued): it stops
+   * counting as in flight now, not when its response closes. Without this, long polls held the slots for the whole
+   * hold (ATTEMPT_HOLD_MS) and a process waiting for `maxInFlight` outcomes shed everyone else. Idempotent.
    */
-  private releaseWithConnection(res: ServerResponse): void {
-    const socket = res.req.socket;
-    const release = (): void => {
-      res.off('close', release);
-      socket.off('close', release);
-      this.inFlightNow--;
-    };
-    res.once('close', release);
-    socket.once('close', release);
+  leave(res: ServerResponse): void {
+    if (!res.listeners('close').includes(this.release)) return;
+    res.removeListener('close', this.release);
+    this.inFlightNow--;
   }
 
   /** `admit` as Express middleware: put it before the body parser. */
