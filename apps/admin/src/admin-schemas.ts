@@ -244,6 +244,13 @@ export const importQuery = z.strictObject({
   tier: schemas.tierName.optional(),
 });
 
+export const importAccepted = z.object({
+  jobId: z.string(),
+  bytes: z.number().int().describe('the upload, as staged'),
+  lines: z.number().int().describe("the job's total: its progress counts lines read"),
+});
+
+/** An import job's result (GET /admin/v1/jobs/{jobId} once completed). */
 export const importReportView: z.ZodType<ImportReportView> = z.object({
   lines: z.number().int(),
   inserted: z.number().int(),

@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { ChangeSink } from '@dropgate/changes';
 import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
-import { enqueueAdminJob, getAdminJobStatus, type AdminJobQueue, type AdminJobStatus } from '@dropgate/queue';
+import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
-import { importCodes, type ImportFormat, type ImportReport } from './codes-import';
+import type { ImportFormat } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
 
@@ -27,6 +26,13 @@ export interface CampaignStats {
   wrongCodes: number | null;
 }
 
+/** An import accepted: its job, and the size of what it will read. */
+export interface StagedImport {
+  jobId: string;
+  bytes: number;
+  lines: number;
+}
+
 export interface CreatedCampaign {
   campaign: Campaign;
   /** The generation job filling its codes (null: no codes asked for). */
@@ -38,8 +44,8 @@ export interface AdminServiceDeps {
   jobs: AdminJobQueue;
   /** Every change is published here once it is in the store (and before the caller hears of it). */
   changes: ChangeSink;
-  /** After a campaign's codes changed outside a job (import): code-filter rebuild, change announcement. */
-  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** Where imports are staged for their job (without it, imports are refused). */
+  uploads?: UploadStaging | undefined;
   /** Ends timed locks by themselves (the admin process's lock-release jobs). */
   lockReleases?: LockReleaseScheduler | undefined;
   /** A campaign's wrong codes (the guess budgets' per-campaign count in Redis); absent: stats answer null. */
@@ -57,24 +63,38 @@ export class AdminService {
 
   /** Every change is published once it is in the store (and before the caller hears of it). */
   private readonly changes: ChangeSink;
-  private readonly onCodesChanged: (campaignId: string) => Promise<void>;
-  private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'wrongCodes' | 'now'>;
+  private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'uploads' | 'wrongCodes' | 'now'>;
 
   constructor(deps: AdminServiceDeps) {
     this.store = deps.store;
     this.jobs = deps.jobs;
     this.changes = deps.changes;
-    this.onCodesChanged = deps.onCodesChanged ?? (() => Promise.resolve());
-    this.options = { lockReleases: deps.lockReleases, wrongCodes: deps.wrongCodes, now: deps.now };
+    this.options = { lockReleases: deps.lockReleases, uploads: deps.uploads, wrongCodes: deps.wrongCodes, now: deps.now };
   }
 
-  /** Streams codes into a campaign; duplicates and malformed lines are reported, never fatal. */
-  async importCodes(campaignId: string, input: Readable, format: ImportFormat, defaultTier: string | undefined): Promise<ImportReport> {
+  /**
+   * Stages the upload as it streams in (Redis, bounded in size), then queues the import job that writes it in
+   * batches and reports duplicates and malformed lines in its result. Answers once the upload is staged.
+   */
+  async importCodes(who: Principal, campaignId: string, input: AsyncIterable<Buffer | string>, format: ImportFormat, defaultTier: string | undefined): Promise<StagedImport> {
     const campaign = await this.campaign(campaignId);
     if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
-    const report = await importCodes(this.store, campaign, input, format, defaultTier).catch(translate);
-    if (report.inserted > 0) await this.onCodesChanged(campaign.id);
-    return report;
+    const uploads = this.options.uploads;
+    if (!uploads) throw new ApiError('unavailable', 'imports need the upload staging, which this admin does not have');
+    const staged = await uploads.stage(input).catch((err: unknown) => {
+      if (err instanceof UploadTooLargeError) throw new ApiError('payload_too_large', `${err.message}: split the file`);
+      throw err;
+    });
+    try {
+      const jobId = await enqueueAdminJob(this.jobs, {
+        name: 'import-codes',
+        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
+      });
+      return { jobId, bytes: staged.bytes, lines: staged.lines };
+    } catch (err) {
+      await uploads.drop(staged.uploadId).catch(() => undefined);
+      throw err;
+    }
   }
 
   /** Admin actions and redemption outcomes, newest first (keyset pages). */

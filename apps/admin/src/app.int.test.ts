@@ -70,11 +70,10 @@ async function listen(app: ReturnType<typeof createAdminApp>): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-function adminApp(appStore: Store, onUnexpected: (err: unknown) => void, onCodesChanged?: (campaignId: string) => Promise<void>) {
+function adminApp(appStore: Store, onUnexpected: (err: unknown) => void) {
   return createAdminApp({
     store: appStore,
     changes,
-    ...(onCodesChanged ? { onCodesChanged } : {}),
     jobs: jobs.queue,
     token: TOKEN,
     trustProxy: false,
@@ -116,7 +115,7 @@ beforeAll(async () => {
   await feed.start();
   const rebuild = async (id: string): Promise<void> => void (await rebuildCodeFilter(store, filterRedis, filterPrefix, id));
   jobs = await startAdminJobs(store, { onCodesChanged: rebuild });
-  base = await listen(adminApp(store, (err) => unexpected.push(err), rebuild));
+  base = await listen(adminApp(store, (err) => unexpected.push(err)));
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { ChangeSink } from '@dropgate/changes';
 import helmet from 'helmet';
 import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
-import type { AdminJobQueue } from '@dropgate/queue';
+import type { AdminJobQueue, UploadStaging } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
@@ -35,13 +35,8 @@ export interface AdminDeps {
   trustProxy: boolean | number | string | string[];
   bodyLimitBytes: number;
   onUnexpected: (err: unknown, req: Request) => void;
-  /**
-   * Called once a campaign's codes changed (import; generation jobs call the same hook): rebuilds its code filter for the intakes
-   * (@dropgate/code-filter's `rebuildCodeFilter`). Must not reject: a failure leaves the campaign without a filter
-   * (every code queued, none refused); the caller reports it and the request still succeeds.
-   * main.ts also publishes a codes change there.
-   */
-  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** Where imports are staged for the import job (the admin jobs worker reads them); without it, imports are refused. */
+  uploads?: UploadStaging | undefined;
   /** A failed audit write (the action itself succeeded): report it. */
   onAuditError?: ((err: unknown) => void) | undefined;
   /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
@@ -75,7 +70,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     jobs: deps.jobs,
     changes: deps.changes,
     lockReleases: deps.lockReleases,
-    onCodesChanged: deps.onCodesChanged,
+    uploads: deps.uploads,
     wrongCodes: deps.wrongCodes,
   });
   const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });

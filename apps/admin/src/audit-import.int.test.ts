@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuditPageView, ImportReportView } from '@dropgate/admin-client';
+import type { AuditPageView, ImportReportView, JobView } from '@dropgate/admin-client';
 import { generateCodes, resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { expectApiError, waitFor, type HttpInit, type HttpResult } from '@dropgate/testkit';
@@ -31,9 +31,25 @@ async function newCampaign(): Promise<string> {
 
 const importBody = (id: string, raw: string, type: string, query = '') => as('ops', `/campaigns/${id}/codes/import${query}`, { method: 'POST', raw, headers: { 'content-type': type } });
 
+/** An import through the API: 202 with its job, then the job's report once it completed. */
+async function imported(id: string, raw: string, type: string, query = ''): Promise<Report> {
+  const res = await importBody(id, raw, type, query);
+  expect(res.status).toBe(202);
+  const accepted = res.json as { jobId: string; bytes: number; lines: number };
+  expect(res.headers.get('location')).toBe(`/admin/v1/jobs/${accepted.jobId}`);
+  expect(accepted.bytes).toBe(Buffer.byteLength(raw));
+  const job = await waitFor(`import job ${accepted.jobId}`, async () => {
+    const view = (await as('ops', `/jobs/${accepted.jobId}`)).json as JobView;
+    return view.state === 'completed' || view.state === 'failed' ? view : undefined;
+  }, 60_000, 50);
+  expect(job).toMatchObject({ name: 'import-codes', state: 'completed', done: accepted.lines, total: accepted.lines });
+  return job.result as unknown as Report;
+}
+
 beforeAll(async () => {
   harness = await startAdminHarness({
     name: 'admin-audit-test',
+    importMaxBytes: 256 * 1024,
     app: {
       tokens: tokenEntries([
         { name: 'ops', scopes: ['read', 'write', 'export'], sha256: hash(TOKENS.ops) },
@@ -67,9 +83,7 @@ describe('POST /campaigns/:id/codes/import', () => {
       '', // blank: skipped
       `${d.toLowerCase()},standard`, // 11 normalised like the intake does
     ].join('\r\n');
-    const res = await importBody(id, csv, 'text/csv', '?tier=standard');
-    expect(res.status).toBe(200);
-    const report = res.json as Report;
+    const report = await imported(id, csv, 'text/csv', '?tier=standard');
     expect(report).toMatchObject({ lines: 9, inserted: 3, duplicates: 2, malformed: 4 });
     expect(report.firstDuplicates).toEqual([
       { line: 2, code: a },
@@ -87,17 +101,17 @@ describe('POST /campaigns/:id/codes/import', () => {
     const id = await newCampaign();
     const [a, b] = codes(2) as [string, string];
     const jsonl = [JSON.stringify({ code: a, tier: 'premium' }), JSON.stringify({ code: b }), '{"code": {"$ne": null}}', 'not json', JSON.stringify({ code: a, tier: 'premium', x: 1 })].join('\n');
-    const res = await importBody(id, jsonl, 'application/x-ndjson');
-    expect(res.json).toMatchObject({ lines: 5, inserted: 1, duplicates: 0, malformed: 4 });
-    expect((res.json as Report).firstMalformed.map((m) => m.line)).toEqual([2, 3, 4, 5]);
+    const report = await imported(id, jsonl, 'application/x-ndjson');
+    expect(report).toMatchObject({ lines: 5, inserted: 1, duplicates: 0, malformed: 4 });
+    expect(report.firstMalformed.map((m) => m.line)).toEqual([2, 3, 4, 5]);
   });
 
   it('imports more lines than one batch (5,000), each code once, in bounded batches', async () => {
     const id = await newCampaign();
     const many = codes(12_001);
-    const res = await importBody(id, many.join('\n') + '\n' + many.slice(0, 3).join('\n'), 'text/plain', '?tier=premium');
-    expect(res.json).toMatchObject({ lines: 12_004, inserted: 12_001, duplicates: 3, malformed: 0 });
-    expect((res.json as Report).firstDuplicates.map((x) => x.line)).toEqual([12_002, 12_003, 12_004]);
+    const report = await imported(id, many.join('\n') + '\n' + many.slice(0, 3).join('\n'), 'text/plain', '?tier=premium');
+    expect(report).toMatchObject({ lines: 12_004, inserted: 12_001, duplicates: 3, malformed: 0 });
+    expect(report.firstDuplicates.map((x) => x.line)).toEqual([12_002, 12_003, 12_004]);
     expect(Object.values((await store.codes.counts(id)).premium ?? {}).reduce((n, v) => n + v, 0)).toBe(12_001);
   });
 
@@ -106,6 +120,15 @@ describe('POST /campaigns/:id/codes/import', () => {
     expectApiError(await as('ops', `/campaigns/${id}/codes/import`, { body: { code: 'x' } }), 415, 'unsupported_media_type');
     expectApiError(await importBody('nope', 'x', 'text/csv', '?tier=standard'), 404, 'campaign_not_found');
     expectApiError(await importBody(id, 'x', 'text/csv', '?tier=gold'), 422, 'unknown_tier');
+  });
+
+  it('refuses an upload over the staging limit (413), keeping nothing of it', async () => {
+    const id = await newCampaign();
+    const big = codes(25_000).join('\n'); // 325,000 bytes; this admin stages at most 262,144
+    expectApiError(await importBody(id, big, 'text/csv', '?tier=standard'), 413, 'payload_too_large');
+    expect(await harness.jobs.queue.getJobCounts('waiting', 'active', 'completed')).toEqual({ waiting: 0, active: 0, completed: expect.any(Number) as number });
+    expect(await harness.jobs.redis.keys(`${harness.jobs.prefix}:admin-uploads:*`)).toEqual([]);
+    expect(Object.values((await store.codes.counts(id)).standard ?? {}).reduce((n, v) => n + v, 0)).toBe(0);
   });
 });
 
@@ -116,7 +139,7 @@ describe('GET /audit', () => {
     id = await newCampaign();
     expect((await as('support', `/campaigns/${id}/status`, { body: { status: 'paused' } })).status).toBe(200);
     expect((await as('ops', `/campaigns/${id}/status`, { body: { status: 'active' } })).status).toBe(200);
-    expect((await importBody(id, codes(3).join('\n'), 'text/csv', '?tier=standard')).status).toBe(200);
+    expect(await imported(id, codes(3).join('\n'), 'text/csv', '?tier=standard')).toMatchObject({ inserted: 3 });
     expect((await as('ops', `/campaigns/${id}/codes`)).status).toBe(200);
     // Admin entries are written as each response finishes: wait for the last one before the redemption, so the
     // redemption is certainly the newest entry.
@@ -129,7 +152,10 @@ describe('GET /audit', () => {
     const res = await as('support', `/audit?campaignId=${id}`);
     expect(res.status).toBe(200);
     const { entries } = res.json as Page;
-    expect(entries.map((e) => `${e.kind}:${e.actor ?? '-'}:${e.action}`)).toEqual([
+    const actions = entries.map((e) => `${e.kind}:${e.actor ?? '-'}:${e.action}`);
+    // The import's request and its job's end are both recorded (in either order: the job may finish first).
+    expect(actions.slice(2, 4).sort()).toEqual(['admin:ops:codesImported', 'admin:ops:importCodes']);
+    expect(actions.filter((a) => a !== 'admin:ops:codesImported')).toEqual([
       'redemption:-:redeemed',
       'admin:ops:exportCodes',
       'admin:ops:importCodes',
@@ -139,9 +165,12 @@ describe('GET /audit', () => {
     ]);
     expect(entries.every((e) => e.campaignId === id)).toBe(true);
     expect(entries[0]).toMatchObject({ customerId: 'alice', details: { kind: 'redeem', tier: 'standard' } });
-    expect(entries[2]!.details).toMatchObject({ report: { lines: 3, inserted: 3, duplicates: 0, malformed: 0 } });
-    expect(entries[4]!.details).toMatchObject({ status: 200, body: { status: 'paused' } });
-    expect(new Date(entries[4]!.at).getTime()).toBeGreaterThan(Date.now() - 120_000);
+    const request = entries.find((e) => e.action === 'importCodes')!;
+    expect(request.details).toMatchObject({ status: 202, import: { lines: 3, format: 'csv', tier: 'standard' } });
+    const done = entries.find((e) => e.action === 'codesImported')!;
+    expect(done.details).toEqual({ jobId: (request.details!.import as { jobId: string }).jobId, report: { lines: 3, inserted: 3, duplicates: 0, malformed: 0 } });
+    expect(entries[5]!.details).toMatchObject({ status: 200, body: { status: 'paused' } });
+    expect(new Date(entries[5]!.at).getTime()).toBeGreaterThan(Date.now() - 120_000);
   });
 
   it('filters by customer and by code, and pages with `next`', async () => {
@@ -158,8 +187,8 @@ describe('GET /audit', () => {
       if (!page.next) break;
       after = `&after=${encodeURIComponent(page.next)}`;
     }
-    expect(seen).toHaveLength(6);
-    expect(new Set(seen).size).toBe(6);
+    expect(seen).toHaveLength(7);
+    expect(new Set(seen).size).toBe(7);
   });
 
   it('refuses a bad cursor, a bad limit and unknown parameters with 400', async () => {

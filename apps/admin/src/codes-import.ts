@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { matchesCodeSpec, normalizeCode, type Campaign, type CodeImportReport } from '@dropgate/core';
 import type { NewCode, Store } from '@dropgate/store';
 
@@ -10,15 +10,28 @@ const MAX_LINE = 1_024;
 export const REPORT_FIRST = 20;
 
 export type ImportFormat = 'csv' | 'jsonl';
-
 export type ImportReport = CodeImportReport;
 
+/** Where an import got to: every line up to `line` is in `report` (and its codes in the store). */
+export interface ImportResume {
+  line: number;
+  report: ImportReport;
+}
+
+export interface ImportOptions {
+  /** Continue after this point (a retried job): its lines are skipped, its report carried on. */
+  resume?: ImportResume | undefined;
+  /** After each batch written (and every few thousand lines without one): a point to resume from. */
+  onProgress?: ((at: ImportResume) => Promise<void> | void) | undefined;
+}
+
 /** Splits a byte stream into lines (LF or CRLF) without ever holding more than MAX_LINE characters of one. */
-async function* lines(input: Readable): AsyncGenerator<{ text: string | null }> {
+async function* lines(input: AsyncIterable<Buffer | string>): AsyncGenerator<{ text: string | null }> {
+  const decoder = new StringDecoder('utf8');
   let pending = '';
   let tooLong = false;
-  input.setEncoding('utf8');
-  for await (const chunk of input as AsyncIterable<string>) {
+  for await (const raw of input) {
+    const chunk = typeof raw === 'string' ? raw : decoder.write(raw);
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
       const piece = chunk.slice(start, nl);
@@ -34,6 +47,7 @@ async function* lines(input: Readable): AsyncGenerator<{ text: string | null }> 
       pending = '';
     } else if (!tooLong) pending += rest;
   }
+  pending += decoder.end();
   if (tooLong) yield { text: null };
   else if (pending.replace(/\r$/, '') !== '') yield { text: pending.replace(/\r$/, '') };
 }
@@ -62,15 +76,31 @@ function parseJsonLine(text: string): Parsed {
 }
 
 /**
- * Streams codes from a CSV (`code[,tier]`, optional header) or JSON-lines (`{"code","tier"?}`) body into the
- * store in batches: memory stays bounded whatever the size. A line is malformed when it cannot be parsed, names an
+ * Streams codes from a CSV (`code[,tier]`, optional header) or JSON-lines (`{"code","tier"?}`) upload into the
+ * store in batches: memory stays bounded whatever the size. Resumable: `options.onProgress` hears of each point
+ * it may be resumed from, and `options.resume` continues after one (a batch written just before a crash and not yet
+ * marked is written again: its codes then count as duplicates, at most one batch's worth). A line is malformed when it cannot be parsed, names an
  * unknown tier or none (and no default was given), or its code is not of the campaign's format (the intake would
  * refuse it); a code already stored (or earlier in the file) is a duplicate. Neither stops the import: both are
  * counted and the first REPORT_FIRST line numbers listed.
  */
-export async function importCodes(store: Store, campaign: Campaign, input: Readable, format: ImportFormat, defaultTier: string | undefined): Promise<ImportReport> {
+export async function importCodes(
+  store: Store,
+  campaign: Campaign,
+  input: AsyncIterable<Buffer | string>,
+  format: ImportFormat,
+  defaultTier: string | undefined,
+  options: ImportOptions = {},
+): Promise<ImportReport> {
   const tiers = new Set(campaign.tiers.map((t) => t.name));
-  const report: ImportReport = { lines: 0, inserted: 0, duplicates: 0, malformed: 0, firstDuplicates: [], firstMalformed: [] };
+  const report: ImportReport = options.resume ? structuredClone(options.resume.report) : { lines: 0, inserted: 0, duplicates: 0, malformed: 0, firstDuplicates: [], firstMalformed: [] };
+  const skipThrough = options.resume?.line ?? 0;
+  let marked = skipThrough;
+  /** A resume point: only where every line read so far is in the report and its codes in the store. */
+  const mark = async (line: number) => {
+    marked = line;
+    await options.onProgress?.({ line, report: structuredClone(report) });
+  };
   let batch: NewCode[] = [];
   let batchLines: number[] = [];
   const malformed = (line: number, problem: string) => {
@@ -105,6 +135,8 @@ export async function importCodes(store: Store, campaign: Campaign, input: Reada
   let lineNo = 0;
   for await (const { text } of lines(input)) {
     lineNo++;
+    if (lineNo <= skipThrough) continue;
+    if (batch.length === 0 && lineNo - 1 - marked >= IMPORT_BATCH) await mark(lineNo - 1);
     if (text === null) {
       report.lines++;
       malformed(lineNo, `longer than ${MAX_LINE} characters`);
@@ -134,8 +166,12 @@ export async function importCodes(store: Store, campaign: Campaign, input: Reada
     }
     batch.push({ code, tier });
     batchLines.push(lineNo);
-    if (batch.length >= IMPORT_BATCH) await flush();
+    if (batch.length >= IMPORT_BATCH) {
+      await flush();
+      await mark(lineNo);
+    }
   }
   await flush();
+  if (lineNo > marked) await mark(lineNo);
   return report;
 }

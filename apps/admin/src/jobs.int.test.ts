@@ -137,7 +137,7 @@ describe('GET /jobs/:jobId', () => {
       expect(await getAdminJobStatus(idle.queue, jobId)).toMatchObject({ state: 'waiting', done: 0, total: 3 });
       // Now run it: the campaign does not exist, so it fails with that error.
       const connection = createRedis(TEST_REDIS_URL, 'worker', 'admin-jobs-fail-test');
-      const worker = startAdminJobsWorker({ connection, prefix: idle.prefix, store });
+      const worker = startAdminJobsWorker({ connection, prefix: idle.prefix, store, uploads: idle.uploads });
       const failed = await waitFor('the job to fail', async () => {
         const status = await getAdminJobStatus(idle.queue, jobId);
         return status?.state === 'failed' ? status : undefined;

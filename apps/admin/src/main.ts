@@ -15,7 +15,7 @@ import {
   metricsHandler,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES } from '@dropgate/queue';
+import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
@@ -81,15 +81,18 @@ function main(): void {
   });
   const jobs = createAdminJobQueue(client, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('admin-jobs queue', () => jobs.close());
+  // Imports: the request streams the file into Redis, the import job reads it from there (a restart loses nothing).
+  const uploads = new UploadStaging({ redis: client, prefix: config.QUEUE_PREFIX, maxBytes: config.ADMIN_IMPORT_MAX_BYTES });
 
-  // The admin jobs worker runs in this process: long operations (code generation) survive the request, and a
+  // The admin jobs worker runs in this process: long operations (code generation, imports) survive the request, and a
   // restarted admin picks up where a killed one stopped (BullMQ stalled-job recovery + the job's resume point).
   const workerConnection = createRedis(config.REDIS_URL, 'worker', 'admin-jobs', { shutdown, onError: onRedisError });
   const worker = startAdminJobsWorker({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     store,
-    onCodesChanged: (campaignId) => codesChanged(campaignId, 'generated'),
+    uploads,
+    onCodesChanged: (campaignId, cause) => codesChanged(campaignId, cause),
     onError: (err) => logger.error({ err }, 'admin jobs worker error'),
     onFailed: (job, err) => {
       logger.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, 'admin job failed');
@@ -135,7 +138,7 @@ function main(): void {
     changes,
     lockReleases,
     wrongCodes: (campaignId) => readCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX), campaignId),
-    onCodesChanged: (campaignId) => codesChanged(campaignId, 'imported'),
+    uploads,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     page: { queues: [attemptQueue, jobs] },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { closeRedis, createAdminJobQueue, createRedis, type AdminJobQueue } from '@dropgate/queue';
+import { closeRedis, createAdminJobQueue, createRedis, UploadStaging, type AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
@@ -13,28 +13,35 @@ import { startAdminJobsWorker, type AdminJobsWorker, type AdminJobsWorkerOptions
 export interface AdminJobsHarness {
   prefix: string;
   queue: AdminJobQueue;
+  /** Where imports are staged (under `prefix`), for the app and the worker alike. */
+  uploads: UploadStaging;
+  /** The 'client' connection the queue and the staging use. */
+  redis: Redis;
   worker: AdminJobsWorker | null;
   close(): Promise<void>;
 }
 
 export async function startAdminJobs(
   store: Store,
-  options: { worker?: boolean; onCodesChanged?: AdminJobsWorkerOptions['onCodesChanged'] } = {},
+  options: { worker?: boolean; onCodesChanged?: AdminJobsWorkerOptions['onCodesChanged']; importMaxBytes?: number } = {},
 ): Promise<AdminJobsHarness> {
   const prefix = `dgtadm${randomBytes(4).toString('hex')}`;
   const client: Redis = createRedis(TEST_REDIS_URL, 'client', 'admin-test');
   const queue = createAdminJobQueue(client, prefix);
+  const uploads = new UploadStaging({ redis: client, prefix, maxBytes: options.importMaxBytes ?? 16 * 1024 * 1024 });
   let workerConnection: Redis | null = null;
   let worker: AdminJobsWorker | null = null;
   if (options.worker !== false) {
     workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'admin-jobs-test');
-    const started = startAdminJobsWorker({ connection: workerConnection, prefix, store, onCodesChanged: options.onCodesChanged });
+    const started = startAdminJobsWorker({ connection: workerConnection, prefix, store, uploads, onCodesChanged: options.onCodesChanged });
     await started.waitUntilReady();
     worker = started;
   }
   return {
     prefix,
     queue,
+    uploads,
+    redis: client,
     worker,
     async close() {
       await worker?.close();
@@ -91,16 +98,18 @@ export interface AdminHarnessOptions {
   worker?: boolean | undefined;
   /** Skip the migration (a test that reads no table). */
   migrate?: boolean | undefined;
-  /** The app's own dependencies (tokens, lock releases, changes, ...); store and jobs come from the harness. */
-  app: Omit<ListenDeps, 'store' | 'jobs'>;
+  /** Largest import staged (bytes). */
+  importMaxBytes?: number | undefined;
+  /** The app's own dependencies (tokens, lock releases, changes, ...); store, jobs and uploads come from the harness. */
+  app: Omit<ListenDeps, 'store' | 'jobs' | 'uploads'>;
 }
 
 export async function startAdminHarness(options: AdminHarnessOptions): Promise<AdminHarness> {
   const schema = tempPgSchema('dg_t');
   const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: options.poolSize ?? 4, applicationName: `dropgate-${options.name}` });
   if (options.migrate !== false) await store.migrate();
-  const jobs = await startAdminJobs(store, { worker: options.worker });
-  const server = await listenAdmin({ store, jobs: jobs.queue, ...options.app });
+  const jobs = await startAdminJobs(store, { worker: options.worker, importMaxBytes: options.importMaxBytes });
+  const server = await listenAdmin({ store, jobs: jobs.queue, uploads: jobs.uploads, ...options.app });
   return {
     store,
     jobs,

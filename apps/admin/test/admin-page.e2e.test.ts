@@ -140,9 +140,10 @@ describe('in Chromium', () => {
     await form.getByLabel('CSV or JSON lines').setInputFiles({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await form.getByRole('button', { name: 'Import' }).click();
     await expectText(form.getByRole('status'), /^imported 2 of \d+ lines: 1 duplicates, 1 malformed \(line 4: duplicate SKATE-2222-3333; line 5: .+\)$/, 20_000);
+    // The bar follows the upload, then the import job to its end, in lines.
     const bar = form.getByRole('progressbar', { name: 'Import progress' });
-    const size = Buffer.byteLength(csv);
-    expect(await progressOf(bar)).toEqual([size, size]);
+    expect(await progressOf(bar)).toEqual([5, 5]);
+    await expectText(form.locator('.muted'), /^completed: 5 \/ 5 lines$/);
     await expectText(counts().locator('tr[data-tier="skate-deck"] td[data-state="available"]'), /^7$/);
   });
 
@@ -185,7 +186,7 @@ describe('in Chromium', () => {
     const trail = page.getByRole('table', { name: 'Audit trail' });
     await waitFor('every action in the trail', async () => {
       const text = await trail.innerText({ timeout: 1000 }).catch(() => '');
-      return ['createCampaign', 'generateCodes', 'importCodes', 'publishCodes', 'lockCodes', 'releaseLocks'].every((a) => text.includes(a)) ? true : undefined;
+      return ['createCampaign', 'generateCodes', 'importCodes', 'codesImported', 'publishCodes', 'lockCodes', 'releaseLocks'].every((a) => text.includes(a)) ? true : undefined;
     }, 15_000, 200);
     const lockRow = trail.locator('tr', { hasText: 'lockCodes' });
     expect(await lockRow.locator('td').nth(1).innerText()).toBe('admin');

@@ -84,6 +84,8 @@ describe('import', () => {
     expect(run.stdout).toMatch(/^3 imported of \d+ lines: 1 duplicates, 1 malformed$/m);
     expect(run.stdout).toMatch(/^ {2}line 4: duplicate SKATE-2222-3333$/m);
     expect(run.stdout).toMatch(/^ {2}line 5: /m);
+    // Uploaded, then imported by a background job followed with a progress bar (in lines, on stderr).
+    expect(run.stderr).toMatch(/^import \[.+\] 100% \| 6\/6 \| completed$/m);
     expect((await stats()).codes['skate-deck']?.available).toBe(23);
   });
 
@@ -204,7 +206,7 @@ describe('rollback and audit', () => {
     const admin = page.entries.filter((e) => e.kind === 'admin' && e.actor !== 'scheduler');
     expect(admin.every((e) => e.actor === 'admin' && e.campaignId === campaign.id)).toBe(true);
     expect(page.entries.filter((e) => e.actor === 'scheduler').map((e) => e.action)).toEqual(['releaseDueLocks']);
-    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
+    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'codesImported', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
     expect(page.entries).toContainEqual(expect.objectContaining({ kind: 'redemption', action: 'redeemed', customerId: 'alice', code: redeemed }));
 
     const byCode = await cli(['audit', '--code', redeemed]);

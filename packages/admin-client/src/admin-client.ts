@@ -8,7 +8,7 @@ import type {
   CodesQuery,
   CodeView,
   CreatedCampaignView,
-  ImportReportView,
+  ImportAccepted,
   JobAccepted,
   JobView,
   LockGroupView,
@@ -159,7 +159,8 @@ export class AdminClient {
   }
 
   /** Imports codes from CSV (`text/csv`) or JSON lines (`application/x-ndjson`), streamed; answers what went in and what did not. */
-  importCodes(id: string, body: string | Blob | ReadableStream<Uint8Array>, contentType: string, query: Query = {}): Promise<ImportReportView> {
+  /** Uploads codes for the import job (202): follow the job (`waitForJob`); its result is an `ImportReportView`. */
+  importCodes(id: string, body: string | Blob | ReadableStream<Uint8Array>, contentType: string, query: Query = {}): Promise<ImportAccepted> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/import`, { raw: { body, contentType }, query });
   }
 

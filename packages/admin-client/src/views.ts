@@ -181,8 +181,15 @@ export interface AuditPageView {
   next: string | null;
 }
 
-/** What an import did: lines read, inserted, and what was not (never fatal). */
+/** What an import did: lines read, inserted, and what was not (never fatal). The import job's result. */
 export type ImportReportView = CodeImportReport;
+
+/** What an import answers at once (202): the job that imports the staged upload, and the upload's size. */
+export interface ImportAccepted extends JobAccepted {
+  bytes: number;
+  /** The job's total: its progress counts lines read. */
+  lines: number;
+}
 
 export type CodesFormat = 'json' | 'csv';
 export interface CodesQuery {

@@ -59,5 +59,6 @@ export const adminEnv = pick(
   'TRUST_PROXY',
   'CHANGES_ACK_TIMEOUT_MS',
   'LOCK_SWEEP_INTERVAL_MS',
+  'ADMIN_IMPORT_MAX_BYTES',
 );
 export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT', 'ADMIN_METRICS_PORT');

@@ -164,6 +164,11 @@ export const ENV_VARS = {
    * caller's next request to any intake then sees it. An intake that does not answer in time catches up by its reload.
    */
   CHANGES_ACK_TIMEOUT_MS: intVar(0, 60_000).default(250),
+  /**
+   * The largest code import the admin takes (bytes of CSV or JSON lines): the file is staged in Redis until its job
+   * has read it, so this bounds the memory one import may take there (64 MiB: some 3 million codes).
+   */
+  ADMIN_IMPORT_MAX_BYTES: intVar(1024, 1024 * 1024 * 1024).default(64 * 1024 * 1024),
   /** How often the admin sweeps timed locks that are due (a fallback: each lock also has a delayed job at its time). */
   LOCK_SWEEP_INTERVAL_MS: intVar(1000, 24 * HOUR_S * 1000).default(30_000),
 };

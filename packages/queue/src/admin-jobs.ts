@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { CodeImportReport } from '@dropgate/core';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QUEUES } from './queue-names';
@@ -26,8 +27,27 @@ export interface GenerateCodesResult {
   activated: boolean;
 }
 
+/**
+ * Imports a staged upload (CSV or JSON lines, see `UploadStaging`) into a campaign in batches; duplicates and
+ * malformed lines are reported in the result, never fatal.
+ */
+export interface ImportCodesJob {
+  campaignId: string;
+  /** The staged upload it reads, and its size in bytes. */
+  uploadId: string;
+  bytes: number;
+  /** Lines in the upload: the job's total (progress is lines read). */
+  lines: number;
+  format: 'csv' | 'jsonl';
+  /** Tier of lines that name none (null: such lines are malformed). */
+  defaultTier: string | null;
+  /** The admin token's name that asked for it (audit trail). */
+  requestedBy: string;
+}
+
 export interface AdminJobContract {
   'generate-codes': { payload: GenerateCodesJob; result: GenerateCodesResult };
+  'import-codes': { payload: ImportCodesJob; result: CodeImportReport };
 }
 
 export type AdminJobName = keyof AdminJobContract;
@@ -41,8 +61,11 @@ export type AdminJobQueue = Queue<AdminJobData, AdminJobResult, AdminJobName>;
 export interface AdminJobProgress {
   done: number;
   total: number;
-  /** Job-specific resume point (e.g. codes inserted per tier), so a retried job continues instead of starting over. */
-  resume?: Record<string, number> | undefined;
+  /**
+   * Job-specific resume point (codes inserted per tier; the last line imported and the report so far), so a retried
+   * job continues instead of starting over. Each processor reads back its own shape.
+   */
+  resume?: Record<string, unknown> | undefined;
 }
 
 export type AdminJobState = 'waiting' | 'active' | 'completed' | 'failed';
@@ -108,7 +131,7 @@ export async function getAdminJobStatus(queue: AdminJobQueue, jobId: string): Pr
   return status;
 }
 
-/** Before the first progress report: the job's declared size (0 for kinds without one). */
+/** Before the first progress report: the job's declared size (codes to generate, lines to import). */
 function totalOf(data: AdminJobData): number {
-  return 'tiers' in data ? data.tiers.reduce((n, t) => n + t.count, 0) : 0;
+  return 'tiers' in data ? data.tiers.reduce((n, t) => n + t.count, 0) : data.lines;
 }

@@ -37,4 +37,6 @@ export {
   type AdminJobStatus,
   type GenerateCodesJob,
   type GenerateCodesResult,
+  type ImportCodesJob,
 } from './admin-jobs';
+export { UploadStaging, UploadTooLargeError, type StagedUpload, type UploadStagingOptions } from './upload-staging';

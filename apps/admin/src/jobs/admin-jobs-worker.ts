@@ -1,41 +1,54 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES, type AdminJob, type AdminJobData, type AdminJobName, type AdminJobProgress, type AdminJobResult } from '@dropgate/queue';
+import { QUEUES, type AdminJob, type AdminJobData, type AdminJobName, type AdminJobProgress, type AdminJobResult, type GenerateCodesJob, type ImportCodesJob, type UploadStaging } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { runGenerateCodes } from './generate-codes';
+import { importResumeOf, runImportCodes } from './import-codes';
 
 export interface AdminJobsWorkerOptions {
   /** A 'worker' kind connection (blocking commands); the caller closes it after `worker.close()`. */
   connection: Redis;
   prefix: string;
   store: Store;
+  /** Where imports are staged (the admin app stages them, the import job reads them). */
+  uploads: UploadStaging;
   /** Jobs run at once in this process (each writes in batches of its own). */
   concurrency?: number | undefined;
-  /** After codes of a campaign changed (code-filter rebuild, change announcement). */
-  onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** After codes of a campaign changed (code-filter rebuild, change announcement), by which kind of job. */
+  onCodesChanged?: ((campaignId: string, cause: 'generated' | 'imported') => Promise<void>) | undefined;
   onError?: ((err: Error) => void) | undefined;
   onFailed?: ((job: AdminJob | undefined, err: Error) => void) | undefined;
 }
 
-function resumeOf(job: AdminJob): Record<string, number> | undefined {
+/** Codes generated per tier, as a generation job's progress recorded them. */
+function generationResumeOf(job: AdminJob): Record<string, number> | undefined {
   const p = job.progress as Partial<AdminJobProgress> | number;
-  return typeof p === 'object' && p.resume ? p.resume : undefined;
+  if (typeof p !== 'object' || !p.resume) return undefined;
+  return Object.values(p.resume).every((v) => typeof v === 'number') ? (p.resume as Record<string, number>) : undefined;
 }
 
 export type AdminJobsWorker = Worker<AdminJobData, AdminJobResult, AdminJobName>;
 
 /** Runs the admin jobs queue: one branch per job name of `AdminJobContract`. */
 export function startAdminJobsWorker(options: AdminJobsWorkerOptions): AdminJobsWorker {
+  const changed = options.onCodesChanged;
   const worker = new Worker<AdminJobData, AdminJobResult, AdminJobName>(
     QUEUES.adminJobs,
     async (job: AdminJob): Promise<AdminJobResult> => {
       const name: AdminJobName = job.name;
       switch (name) {
         case 'generate-codes':
-          return runGenerateCodes(options.store, job.data, {
-            resume: resumeOf(job),
+          return runGenerateCodes(options.store, job.data as GenerateCodesJob, {
+            resume: generationResumeOf(job),
             onProgress: (progress) => job.updateProgress(progress),
-            onCodesChanged: options.onCodesChanged,
+            onCodesChanged: changed && ((campaignId) => changed(campaignId, 'generated')),
+          });
+        case 'import-codes':
+          return runImportCodes(options.store, options.uploads, job.data as ImportCodesJob, {
+            jobId: job.id,
+            resume: importResumeOf(job.progress) ?? undefined,
+            onProgress: (progress) => job.updateProgress(progress),
+            onCodesChanged: changed && ((campaignId) => changed(campaignId, 'imported')),
           });
         default: {
           const unknown: never = name;

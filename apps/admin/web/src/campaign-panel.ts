@@ -1,4 +1,4 @@
-import type { AdminClient, AuditEntryView, CampaignView, JobView, LockGroupView, StatsView } from '@dropgate/admin-client';
+import type { AdminClient, AuditEntryView, CampaignView, ImportReportView, JobView, LockGroupView, StatsView } from '@dropgate/admin-client';
 import { CODE_STATES } from '@dropgate/core';
 import { statusBadge } from './campaign-list';
 import { busy, fields, h, replace } from './dom';
@@ -179,7 +179,12 @@ export class CampaignPanel {
     for (const fill of this.tierSelects) fill();
   }
 
-  private progressOf(label: string): { bar: HTMLProgressElement; text: HTMLElement; element: HTMLElement; onJob: (job: Pick<JobView, 'state' | 'done' | 'total'>, unit?: string) => void } {
+  private progressOf(label: string): {
+    bar: HTMLProgressElement;
+    text: HTMLElement;
+    element: HTMLElement;
+    onJob: (job: { state: JobView['state'] | 'uploading'; done: number; total: number }, unit?: string) => void;
+  } {
     const bar = h('progress', { max: 1, value: 0, 'aria-label': `${label} progress` });
     const text = h('span', { class: 'muted' });
     return {
@@ -224,9 +229,12 @@ export class CampaignPanel {
       if (!chosen) return;
       void busy(submit, status, async () => {
         const jsonl = /\.(jsonl|ndjson)$/i.test(chosen.name);
-        const report = await importWithProgress(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv', this.token, (sent, total) =>
-          progress.onJob({ state: sent < total ? 'active' : 'completed', done: sent, total }, 'bytes'),
+        // Two phases on one bar: the upload (bytes sent), then the import job (lines read and written).
+        const accepted = await importWithProgress(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv', this.token, (sent, total) =>
+          progress.onJob({ state: 'uploading', done: sent, total }, 'bytes'),
         );
+        const job = await this.client.waitForJob(accepted.jobId, (j) => progress.onJob(j, 'lines'));
+        const report = job.result as unknown as ImportReportView;
         await this.refresh();
         const problems = [...report.firstDuplicates.map((d) => `line ${d.line}: duplicate ${d.code}`), ...report.firstMalformed.map((m) => `line ${m.line}: ${m.problem}`)];
         return `imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;

@@ -1,9 +1,9 @@
-import { AdminApiError, type ImportReportView } from '@dropgate/admin-client';
+import { AdminApiError, type ImportAccepted } from '@dropgate/admin-client';
 
 /**
- * Sends a file to the streamed import with a real progress bar: fetch cannot report how much of a request body is
- * sent, XMLHttpRequest can. The admin reads the body line by line and writes it in batches as it arrives, so the
- * bytes sent follow the codes imported (the last batch is written before the answer).
+ * Uploads a file for the import job with a real progress bar: fetch cannot report how much of a request body is
+ * sent, XMLHttpRequest can. The admin stages the bytes as they arrive and answers with the job that imports them
+ * (whose progress the page then follows, in lines).
  */
 export function importWithProgress(
   campaignId: string,
@@ -11,7 +11,7 @@ export function importWithProgress(
   contentType: string,
   token: string,
   onProgress: (sent: number, total: number) => void,
-): Promise<ImportReportView> {
+): Promise<ImportAccepted> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `/admin/v1/campaigns/${encodeURIComponent(campaignId)}/codes/import`);
@@ -27,7 +27,7 @@ export function importWithProgress(
       } catch {
         body = undefined;
       }
-      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as ImportReportView);
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(body as ImportAccepted);
       const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
       reject(new AdminApiError(xhr.status, error?.code ?? `http_${xhr.status}`, error?.message ?? xhr.statusText));
     });

@@ -50,7 +50,7 @@ function importLines(r: ImportReportView): string[] {
   ];
 }
 
-/** generate (a background job, with a progress bar), import (streamed), rollback. */
+/** generate and import (background jobs, with a progress bar), rollback. */
 export function registerCodes(program: Command, act: Act): void {
   program
     .command('generate')
@@ -68,13 +68,14 @@ export function registerCodes(program: Command, act: Act): void {
 
   program
     .command('import')
-    .description('import codes from a CSV (code[,tier]) or JSON-lines ({"code","tier"?}) file, - for stdin; streamed, duplicates and malformed lines are reported, not fatal')
+    .description('import codes from a CSV (code[,tier]) or JSON-lines ({"code","tier"?}) file, - for stdin: uploaded, then imported by a background job (progress bar); duplicates and malformed lines are reported, not fatal')
     .argument('<campaignId>')
     .argument('<file>', 'CSV or .jsonl file, - for stdin')
     .addOption(new Option('--format <format>', 'file format (default: from the file name, else csv)').choices(['csv', 'jsonl']))
     .option('--tier <tier>', 'tier for lines that name none')
+    .option('--no-wait', 'print the job id once the file is uploaded and return at once')
     .action(
-      act<{ format?: 'csv' | 'jsonl'; tier?: string }>(async ({ client, out }, [id, file], o) => {
+      act<{ format?: 'csv' | 'jsonl'; tier?: string; wait: boolean }>(async ({ client, out }, [id, file], o) => {
         const format = o.format ?? (/\.(jsonl|ndjson)$/i.test(file!) ? 'jsonl' : 'csv');
         const input = file === '-' ? process.stdin : createReadStream(file!);
         // Opened before the request, so a missing file is reported as such, not as a failed upload.
@@ -84,8 +85,12 @@ export function registerCodes(program: Command, act: Act): void {
           );
         }
         const body = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>;
-        const report = await client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
-        emit(out, report, () => importLines(report));
+        const accepted = await client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
+        if (!o.wait) return emit(out, accepted, () => [`job ${accepted.jobId} queued (dropgate job ${accepted.jobId} shows it)`]);
+        // The upload is in; the job writes it in batches: a progress bar in lines, then its report.
+        const job = await waitWithProgress(client, accepted.jobId, 'import', out);
+        const report = job.result as unknown as ImportReportView;
+        emit(out, { jobId: accepted.jobId, ...report }, () => importLines(report));
       }),
     );
 
