@@ -1,5 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
 import { LoadShedder } from './load-shedder';
 
@@ -174,5 +174,36 @@ describe('LoadShedder: in-flight cap', () => {
     expect(shedder.inFlight).toBe(1);
     while (holding.length > 0) holding.shift()!();
     expect((await gone).status).toBe(202);
+  });
+  it('counts pipelined requests whose connection closed before their turn to answer as finished', async () => {
+    // Several requests in one write on one connection: Node lets them all in at once, but only the first response has
+    // the socket; the others wait their turn and are never closed if the connection dies first.
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    socket.write('POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'.repeat(3));
+    for (let i = 0; i < 100 && holding.length < 3; i++) await tick(10);
+    expect(shedder.inFlight).toBe(3);
+    socket.destroy();
+    for (let i = 0; i < 100 && shedder.inFlight > 0; i++) await tick(10);
+    expect(shedder.inFlight).toBe(0);
+    while (holding.length > 0) holding.shift()!();
+    await tick(50);
+    expect(shedder.inFlight).toBe(0); // answered late: not released twice
+
+    // Pipelined and answered on a live connection: released once each, not again when the connection closes.
+    const live = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    await new Promise((resolve) => live.once('connect', resolve));
+    let answers = '';
+    live.on('data', (chunk: Buffer) => (answers += chunk.toString()));
+    live.write('POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'.repeat(2));
+    for (let i = 0; i < 100 && holding.length < 2; i++) await tick(10);
+    expect(shedder.inFlight).toBe(2);
+    while (holding.length > 0) holding.shift()!();
+    for (let i = 0; i < 100 && answers.split('HTTP/1.1 202').length < 3; i++) await tick(10);
+    expect(shedder.inFlight).toBe(0);
+    live.destroy();
+    await tick(50);
+    expect(shedder.inFlight).toBe(0);
   });
 });

@@ -117,6 +117,14 @@ export class LoadShedder {
       }
       this.inFlightNow++;
       res.once('close', this.release);
+      // A pipelined request's response has no socket until the ones before it are sent; if the connection dies
+      // first, Node never closes that response: the connection's close lets it go then.
+      if (!res.socket) {
+        const socket = res.req.socket;
+        const gone = (): void => this.leave(res);
+        socket.once('close', gone);
+        res.once('close', () => socket.off('close', gone));
+      }
     }
     return true;
   }
