@@ -38,6 +38,11 @@ interface Side {
   longPolls: number;
   longPollP50Ms: number | null;
   longPollP99Ms: number | null;
+  legitShed: number;
+  legitGaveUpShed: number;
+  legitFailed: number;
+  botRejected: number;
+  botShed: number;
 }
 
 describe('bench:drop smoke run (20,000 requests)', () => {
@@ -60,6 +65,13 @@ describe('bench:drop smoke run (20,000 requests)', () => {
     expect(last.dropgate.longPolls).toBeGreaterThan(0);
     expect(last.dropgate.longPollP50Ms).toBeGreaterThanOrEqual(2000);
     expect(last.baseline).toMatchObject({ longPolls: 0, longPollP50Ms: null, longPollP99Ms: null });
+    // Dropgate runs with the shipped load shedding: customers retry a 503 after its Retry-After, and a session that
+    // still ends on one was shed at least once and counts as failed; a bot's 503 counts as refused at the intake.
+    for (const k of ['legitShed', 'legitGaveUpShed', 'botShed'] as const) expect(last.dropgate[k]).toBeGreaterThanOrEqual(0);
+    expect(last.dropgate.legitGaveUpShed).toBeLessThanOrEqual(last.dropgate.legitShed);
+    expect(last.dropgate.legitGaveUpShed).toBeLessThanOrEqual(last.dropgate.legitFailed);
+    expect(last.dropgate.botShed).toBeLessThanOrEqual(last.dropgate.botRejected);
+    expect(bench.stdout).toContain('dropgate ran with the shipped load shedding');
     // Hundreds of concurrent waits add no listener per wait (it was a MaxListenersExceededWarning on the Queue).
     expect(bench.stdout + bench.stderr).not.toContain('MaxListenersExceededWarning');
 

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { ENV_VARS } from '@dropgate/config';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { integrity, lostAttempts, recordedOutcomes } from '../db-checks';
@@ -34,12 +35,22 @@ export interface DropgateUnderTest {
 }
 
 /**
+ * The load shedding the build ships with (packages/config's defaults): testkit turns it off for tests, the bench
+ * sets it back. INTAKE_PROCESSES stays testkit's 1 (the build's default is one per core).
+ */
+export const SHIPPED_SHEDDING = {
+  SHED_EVENT_LOOP_DELAY_MS: String(ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined)),
+  SHED_MAX_IN_FLIGHT: String(ENV_VARS.SHED_MAX_IN_FLIGHT.parse(undefined)),
+};
+
+/**
  * Dropgate as a deployment behind a load balancer runs it: intake (trusting the loopback proxy hop, so client
- * addresses come from X-Forwarded-For), admin, 2 workers, the build's own defaults for everything else. The campaign
- * is created through the admin API, its codes published through the store in bulks of 10.
+ * addresses come from X-Forwarded-For), admin, 2 workers, the build's own defaults for everything else, load
+ * shedding included (one intake process, though: see SHIPPED_SHEDDING). The campaign is created through the admin
+ * API, its codes published through the store in bulks of 10.
  */
 export async function startDropgate(log: (line: string) => void): Promise<DropgateUnderTest> {
-  const sys = await startSystem({ workers: 2, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn' } });
+  const sys = await startSystem({ workers: 2, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn', ...SHIPPED_SHEDDING } });
   const db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-drop', options: `-c search_path=${sys.schema}` });
   try {
     await db.connect();
@@ -64,7 +75,9 @@ export async function startDropgate(log: (line: string) => void): Promise<Dropga
     } finally {
       await store.close();
     }
-    log(`dropgate: intake ${sys.intakeUrl}, 2 workers, schema ${sys.schema}; campaign ${campaign.id}: ${published.length} codes published in ${published.length / BULK} bulks of ${BULK}`);
+    log(
+      `dropgate: intake ${sys.intakeUrl} (${sys.env.INTAKE_PROCESSES} process; shedding as shipped: SHED_EVENT_LOOP_DELAY_MS ${sys.env.SHED_EVENT_LOOP_DELAY_MS}, ` +
+        `SHED_MAX_IN_FLIGHT ${sys.env.SHED_MAX_IN_FLIGHT}), 2 workers, schema ${sys.schema}; campaign ${campaign.id}: ${published.length} codes published in ${published.length / BULK} bulks of ${BULK}`);
     // The intake serves the campaign once its catalog has it; its code filter reloads within a second of a change.
     await waitFor(
       'the intake to show the campaign open',

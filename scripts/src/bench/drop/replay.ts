@@ -20,6 +20,8 @@ interface Answer {
   attemptId: string | undefined;
   /** The POST's time as the client saw it (ms). */
   ms: number;
+  /** 503 only: the Retry-After it came with (s), when it had one. */
+  retryAfterS?: number;
 }
 
 export interface SecondBucket {
@@ -74,14 +76,20 @@ export interface ReplayResult {
   legitTotal: number;
   legitRequests: number;
   legitRateLimited: number;
+  /** Legit customers' POSTs answered 503 (shed, never accepted): each is retried after its Retry-After, up to SHED_RETRIES times. */
+  legitShed: number;
+  /** Legit sessions that ended on a 503: still shed after SHED_RETRIES retries of the same request. */
+  legitGaveUpShed: number;
   /** Legit customers told they were served (redeemed) by the answers they got. */
   legitToldServed: number;
   /** Wall-clock ms of each legit customer's first request. */
   legitFirstAt: Map<string, number>;
   legitTries: LegitTry[];
   botRequests: number;
-  /** Dropgate: bot POSTs refused at the intake (4xx, nothing queued); always 0 for the baseline (no intake). */
+  /** Dropgate: bot POSTs refused at the intake (4xx, or 503 shed: nothing queued); always 0 for the baseline (no intake). */
   botRefused: number;
+  /** Of those, shed (503 overloaded): bots do not wait for Retry-After, they send their next request. */
+  botShed: number;
   /** Of those, refused because the campaign was over (sold_out, campaign_not_active), not by the bot defence. */
   botRefusedCampaignOver: number;
   botAccepted: number;
@@ -100,6 +108,9 @@ const ERROR_CODE = /"code"\s*:\s*"([a-z_]+)"/;
 const CUSTOMER_CONNECTIONS = null;
 /** A person finding another code and typing it: 2-4 s. */
 const think = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2000 + randomInt(2000)));
+/** A legit customer retries a shed (503) request this many times, waiting its Retry-After (at most SHED_WAIT_CAP_S) plus up to 1 s of jitter. */
+const SHED_RETRIES = 5;
+const SHED_WAIT_CAP_S = 5;
 const TAKEN = new Set(['code_already_used', 'already_redeemed', 'code_locked', 'code_disabled', 'code_not_found']);
 
 /**
@@ -112,8 +123,8 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
   const customerPool = new Pool(side.url, { connections: CUSTOMER_CONNECTIONS, pipelining: 1, headersTimeout: 30_000, bodyTimeout: 30_000, keepAliveTimeout: 60_000 });
   const r: ReplayResult = {
     requests: 0, durationS: 0, statusReads: 0, statuses: {}, answers: {}, errors: 0, latenciesMs: [], immediateLatenciesMs: [], longPollLatenciesMs: [], longPollTimedOut: 0, acceptedIds: [], accepted: 0, rateLimited: 0,
-    notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitToldServed: 0, legitFirstAt: new Map(), legitTries: [],
-    botRequests: 0, botRefused: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
+    notFoundAtOnce: 0, legitTotal: plan.legitCustomers, legitRequests: 0, legitRateLimited: 0, legitShed: 0, legitGaveUpShed: 0, legitToldServed: 0, legitFirstAt: new Map(), legitTries: [],
+    botRequests: 0, botRefused: 0, botShed: 0, botRefusedCampaignOver: 0, botAccepted: 0, startedAt: Date.now(), timeline: [],
   };
   const t0 = performance.now();
   const bucket = (): SecondBucket => {
@@ -144,7 +155,8 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       if (res.statusCode >= 500) {
         b.failed++;
         count(r.answers, `${res.statusCode}`);
-        return { status: res.statusCode, outcome: 'error', attemptId: undefined, ms };
+        const retryAfterS = Number(res.headers['retry-after']);
+        return { status: res.statusCode, outcome: 'error', attemptId: undefined, ms, ...(Number.isFinite(retryAfterS) ? { retryAfterS } : {}) };
       }
       if (res.statusCode >= 400) {
         b.rejected++;
@@ -191,6 +203,21 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
     return 'no_outcome_in_30s';
   };
 
+  /**
+   * A legit customer's POST as a real client sends it: a 503 (shed before it was read, so never accepted: the same
+   * request again is safe) is retried after its Retry-After (capped, jittered), at most SHED_RETRIES times.
+   */
+  const legitPost = async (address: string, body: string): Promise<Answer> => {
+    for (let retry = 0; ; retry++) {
+      if (retry > 0) r.legitRequests++;
+      const a = await post(customerPool, address, body, side.async);
+      if (a.status !== 503) return a;
+      r.legitShed++;
+      if (retry >= SHED_RETRIES) return a;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(a.retryAfterS ?? 1, SHED_WAIT_CAP_S) * 1000 + randomInt(1000)));
+    }
+  };
+
   const legit = async (c: number): Promise<void> => {
     const customerId = legitCustomerId(c);
     const address = legitAddress(c);
@@ -202,7 +229,7 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       r.legitRequests++;
       const wrong = brain.wrongCode(code);
       const sentAt = Date.now();
-      const a = await post(customerPool, address, body(wrong), side.async);
+      const a = await legitPost(address, body(wrong));
       if (a.status === 429) r.legitRateLimited++;
       let outcome = a.outcome;
       if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
@@ -213,7 +240,8 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
       tried.add(code);
       r.legitRequests++;
       const sentAt = Date.now();
-      const a = await post(customerPool, address, body(code), side.async);
+      const a = await legitPost(address, body(code));
+      if (a.status === 503) r.legitGaveUpShed++; // the customer stops below: the session ends on the 503
       let outcome = a.outcome;
       if (outcome === undefined && a.attemptId) outcome = await outcomeOf(address, a.attemptId);
       r.legitTries.push({ customerId, code, mistyped: false, sentAt, ms: a.ms, longPoll: side.async && (a.status === 200 || a.status === 202), status: a.status, outcome: outcome ?? 'no_outcome', attemptId: a.attemptId });
@@ -234,10 +262,14 @@ export async function replay(side: Side, plan: Plan, brain: BotBrain, published:
     const req = brain.next(seq);
     r.botRequests++;
     const a = await post(pool, req.address, JSON.stringify({ campaignId: side.campaignId, customerId: req.customerId, code: req.code }), false);
-    // Dropgate: queued (an attempt id) or refused at the intake (4xx, nothing queued). The baseline has no intake:
+    // Dropgate: queued (an attempt id) or refused at the intake (4xx, or 503 shed before the body was read: nothing
+    // queued; a bot does not wait for Retry-After). The baseline has no intake:
     // every answered request went through its database checks.
     if (a.attemptId || (!side.async && a.status > 0 && a.status < 500)) r.botAccepted++;
-    else if (side.async && a.status >= 400 && a.status < 500) {
+    else if (side.async && a.status === 503) {
+      r.botRefused++;
+      r.botShed++;
+    } else if (side.async && a.status >= 400 && a.status < 500) {
       r.botRefused++;
       if (a.outcome === 'sold_out' || a.outcome === 'campaign_not_active') r.botRefusedCampaignOver++;
     }

@@ -18,6 +18,8 @@ export interface SideSummary {
   botRejected: number;
   /** Of botRejected: refused because the campaign was over (sold out), not by the defence. */
   botRejectedCampaignOver: number;
+  /** Of botRejected: shed (503 overloaded, refused before the body was read), not judged by the defence. */
+  botShed: number;
   botsServed: number;
   doubleAssigned: number;
   customerOverLimit: number;
@@ -54,6 +56,10 @@ export interface SideSummary {
   /** Unserved for fair reasons only: every code they asked for went to an earlier request, or the campaign sold out. */
   legitLostFairly: number;
   legitRateLimited: number;
+  /** Legit customers' POSTs answered 503 (shed); a customer retries one after its Retry-After, up to 5 times. */
+  legitShed: number;
+  /** Legit sessions that ended on a 503 after those retries (counted in legitFailed too). Aim: 0. */
+  legitGaveUpShed: number;
   errors: number;
   status5xx: number;
   statusReads: number;
@@ -163,6 +169,7 @@ export function summarise(
       botRequests: r.botRequests,
       botRejected: db.async ? r.botRefused : 0,
       botRejectedCampaignOver: db.async ? r.botRefusedCampaignOver : 0,
+      botShed: db.async ? r.botShed : 0,
       botsServed: holders.filter((h) => h.customerId.startsWith(BOT_PREFIX)).length,
       doubleAssigned: db.doubleAssigned,
       customerOverLimit: db.customerOverLimit,
@@ -178,6 +185,8 @@ export function summarise(
       legitFailed: countOf('failed'),
       legitLostFairly: countOf('lostFairly'),
       legitRateLimited: r.legitRateLimited,
+      legitShed: r.legitShed,
+      legitGaveUpShed: r.legitGaveUpShed,
       errors: r.errors,
       status5xx,
       statusReads: r.statusReads,
