@@ -104,10 +104,24 @@ export interface AdminHarnessOptions {
   app: Omit<ListenDeps, 'store' | 'jobs' | 'uploads'>;
 }
 
-export async function startAdminHarness(options: AdminHarnessOptions): Promise<AdminHarness> {
+/** A PostgreSQL store in a schema of its own; `drop` closes it and drops the schema. */
+export type TempStore = Store & { drop(): Promise<void> };
+
+/** A `TempStore`, migrated unless told not to. */
+export async function startTempStore(name: string, options: { poolSize?: number | undefined; migrate?: boolean | undefined } = {}): Promise<TempStore> {
   const schema = tempPgSchema('dg_t');
-  const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: options.poolSize ?? 4, applicationName: `dropgate-${options.name}` });
+  const store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: options.poolSize ?? 4, applicationName: `dropgate-${name}` });
   if (options.migrate !== false) await store.migrate();
+  return Object.assign(store, {
+    async drop() {
+      await store.close();
+      await schema.drop();
+    },
+  });
+}
+
+export async function startAdminHarness(options: AdminHarnessOptions): Promise<AdminHarness> {
+  const store = await startTempStore(options.name, options);
   const jobs = await startAdminJobs(store, { worker: options.worker, importMaxBytes: options.importMaxBytes });
   const server = await listenAdmin({ store, jobs: jobs.queue, uploads: jobs.uploads, ...options.app });
   return {
@@ -118,8 +132,7 @@ export async function startAdminHarness(options: AdminHarnessOptions): Promise<A
     async close() {
       await server.close();
       await jobs.close();
-      await store.close();
-      await schema.drop();
+      await store.drop();
     },
   };
 }

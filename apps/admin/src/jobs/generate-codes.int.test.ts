@@ -1,22 +1,17 @@
 import { resolveCodeSpec } from '@dropgate/core';
-import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
+import { startTempStore, type TempStore } from '../../test/admin-harness';
 import { runGenerateCodes } from './generate-codes';
 
 /** The generation job's body on a real PostgreSQL store: exact counts, resume after a crash, activation last. */
 
-const schema = tempPgSchema('dg_t');
-let store: Store;
+let store: TempStore;
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-generate-test' });
-  await store.migrate();
+  store = await startTempStore('generate-test');
 });
 
 afterAll(async () => {
-  await store?.close();
-  await schema.drop();
+  await store?.drop();
 });
 
 async function draft(): Promise<string> {

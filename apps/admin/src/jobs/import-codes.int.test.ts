@@ -2,29 +2,25 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { generateCodes, resolveCodeSpec } from '@dropgate/core';
 import { closeRedis, createRedis, UploadStaging, type AdminJobProgress, type ImportCodesJob } from '@dropgate/queue';
-import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import { startTempStore, type TempStore } from '../../test/admin-harness';
+import { deleteKeysByPrefix, TEST_REDIS_URL } from '@dropgate/testkit';
 import type { ImportResume } from '../codes-import';
 import { importResumeOf, runImportCodes } from './import-codes';
 
 /** The import job's body on real Redis (the staged upload) and PostgreSQL: progress in lines, resume, the end. */
 
-const schema = tempPgSchema('dg_t');
 const PREFIX = `dgimp${randomBytes(4).toString('hex')}`;
 const SPEC = { prefix: 'JOB-', length: 8 };
 const redis = createRedis(TEST_REDIS_URL, 'client', 'import-job-test');
 const uploads = new UploadStaging({ redis, prefix: PREFIX, maxBytes: 4 * 1024 * 1024 });
-let store: Store;
+let store: TempStore;
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-import-job-test' });
-  await store.migrate();
+  store = await startTempStore('import-job-test');
 });
 
 afterAll(async () => {
-  await store?.close();
-  await schema.drop();
+  await store?.drop();
   await deleteKeysByPrefix(PREFIX);
   await closeRedis(redis);
 });

@@ -2,16 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLockReleaseQueue, LOCK_SWEEP_SCHEDULER_ID } from '@dropgate/queue';
 import type { ChangeEvent } from '@dropgate/changes';
-import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { startTempStore, type TempStore } from '../../test/admin-harness';
+import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { LOCK_RELEASE_ACTOR, LockReleases } from './lock-releases';
 
 /** The lock-release jobs on real Redis (BullMQ) and PostgreSQL: delayed job, sweep at start, the scheduler. */
 
-const schema = tempPgSchema('dg_lockrel');
 const PREFIX = `dglr${randomBytes(4).toString('hex')}`;
-let store: Store;
+let store: TempStore;
 const connections: Redis[] = [];
 const redis = (): Redis => {
   const r = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -41,13 +39,11 @@ async function campaignWithCodes(n: number): Promise<{ id: string; codes: string
 }
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-lock-release-test' });
-  await store.migrate();
+  store = await startTempStore('lock-release-test');
 });
 
 afterAll(async () => {
-  await store?.close();
-  await schema.drop();
+  await store?.drop();
   await Promise.all(connections.map((r) => r.quit()));
   await deleteKeysByPrefix(PREFIX);
 });
