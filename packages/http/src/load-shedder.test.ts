@@ -1,5 +1,5 @@
 import type { Server, ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import express from 'express';
 import { LoadShedder } from './load-shedder';
 
@@ -175,35 +175,64 @@ describe('LoadShedder: in-flight cap', () => {
     while (holding.length > 0) holding.shift()!();
     expect((await gone).status).toBe(202);
   });
+
+});
+
+describe('LoadShedder: pipelined requests', () => {
+  let pipedServer: Server;
+  const piped = new LoadShedder({ maxDelayMs: 0, maxInFlight: 100 });
+  const held: Array<() => void> = [];
+  const serverSockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(piped.middleware());
+    app.post('/hold', express.json(), (req, res) => {
+      serverSockets.add(req.socket);
+      held.push(() => res.status(202).json({ ok: true }));
+    });
+    pipedServer = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+  });
+
+  afterAll(async () => {
+    pipedServer.closeAllConnections();
+    await new Promise((resolve) => pipedServer.close(resolve));
+  });
+
   it('counts pipelined requests whose connection closed before their turn to answer as finished', async () => {
     // Several requests in one write on one connection: Node lets them all in at once, but only the first response has
     // the socket; the others wait their turn and are never closed if the connection dies first.
-    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const socket = connect((pipedServer.address() as AddressInfo).port, '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.on('error', () => undefined);
-    socket.write('POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'.repeat(3));
-    for (let i = 0; i < 100 && holding.length < 3; i++) await tick(10);
-    expect(shedder.inFlight).toBe(3);
+    // More than a socket's default listener limit (10): one listener per connection, not per request.
+    socket.write('POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'.repeat(12));
+    for (let i = 0; i < 100 && held.length < 12; i++) await tick(10);
+    expect(piped.inFlight).toBe(12);
+    expect(serverSockets.size).toBe(1);
+    for (const s of serverSockets) expect(s.listenerCount('close')).toBeLessThanOrEqual(s.getMaxListeners() - 5);
     socket.destroy();
-    for (let i = 0; i < 100 && shedder.inFlight > 0; i++) await tick(10);
-    expect(shedder.inFlight).toBe(0);
-    while (holding.length > 0) holding.shift()!();
+    for (let i = 0; i < 100 && piped.inFlight > 0; i++) await tick(10);
+    expect(piped.inFlight).toBe(0);
+    while (held.length > 0) held.shift()!();
     await tick(50);
-    expect(shedder.inFlight).toBe(0); // answered late: not released twice
+    expect(piped.inFlight).toBe(0); // answered late: not released twice
 
     // Pipelined and answered on a live connection: released once each, not again when the connection closes.
-    const live = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    const live = connect((pipedServer.address() as AddressInfo).port, '127.0.0.1');
     await new Promise((resolve) => live.once('connect', resolve));
     let answers = '';
     live.on('data', (chunk: Buffer) => (answers += chunk.toString()));
     live.write('POST /hold HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}'.repeat(2));
-    for (let i = 0; i < 100 && holding.length < 2; i++) await tick(10);
-    expect(shedder.inFlight).toBe(2);
-    while (holding.length > 0) holding.shift()!();
+    for (let i = 0; i < 100 && held.length < 2; i++) await tick(10);
+    expect(piped.inFlight).toBe(2);
+    while (held.length > 0) held.shift()!();
     for (let i = 0; i < 100 && answers.split('HTTP/1.1 202').length < 3; i++) await tick(10);
-    expect(shedder.inFlight).toBe(0);
+    expect(piped.inFlight).toBe(0);
     live.destroy();
     await tick(50);
-    expect(shedder.inFlight).toBe(0);
+    expect(piped.inFlight).toBe(0);
   });
 });

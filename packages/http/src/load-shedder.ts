@@ -1,5 +1,6 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
 import { ApiError } from './api-error';
 
@@ -31,6 +32,8 @@ export class LoadShedder {
   private sheddingNow = false;
   private lastDelayMs = 0;
   private inFlightNow = 0;
+  /** Per connection, its pipelined responses still waiting for their turn (`untilTurnOrClose`). */
+  private readonly waitingTurn = new WeakMap<Socket, Set<ServerResponse>>();
   private shedCount = 0;
   private readonly maxInFlight: number;
   private readonly windowMs: number;
@@ -119,12 +122,7 @@ export class LoadShedder {
       res.once('close', this.release);
       // A pipelined request's response has no socket until the ones before it are sent; if the connection dies
       // first, Node never closes that response: the connection's close lets it go then.
-      if (!res.socket) {
-        const socket = res.req.socket;
-        const gone = (): void => this.leave(res);
-        socket.once('close', gone);
-        res.once('close', () => socket.off('close', gone));
-      }
+      if (!res.socket) this.untilTurnOrClose(res);
     }
     return true;
   }
@@ -138,6 +136,26 @@ export class LoadShedder {
     if (!res.listeners('close').includes(this.release)) return;
     res.removeListener('close', this.release);
     this.inFlightNow--;
+  }
+
+  /**
+   * A pipelined response waiting for its connection: let go when the connection closes, unless it closed first. One
+   * listener per connection (not one per response: many pipelined requests would pass the socket's listener limit).
+   */
+  private untilTurnOrClose(res: ServerResponse): void {
+    const socket = res.req.socket;
+    let waiting = this.waitingTurn.get(socket);
+    if (!waiting) {
+      const responses = (waiting = new Set());
+      this.waitingTurn.set(socket, responses);
+      socket.once('close', () => {
+        this.waitingTurn.delete(socket);
+        for (const r of responses) this.leave(r);
+      });
+    }
+    const set = waiting;
+    set.add(res);
+    res.once('close', () => set.delete(res));
   }
 
   /** `admit` as Express middleware: put it before the body parser. */
