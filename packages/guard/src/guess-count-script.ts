@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { CONSUME_LUA } from './consume-lua';
 import type { DistinctCustomerCaps } from './distinct-customers';
 
 /**
@@ -18,22 +19,7 @@ import type { DistinctCustomerCaps } from './distinct-customers';
  * of 4 the address, 5 the subnet, 6 both.
  */
 const LUA = `
-local function count(key, duration)
-  redis.call('set', key, 0, 'EX', duration, 'NX')
-  local consumed = redis.call('incrby', key, 1)
-  local ttl = redis.call('pttl', key)
-  if ttl == -1 then
-    redis.call('expire', key, duration)
-    ttl = 1000 * duration
-  end
-  return consumed, ttl
-end
-local function consume(key, points, duration, block)
-  local consumed, ttl = count(key, duration)
-  if consumed <= points then return false, ttl end
-  if block > 0 and consumed == points + 1 then redis.call('set', key, consumed, 'EX', block) end
-  return true, ttl
-end
+${CONSUME_LUA}
 local n = tonumber(ARGV[1])
 local m = tonumber(ARGV[2])
 local window, perAddress, perSubnet, block = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { CONSUME_LUA } from './consume-lua';
 import type { DistinctCustomerCaps } from './distinct-customers';
 
 /**
@@ -16,22 +17,7 @@ import type { DistinctCustomerCaps } from './distinct-customers';
  * 0 allowed, 1 ip, 2 subnet, 3 customer, 4 distinct per address, 5 distinct per subnet, 6 both.
  */
 const LUA = `
-local function count(key, duration)
-  redis.call('set', key, 0, 'EX', duration, 'NX')
-  local consumed = redis.call('incrby', key, 1)
-  local ttl = redis.call('pttl', key)
-  if ttl == -1 then
-    redis.call('expire', key, duration)
-    ttl = 1000 * duration
-  end
-  return consumed, ttl
-end
-local function consume(key, points, duration, block)
-  local consumed, ttl = count(key, duration)
-  if consumed <= points then return false, ttl end
-  if block > 0 and consumed == points + 1 then redis.call('set', key, consumed, 'EX', block) end
-  return true, ttl
-end
+${CONSUME_LUA}
 local g = {}
 for i = 1, 13 do g[i] = tonumber(ARGV[i]) end
 local out = {}
