@@ -167,10 +167,14 @@ export interface CodeRepository {
   unlock(campaignId: string, codes: string[]): Promise<number>;
   /**
    * The campaign's codes locked as of `now` (a timed lock already due counts as released), grouped by tier,
-   * release time and reason: timed ones first, soonest first, then the ones held until released by hand.
+   * release time and reason: timed ones first, soonest first, then the ones held until released by hand; then by
+   * tier and reason (none first), both in code-point order (byte order of UTF-8, whatever the database's locale).
    */
   listLocks(campaignId: string, now: Date): Promise<LockGroup[]>;
-  /** Releases every lock whose release time has passed; returns what it released, grouped (nothing: []). */
+  /**
+   * Releases every lock whose release time has passed; returns what it released, grouped (nothing: []), ordered by
+   * campaign, tier and reason (none first) in code-point order.
+   */
   releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */
   disable(campaignId: string, codes: string[]): Promise<number>;
