@@ -173,7 +173,8 @@ export interface CodeRepository {
   listLocks(campaignId: string, now: Date): Promise<LockGroup[]>;
   /**
    * Releases every lock whose release time has passed; returns what it released, grouped (nothing: []), ordered by
-   * campaign, tier and reason (none first) in code-point order.
+   * campaign, tier and reason (none first) in code-point order. A code redeemed or claimed after its lock was due
+   * and before this ran (a due lock counts as available) is no longer locked, so it is not in what this returns.
    */
   releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */

@@ -91,6 +91,19 @@ export function codesContract(ctx: ContractContext): void {
       expect((await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id)).toEqual([]);
     });
 
+    it('does not report as released a due lock taken by a redemption before the sweep (the code was used, not released)', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 2 }]);
+      const [taken, swept] = codes.standard as [string, string];
+      await store.codes.lock({ campaignId: campaign.id, codes: [taken, swept], releaseAt: new Date(NOW.getTime() - 1000), reason: 'held for the show' });
+      const r = await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code: taken, customerId: 'early-bird', now: NOW });
+      expect(r.outcome).toBe('redeemed');
+      expect((await store.codes.releaseDueLocks(NOW)).filter((g) => g.campaignId === campaign.id)).toEqual([
+        { campaignId: campaign.id, tier: 'standard', reason: 'held for the show', released: 1 },
+      ]);
+      expect(await store.codes.get(campaign.id, taken)).toMatchObject({ state: 'redeemed', customerId: 'early-bird', lockReleaseAt: null });
+    });
+
     it('publishes exactly N codes atomically, idempotently by publication id', async () => {
       const store = ctx.store();
       const { campaign } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 10 }]);
