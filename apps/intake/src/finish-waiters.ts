@@ -113,9 +113,9 @@ export class FinishWaiters {
     let from = start;
     try {
       while (!this.closed && this.count > 0) {
-        let reply: Array<[string, Array<[string, string[]]>]> | null;
+        let reply;
         try {
-          reply = (await this.options.redis.xread('BLOCK', this.blockMs, 'STREAMS', this.options.streamKey, from)) as typeof reply;
+          reply = await this.options.redis.xread('BLOCK', this.blockMs, 'STREAMS', this.options.streamKey, from);
         } catch (err) {
           if (this.closed) return;
           this.options.onError(err);
