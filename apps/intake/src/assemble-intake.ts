@@ -1,4 +1,3 @@
-import type { QueueEvents } from 'bullmq';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
@@ -22,7 +21,8 @@ export interface IntakeParts {
   /** The 'producer' connection, shared by the queue and the rate guard. */
   producer: Redis;
   queue: AttemptQueue;
-  events: QueueEvents;
+  /** A 'worker' connection of its own: the gateway reads the queue's events on it while clients wait. */
+  events: Redis;
   /** Where finished attempts are read once their job has expired from Redis. */
   recorded: Pick<RedemptionService, 'getAttempt'>;
   campaigns: CampaignLookup;

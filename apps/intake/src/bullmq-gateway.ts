@@ -1,5 +1,4 @@
 import type { RedemptionService } from '@dropgate/store';
-import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MicroBatcher } from '@dropgate/batching';
 import { attemptJobOptions, doneStatus, getAttemptStatus, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
@@ -46,7 +45,8 @@ export class BullmqGateway implements AttemptGateway {
 
   constructor(
     private readonly queue: AttemptQueue,
-    events: QueueEvents,
+    /** A connection of the gateway's own for reading the queue's events while clients wait (closed by `close`). */
+    events: Redis,
     /** The producer connection, for the Idempotency-Key memory. */
     private readonly redis: Redis,
     private readonly recorded: Pick<RedemptionService, 'getAttempt'>,
@@ -54,7 +54,7 @@ export class BullmqGateway implements AttemptGateway {
     private readonly onError: (err: unknown) => void,
   ) {
     this.batcher = createEnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
-    this.finishes = new FinishWaiters(events);
+    this.finishes = new FinishWaiters({ redis: events, streamKey: queue.toKey('events'), onError });
   }
 
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */
@@ -74,6 +74,16 @@ export class BullmqGateway implements AttemptGateway {
   stop(): void {
     clearInterval(this.timer);
     this.batcher.flush();
+  }
+
+  /** Ends every long poll now (each answers 202) and closes the events connection: run before the server closes. */
+  endWaits(): void {
+    this.finishes.close();
+  }
+
+  /** Long polls in progress, and whether the queue's events are being read for them (tests). */
+  get waits(): { waiting: number; reading: boolean } {
+    return { waiting: this.finishes.size, reading: this.finishes.reading };
   }
 
   depth(): number {
@@ -115,11 +125,13 @@ export class BullmqGateway implements AttemptGateway {
   async waitFinished(attemptId: string, ms: number): Promise<AttemptStatus | null> {
     this.assertConnected();
     const deadline = performance.now() + ms;
-    await this.finishes.ready();
     for (;;) {
-      // Listening before the state is read: an attempt finishing in between still wakes this wait.
       const waiting = this.finishes.wait(attemptId, Math.max(0, deadline - performance.now()));
       try {
+        // The events are read from a point before the state is read: an attempt finishing in between still wakes
+        // this wait. (Not positioned before the deadline, e.g. its connection is reconnecting: the client polls.)
+        const listening = await Promise.race([waiting.listening.then(() => true), waiting.next.then(() => false)]);
+        if (!listening) return null;
         const view = await this.view(attemptId);
         if (!view) return null;
         if (view.status === 'done' || view.status === 'failed') return view;

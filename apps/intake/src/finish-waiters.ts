@@ -1,63 +1,167 @@
-import type { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { AttemptJobResult } from '@dropgate/queue';
 
-/** How a job ended, as its QueueEvents event says: completed with its result, or failed (maybe to be retried). */
+/** How a job ended, as the queue's event stream says: completed with its result, or failed (maybe to be retried). */
 export type FinishEvent = { kind: 'completed'; result: AttemptJobResult | null } | { kind: 'failed' };
 
-type Waiter = (event: FinishEvent) => void;
+type Waiter = (event: FinishEvent | null) => void;
+
+export interface FinishWaitersOptions {
+  /** A connection of its own for the blocking reads (a 'worker' kind: no command timeout); closed by `close`. */
+  redis: Redis;
+  /** The attempts queue's BullMQ event stream (`queue.keys.events`). */
+  streamKey: string;
+  onError: (err: unknown) => void;
+  /** Longest blocking read (XREAD BLOCK); the reading stops at its end once nobody waits. */
+  blockMs?: number | undefined;
+  /** Pause after a failed read before the next one. */
+  retryMs?: number | undefined;
+}
 
 /**
- * Clients waiting for their attempts (`Prefer: wait`), woken by the attempts queue's events: ONE `completed` and ONE
- * `failed` listener for all of them, and a map by attempt id. BullMQ's `job.waitUntilFinished` adds listeners per
- * wait, on the QueueEvents and on the Queue (`closing`): hundreds of concurrent waits made Node print a
- * MaxListenersExceededWarning on the Queue and cost one more listener to scan on every event.
+ * Clients waiting for their attempts (`Prefer: wait`), woken by the attempts queue's event stream, which this class
+ * reads itself (XREAD) ONLY while someone waits: BullMQ's QueueEvents reads every event of every job (added, delayed,
+ * waiting, active, completed: five per attempt), in every intake process, whether or not anyone waits — CPU in the
+ * intake and in Redis per accepted attempt for nothing outside long polls. One map by attempt id; no listener per wait.
+ *
+ * Reading starts from the stream's last entry id, read BEFORE the wait's caller reads the attempt's state: a
+ * completion between the two has a later id, so it is read; one before is seen by the state read.
  */
 export class FinishWaiters {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  private count = 0;
+  /** Resolves once the reading has a starting point; undefined while not reading. */
+  private listening: Promise<void> | undefined;
+  private closed = false;
+  private readonly blockMs: number;
+  private readonly retryMs: number;
 
-  constructor(private readonly events: QueueEvents) {
-    events.on('completed', ({ jobId, returnvalue }) => this.wake(jobId, { kind: 'completed', result: (returnvalue as unknown as AttemptJobResult | null) ?? null }));
-    events.on('failed', ({ jobId }) => this.wake(jobId, { kind: 'failed' }));
-  }
-
-  /** Listening for the queue's events (a wait registered once this resolves misses no later event). */
-  ready(): Promise<unknown> {
-    return this.events.waitUntilReady();
+  constructor(private readonly options: FinishWaitersOptions) {
+    this.blockMs = options.blockMs ?? 5000;
+    this.retryMs = options.retryMs ?? 1000;
   }
 
   /**
-   * Starts waiting for `attemptId`'s next finish event: `next` resolves with it, or with null after `ms`. Register
-   * BEFORE reading the attempt's state, so an attempt finishing in between is not missed; always call `cancel`.
+   * Starts waiting for `attemptId`'s next finish event: `next` resolves with it, or with null after `ms`. Read the
+   * attempt's state only once `listening` has resolved (a finish after that is not missed); always call `cancel`.
    */
-  wait(attemptId: string, ms: number): { next: Promise<FinishEvent | null>; cancel: () => void } {
+  wait(attemptId: string, ms: number): { listening: Promise<void>; next: Promise<FinishEvent | null>; cancel: () => void } {
     let waiter: Waiter = () => undefined;
     let timer: NodeJS.Timeout | undefined;
     const next = new Promise<FinishEvent | null>((resolve) => {
       waiter = resolve;
       timer = setTimeout(() => resolve(null), ms);
+      // A long poll never holds the process open (shutdown would wait up to PREFER_WAIT_MAX_S).
+      timer.unref();
     });
     let set = this.waiters.get(attemptId);
     if (!set) this.waiters.set(attemptId, (set = new Set()));
     set.add(waiter);
+    this.count++;
+    let cancelled = false;
     const cancel = (): void => {
+      if (cancelled) return;
+      cancelled = true;
       clearTimeout(timer);
+      this.count--;
       const current = this.waiters.get(attemptId);
       current?.delete(waiter);
       if (current?.size === 0) this.waiters.delete(attemptId);
     };
-    return { next, cancel };
+    return { listening: this.listen(), next, cancel };
   }
 
   /** How many waits are registered (tests: every one is cancelled). */
   get size(): number {
-    let n = 0;
-    for (const set of this.waiters.values()) n += set.size;
-    return n;
+    return this.count;
   }
 
-  private wake(attemptId: string, event: FinishEvent): void {
-    const set = this.waiters.get(attemptId);
-    if (!set) return;
+  /** Is the stream being read (tests: it stops once nobody waits)? */
+  get reading(): boolean {
+    return this.listening !== undefined;
+  }
+
+  /**
+   * Stops reading and closes the connection (interrupting a blocked read). Every wait ends now with null (its client
+   * gets its 202 and polls): a long poll does not hold up the server's close.
+   */
+  close(): void {
+    this.closed = true;
+    this.options.redis.disconnect();
+    for (const set of this.waiters.values()) for (const waiter of set) waiter(null);
+  }
+
+  private listen(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('finish waiters closed'));
+    if (!this.listening) {
+      const listening = this.lastEntryId().then((id) => void this.readFrom(id));
+      // Not positioned (Redis failed): the next wait tries again.
+      listening.catch(() => {
+        if (this.listening === listening) this.listening = undefined;
+      });
+      this.listening = listening;
+    }
+    return this.listening;
+  }
+
+  private async lastEntryId(): Promise<string> {
+    const last = await this.options.redis.xrevrange(this.options.streamKey, '+', '-', 'COUNT', 1);
+    return last[0]?.[0] ?? '0-0';
+  }
+
+  private async readFrom(start: string): Promise<void> {
+    let from = start;
+    try {
+      while (!this.closed && this.count > 0) {
+        let reply;
+        try {
+          reply = await this.options.redis.xread('BLOCK', this.blockMs, 'STREAMS', this.options.streamKey, from);
+        } catch (err) {
+          if (this.closed) return;
+          this.options.onError(err);
+          await new Promise((resolve) => setTimeout(resolve, this.retryMs).unref());
+          continue;
+        }
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            from = id;
+            try {
+              this.dispatch(fields);
+            } catch (err) {
+              this.options.onError(err);
+            }
+          }
+        }
+      }
+    } finally {
+      // Synchronously after the last check: a wait registered from now on starts a new reading.
+      this.listening = undefined;
+    }
+  }
+
+  /** One stream entry (BullMQ's fields: event, jobId, returnvalue, ...): wakes the attempt's waiters on a finish. */
+  private dispatch(fields: string[]): void {
+    let kind: string | undefined;
+    let jobId: string | undefined;
+    let returnvalue: string | undefined;
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const value = fields[i + 1];
+      switch (fields[i]) {
+        case 'event':
+          if (value !== 'completed' && value !== 'failed') return;
+          kind = value;
+          break;
+        case 'jobId':
+          jobId = value;
+          break;
+        case 'returnvalue':
+          returnvalue = value;
+          break;
+      }
+    }
+    const set = jobId === undefined ? undefined : this.waiters.get(jobId);
+    if (!set || kind === undefined) return;
+    const event: FinishEvent = kind === 'completed' ? { kind, result: returnvalue === undefined ? null : (JSON.parse(returnvalue) as AttemptJobResult | null) } : { kind: 'failed' };
     for (const waiter of set) waiter(event);
   }
 }

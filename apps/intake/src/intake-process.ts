@@ -14,7 +14,7 @@ import {
   listenOn,
   ShutdownRegistry,
 } from '@dropgate/observability';
-import { createAttemptQueue, createAttemptQueueEvents, createRedis } from '@dropgate/queue';
+import { createAttemptQueue, createRedis } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
@@ -46,10 +46,8 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('queue', () => queue.close());
   // No waitUntilReady: with Redis down the intake still starts, answering 503 (and /readyz 503) until it is back.
-  // QueueEvents blocks on XREAD: it needs a 'worker' kind connection (no command timeout).
-  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
-  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX, onRedisError);
-  shutdown.register('queue-events', () => events.close());
+  // The queue's events, read (XREAD BLOCK) while clients long-poll: a 'worker' kind connection (no command timeout).
+  const events = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
   // Changes published by the admin reach the catalog at once; its periodic reload is the fallback.
@@ -112,6 +110,8 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   const port = await listenOn(server, config.PORT);
   logger.info({ port, metrics }, 'intake listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  // Runs before the server closes (registered after it): the long polls answer 202 now instead of holding it up.
+  shutdown.register('long polls', () => gateway.endWaits());
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 

@@ -1,12 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ChangeFeed } from '@dropgate/changes';
 import { CodeFilterCache, codeFilterPrefix } from '@dropgate/code-filter';
 import { loadIntakeConfig, type IntakeConfig } from '@dropgate/config';
 import { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn } from '@dropgate/observability';
 import type { LoadShedder } from '@dropgate/http';
-import { closeRedis, createAttemptQueue, createAttemptQueueEvents, createRedis, type AttemptQueue } from '@dropgate/queue';
+import { closeRedis, createAttemptQueue, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import type { CampaignLookup } from '../src/app';
@@ -39,7 +38,6 @@ export interface RunningIntake {
   config: IntakeConfig;
   producer: Redis;
   queue: AttemptQueue;
-  events: QueueEvents;
   gateway: BullmqGateway;
   catalog: CampaignCatalog;
   codeFilter: CodeFilterCache;
@@ -51,7 +49,7 @@ export interface RunningIntake {
 
 /**
  * Builds the intake exactly as `main.ts` wires it (config from an env object, one producer connection shared by
- * the queue and the rate guard, QueueEvents on a 'worker' connection, the catalog, the BullMQ gateway, a metrics
+ * the queue and the rate guard, the events connection of kind 'worker', the catalog, the BullMQ gateway, a metrics
  * registry) and listens on a random port of 127.0.0.1. The store is the caller's (it outlives several apps).
  */
 export async function startIntake(options: IntakeHarnessOptions): Promise<RunningIntake> {
@@ -70,8 +68,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
 
   const producer = createRedis(options.producerUrl ?? config.REDIS_URL, 'producer', 'intake-producer', { onError: () => undefined });
   const queue = createAttemptQueue(producer, config.QUEUE_PREFIX);
-  const eventsConnection = createRedis(config.REDIS_URL, 'worker', 'intake-events', { onError: () => undefined });
-  const events = createAttemptQueueEvents(eventsConnection, config.QUEUE_PREFIX);
+  const events = createRedis(config.REDIS_URL, 'worker', 'intake-events', { onError: () => undefined });
 
   const catalog = new CampaignCatalog(options.store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, report);
   const changesConnection = createRedis(config.REDIS_URL, 'worker', 'intake-changes', { onError: () => undefined });
@@ -99,7 +96,6 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   gateway.start();
 
   // Ready before the first request, so no test races the start-up.
-  await events.waitUntilReady();
   if (options.producerUrl === undefined) await queue.waitUntilReady();
   shedder.start();
   // As main.ts serves it: the app on a server with the configured timeouts, /metrics and /readyz on their own.
@@ -120,8 +116,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     codeFilter.stop();
     await feed.stop();
     await closeRedis(changesConnection);
-    await events.close();
-    await closeRedis(eventsConnection);
+    gateway.endWaits();
     if (producer.status === 'ready') {
       await queue.obliterate({ force: true });
       await queue.close();
@@ -132,5 +127,5 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
       producer.disconnect();
     }
   };
-  return { url, internalUrl, shedder, config, producer, queue, events, gateway, catalog, codeFilter, unexpected, close: () => (closing ??= close()) };
+  return { url, internalUrl, shedder, config, producer, queue, gateway, catalog, codeFilter, unexpected, close: () => (closing ??= close()) };
 }

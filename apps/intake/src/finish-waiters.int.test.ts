@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'bullmq';
+import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
+import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { FinishWaiters } from './finish-waiters';
+
+/**
+ * FinishWaiters on the real Redis (random prefix) with a real BullMQ worker: the queue's event stream is read only
+ * while someone waits, from a point fixed before the caller reads the attempt's state.
+ */
+
+const prefix = `dgtfw${randomBytes(4).toString('hex')}`;
+const producer = createRedis(TEST_REDIS_URL, 'producer', 'test-finish-producer');
+const workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-finish-worker');
+const queue = createAttemptQueue(producer, prefix);
+const errors: unknown[] = [];
+const waiters = new FinishWaiters({
+  redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-events'),
+  streamKey: queue.toKey('events'),
+  onError: (err) => void errors.push(err),
+  blockMs: 200,
+});
+/** Jobs of these customers wait until their release is called. */
+const gates = new Map<string, () => void>();
+const held = new Map<string, Promise<void>>();
+let worker: Worker;
+
+const hold = (customerId: string): (() => void) => {
+  let release: () => void = () => undefined;
+  held.set(customerId, new Promise<void>((resolve) => (release = resolve)));
+  gates.set(customerId, release);
+  return release;
+};
+
+const add = (attemptId: string, customerId: string) =>
+  queue.add('redeem', { campaignId: 'c1', customerId, code: 'FW-2222', acceptedAt: new Date().toISOString() }, { jobId: attemptId, removeOnComplete: { age: 600 } });
+
+beforeAll(async () => {
+  worker = new Worker(
+    QUEUES.attempts,
+    async (job): Promise<AttemptJobResult> => {
+      await held.get((job.data as { customerId: string }).customerId);
+      return { outcome: 'redeemed', code: 'FW-2222' };
+    },
+    { connection: workerConnection, prefix, concurrency: 16 },
+  );
+  worker.on('error', () => undefined);
+  await Promise.all([worker.waitUntilReady(), queue.waitUntilReady()]);
+});
+
+afterAll(async () => {
+  for (const release of gates.values()) release();
+  waiters.close();
+  await worker?.close();
+  await queue.close();
+  await Promise.all([closeRedis(producer), closeRedis(workerConnection)]);
+  await deleteKeysByPrefix(prefix);
+});
+
+describe('FinishWaiters', () => {
+  it('reads the events only while someone waits, and wakes a wait with the result of a finish after it was listening', async () => {
+    // Nobody waits: jobs run and finish, the stream is not read.
+    const unwatched = newAttemptId();
+    await add(unwatched, 'unwatched');
+    await waitFor('unwatched job done', async () => (await queue.getJobState(unwatched)) === 'completed' || undefined, 10_000, 20);
+    expect(waiters.reading).toBe(false);
+
+    const id = newAttemptId();
+    const release = hold('watched-1');
+    await add(id, 'watched-1');
+    const wait = waiters.wait(id, 10_000);
+    await wait.listening;
+    expect(waiters.reading).toBe(true);
+    release(); // finishes after the wait was listening
+    expect(await wait.next).toEqual({ kind: 'completed', result: { outcome: 'redeemed', code: 'FW-2222' } });
+    wait.cancel();
+    expect(waiters.size).toBe(0);
+    // The reading stops at the end of its current read once nobody waits.
+    await waitFor('reading stopped', () => !waiters.reading || undefined, 5000, 20);
+  });
+
+  it('after a stop, starts reading again from the stream as it is now: a later finish wakes the new wait, an older one does not', async () => {
+    await waitFor('reading stopped', () => !waiters.reading || undefined, 5000, 20);
+    // Finished before anyone waited: its event is in the stream, before the new wait's starting point.
+    const earlier = newAttemptId();
+    await add(earlier, 'earlier');
+    await waitFor('earlier job done', async () => (await queue.getJobState(earlier)) === 'completed' || undefined, 10_000, 20);
+    const late = waiters.wait(earlier, 400);
+    await late.listening;
+    expect(await late.next).toBeNull();
+    late.cancel();
+
+    await waitFor('reading stopped', () => !waiters.reading || undefined, 5000, 20);
+    const id = newAttemptId();
+    const release = hold('watched-2');
+    await add(id, 'watched-2');
+    const wait = waiters.wait(id, 10_000);
+    await wait.listening;
+    release();
+    expect(await wait.next).toMatchObject({ kind: 'completed' });
+    wait.cancel();
+    expect(errors).toEqual([]);
+  });
+
+  it('close() ends every wait at once with null, and a wait after it is refused', async () => {
+    const own = new FinishWaiters({ redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-closing'), streamKey: queue.toKey('events'), onError: () => undefined, blockMs: 5000 });
+    const id = newAttemptId();
+    hold('never');
+    await add(id, 'never');
+    const wait = own.wait(id, 60_000);
+    await wait.listening;
+    own.close();
+    expect(await wait.next).toBeNull();
+    wait.cancel();
+    const after = own.wait(id, 60_000);
+    await expect(after.listening).rejects.toThrow('closed');
+    after.cancel();
+    expect(own.size).toBe(0);
+  });
+});
