@@ -67,7 +67,8 @@ describe('batchingRedemptions', () => {
 
   it('waits up to waitMs for more attempts', async () => {
     const { inner, calls } = fakeStore();
-    const batched = batchingRedemptions(inner, { max: 10, waitMs: 5 });
+    // 100 ms against a 1 ms pause: a loaded machine's pause between the two calls must stay inside the wait.
+    const batched = batchingRedemptions(inner, { max: 10, waitMs: 100 });
     const first = batched.claim(claim('a'));
     await new Promise((r) => setTimeout(r, 1));
     const second = batched.claim(claim('b'));
