@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   if (d) {
     log('');
     log(
-      `dropgate ran with the shipped load shedding (SHED_EVENT_LOOP_DELAY_MS ${SHIPPED_SHEDDING.SHED_EVENT_LOOP_DELAY_MS}, SHED_MAX_IN_FLIGHT ${SHIPPED_SHEDDING.SHED_MAX_IN_FLIGHT}) ` +
+      `dropgate ran with the shipped load shedding (SHED_EVENT_LOOP_DELAY_MS ${SHIPPED_SHEDDING.SHED_EVENT_LOOP_DELAY_MS}, SHED_MAX_IN_FLIGHT ${SHIPPED_SHEDDING.SHED_MAX_IN_FLIGHT}, SHED_TARGET_LATENCY_MS ${SHIPPED_SHEDDING.SHED_TARGET_LATENCY_MS}, SHED_MIN_IN_FLIGHT ${SHIPPED_SHEDDING.SHED_MIN_IN_FLIGHT}) ` +
         `and ONE intake process (testkit's; the build's default is one per core)`,
     );
     const botRejectedShare = d.botRequests ? d.botRejected / d.botRequests : 1;

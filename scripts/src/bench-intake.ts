@@ -20,7 +20,8 @@
  * req/s on a shared machine), and at the end checks that every 202 is a job in the queue (no worker runs; the queue
  * may hold a few more: requests in flight when a run stops are queued but not counted as answered).
  * Flags: --duration <s> (measured, per path), --warmup <s>, --connections <n>, --codes <n>; --paths a,b (only
- * those); --shed-ms <n>, --max-in-flight <n> (the intake's SHED_EVENT_LOOP_DELAY_MS and SHED_MAX_IN_FLIGHT;
+ * those); --shed-ms <n>, --max-in-flight <n>, --target-ms <n>, --min-in-flight <n> (the intake's
+ * SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_TARGET_LATENCY_MS and SHED_MIN_IN_FLIGHT;
  * default: their configured defaults): with shedding on,
  * `503 overloaded` answers count as shed (valid) and the p99 of what was served is reported apart, so
  * `--connections 256 --paths accepted` measures overload; --profile 1 samples the intake's CPU (inspector profiler,
@@ -54,17 +55,23 @@ const flags = parseFlags(
     '  --paths a,b: only these paths (bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted)\n' +
     "  --shed-ms <n>: the intake's SHED_EVENT_LOOP_DELAY_MS (default: its configured default; 0 = no shedding)\n" +
     "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
+    "  --target-ms <n>: the intake's SHED_TARGET_LATENCY_MS (default: its configured default; 0 = the cap is fixed)\n" +
+    "  --min-in-flight <n>: the intake's SHED_MIN_IN_FLIGHT (default: its configured default)\n" +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
     '  p99 of what was served is reported apart from the p99 of what was shed',
   { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0 },
   {},
-  { paths: '', 'shed-ms': '', 'max-in-flight': '' },
+  { paths: '', 'shed-ms': '', 'max-in-flight': '', 'target-ms': '', 'min-in-flight': '' },
 );
 /** The intake's load shedding as deployed (the configured default) unless --shed-ms says otherwise. */
 const shedMs = flags['shed-ms'] === '' ? ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined) : Number(flags['shed-ms']);
 if (!Number.isInteger(shedMs) || shedMs < 0) throw new Error(`--shed-ms needs a whole number of ms, got "${flags['shed-ms']}"`);
 const maxInFlight = flags['max-in-flight'] === '' ? ENV_VARS.SHED_MAX_IN_FLIGHT.parse(undefined) : Number(flags['max-in-flight']);
 if (!Number.isInteger(maxInFlight) || maxInFlight < 0) throw new Error(`--max-in-flight needs a whole number, got "${flags['max-in-flight']}"`);
+const targetMs = flags['target-ms'] === '' ? ENV_VARS.SHED_TARGET_LATENCY_MS.parse(undefined) : Number(flags['target-ms']);
+if (!Number.isInteger(targetMs) || targetMs < 0) throw new Error(`--target-ms needs a whole number of ms, got "${flags['target-ms']}"`);
+const minInFlight = flags['min-in-flight'] === '' ? ENV_VARS.SHED_MIN_IN_FLIGHT.parse(undefined) : Number(flags['min-in-flight']);
+if (!Number.isInteger(minInFlight) || minInFlight < 1) throw new Error(`--min-in-flight needs a whole number >= 1, got "${flags['min-in-flight']}"`);
 /** Whether the intake sheds at all: then a 503 overloaded is an answer of the path, not a failure. */
 const sheds = shedMs > 0 || maxInFlight > 0;
 const onlyPaths = flags.paths === '' ? undefined : new Set(flags.paths.split(',').map((p) => p.trim()));
@@ -178,7 +185,7 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   log(
     `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
-      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight} SHED_TARGET_LATENCY_MS=${targetMs} SHED_MIN_IN_FLIGHT=${minInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
   const bare = await startBare();
   let sys: RunningSystem | undefined;
@@ -205,6 +212,8 @@ async function main(): Promise<void> {
         MAX_QUEUE_DEPTH: '100000000',
         SHED_EVENT_LOOP_DELAY_MS: String(shedMs),
         SHED_MAX_IN_FLIGHT: String(maxInFlight),
+        SHED_TARGET_LATENCY_MS: String(targetMs),
+        SHED_MIN_IN_FLIGHT: String(minInFlight),
         ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
       },
     });
@@ -316,6 +325,8 @@ async function main(): Promise<void> {
       connections: flags.connections,
       shedEventLoopDelayMs: shedMs,
       shedMaxInFlight: maxInFlight,
+      shedTargetLatencyMs: targetMs,
+      shedMinInFlight: minInFlight,
       loadAverage: round(os.loadavg()[0]!, 2),
       bare: { rps: bareRps, p99Ms: bareP99, before: bareBefore.rps, after: bareAfter.rps, cpuUsPerAnswer: Math.round((bareBefore.cpuUsPerAnswer + bareAfter.cpuUsPerAnswer) / 2) },
       paths: pathsJson,

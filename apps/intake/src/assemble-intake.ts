@@ -41,6 +41,8 @@ export interface IntakeParts {
    * alike). Default true.
    */
   fastLane?: boolean | undefined;
+  /** The adaptive in-flight limit's clock (ms); tests give one they move. Default: performance.now. */
+  shedderClock?: (() => number) | undefined;
 }
 
 export interface AssembledIntake {
@@ -88,12 +90,14 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
     new SharedSourceBlocks({ redis: parts.producer, prefix: sourceBlocksPrefix(config.QUEUE_PREFIX), onError: parts.onBlockShareError }).follow(blocks);
   }
   const registry = createMetricsRegistry('intake');
-  const metrics = createIntakeMetrics(registry, () => gateway.depth());
   const shedder = new LoadShedder({
     maxDelayMs: config.SHED_EVENT_LOOP_DELAY_MS,
     maxInFlight: config.SHED_MAX_IN_FLIGHT,
+    adaptive: config.SHED_TARGET_LATENCY_MS > 0 ? { targetLatencyMs: config.SHED_TARGET_LATENCY_MS, minInFlight: config.SHED_MIN_IN_FLIGHT } : undefined,
     onChange: (shedding, delayMs) => parts.onShedding?.(shedding, delayMs),
+    now: parts.shedderClock,
   });
+  const metrics = createIntakeMetrics(registry, () => gateway.depth(), () => shedder.inFlightLimit);
   const deps: IntakeDeps = {
     settings: {
       trustProxy: config.TRUST_PROXY,

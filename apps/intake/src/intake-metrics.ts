@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Every figure a drop will stress on the intake: requests, latency, what was queued and what was turned away. */
-export function createIntakeMetrics(registry: Registry, queueDepth: () => number) {
+export function createIntakeMetrics(registry: Registry, queueDepth: () => number, inFlightLimit: () => number = () => 0) {
   return {
     requests: new Counter({ name: 'dropgate_intake_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
     latency: new Histogram({
@@ -21,6 +21,14 @@ export function createIntakeMetrics(registry: Registry, queueDepth: () => number
       aggregator: 'max',
       collect() {
         this.set(queueDepth());
+      },
+    }),
+    inFlightLimit: new Gauge({
+      name: 'dropgate_intake_in_flight_limit',
+      help: 'Requests the intake lets in at once before shedding (SHED_MAX_IN_FLIGHT, or less while the adaptive limit holds it down; 0 = no cap)',
+      registers: [registry],
+      collect() {
+        this.set(inFlightLimit());
       },
     }),
   };

@@ -26,6 +26,8 @@ export interface IntakeHarnessOptions {
   onUnexpected?: (err: unknown, req: IncomingMessage) => void;
   /** false: no fast lane, every request through Express (to compare both). */
   fastLane?: boolean;
+  /** The adaptive in-flight limit's clock (SHED_TARGET_LATENCY_MS), in ms. */
+  shedderClock?: () => number;
 }
 
 export interface RunningIntake {
@@ -78,6 +80,7 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
   if (config.CODE_FILTER_ENABLED && options.producerUrl === undefined) await codeFilter.start();
   const { handler, gateway, internal, shedder } = assembleIntake(config, {
     fastLane: options.fastLane,
+    shedderClock: options.shedderClock,
     producer,
     queue,
     events,

@@ -71,6 +71,16 @@ export const ENV_VARS = {
    * bodies are read, so what is served under a flood waits behind at most this many (0 = no cap).
    */
   SHED_MAX_IN_FLIGHT: intVar(0, 1_000_000).default(64),
+  /**
+   * With SHED_MAX_IN_FLIGHT: the cap adapts to latency (AIMD, packages/http adaptive-limit.ts), shrinking while more
+   * than 1% of the requests let in take longer than this (ms, from admission to answer) and growing back to
+   * SHED_MAX_IN_FLIGHT when they are fast again; 0 = the cap is SHED_MAX_IN_FLIGHT, fixed. Off by default: on this
+   * 2-core machine the answers were slow for want of CPU, not for too many in flight, and a smaller cap only shed
+   * more (docs/benchmarks.md, "Overload: where a 202's time goes").
+   */
+  SHED_TARGET_LATENCY_MS: intVar(0, 60_000).default(0),
+  /** The adaptive cap's floor (at most SHED_MAX_IN_FLIGHT): however slow the answers, this many are let in at once. */
+  SHED_MIN_IN_FLIGHT: intVar(1, 1_000_000).default(8),
   /** Customer tokens (campaigns with customerAuth "jwt"): HS256 secret, at least 32 characters (256 bits). */
   CUSTOMER_JWT_SECRET: secretVar(32).optional(),
   /** Customer tokens: RS256/ES256 public key (PEM), checked at start-up. */

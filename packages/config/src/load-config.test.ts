@@ -38,6 +38,8 @@ describe('loadIntakeConfig', () => {
       METRICS_HOST: '127.0.0.1',
       SHED_EVENT_LOOP_DELAY_MS: 250,
       SHED_MAX_IN_FLIGHT: 64,
+      SHED_TARGET_LATENCY_MS: 0,
+      SHED_MIN_IN_FLIGHT: 8,
       TRUST_PROXY: false,
       HTTP_HEADERS_TIMEOUT_MS: 10_000,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,

@@ -178,6 +178,56 @@ describe('LoadShedder: in-flight cap', () => {
 
 });
 
+describe('LoadShedder: adaptive in-flight cap', () => {
+  let server: Server;
+  let url = '';
+  let now = 0;
+  const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 1, windowMs: 100 }, now: () => now });
+  const holding: Array<() => void> = [];
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(shedder.middleware());
+    app.post('/hold', express.json(), (_req, res) => {
+      holding.push(() => res.status(202).json({ ok: true }));
+    });
+    server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const send = () => fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+  const heldCount = async (n: number): Promise<void> => {
+    for (let i = 0; i < 100 && holding.length < n; i++) await tick(10);
+  };
+
+  it('lets in fewer at once after what it let in took longer than the target', async () => {
+    expect(shedder.inFlightLimit).toBe(4);
+    const first = [send(), send(), send(), send()];
+    await heldCount(4);
+    expect((await send()).status).toBe(503);
+    // They took 500 ms by the shedder's clock, with the cap full: the window's p99 is over the 50 ms target.
+    now = 500;
+    while (holding.length > 0) holding.shift()!();
+    expect((await Promise.all(first)).map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    for (let i = 0; i < 100 && shedder.inFlight > 0; i++) await tick(10);
+    expect(shedder.inFlightLimit).toBe(3);
+
+    const second = [send(), send(), send()];
+    await heldCount(3);
+    expect(shedder.inFlight).toBe(3);
+    expect((await send()).status).toBe(503);
+    while (holding.length > 0) holding.shift()!();
+    expect((await Promise.all(second)).map((r) => r.status)).toEqual([202, 202, 202]);
+  });
+});
+
 describe('LoadShedder: pipelined requests', () => {
   let pipedServer: Server;
   const piped = new LoadShedder({ maxDelayMs: 0, maxInFlight: 100 });

@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RequestHandler } from 'express';
+import { AdaptiveLimit } from './adaptive-limit';
 import { ApiError } from './api-error';
 
 export interface LoadShedderOptions {
@@ -12,6 +13,14 @@ export interface LoadShedderOptions {
    * work (and memory) a flood can hold in the process: it waits behind at most this many, not behind every connection.
    */
   maxInFlight?: number | undefined;
+  /**
+   * With a `maxInFlight` cap: the cap follows the latency of what is let in (`AdaptiveLimit`), between `minInFlight`
+   * and `maxInFlight`, holding its p99 under `targetLatencyMs` (from admission to answer, or to `leave`). Absent: the
+   * cap is `maxInFlight`, fixed.
+   */
+  adaptive?: { targetLatencyMs: number; minInFlight: number; windowMs?: number | undefined } | undefined;
+  /** The adaptive limit's clock (ms); tests give their own. */
+  now?: (() => number) | undefined;
   /** How often the delay is read (and the window restarted). */
   windowMs?: number;
   retryAfterS?: number;
@@ -19,10 +28,15 @@ export interface LoadShedderOptions {
   onChange?: (shedding: boolean, delayMs: number) => void;
 }
 
+/** When an admitted response was let in (`now()`), for the adaptive limit: set on the response, no map to look up. */
+const ADMITTED_AT = Symbol('admittedAt');
+type Admitted = ServerResponse & { [ADMITTED_AT]?: number };
+
 /**
  * Load shedding: new requests are answered at once with `503 overloaded` + `Retry-After` BEFORE their bodies are read
  * or parsed, so the requests already inside finish and latency does not explode for everyone, when
- *  - more than `maxInFlight` requests are already being handled (a counter: one increment, one decrement on close), or
+ *  - more than `maxInFlight` requests are already being handled (a counter: one increment, one decrement on close;
+ *    with `adaptive`, the cap follows the latency of what is let in), or
  *  - the event loop is late (CPU starved, long GC): its p99 delay over the last window, from perf_hooks'
  *    monitorEventLoopDelay (sampled by libuv, no timers of ours per request); the decision is one boolean read.
  */
@@ -40,13 +54,24 @@ export class LoadShedder {
   private readonly body: string;
   private readonly bodyLength: number;
   private readonly retryAfter: string;
-  private readonly release = (): void => {
-    this.inFlightNow--;
-  };
+  private readonly adaptive: AdaptiveLimit | undefined;
+  private readonly now: () => number;
+  /** The 'close' listener of an admitted response (one function for all: `leave` finds it by identity). */
+  private readonly release: (this: ServerResponse) => void;
 
   constructor(private readonly options: LoadShedderOptions) {
     this.windowMs = options.windowMs ?? 500;
     this.maxInFlight = options.maxInFlight ?? 0;
+    this.now = options.now ?? (() => performance.now());
+    const adaptive = options.adaptive;
+    this.adaptive =
+      adaptive && this.maxInFlight > 0
+        ? new AdaptiveLimit({ max: this.maxInFlight, min: Math.min(adaptive.minInFlight, this.maxInFlight), targetMs: adaptive.targetLatencyMs, windowMs: adaptive.windowMs }, this.now)
+        : undefined;
+    const finish = (res: ServerResponse): void => this.finish(res);
+    this.release = function (this: ServerResponse) {
+      finish(this);
+    };
     this.body = JSON.stringify(new ApiError('overloaded', 'the server is overloaded; try again shortly').toBody());
     this.bodyLength = Buffer.byteLength(this.body);
     this.retryAfter = String(Math.max(1, Math.ceil(options.retryAfterS ?? 1)));
@@ -55,6 +80,11 @@ export class LoadShedder {
   /** Requests let in and not answered yet (counted only with a `maxInFlight` cap). */
   get inFlight(): number {
     return this.inFlightNow;
+  }
+
+  /** Requests that may be in flight at once now: the adaptive limit, or the fixed `maxInFlight` (0 = no cap). */
+  get inFlightLimit(): number {
+    return this.adaptive?.limit ?? this.maxInFlight;
   }
 
   /** Requests shed since start (either reason). */
@@ -114,11 +144,13 @@ export class LoadShedder {
     }
     if (this.maxInFlight > 0) {
       // Over the cap the connection stays open: closing it makes the client reconnect, which costs more.
-      if (this.inFlightNow >= this.maxInFlight) {
+      if (this.inFlightNow >= (this.adaptive ? this.adaptive.limit : this.maxInFlight)) {
+        this.adaptive?.refused();
         this.refuse(res);
         return false;
       }
       this.inFlightNow++;
+      if (this.adaptive) (res as Admitted)[ADMITTED_AT] = this.now();
       res.once('close', this.release);
       // A pipelined request's response has no socket until the ones before it are sent; if the connection dies
       // first, Node never closes that response: the connection's close lets it go then.
@@ -135,6 +167,13 @@ export class LoadShedder {
   leave(res: ServerResponse): void {
     if (!res.listeners('close').includes(this.release)) return;
     res.removeListener('close', this.release);
+    this.finish(res);
+  }
+
+  /** An admitted request's work is over (answered, gone, or only waiting now): its slot is free. */
+  private finish(res: Admitted): void {
+    const admittedAt = res[ADMITTED_AT];
+    if (this.adaptive && admittedAt !== undefined) this.adaptive.finish(this.now() - admittedAt, this.inFlightNow);
     this.inFlightNow--;
   }
 

@@ -41,6 +41,8 @@ export interface DropgateUnderTest {
 export const SHIPPED_SHEDDING = {
   SHED_EVENT_LOOP_DELAY_MS: String(ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined)),
   SHED_MAX_IN_FLIGHT: String(ENV_VARS.SHED_MAX_IN_FLIGHT.parse(undefined)),
+  SHED_TARGET_LATENCY_MS: String(ENV_VARS.SHED_TARGET_LATENCY_MS.parse(undefined)),
+  SHED_MIN_IN_FLIGHT: String(ENV_VARS.SHED_MIN_IN_FLIGHT.parse(undefined)),
 };
 
 /**
@@ -77,7 +79,7 @@ export async function startDropgate(log: (line: string) => void): Promise<Dropga
     }
     log(
       `dropgate: intake ${sys.intakeUrl} (${sys.env.INTAKE_PROCESSES} process; shedding as shipped: SHED_EVENT_LOOP_DELAY_MS ${sys.env.SHED_EVENT_LOOP_DELAY_MS}, ` +
-        `SHED_MAX_IN_FLIGHT ${sys.env.SHED_MAX_IN_FLIGHT}), 2 workers, schema ${sys.schema}; campaign ${campaign.id}: ${published.length} codes published in ${published.length / BULK} bulks of ${BULK}`);
+        `SHED_MAX_IN_FLIGHT ${sys.env.SHED_MAX_IN_FLIGHT}, SHED_TARGET_LATENCY_MS ${sys.env.SHED_TARGET_LATENCY_MS}, SHED_MIN_IN_FLIGHT ${sys.env.SHED_MIN_IN_FLIGHT}), 2 workers, schema ${sys.schema}; campaign ${campaign.id}: ${published.length} codes published in ${published.length / BULK} bulks of ${BULK}`);
     // The intake serves the campaign once its catalog has it; its code filter reloads within a second of a change.
     await waitFor(
       'the intake to show the campaign open',
