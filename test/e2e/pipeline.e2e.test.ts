@@ -9,6 +9,35 @@ import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '
  */
 const CONCURRENCY = 8;
 
+/**
+ * One atomic read of the queue: jobs waiting, jobs completed, and the active jobs per worker. An active job's lock
+ * holds its worker's token, `<worker id>:<n>`; a job whose lock has expired (a dead worker's) is not counted.
+ */
+const SNAPSHOT_LUA = `
+local waiting = redis.call('LLEN', ARGV[1] .. 'wait')
+local completed = redis.call('ZCARD', ARGV[1] .. 'completed')
+local tokens = {}
+for _, id in ipairs(redis.call('LRANGE', ARGV[1] .. 'active', 0, -1)) do
+  local token = redis.call('GET', ARGV[1] .. id .. ':lock')
+  if token then tokens[#tokens + 1] = token end
+end
+return { waiting, completed, tokens }`;
+
+async function queueSnapshot(redis: Redis, keyPrefix: string): Promise<{ waiting: number; completed: number; jobsByWorker: Map<string, number> }> {
+  const [waiting, completed, tokens] = (await redis.eval(SNAPSHOT_LUA, 0, keyPrefix)) as [number, number, string[]];
+  const jobsByWorker = new Map<string, number>();
+  for (const token of tokens) {
+    const worker = token.slice(0, token.lastIndexOf(':'));
+    jobsByWorker.set(worker, (jobsByWorker.get(worker) ?? 0) + 1);
+  }
+  return { waiting, completed, jobsByWorker };
+}
+
+type QueueSnapshot = Awaited<ReturnType<typeof queueSnapshot>>;
+
+const described = (q: QueueSnapshot | undefined): string =>
+  q ? `${q.waiting} waiting, ${q.completed} completed, active jobs per worker ${JSON.stringify([...q.jobsByWorker.values()])}` : 'no read yet';
+
 describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () => {
   let sys: RunningSystem;
 
@@ -67,8 +96,11 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
     requests.sort(() => Math.random() - 0.5);
 
     // The first half arrives while the queue is paused, so when it resumes both workers are saturated with a
-    // backlog; worker 0 is SIGKILLed while that backlog lasts (so it holds CONCURRENCY jobs in flight) and while
-    // the second half of the burst is still arriving.
+    // backlog; worker 0 is SIGKILLed while that backlog lasts, then the second half of the burst arrives. The kill
+    // waits until each of the two workers holds jobs, read from the jobs' lock tokens: the queue's counts say how
+    // many jobs are active, not whose, so on a loaded machine (worker 0 slow to take its share) the kill could land
+    // on a worker holding none, with nothing left to recover. Nothing else runs in this process until the kill: the
+    // backlog lasts a second or so under load, and polls competing with the second half's requests could miss it.
     const redis = new Redis(sys.env.REDIS_URL!);
     const queue = createAttemptQueue(redis, sys.queuePrefix);
     const send = (batch: typeof requests) =>
@@ -82,54 +114,58 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
         64,
       );
     let accepted: Array<(typeof requests)[number] & { attemptId: string }>;
+    let finals: Array<(typeof accepted)[number] & { view: AttemptStatus }>;
     let stalled: Array<string | null>;
+    // Closed whatever happens: a failure half-way must fail the test, not leave jest waiting on an open connection.
     try {
-      await queue.pause();
-      const firstHalf = await send(requests.slice(0, 350));
-      await queue.resume();
-      const killed = waitFor(
-        'worker 0 busy with a backlog',
-        async () => {
-          const counts = await queue.getJobCounts('completed', 'wait', 'active');
-          if ((counts.completed ?? 0) < 20 || (counts.wait ?? 0) < 4 * CONCURRENCY) return undefined;
-          sys.workers[0]!.kill('SIGKILL');
-          return counts;
-        },
-        30_000,
-        1,
-      );
-      const secondHalf = await send(requests.slice(350));
-      const atKill = await killed;
-      expect(atKill.active).toBeGreaterThan(CONCURRENCY);
-      accepted = [...firstHalf, ...secondHalf];
-    } finally {
-      await queue.resume().catch(() => undefined);
-    }
-
-    const finals = await runPool(
-      accepted.map((a) => async () => {
-        const view = await waitFor(
-          `attempt ${a.attemptId} to finish`,
+      try {
+        await queue.pause();
+        const firstHalf = await send(requests.slice(0, 350));
+        await queue.resume();
+        let last: QueueSnapshot | undefined;
+        const atKill = await waitFor(
+          'both workers busy with a backlog',
           async () => {
-            const res = await requestJson<AttemptStatus>(`${sys.intakeUrl}/v1/attempts/${a.attemptId}`);
-            return res.body.status === 'done' || res.body.status === 'failed' ? res.body : undefined;
+            const now = (last = await queueSnapshot(redis, queue.toKey('')));
+            if (now.completed < 20 || now.waiting < 4 * CONCURRENCY || now.jobsByWorker.size < 2) return undefined;
+            sys.workers[0]!.kill('SIGKILL');
+            return now;
           },
-          60_000,
-          100,
-        );
-        return { ...a, view };
-      }),
-      32,
-    );
-    expect(finals.filter((f) => f.view.status !== 'done')).toEqual([]);
+          30_000,
+          1,
+        ).catch((err: unknown) => {
+          throw new Error(`${err instanceof Error ? err.message : String(err)}; last read: ${described(last)}`);
+        });
+        process.stdout.write(`at the kill: ${described(atKill)}\n`);
+        accepted = [...firstHalf, ...(await send(requests.slice(350)))];
+      } finally {
+        await queue.resume().catch(() => undefined);
+      }
 
-    // The kill really interrupted work: jobs were taken over from the dead worker (stalled counter).
-    try {
+      // One deadline for them all: an attempt that never finishes fails the test within the test's own time.
+      const finishedBy = Date.now() + 120_000;
+      finals = await runPool(
+        accepted.map((a) => async () => {
+          const view = await waitFor(
+            `attempt ${a.attemptId} to finish`,
+            async () => {
+              const res = await requestJson<AttemptStatus>(`${sys.intakeUrl}/v1/attempts/${a.attemptId}`);
+              return res.body.status === 'done' || res.body.status === 'failed' ? res.body : undefined;
+            },
+            Math.max(0, finishedBy - Date.now()),
+            100,
+          );
+          return { ...a, view };
+        }),
+        32,
+      );
+      // The kill really interrupted work: jobs were taken over from the dead worker (stalled counter).
       stalled = await Promise.all(accepted.map((a) => redis.hget(`${sys.queuePrefix}:attempts:${a.attemptId}`, 'stc')));
     } finally {
       await queue.close();
       await redis.quit();
     }
+    expect(finals.filter((f) => f.view.status !== 'done')).toEqual([]);
     process.stdout.write(`jobs recovered from the killed worker: ${stalled.filter((n) => Number(n) > 0).length}\n`);
     expect(stalled.filter((n) => Number(n) > 0).length).toBeGreaterThan(0);
 

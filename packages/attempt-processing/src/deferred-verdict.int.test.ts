@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Worker, type QueueEvents } from 'bullmq';
+import { Worker } from 'bullmq';
 import { generateCodes, resolveCodeSpec, type AttemptResult, type Campaign } from '@dropgate/core';
 import { BlockMirror, clientSource, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
 import {
   attemptJobOptions,
   closeRedis,
   createAttemptQueue,
-  createAttemptQueueEvents,
   createRedis,
   getAttemptStatus,
   QUEUES,
@@ -15,7 +14,7 @@ import {
 } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { deleteKeysByPrefix, jobResult, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { attemptProcessor, batchingRedemptions, processAttempt, type ProcessDeps, type ReceivedAttemptJob } from './index';
 
 /**
@@ -32,10 +31,8 @@ type Data = ReceivedAttemptJob['data'];
 
 let store: Store;
 let producer: ReturnType<typeof createRedis>;
-let eventsConnection: ReturnType<typeof createRedis>;
 let workerConnection: ReturnType<typeof createRedis>;
 let queue: AttemptQueue;
-let events: QueueEvents;
 let worker: Worker<Data, AttemptResult>;
 let deps: ProcessDeps;
 /** What the intake does when one of its layers blocks a source: its mirror takes the block, shared through Redis. */
@@ -51,9 +48,8 @@ async function accept(data: Data, id: string, holdMs = HOLD_MS): Promise<void> {
   await queue.add('redeem', data as never, attemptJobOptions(id, { attempts: 3, backoffMs: 60_000, retentionS: 3600, holdMs }));
 }
 
-async function outcome(id: string): Promise<AttemptResult> {
-  const job = await queue.getJob(id);
-  return (await job!.waitUntilFinished(events, 10_000)) as AttemptResult;
+function outcome(id: string): Promise<AttemptResult> {
+  return jobResult<AttemptResult>(queue, id, 10_000);
 }
 
 beforeAll(async () => {
@@ -66,9 +62,7 @@ beforeAll(async () => {
 
   producer = createRedis(TEST_REDIS_URL, 'client', 'dv-test-producer');
   queue = createAttemptQueue(producer, prefix);
-  eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'dv-test-events');
-  events = createAttemptQueueEvents(eventsConnection, prefix);
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  await queue.waitUntilReady();
 
   intakeMirror = new BlockMirror();
   new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix) }).follow(intakeMirror);
@@ -88,11 +82,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
-  await events?.close();
   await queue?.obliterate({ force: true });
   await queue?.close();
   await closeRedis(producer);
-  await closeRedis(eventsConnection);
   await closeRedis(workerConnection);
   await store?.close();
   await schema.drop();

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Job, Queue, UnrecoverableError, Worker, type QueueEvents } from 'bullmq';
+import { Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { generateCodes, resolveCodeSpec, type AttemptResult, type Campaign } from '@dropgate/core';
-import { closeRedis, createAttemptQueueEvents, createRedis, QUEUES } from '@dropgate/queue';
+import { closeRedis, createRedis, QUEUES } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import { deleteKeysByPrefix, jobResult, nextEvent, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { attemptProcessor, batchingRedemptions, type ReceivedAttemptJob } from './index';
 
 /**
@@ -52,16 +52,14 @@ const attemptId = (label: string) => `att_${label}_${randomBytes(6).toString('he
 
 let store: Store;
 let producer: ReturnType<typeof createRedis>;
-let eventsConnection: ReturnType<typeof createRedis>;
 let queue: Queue<Data, AttemptResult>;
-let events: QueueEvents;
 let running: ReturnType<typeof startWorker>;
 
 const jobOptions = (jobId: string) => ({ jobId, attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 3600 } });
 
 async function run(name: string, data: Data, jobId: string): Promise<AttemptResult> {
-  const job = await queue.add(name, data, jobOptions(jobId));
-  return job.waitUntilFinished(events, TIMEOUT_MS);
+  await queue.add(name, data, jobOptions(jobId));
+  return jobResult<AttemptResult>(queue, jobId, TIMEOUT_MS);
 }
 
 async function campaignWithCodes(tiers: Array<{ name: string; reward: string; quantity: number }>, perCustomerLimit: number): Promise<{ campaign: Campaign; codes: Record<string, string[]> }> {
@@ -82,22 +80,18 @@ beforeAll(async () => {
   await store.migrate();
   producer = createRedis(TEST_REDIS_URL, 'client', 'worker-test-producer');
   queue = new Queue<Data, AttemptResult>(QUEUES.attempts, { connection: producer, prefix });
-  eventsConnection = createRedis(TEST_REDIS_URL, 'worker', 'worker-test-events');
-  events = createAttemptQueueEvents(eventsConnection, prefix);
-  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  await queue.waitUntilReady();
   running = startWorker(store, prefix);
   await running.worker.waitUntilReady();
 });
 
 afterAll(async () => {
   await running?.close();
-  await events?.close();
   await queue?.obliterate({ force: true });
   await queue?.close();
   // Obliterating the queue leaves none of its keys behind (whatever is left is removed anyway).
   const left = await producer.keys(`${prefix}*`);
   await closeRedis(producer);
-  await closeRedis(eventsConnection);
   await store?.close();
   await schema.drop();
   await deleteKeysByPrefix(prefix);
@@ -192,7 +186,7 @@ describe('batched store calls', () => {
     const ids = Array.from({ length: 12 }, (_, i) => attemptId(`batch${i}`));
     const before = batchSizes.length;
     const jobs = await queue.addBulk(ids.map((id, i) => ({ name: 'claim', data: { campaignId: campaign.id, customerId: `batch${i}` }, opts: jobOptions(id) })));
-    const results = await Promise.all(jobs.map((job) => job.waitUntilFinished(events, TIMEOUT_MS)));
+    const results = await Promise.all(jobs.map((job) => jobResult<AttemptResult>(queue, job.id!, TIMEOUT_MS)));
     const claimed = results.filter((r) => r.outcome === 'claimed');
     expect(claimed).toHaveLength(5);
     expect(new Set(claimed.map((r) => r.code))).toEqual(new Set(codes.standard));

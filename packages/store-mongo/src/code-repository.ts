@@ -19,13 +19,12 @@ import {
   type RollbackRequest,
 } from '@dropgate/store';
 import type { Connection } from 'mongoose';
+import { compareCodePoints } from './code-point-order';
 import { releaseQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
 import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, type Models, type PublicationDoc } from './models';
 import { uncountSuccess } from './success-counter';
 import { inTransaction, type Tx } from './transaction';
-
-const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
@@ -144,7 +143,7 @@ export class MongoCodeRepository implements CodeRepository {
     const groups = rows.map(({ _id, count }) => ({ tier: _id.tier, releaseAt: _id.releaseAt, reason: _id.reason, count }));
     // As the port orders them: timed first (soonest first), then by tier and reason (none first).
     const time = (d: Date | null) => (d === null ? Infinity : d.getTime());
-    return groups.sort((a, b) => time(a.releaseAt) - time(b.releaseAt) || cmp(a.tier, b.tier) || cmp(a.reason ?? '', b.reason ?? ''));
+    return groups.sort((a, b) => time(a.releaseAt) - time(b.releaseAt) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''));
   }
 
   /** One transaction: what is counted is what is released (a code that changes meanwhile makes it run again). */
@@ -159,7 +158,7 @@ export class MongoCodeRepository implements CodeRepository {
       await tx.updateMany(this.models.codes, due, { $set: { state: 'available', lockReleaseAt: null } });
       return rows
         .map(({ _id, released }) => ({ campaignId: _id.campaignId, tier: _id.tier, reason: _id.reason, released }))
-        .sort((a, b) => cmp(a.campaignId, b.campaignId) || cmp(a.tier, b.tier) || cmp(a.reason ?? '', b.reason ?? ''));
+        .sort((a, b) => compareCodePoints(a.campaignId, b.campaignId) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''));
     });
   }
 

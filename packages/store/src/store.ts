@@ -167,10 +167,15 @@ export interface CodeRepository {
   unlock(campaignId: string, codes: string[]): Promise<number>;
   /**
    * The campaign's codes locked as of `now` (a timed lock already due counts as released), grouped by tier,
-   * release time and reason: timed ones first, soonest first, then the ones held until released by hand.
+   * release time and reason: timed ones first, soonest first, then the ones held until released by hand; then by
+   * tier and reason (none first), both in code-point order (byte order of UTF-8, whatever the database's locale).
    */
   listLocks(campaignId: string, now: Date): Promise<LockGroup[]>;
-  /** Releases every lock whose release time has passed; returns what it released, grouped (nothing: []). */
+  /**
+   * Releases every lock whose release time has passed; returns what it released, grouped (nothing: []), ordered by
+   * campaign, tier and reason (none first) in code-point order. A code redeemed or claimed after its lock was due
+   * and before this ran (a due lock counts as available) is no longer locked, so it is not in what this returns.
+   */
   releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */
   disable(campaignId: string, codes: string[]): Promise<number>;

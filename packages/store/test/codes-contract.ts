@@ -91,6 +91,19 @@ export function codesContract(ctx: ContractContext): void {
       expect((await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id)).toEqual([]);
     });
 
+    it('does not report as released a due lock taken by a redemption before the sweep (the code was used, not released)', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 2 }]);
+      const [taken, swept] = codes.standard as [string, string];
+      await store.codes.lock({ campaignId: campaign.id, codes: [taken, swept], releaseAt: new Date(NOW.getTime() - 1000), reason: 'held for the show' });
+      const r = await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code: taken, customerId: 'early-bird', now: NOW });
+      expect(r.outcome).toBe('redeemed');
+      expect((await store.codes.releaseDueLocks(NOW)).filter((g) => g.campaignId === campaign.id)).toEqual([
+        { campaignId: campaign.id, tier: 'standard', reason: 'held for the show', released: 1 },
+      ]);
+      expect(await store.codes.get(campaign.id, taken)).toMatchObject({ state: 'redeemed', customerId: 'early-bird', lockReleaseAt: null });
+    });
+
     it('publishes exactly N codes atomically, idempotently by publication id', async () => {
       const store = ctx.store();
       const { campaign } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 10 }]);
@@ -191,6 +204,45 @@ export function codesContract(ctx: ContractContext): void {
       expect((await store.codes.get(campaign.id, c))!.lockReason).toBeNull();
       expect((await store.codes.listLocks(campaign.id, NOW)).filter((g) => g.releaseAt === null)).toEqual([{ tier: 'standard', releaseAt: null, reason: null, count: 2 }]);
       expect(await store.codes.listLocks('cmp_missing_locks', NOW)).toEqual([]);
+    });
+
+    it('orders locks and released locks by tier and reason in code-point order (case, punctuation, digits, beyond U+FFFF)', async () => {
+      const store = ctx.store();
+      const tiers = ['gold', 'gold_2', 'gold-2', 'gold2', '9gold']; // tier names are lower case (core's rule)
+      const reasons = ['review_2', '😀 hold', 'Review', 'review', '～ hold', 'review2', '_audit'];
+      const { campaign, codes } = await createCampaignWithCodes(
+        store,
+        tiers.map((name) => ({ name, reward: 'x', quantity: name === 'gold' ? reasons.length + 1 : 2 })),
+      );
+      // Held by hand: every reason in tier gold, and one code without a reason.
+      for (const [i, reason] of [...reasons, null].entries()) await store.codes.lock({ campaignId: campaign.id, codes: [codes.gold![i]!], reason });
+      // Due: two codes of every other tier, one per reason differing only by case.
+      const due = new Date(NOW.getTime() - 1000);
+      for (const tier of tiers.filter((t) => t !== 'gold')) {
+        await store.codes.lock({ campaignId: campaign.id, codes: [codes[tier]![0]!], releaseAt: due, reason: 'review' });
+        await store.codes.lock({ campaignId: campaign.id, codes: [codes[tier]![1]!], releaseAt: due, reason: 'Review' });
+      }
+      // Byte order of UTF-8: '-' < '2' < 'R' < '_' < 'r'; U+FF5E < U+1F600 (JavaScript's '<' says otherwise).
+      expect((await store.codes.listLocks(campaign.id, NOW)).map((g) => [g.tier, g.reason])).toEqual([
+        ['gold', null],
+        ['gold', 'Review'],
+        ['gold', '_audit'],
+        ['gold', 'review'],
+        ['gold', 'review2'],
+        ['gold', 'review_2'],
+        ['gold', '～ hold'],
+        ['gold', '😀 hold'],
+      ]);
+      expect((await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id).map((r) => [r.tier, r.reason])).toEqual([
+        ['9gold', 'Review'],
+        ['9gold', 'review'],
+        ['gold-2', 'Review'],
+        ['gold-2', 'review'],
+        ['gold2', 'Review'],
+        ['gold2', 'review'],
+        ['gold_2', 'Review'],
+        ['gold_2', 'review'],
+      ]);
     });
 
     it('locks concurrently without two callers taking one code', async () => {

@@ -4,6 +4,7 @@
  */
 export { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
 export { nextEvent, waitFor } from './wait-for';
+export { jobResult, type JobReader } from './job-result';
 export { freePort } from './free-port';
 export { http, type HttpInit, type HttpResult } from './http-client';
 export { expectApiError } from './api-assertions';
