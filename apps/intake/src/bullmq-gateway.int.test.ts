@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
-import { deleteKeysByPrefix, TEST_REDIS_URL } from '@dropgate/testkit';
+import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { BullmqGateway } from './bullmq-gateway';
 
 /**
@@ -20,6 +20,9 @@ const gateway = new BullmqGateway(queue, events, producer, noStore, { attempts: 
 const failOnce = new Set<string>();
 let release: () => void = () => undefined;
 const held = new Promise<void>((resolve) => (release = resolve));
+/** Customers whose jobs wait for `openGate` (the test that finishes a job at a chosen moment). */
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (openGate = resolve));
 let worker: Worker;
 const warnings: Error[] = [];
 const onWarning = (w: Error): void => void warnings.push(w);
@@ -33,6 +36,7 @@ beforeAll(async () => {
     async (job): Promise<AttemptJobResult> => {
       const customerId = (job.data as { customerId: string }).customerId;
       if (customerId.startsWith('held')) await held;
+      if (customerId.startsWith('gated')) await gate;
       if (failOnce.delete(customerId)) throw new Error('the store went away once');
       return { outcome: 'redeemed', code: 'GW-2222', tier: 'standard', reward: 'cap' };
     },
@@ -45,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   process.off('warning', onWarning);
   release();
+  openGate();
   await worker?.close();
   gateway.endWaits();
   await queue.close();
@@ -78,6 +83,30 @@ describe('BullmqGateway.waitFinished', () => {
     await gateway.enqueue(retried, redeem('flaky'));
     expect(await gateway.waitFinished(retried, 10_000)).toMatchObject({ attemptId: retried, status: 'done', outcome: 'redeemed' });
     expect(failOnce.has('flaky')).toBe(false);
+  });
+
+  it('reads the state only once the events are read from a point before it: a finish in between is not missed', async () => {
+    // A gateway whose events connection is busy (a BLPOP this test ends): its stream position is taken late, after
+    // the job below has finished. Reading the state before that position would see the job active and then wait for
+    // an event from before the position: never delivered, a null at the deadline.
+    const busy = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-busy-events');
+    const own = new BullmqGateway(queue, busy, producer, noStore, { attempts: 3, backoffMs: 50, retentionS: 600, depthRefreshMs: 1000, connected: () => true, keyPrefix: prefix }, () => undefined);
+    const unblock = `${prefix}:unblock`;
+    const blocked = busy.blpop(unblock, 0);
+    try {
+      const id = newAttemptId();
+      await gateway.enqueue(id, redeem('gated'));
+      await waitFor('job active', async () => ((await queue.getJobState(id)) === 'active') || undefined, 10_000, 20);
+      const answer = own.waitFinished(id, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // room for a (wrong) early state read to be answered
+      openGate();
+      await waitFor('job completed', async () => ((await queue.getJobState(id)) === 'completed') || undefined, 10_000, 20);
+      await producer.lpush(unblock, 'go');
+      await blocked;
+      expect(await answer).toMatchObject({ attemptId: id, status: 'done', outcome: 'redeemed' });
+    } finally {
+      own.endWaits();
+    }
   });
 
   it('answers null when the attempt does not finish in time, and for an unknown attempt', async () => {
