@@ -17,7 +17,8 @@ const BACKOFF = 0.9;
 /**
  * A concurrency limit that follows latency (AIMD, as Netflix's concurrency-limits or TCP congestion control): every
  * window, if more than 1% of the requests that finished in it took longer than `targetMs` while the limit was in use,
- * the limit shrinks by 10%; if none of that and the limit was what held requests back (one was refused at it, or
+ * the limit shrinks by 10%; if at most 1% were (the same bar, so a steady trickle of slow answers cannot pin a limit cut
+ * during a spike) and the limit was what held requests back (one was refused at it, or
  * the limit was reached), it grows by about its square root; it stays within [min, max]. Under a flood, fewer requests
  * are let in at once, so what is let in waits behind fewer (smaller Redis batches, fewer continuations per turn);
  * when the answers are fast again the limit climbs back to `max`. Pure: the clock is given.
@@ -67,7 +68,8 @@ export class AdaptiveLimit {
     const inUse = this.peakInFlight * 2 >= this.current;
     if (inUse && this.overTarget > this.finished * TOLERATED_SHARE) {
       this.current = Math.max(this.settings.min, Math.floor(this.current * BACKOFF));
-    } else if (this.overTarget === 0 && (this.refusedAtLimit || this.peakInFlight >= this.current)) {
+    } else if (this.refusedAtLimit || this.peakInFlight >= this.current) {
+      // At most 1% over the target here (pressed against, so in use): the limit may grow back.
       this.current = Math.min(this.settings.max, this.current + Math.max(1, Math.floor(Math.sqrt(this.current))));
     }
     this.windowStart = now;
