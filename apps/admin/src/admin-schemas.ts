@@ -10,12 +10,12 @@ export const MAX_CODES_PER_REQUEST = 10_000_000;
 
 export const createCampaignBody = z.strictObject({
   id: schemas.id.optional(),
-  name: z.string().min(1).max(200),
+  name: schemas.text(200),
   tiers: z
     .array(
       z.strictObject({
         name: schemas.tierName,
-        reward: z.string().min(1).max(200),
+        reward: schemas.text(200),
         quantity: z.number().int().min(0).max(MAX_CODES_PER_REQUEST),
         perCustomerLimit: z.number().int().min(1).max(1000).optional(),
       }),
@@ -48,7 +48,7 @@ export type CreateCampaignBody = z.infer<typeof createCampaignBody>;
  */
 export const patchCampaignBody = z
   .strictObject({
-    name: z.string().min(1).max(200).optional(),
+    name: schemas.text(200).optional(),
     perCustomerLimit: z.number().int().min(1).max(1000).optional(),
     target: z.number().int().min(1).nullable().optional(),
     startsAt: isoDate.nullable().optional(),
@@ -150,7 +150,7 @@ export const lockBody = z
     count: z.number().int().min(1).max(MAX_CODES_PER_OPERATION).optional(),
     codes: codeList.optional(),
     releaseAt: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
-    reason: z.string().min(1).max(200).optional(),
+    reason: schemas.text(200).optional(),
   })
   .refine((b) => (b.codes !== undefined) !== (b.tier !== undefined || b.count !== undefined), {
     message: 'give either "codes" or "tier" and "count"',
@@ -182,7 +182,7 @@ export const releaseView = z.object({ released: z.number().int() });
 
 export const codeParams = z.strictObject({ id: schemas.id, code: schemas.codeInput });
 
-export const rollbackBody = z.strictObject({ to: z.enum(['available', 'disabled']), reason: z.string().min(1).max(200) });
+export const rollbackBody = z.strictObject({ to: z.enum(['available', 'disabled']), reason: schemas.text(200) });
 export type RollbackBody = z.infer<typeof rollbackBody>;
 
 export const rollbackView = z.object({

@@ -14,7 +14,27 @@ export const customerId = z
   // One customer whatever the spelling ("Alice", "alice ", full-width): normalised here, at the edge, by core's rule.
   .transform(normalizeCustomerId)
   .pipe(z.string().min(1, 'not only spaces').max(CUSTOMER_ID_MAX_LENGTH));
-export const codeInput = z.string().min(1).max(64);
+/**
+ * A code as typed or pasted: whitespace around it is trimmed later (core's normalizeCode), but no other control
+ * character and no lone surrogate (escaped in JSON): no code holds one, and PostgreSQL refuses a NUL in text and a
+ * lone surrogate in jsonb (the audit trail).
+ */
+export const codeInput = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((s) => !/[\p{Cc}\p{Cs}]/u.test(s.trim()), 'no control characters or lone surrogates');
+/**
+ * Free text an operator writes (campaign names, rewards, reasons): bounded, no control characters (a NUL cannot be
+ * stored; a line break would break the CLI's tables) and no lone surrogates (stored as U+FFFD in text, refused in
+ * jsonb). Format characters stay: emoji sequences need the zero-width joiner.
+ */
+export const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{Cc}\p{Cs}]+$/u, 'no control characters or lone surrogates');
 export const tierName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-"');
 export const attemptId = z.string().regex(ATTEMPT_ID, 'an attempt id');
 
