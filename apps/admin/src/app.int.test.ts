@@ -196,6 +196,13 @@ describe('bearer token', () => {
     expect((res.json as CampaignView[]).map((c) => c.id)).toContain(existing.id);
   });
 
+  it('takes the scheme in any case, as RFC 9110 says (the intake does too)', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      const res = await http(base, '/admin/v1/campaigns', { headers: { authorization: `${scheme} ${TOKEN}` } });
+      expect({ scheme, status: res.status }).toEqual({ scheme, status: 200 });
+    }
+  });
+
   it('leaves /healthz and /readyz outside the token, and serves no metrics on the API port (they are on ADMIN_METRICS_PORT)', async () => {
     expect((await http(base, '/healthz')).json).toEqual({ status: 'ok' });
     const ready = await http(base, '/readyz');

@@ -14,7 +14,8 @@ export function bearerAuth(tokens: readonly AdminTokenEntry[], throttle?: AuthTh
     const ip = req.ip ?? 'unknown';
     const blocked = throttle ? await throttle.blockedFor(ip) : null;
     if (blocked !== null) return next(new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS: blocked }));
-    const m = /^Bearer ([\x21-\x7e]{1,512})$/.exec(req.get('authorization') ?? '');
+    // The scheme is case-insensitive (RFC 9110 §11.1); the rest of the header is not.
+    const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
     const principal = m ? matchToken(tokens, m[1]!) : null;
     if (!principal) {
       const nowBlocked = throttle ? await throttle.failed(ip) : null;
