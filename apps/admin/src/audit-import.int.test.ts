@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import type { AuditPageView, ImportReportView, JobView } from '@dropgate/admin-client';
 import { generateCodes, resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
@@ -120,6 +121,23 @@ describe('POST /campaigns/:id/codes/import', () => {
     expectApiError(await as('ops', `/campaigns/${id}/codes/import`, { body: { code: 'x' } }), 415, 'unsupported_media_type');
     expectApiError(await importBody('nope', 'x', 'text/csv', '?tier=standard'), 404, 'campaign_not_found');
     expectApiError(await importBody(id, 'x', 'text/csv', '?tier=gold'), 422, 'unknown_tier');
+  });
+
+  it('refuses a compressed upload (415) instead of importing its bytes as lines, staging and queueing nothing', async () => {
+    const id = await newCampaign();
+    const jobsBefore = await harness.jobs.queue.getJobCounts('waiting', 'active', 'completed', 'failed');
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await as('ops', `/campaigns/${id}/codes/import?tier=standard`, {
+        method: 'POST',
+        raw: gzipSync(codes(3).join('\n')),
+        headers: { 'content-type': 'text/csv', 'content-encoding': encoding },
+      });
+      expectApiError(res, 415, 'unsupported_media_type');
+    }
+    expect(await harness.jobs.queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toEqual(jobsBefore);
+    expect(await harness.jobs.redis.keys(`${harness.jobs.prefix}:admin-uploads:*`)).toEqual([]);
+    const plain = await as('ops', `/campaigns/${id}/codes/import?tier=standard`, { method: 'POST', raw: codes(1)[0]!, headers: { 'content-type': 'text/csv', 'content-encoding': 'identity' } });
+    expect(plain.status).toBe(202);
   });
 
   it('refuses an upload over the staging limit (413), keeping nothing of it', async () => {

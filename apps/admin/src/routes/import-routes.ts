@@ -26,6 +26,9 @@ export function importRoutes(service: AdminService): Route[] {
         const type = (req.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
         const format = FORMATS[type];
         if (!format) throw new ApiError('unsupported_media_type', `send the codes as ${Object.keys(FORMATS).join(', ')}`);
+        // The body is staged byte for byte: compressed bytes would be imported as lines of garbage.
+        const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+        if (encoding !== 'identity') throw new ApiError('unsupported_media_type', 'send the codes uncompressed (no Content-Encoding)');
         const staged = await service.importCodes(principalOf(res), params.id, req, format, query.tier);
         noteForAudit(res, { details: { import: { ...staged, format, tier: query.tier ?? null } } });
         res.status(202).location(`/admin/v1/jobs/${staged.jobId}`).json(staged);
