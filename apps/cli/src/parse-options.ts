@@ -16,6 +16,18 @@ export function tierSpec(value: string, previous: NewTier[] = []): NewTier[] {
   return [...previous, { name: m[1]!, quantity: Number(m[2]), reward: m[3] ?? m[1]! }];
 }
 
+/** `--url`: an http(s) URL, as DROPGATE_ADMIN_URL must be (@dropgate/config). */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('an http(s) URL, e.g. http://127.0.0.1:3001');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('an http(s) URL, e.g. http://127.0.0.1:3001');
+  return value;
+}
+
 export function codeState(value: string): CodeState {
   if (!(CODE_STATES as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${CODE_STATES.join(', ')}`);
   return value as CodeState;

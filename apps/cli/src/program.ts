@@ -10,12 +10,13 @@ import { registerPublish } from './commands/publish';
 import { registerStats } from './commands/stats';
 import type { ContextSource } from './context';
 import { EXIT_CODES_HELP } from './exit-codes';
+import { httpUrl } from './parse-options';
 
 /** The `dropgate` command tree. Errors are thrown (exitOverride), never `process.exit`ed here: main maps them. */
 export function createProgram(source: ContextSource): Command {
   const program = new Command('dropgate')
     .description('Dropgate admin from a terminal: campaigns, codes, publications, locks, lifecycle, audit')
-    .option('--url <url>', 'admin API base URL (default: $DROPGATE_ADMIN_URL or http://127.0.0.1:3001)')
+    .option('--url <url>', 'admin API base URL (default: $DROPGATE_ADMIN_URL or http://127.0.0.1:3001)', httpUrl)
     .option('--token <token>', 'admin bearer token (default: $DROPGATE_TOKEN; prefer the variable: flags show in ps)')
     .option('--json', 'print results as JSON (progress and messages stay on stderr)')
     .exitOverride()

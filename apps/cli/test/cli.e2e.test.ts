@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startSystem, type RunningSystem } from '@dropgate/testkit';
@@ -63,6 +63,8 @@ describe('usage', () => {
     ['a malformed tier', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt']],
     ['a state that does not exist', ['export', 'c1', '--state', 'lost']],
     ['a date that is not one', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', 'tomorrow']],
+    ['a --url that is not an http(s) URL (as DROPGATE_ADMIN_URL)', ['--url', 'ftp://nowhere', 'campaign', 'list']],
+    ['a --url that is not a URL', ['--url', 'nowhere', 'campaign', 'list']],
   ])('exits 1 on %s, sending nothing', async (_name, args) => {
     const run = await cli(args);
     expect(run.code).toBe(1);
@@ -92,6 +94,13 @@ describe('errors map to exit codes', () => {
     const run = await cli(['campaign', 'list'], { DROPGATE_ADMIN_URL: `http://127.0.0.1:${port}` });
     expect(run.code).toBe(4);
     expect(run.stderr).toContain('cannot reach the admin API');
+  });
+
+  it('exits 1 when the file to import is a directory (a local problem, not an unreachable API)', async () => {
+    const run = await cli(['import', 'c1', scratch]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot read ${scratch}`);
+    expect(run.stderr).not.toContain('cannot reach');
   });
 
   it('exits 1 on a malformed DROPGATE_ADMIN_URL', async () => {
@@ -158,6 +167,20 @@ describe('campaigns', () => {
     const yeti = JSON.parse(json.stdout) as Array<{ tier: string }>;
     expect(yeti).toHaveLength(5);
     expect(yeti.every((c) => c.tier === 'yeti')).toBe(true);
+  });
+
+  it('exits 1 when the export file cannot be written, naming it, and leaves no file', async () => {
+    const missingDir = path.join(scratch, 'no-such-dir', 'codes.csv');
+    const run = await cli(['export', campaign.id, '--out', missingDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot write ${missingDir}`);
+    const intoDir = await cli(['export', campaign.id, '--out', scratch]);
+    expect(intoDir.code).toBe(1);
+    expect(intoDir.stderr).toContain(`cannot write ${scratch}`);
+    // A refused export touches no file: the API answers before the file is opened.
+    const refused = await cli(['export', 'no_such_campaign', '--out', path.join(scratch, 'refused.csv')]);
+    expect(refused.code).toBe(2);
+    expect(existsSync(path.join(scratch, 'refused.csv'))).toBe(false);
   });
 
   it('pauses, resumes and stops it', async () => {

@@ -1,4 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -36,10 +37,28 @@ export function registerExport(program: Command, act: Act): void {
       act<{ format: 'csv' | 'json'; tier?: string; state?: CodeState; out?: string }>(async ({ client, out }, [id], o) => {
         const res = await client.exportCodes(id!, { format: o.format, ...(o.tier ? { tier: o.tier } : {}), ...(o.state ? { state: o.state } : {}) });
         const source = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
-        await pipeline(source, o.out ? createWriteStream(o.out) : out.stdout, { end: Boolean(o.out) });
+        // Opened once the API has answered (a refused export touches no file); a file that cannot be written is the
+        // command line's problem (exit 1), not the API's.
+        let sink: NodeJS.WritableStream = out.stdout;
+        if (o.out) {
+          try {
+            sink = await openForWriting(o.out);
+          } catch (err) {
+            source.destroy();
+            throw err;
+          }
+        }
+        await pipeline(source, sink, { end: Boolean(o.out) });
         if (o.out) out.stderr.write(`codes written to ${o.out}\n`);
       }),
     );
+}
+
+function openForWriting(file: string): Promise<WriteStream> {
+  const stream = createWriteStream(file);
+  return new Promise((resolve, reject) =>
+    stream.once('open', () => resolve(stream)).once('error', (err: Error) => reject(new UsageError(`cannot write ${file}: ${err.message}`))),
+  );
 }
 
 function importLines(r: ImportReportView): string[] {
@@ -83,6 +102,11 @@ export function registerCodes(program: Command, act: Act): void {
           await new Promise<void>((resolve, reject) =>
             input.once('open', () => resolve()).once('error', (err: Error) => reject(new UsageError(`cannot read ${file}: ${err.message}`))),
           );
+          // A directory opens like a file; reading it would fail only once the upload had started.
+          if ((await stat(file!)).isDirectory()) {
+            input.destroy();
+            throw new UsageError(`cannot read ${file}: it is a directory`);
+          }
         }
         const body = Readable.toWeb(input) as unknown as ReadableStream<Uint8Array>;
         const accepted = await client.importCodes(id!, body, format === 'csv' ? 'text/csv' : 'application/x-ndjson', { tier: o.tier });
