@@ -36,6 +36,8 @@ beforeAll(async () => {
       authThrottle: createAuthThrottle({ redis, keyPrefix: `${throttlePrefix}:admin-auth`, maxFailures: MAX_FAILURES, windowS: 60, blockS: 60 }),
       // Behind a (test) proxy on loopback: each test picks its client address with X-Forwarded-For.
       trustProxy: 'loopback',
+      // The page's sign-in (POST /session) is a login too.
+      page: { queues: [] },
     },
   });
 });
@@ -92,6 +94,25 @@ describe('failed-login throttling', () => {
     expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // Blocked: the right token from that address is refused too (a guesser cannot tell a hit).
     expectApiError(await as('all', '/campaigns', {}, guesser), 429, 'rate_limited');
+  });
+
+  it('throttles the page sign-in (POST /session) alike: the same count, then 429 and no session even for the right token', async () => {
+    const pageGuesser = '198.51.100.20';
+    const signIn = (tokenValue: string) => http(harness.url, '/session', { body: { token: tokenValue }, headers: { 'x-forwarded-for': pageGuesser } });
+    for (let i = 0; i < MAX_FAILURES; i++) expectApiError(await signIn(token()), 401, 'unauthorized');
+    expectApiError(await signIn(token()), 429, 'rate_limited');
+    const right = await signIn(TOKENS.all);
+    expectApiError(right, 429, 'rate_limited');
+    expect(right.headers.get('set-cookie')).toBeNull();
+    // One count per address, whichever door was knocked on.
+    expectApiError(await as('all', '/campaigns', {}, pageGuesser), 429, 'rate_limited');
+    const apiGuesser = '198.51.100.21';
+    const apiGuess = () => http(harness.url, '/admin/v1/campaigns', { headers: { authorization: `Bearer ${token()}`, 'x-forwarded-for': apiGuesser } });
+    for (let i = 0; i < MAX_FAILURES; i++) expectApiError(await apiGuess(), 401, 'unauthorized');
+    expectApiError(await apiGuess(), 429, 'rate_limited');
+    expectApiError(await http(harness.url, '/session', { body: { token: TOKENS.all }, headers: { 'x-forwarded-for': apiGuesser } }), 429, 'rate_limited');
+    // Another address signs in as usual.
+    expect((await http(harness.url, '/session', { body: { token: TOKENS.all }, headers: { 'x-forwarded-for': '198.51.100.22' } })).status).toBe(204);
   });
 
   it('leaves other addresses alone', async () => {

@@ -7,11 +7,14 @@ import type { Queue } from 'bullmq';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { ApiError, jsonBody, parseOrThrow } from '@dropgate/http';
+import { attemptLogin, type AuthThrottle } from './auth-throttle';
 import { PageSessions } from './page-sessions';
 
 export interface AdminPageDeps {
   /** Checks an admin token (the same check as the API's bearer). */
   verifyToken: (token: string) => boolean;
+  /** Failed sign-ins count with the API's failed logins (none: unthrottled). */
+  authThrottle?: AuthThrottle | undefined;
   /** BullMQ queues shown by bull-board under /admin/queues. */
   queues: readonly Queue[];
   /** Where `npm run build` put the bundled page (apps/admin/dist/public). */
@@ -67,9 +70,11 @@ export function adminPageRouter(deps: AdminPageDeps): express.Router {
   const sessions = new PageSessions(deps.sessionTtlMs ?? 8 * 3600_000);
   const router = express.Router();
 
-  router.post('/session', ...jsonBody(4096), (req: Request, res: Response) => {
+  router.post('/session', ...jsonBody(4096), async (req: Request, res: Response) => {
     const { token } = parseOrThrow(loginBody, req.body);
-    if (!deps.verifyToken(token)) throw new ApiError('unauthorized', 'this token is not accepted');
+    // A login like the API's bearer token: the same failed-login count per address, the same block.
+    const ok = await attemptLogin(deps.authThrottle, req.ip ?? 'unknown', () => (deps.verifyToken(token) ? true : null));
+    if (!ok) throw new ApiError('unauthorized', 'this token is not accepted');
     const id = sessions.open();
     res.cookie(COOKIE, id, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/', maxAge: sessions.ttlMs });
     res.status(204).end();

@@ -40,7 +40,7 @@ export interface AdminDeps {
   /** A failed audit write (the action itself succeeded): report it. */
   onAuditError?: ((err: unknown) => void) | undefined;
   /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
-  page?: Omit<AdminPageDeps, 'verifyToken'>;
+  page?: Omit<AdminPageDeps, 'verifyToken' | 'authThrottle'>;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -109,7 +109,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   });
 
   app.use(ADMIN_PREFIX, admin);
-  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null }));
+  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null, authThrottle: deps.authThrottle }));
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { ApiError } from '@dropgate/http';
 
 export interface AuthThrottleOptions {
   redis: Redis;
@@ -43,4 +44,21 @@ export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
       }
     },
   };
+}
+
+const tooManyFailures = (retryAfterS: number) => new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS });
+
+/**
+ * One login attempt under the throttle, whichever door it comes through (the API's bearer token, the page's sign-in):
+ * a blocked address is refused (429) before its token is even looked at, so a guesser cannot tell a hit; a miss is
+ * counted. Answers what `check` found, or null for a miss that did not get the address blocked.
+ */
+export async function attemptLogin<T>(throttle: AuthThrottle | undefined, ip: string, check: () => T | null): Promise<T | null> {
+  const blocked = throttle ? await throttle.blockedFor(ip) : null;
+  if (blocked !== null) throw tooManyFailures(blocked);
+  const hit = check();
+  if (hit !== null) return hit;
+  const nowBlocked = throttle ? await throttle.failed(ip) : null;
+  if (nowBlocked !== null) throw tooManyFailures(nowBlocked);
+  return null;
 }

@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ApiError } from '@dropgate/http';
 import { matchToken, type AdminTokenEntry } from './admin-tokens';
-import type { AuthThrottle } from './auth-throttle';
+import { attemptLogin, type AuthThrottle } from './auth-throttle';
 import { setPrincipal } from './principal';
 
 /**
@@ -11,15 +11,15 @@ import { setPrincipal } from './principal';
  */
 export function bearerAuth(tokens: readonly AdminTokenEntry[], throttle?: AuthThrottle): RequestHandler {
   return async (req, res, next) => {
-    const ip = req.ip ?? 'unknown';
-    const blocked = throttle ? await throttle.blockedFor(ip) : null;
-    if (blocked !== null) return next(new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS: blocked }));
     // The scheme is case-insensitive (RFC 9110 §11.1); the rest of the header is not.
     const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
-    const principal = m ? matchToken(tokens, m[1]!) : null;
+    let principal;
+    try {
+      principal = await attemptLogin(throttle, req.ip ?? 'unknown', () => (m ? matchToken(tokens, m[1]!) : null));
+    } catch (err) {
+      return next(err);
+    }
     if (!principal) {
-      const nowBlocked = throttle ? await throttle.failed(ip) : null;
-      if (nowBlocked !== null) return next(new ApiError('rate_limited', 'too many failed logins from this address', { retryAfterS: nowBlocked }));
       res.setHeader('WWW-Authenticate', 'Bearer realm="dropgate-admin"');
       return next(new ApiError('unauthorized', 'a valid admin bearer token is required'));
     }
