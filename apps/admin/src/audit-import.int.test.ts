@@ -209,6 +209,26 @@ describe('GET /audit', () => {
     expect(new Set(seen).size).toBe(7);
   });
 
+  it('answers a HEAD of the export with its headers only: no code read, no export recorded', async () => {
+    const list = store.codes.list.bind(store.codes);
+    let pagesRead = 0;
+    store.codes.list = (query) => ((pagesRead += 1), list(query));
+    try {
+      const head = await as('ops', `/campaigns/${id}/codes?format=csv`, { method: 'HEAD' });
+      expect({ status: head.status, type: head.headers.get('content-type'), body: head.text }).toEqual({ status: 200, type: 'text/csv; charset=utf-8', body: '' });
+      // A GET after it is recorded; the HEAD before it was not.
+      expect((await as('ops', `/campaigns/${id}/codes?format=json`)).status).toBe(200);
+      expect(pagesRead).toBe(1);
+    } finally {
+      store.codes.list = list;
+    }
+    const exports = await waitFor('the GET export entry', async () => {
+      const found = ((await as('ops', `/audit?campaignId=${id}`)).json as Page).entries.filter((e) => e.action === 'exportCodes');
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(exports.map((e) => (e.details as { query?: { format?: string } }).query?.format ?? null)).toEqual(['json', null]);
+  });
+
   it('refuses a bad cursor, a bad limit and unknown parameters with 400', async () => {
     expectApiError(await as('ops', '/audit?after=garbage'), 400, 'invalid_request');
     expectApiError(await as('ops', '/audit?limit=0'), 400, 'invalid_request');

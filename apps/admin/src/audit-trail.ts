@@ -35,7 +35,8 @@ export function auditTrail(route: RouteSpec, audit: AuditLog, onError: (err: unk
   return (req, res, next) => {
     const params = { ...(req.params as Record<string, string>) };
     res.once('finish', () => {
-      if (res.statusCode >= 400) return;
+      // A HEAD (of an export) did nothing and sent nothing.
+      if (res.statusCode >= 400 || req.method === 'HEAD') return;
       const body = req.body as Record<string, unknown> | undefined;
       const note = (res.locals as { audit?: AuditNote }).audit ?? {};
       audit

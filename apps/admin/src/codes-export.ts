@@ -17,15 +17,16 @@ export interface CodesFilter {
   state?: CodeRecord['state'] | undefined;
 }
 
-/** Streams every matching code page by page (keyset pagination): constant memory for millions of codes. */
-export async function streamCodes(store: Store, res: Response, filter: CodesFilter, format: 'json' | 'csv'): Promise<void> {
+/**
+ * Streams every matching code page by page (keyset pagination): constant memory for millions of codes. `headersOnly`
+ * (a HEAD): the same headers, and no page read.
+ */
+export async function streamCodes(store: Store, res: Response, filter: CodesFilter, format: 'json' | 'csv', headersOnly = false): Promise<void> {
   res.status(200);
-  if (format === 'csv') {
-    res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="${filter.campaignId}-codes.csv"`);
-    res.write(CSV_COLUMNS.join(',') + '\n');
-  } else {
-    res.type('application/json').write('[');
-  }
+  if (format === 'csv') res.type('text/csv').setHeader('Content-Disposition', `attachment; filename="${filter.campaignId}-codes.csv"`);
+  else res.type('application/json');
+  if (headersOnly) return void res.end();
+  res.write(format === 'csv' ? CSV_COLUMNS.join(',') + '\n' : '[');
   let after: string | undefined;
   let first = true;
   for (;;) {

@@ -68,9 +68,10 @@ export function campaignRoutes(service: AdminService, options: CampaignRouteOpti
       scope: 'export', params: campaignParams, query: codesQuery,
       answers: [200, 'Every matching code (JSON array, or CSV with format=csv)', z.array(codeView)],
       summary: 'Export codes (streamed JSON array or CSV), filtered by tier and state',
-      handler: async ({ params, query }, _req, res) => {
+      handler: async ({ params, query }, req, res) => {
         const campaign = await service.campaign(params.id);
-        await streamCodes(service.store, res, { campaignId: campaign.id, tier: query.tier, state: query.state }, query.format);
+        // Express answers HEAD with the GET route: the headers, without reading every code for a body never sent.
+        await streamCodes(service.store, res, { campaignId: campaign.id, tier: query.tier, state: query.state }, query.format, req.method === 'HEAD');
       },
     }),
   ];
