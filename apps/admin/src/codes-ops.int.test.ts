@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { ChangeFeed, ChangePublisher, type ChangeEvent } from '@dropgate/changes';
 import type { Store } from '@dropgate/store';
@@ -144,6 +145,29 @@ describe('locks', () => {
     expect((await store.codes.counts(id)).standard!.locked).toBe(0);
     expect((await admin(`/campaigns/${id}/locks`)).json).toEqual([]);
     expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'released' });
+  });
+
+  it('takes a POST with no body at all (curl -XPOST: no Content-Length) as the empty body {}: every lock released', async () => {
+    const id = await campaign(10);
+    expect((await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 3 } })).status).toBe(201);
+    const bodiless = async (contentType: string | null): Promise<{ status: number; body: unknown }> => {
+      const { hostname, port } = new URL(harness.url);
+      const raw = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), hostname, () => {
+          const type = contentType === null ? '' : `Content-Type: ${contentType}\r\n`;
+          socket.write(`POST /admin/v1/campaigns/${id}/locks/release HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n${type}Connection: close\r\n\r\n`);
+        });
+        let text = '';
+        socket.on('data', (d: Buffer) => (text += d.toString()));
+        socket.on('end', () => resolve(text));
+        socket.on('error', reject);
+      });
+      return { status: Number(raw.split(' ')[1]), body: JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as unknown };
+    };
+    expect(await bodiless('application/json')).toEqual({ status: 200, body: { released: 3 } });
+    expect(await bodiless(null)).toEqual({ status: 200, body: { released: 0 } });
+    // A body of another type is still refused.
+    expectApiError(await admin(`/campaigns/${id}/locks/release`, { raw: '{}', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type');
   });
 
   it('refuses bad locks: both forms, neither, a past release time, too many', async () => {
