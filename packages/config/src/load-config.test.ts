@@ -199,6 +199,15 @@ describe('loadIntakeConfig', () => {
     expect(issuesOf(() => loadIntakeConfig({ STORE: 'mysql' }))[0]).toEqual({ variable: 'STORE', message: 'must be one of: postgres, mongo' });
   });
 
+  it('takes a replica set URL listing its members, and refuses what is not a MongoDB URL', () => {
+    const members = 'mongodb://app:s%40cret@db-1:27017,db-2:27017,[::1]:27018/dropgate?replicaSet=rs0&authSource=admin';
+    expect(loadIntakeConfig({ STORE: 'mongo', MONGO_URL: members }).MONGO_URL).toBe(members);
+    expect(loadIntakeConfig({ STORE: 'mongo', MONGO_URL: 'mongodb+srv://app:pw@cluster0.example.net/?retryWrites=true' }).STORE).toBe('mongo');
+    for (const bad of ['postgres://db:5432/x', 'mongodb://', 'mongodb://db-1:27017,/x', 'mongodb://db-1:port', 'mongodb+srv://a.example.net,b.example.net/', 'db-1:27017']) {
+      expect(issuesOf(() => loadIntakeConfig({ STORE: 'mongo', MONGO_URL: bad }))).toEqual([{ variable: 'MONGO_URL', message: 'must be a mongodb/mongodb+srv URL' }]);
+    }
+  });
+
   it('validates URLs and identifiers', () => {
     expect(issuesOf(() => loadIntakeConfig({ DATABASE_URL: 'mysql://x' }))[0]?.variable).toBe('DATABASE_URL');
     expect(issuesOf(() => loadIntakeConfig({ DATABASE_SCHEMA: 'drop;table' }))[0]?.variable).toBe('DATABASE_SCHEMA');
