@@ -289,3 +289,11 @@ describe('LoadShedder: pipelined requests', () => {
     expect(piped.inFlight).toBe(0);
   });
 });
+
+describe('LoadShedder: an adaptive cap it cannot honour', () => {
+  it('is refused, not ignored (no cap) nor clamped (floor above the cap)', () => {
+    expect(() => new LoadShedder({ maxDelayMs: 0, maxInFlight: 0, adaptive: { targetLatencyMs: 50, minInFlight: 1 } })).toThrow(/needs a maxInFlight cap/);
+    expect(() => new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 8 } })).toThrow(/min \(8\) <= max \(4\)/);
+    expect(new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 4 } }).inFlightLimit).toBe(4);
+  });
+});
