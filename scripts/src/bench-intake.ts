@@ -28,7 +28,6 @@
  * as bench:pipeline --profile) and prints, per path, where its time went during the measured window (profiling
  * costs throughput: compare ratios of runs without it); --help lists them.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -37,11 +36,12 @@ import { Client } from 'pg';
 import { ENV_VARS } from '@dropgate/config';
 import { generateCodes } from '@dropgate/core';
 import { closeRedis, createAttemptQueue, createRedis } from '@dropgate/queue';
-import { abortOnExit, freePort, startSystem, stopChild, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { startBareExpress } from './bench/bare-express';
 import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { profilesIn, summarizeProfile } from './bench/cpu-profile';
-import { discoverProcesses } from './bench/pipeline/system-procs';
+import { discoverProcesses, intakeProcessesUp } from './bench/pipeline/system-procs';
 import { procInfo } from './bench/proc-stats';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
@@ -57,9 +57,11 @@ const flags = parseFlags(
     "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
     "  --target-ms <n>: the intake's SHED_TARGET_LATENCY_MS (default: its configured default; 0 = the cap is fixed)\n" +
     "  --min-in-flight <n>: the intake's SHED_MIN_IN_FLIGHT (default: its configured default)\n" +
+    "  --intake-processes <n>: the intake's INTAKE_PROCESSES (default 1: like for like with the one bare Express process;\n" +
+    '  a deployment runs one per core); CPU per answer then sums every intake process\n' +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
     '  p99 of what was served is reported apart from the p99 of what was shed',
-  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0 },
+  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1 },
   {},
   { paths: '', 'shed-ms': '', 'max-in-flight': '', 'target-ms': '', 'min-in-flight': '' },
 );
@@ -105,7 +107,7 @@ interface Measured extends CannonRun {
 /** 202s the intake answered (each must be a job in its queue at the end: workers are stopped). */
 let intakeAccepted = 0;
 
-async function measure(label: string, url: string, pid: number | undefined, request: (n: number) => ReturnType<IntakePath['request']>): Promise<Measured> {
+async function measure(label: string, url: string, pids: readonly number[], request: (n: number) => ReturnType<IntakePath['request']>): Promise<Measured> {
   let n = 0;
   let accepted = 0;
   if (flags.warmup > 0) {
@@ -114,12 +116,12 @@ async function measure(label: string, url: string, pid: number | undefined, requ
   }
   log(`${label}: ${flags.connections} connections for ${flags.duration} s...`);
   const fromUs = nowUs();
-  const before = pid === undefined ? undefined : procInfo(pid);
+  const before = processesInfo(pids);
   const cpuBefore = before?.cpuS;
   const run = await cannon({ url, connections: flags.connections, durationS: flags.duration, request: () => request(n++), progressLabel: label, progressEveryS: 2 });
-  const after = pid === undefined ? undefined : procInfo(pid);
+  const after = processesInfo(pids);
   const cpuAfter = after?.cpuS;
-  const cpuWaitShare = before && after && run.durationS > 0 ? round((after.runQueueWaitS - before.runQueueWaitS) / run.durationS, 2) : 0;
+  const cpuWaitShare = before && after && run.durationS > 0 ? round((after.runQueueWaitS - before.runQueueWaitS) / pids.length / run.durationS, 2) : 0;
   windows.set(label, { fromUs, toUs: nowUs() });
   accepted += run.statuses['202'] ?? 0;
   const cpuUsPerAnswer = cpuBefore !== undefined && cpuAfter !== undefined && run.responses > 0 ? Math.round(((cpuAfter - cpuBefore) * 1e6) / run.responses) : 0;
@@ -131,25 +133,14 @@ async function measure(label: string, url: string, pid: number | undefined, requ
   return { ...run, cpuUsPerAnswer, cpuWaitShare, accepted };
 }
 
-async function startBare(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [path.join(__dirname, 'bench', 'intake', 'bare-server.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('error', () => undefined);
-  const url = `http://127.0.0.1:${port}`;
-  const died = new AbortController();
-  const unwatch = abortOnExit(child, 'bare express', died);
-  try {
-    await waitFor('bare express to answer', async () => ((await fetch(`${url}/v1/redemptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 202 ? true : undefined), 15_000, 50, died.signal);
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  } finally {
-    unwatch();
-  }
-  return { url, pid: child.pid, stop: () => stopChild(child) };
+/** CPU and run-queue wait summed over the serving processes (undefined once one is gone). */
+function processesInfo(pids: readonly number[]): { cpuS: number; runQueueWaitS: number } | undefined {
+  const infos = pids.map((pid) => procInfo(pid));
+  if (pids.length === 0 || infos.some((i) => i === undefined)) return undefined;
+  return { cpuS: infos.reduce((sum, i) => sum + i!.cpuS, 0), runQueueWaitS: infos.reduce((sum, i) => sum + i!.runQueueWaitS, 0) };
 }
 
-async function runPath(sys: RunningSystem, intakePid: number, p: IntakePath, ctx: PathContext): Promise<PathResult> {
+async function runPath(sys: RunningSystem, intakePids: readonly number[], p: IntakePath, ctx: PathContext): Promise<PathResult> {
   const expected = `${p.status}${p.errorCode ? ` ${p.errorCode}` : ''}`;
   const base = { name: p.name, expected };
   const probe = async (n: number): Promise<Answer> => countAccepted(await send(sys.intakeUrl, p.request(n)));
@@ -170,7 +161,7 @@ async function runPath(sys: RunningSystem, intakePid: number, p: IntakePath, ctx
     log(`${p.name}: NOT AVAILABLE in this build (a probe got ${got}, expected ${expected})${note ? `; ${note}` : ''}`);
     return { ...base, available: false, valid: false, note: `probe got ${got}${note ? `; ${note}` : ''}` };
   }
-  const run = await measure(p.name, sys.intakeUrl, intakePid, (n) => p.request(n));
+  const run = await measure(p.name, sys.intakeUrl, intakePids, (n) => p.request(n));
   intakeAccepted += run.accepted;
   // With shedding on, a 503 overloaded is the answer the overload aim asks for: it counts as shed, not as a failure.
   const answered = (run.statuses[String(p.status)] ?? 0) + (sheds && p.status !== 503 ? (run.statuses['503'] ?? 0) : 0);
@@ -185,12 +176,13 @@ async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex');
   log(
     `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
-      `intake SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight} SHED_TARGET_LATENCY_MS=${targetMs} SHED_MIN_IN_FLIGHT=${minInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `intake INTAKE_PROCESSES=${flags['intake-processes']} SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight} SHED_TARGET_LATENCY_MS=${targetMs} SHED_MIN_IN_FLIGHT=${minInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const bare = await startBare();
+  const bare = await startBareExpress();
   let sys: RunningSystem | undefined;
   let db: Client | undefined;
   let intakePid: number | undefined;
+  let intakePids: number[];
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-bench-intake-prof-')) : undefined;
   const cleanup = async (): Promise<void> => {
     await db?.end().catch(() => undefined);
@@ -214,10 +206,14 @@ async function main(): Promise<void> {
         SHED_MAX_IN_FLIGHT: String(maxInFlight),
         SHED_TARGET_LATENCY_MS: String(targetMs),
         SHED_MIN_IN_FLIGHT: String(minInFlight),
+        INTAKE_PROCESSES: String(flags['intake-processes']),
         ...(profileDir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : {}),
       },
     });
-    intakePid = discoverProcesses(sys).intake.pid;
+    await intakeProcessesUp(sys, flags['intake-processes']);
+    const intake = discoverProcesses(sys).intake;
+    intakePid = intake.pid;
+    intakePids = intake.pids ?? [intake.pid];
     log(`intake ${sys.intakeUrl} (schema ${sys.schema}), bare express ${bare.url}`);
     const campaign = await createCampaignByAdmin(sys, {
       name: 'bench intake',
@@ -243,10 +239,10 @@ async function main(): Promise<void> {
     log(`campaign ${campaign.id}: ${codes.length.toLocaleString('en-US')} codes, accepted by the intake after ${w} probe(s)`);
 
     const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
-    const bareBefore = await measure('bare express (before)', bare.url, bare.pid, bareRequest);
+    const bareBefore = await measure('bare express (before)', bare.url, bare.pid === undefined ? [] : [bare.pid], bareRequest);
     const results: PathResult[] = [];
-    for (const p of paths) results.push(await runPath(sys, intakePid, p, ctx));
-    const bareAfter = await measure('bare express (after)', bare.url, bare.pid, bareRequest);
+    for (const p of paths) results.push(await runPath(sys, intakePids, p, ctx));
+    const bareAfter = await measure('bare express (after)', bare.url, bare.pid === undefined ? [] : [bare.pid], bareRequest);
     // Workers are stopped: every 202 the intake answered must be a job waiting in its queue.
     const queued = await queuedJobs(sys);
     const lost = Math.max(0, intakeAccepted - queued);
@@ -323,6 +319,7 @@ async function main(): Promise<void> {
     );
     const summary = JSON.stringify({
       connections: flags.connections,
+      intakeProcesses: flags['intake-processes'],
       shedEventLoopDelayMs: shedMs,
       shedMaxInFlight: maxInFlight,
       shedTargetLatencyMs: targetMs,

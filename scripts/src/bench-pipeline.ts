@@ -7,7 +7,9 @@
  *   3. autocannon: 256 connections for 20 s of POST /v1/claims, a distinct customer per request;
  *   4. waits until every accepted attempt has a recorded outcome (processed/s);
  *   5. checks IN THE DATABASE that no code went out twice and that no accepted attempt was lost;
- *   6. says where the time went: CPU of every process (intake, admin, workers, Redis, PostgreSQL backends,
+ *   6. measures, before and after, the floor of this machine: a bare Express process answering every claim with 202
+ *      under the same load (--bare-s seconds each, default 8, 0 = none); `p99VsBare` reads the p99 against it;
+ *   7. says where the time went: CPU of every process (intake, admin, workers, Redis, PostgreSQL backends,
  *      this benchmark), server-side latency, worker job time, Redis command time, PostgreSQL wait events.
  *
  * Flags: --duration <s> --connections <n> --codes <n> --drain-timeout <s> --intake-processes <n>, and --quiet-wait <s> to wait (at most that

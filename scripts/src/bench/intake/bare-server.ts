@@ -1,5 +1,6 @@
 /**
- * The reference of `npm run bench:intake`: a bare Express 5 app with `express.json` and one route answering 202
+ * The reference of `npm run bench:intake` and `bench:pipeline`: a bare Express 5 app with `express.json` and one route
+ * (POST /v1/redemptions and /v1/claims) answering 202
  * with a small JSON body, nothing else (no metrics, no rate limit, no queue). Run as its own process, as the intake
  * is, so both are measured the same way. PORT from the environment; prints "listening" once it is.
  */
@@ -8,7 +9,7 @@ import express from 'express';
 const app = express();
 app.disable('x-powered-by');
 app.disable('etag');
-app.post('/v1/redemptions', express.json({ limit: 4096 }), (_req, res) => {
+app.post(['/v1/redemptions', '/v1/claims'], express.json({ limit: 4096 }), (_req, res) => {
   res.status(202).json({ attemptId: 'bare', status: 'queued' });
 });
 const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => process.stdout.write('listening\n'));

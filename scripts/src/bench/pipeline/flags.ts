@@ -13,6 +13,8 @@ export const flags = parseFlags(
     // INTAKE_PROCESSES of the system under test: as `npm start` runs it, one intake process per core.
     'intake-processes': availableParallelism(),
     'quiet-wait': 0,
+    // Seconds of the bare Express reference run before and after the pipeline's (0 = none).
+    'bare-s': 8,
     profile: 0,
     // The optimised configuration (what a single run uses; what --compare sets against the baseline).
     'batch-max': 64,
