@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
-import { deleteKeysByPrefix, startSilentLink, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { deleteKeysByPrefix, startOwnRedis, startSilentLink, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { stallReader } from '../test/stalled-reader';
 import { FinishWaiters } from './finish-waiters';
 
@@ -153,6 +153,42 @@ describe('FinishWaiters', () => {
     } finally {
       own.close();
       await link.close();
+    }
+  });
+
+  it('rides out a frozen Redis (SIGSTOP): remakes its connection while no reply comes, then reads on once Redis answers', async () => {
+    const frozen = await startOwnRedis();
+    const ownErrors: unknown[] = [];
+    const writer = createRedis(frozen.url, 'client', 'test-finish-frozen-writer');
+    const reading = createRedis(frozen.url, 'worker', 'test-finish-frozen', { onError: () => undefined });
+    let connects = 0;
+    reading.on('connect', () => connects++);
+    const own = new FinishWaiters({
+      redis: reading,
+      streamKey: 'frozen:events',
+      onError: (err) => void ownErrors.push(err),
+      blockMs: 200,
+      replyMarginMs: 300,
+    });
+    try {
+      const wait = own.wait('att_frozen', 30_000);
+      await wait.listening;
+      frozen.freeze();
+      // Dropped after 500 ms unanswered; remade (the kernel accepts it), its ready check unanswered too: dropped again.
+      await waitFor('a new connection to the frozen Redis', () => (connects >= 2 ? true : undefined), 10_000, 50);
+      const noticed = ownErrors.length;
+      await waitFor('its silence noticed too', () => (ownErrors.length > noticed ? true : undefined), 5000, 50);
+      frozen.thaw();
+      // What BullMQ writes when a job completes.
+      await writer.xadd('frozen:events', '*', 'event', 'completed', 'jobId', 'att_frozen', 'returnvalue', JSON.stringify({ outcome: 'redeemed', code: 'FZ-1' }));
+      expect(await wait.next).toEqual({ kind: 'completed', result: { outcome: 'redeemed', code: 'FZ-1' } });
+      wait.cancel();
+      expect(ownErrors.map(String)).toContainEqual(expect.stringMatching(/no reply from Redis in 500 ms/));
+    } finally {
+      own.close();
+      frozen.thaw();
+      await closeRedis(writer);
+      await frozen.destroy();
     }
   });
 
