@@ -79,7 +79,10 @@ export const ENV_VARS = {
    * more (docs/benchmarks.md, "Overload: where a 202's time goes").
    */
   SHED_TARGET_LATENCY_MS: intVar(0, 60_000).default(0),
-  /** The adaptive cap's floor (at most SHED_MAX_IN_FLIGHT): however slow the answers, this many are let in at once. */
+  /**
+   * The adaptive cap's floor: however slow the answers, this many are let in at once. With SHED_TARGET_LATENCY_MS set,
+   * above SHED_MAX_IN_FLIGHT (or SHED_MAX_IN_FLIGHT 0) is a start-up error (config-rules.ts).
+   */
   SHED_MIN_IN_FLIGHT: intVar(1, 1_000_000).default(8),
   /** Customer tokens (campaigns with customerAuth "jwt"): HS256 secret, at least 32 characters (256 bits). */
   CUSTOMER_JWT_SECRET: secretVar(32).optional(),

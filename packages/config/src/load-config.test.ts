@@ -88,6 +88,21 @@ describe('loadIntakeConfig', () => {
     expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(2000);
   });
 
+  it('refuses an adaptive cap (SHED_TARGET_LATENCY_MS) with no cap to adapt or a floor above the ceiling', () => {
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '0' }))).toEqual([
+      { variable: 'SHED_TARGET_LATENCY_MS', message: 'needs a cap to adapt: set SHED_MAX_IN_FLIGHT above 0, or SHED_TARGET_LATENCY_MS to 0 (no adaptive cap)' },
+    ]);
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '16', SHED_MIN_IN_FLIGHT: '17' }))).toEqual([
+      { variable: 'SHED_MIN_IN_FLIGHT', message: 'must be at most SHED_MAX_IN_FLIGHT (16) while SHED_TARGET_LATENCY_MS is set: the adaptive cap moves between the two' },
+    ]);
+    // The default floor (8) above a small ceiling, too.
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '4' }))[0]?.variable).toBe('SHED_MIN_IN_FLIGHT');
+    expect(loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '16', SHED_MIN_IN_FLIGHT: '16' })).toMatchObject({ SHED_MAX_IN_FLIGHT: 16, SHED_MIN_IN_FLIGHT: 16 });
+    // No adaptive cap: the floor is unused, any cap (or none) will do.
+    expect(loadIntakeConfig({ SHED_MAX_IN_FLIGHT: '0' }).SHED_TARGET_LATENCY_MS).toBe(0);
+    expect(loadIntakeConfig({ SHED_MAX_IN_FLIGHT: '1', SHED_MIN_IN_FLIGHT: '8' }).SHED_MAX_IN_FLIGHT).toBe(1);
+  });
+
   it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {
     expect(loadIntakeConfig({}).INTAKE_PROCESSES).toBe(availableParallelism());
     expect(loadIntakeConfig({ INTAKE_PROCESSES: '1' }).INTAKE_PROCESSES).toBe(1);
