@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, http, type HttpResult, sampleValue, tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
+import { http, type HttpResult, sampleValue, tempPgSchema, TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /**
  * The adaptive in-flight limit (SHED_TARGET_LATENCY_MS) on a real intake, real Redis and PostgreSQL, no worker: while
@@ -33,12 +33,7 @@ beforeAll(async () => {
   await app.catalog.refresh();
 });
 
-afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
-});
+afterAll(() => stopIntakeTest({ apps: [app], store, schema, prefix }));
 
 let sent = 0;
 /** 24 attempts at once (three times the ceiling), each from its own customer. */

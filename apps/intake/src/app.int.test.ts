@@ -3,7 +3,6 @@ import type { Job } from 'bullmq';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import {
-  deleteKeysByPrefix,
   expectApiError,
   freePort,
   http,
@@ -15,7 +14,7 @@ import {
 } from '@dropgate/testkit';
 import { startAttemptWorker, type TestWorker } from '../test/attempt-worker';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 import { counterValue, sampleValue } from '@dropgate/testkit';
 
 /**
@@ -69,12 +68,7 @@ beforeAll(async () => {
   paused = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'cap', quantity: 3 }], status: 'paused' });
 });
 
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()));
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(filePrefix);
-});
+afterAll(() => stopIntakeTest({ apps, store, schema, prefix: filePrefix }));
 
 // First: what it leaves behind (timers of ioredis and of the in-memory limiter) runs out while the rest runs.
 describe('when the queue Redis is unreachable', () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { stallReader } from '../test/stalled-reader';
 import { BullmqGateway } from './bullmq-gateway';
 
 /**
@@ -23,6 +24,14 @@ const held = new Promise<void>((resolve) => (release = resolve));
 /** Customers whose jobs wait for `openGate` (the test that finishes a job at a chosen moment). */
 let openGate: () => void = () => undefined;
 const gate = new Promise<void>((resolve) => (openGate = resolve));
+/** Jobs of these customers wait until their own release is called. */
+const holds = new Map<string, { released: Promise<void>; release: () => void }>();
+const hold = (customerId: string): (() => void) => {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  holds.set(customerId, { released, release });
+  return release;
+};
 let worker: Worker;
 const warnings: Error[] = [];
 const onWarning = (w: Error): void => void warnings.push(w);
@@ -37,6 +46,7 @@ beforeAll(async () => {
       const customerId = (job.data as { customerId: string }).customerId;
       if (customerId.startsWith('held')) await held;
       if (customerId.startsWith('gated')) await gate;
+      await holds.get(customerId)?.released;
       if (failOnce.delete(customerId)) throw new Error('the store went away once');
       return { outcome: 'redeemed', code: 'GW-2222', tier: 'standard', reward: 'cap' };
     },
@@ -50,6 +60,7 @@ afterAll(async () => {
   process.off('warning', onWarning);
   release();
   openGate();
+  for (const h of holds.values()) h.release();
   await worker?.close();
   gateway.endWaits();
   await queue.close();
@@ -104,6 +115,29 @@ describe('BullmqGateway.waitFinished', () => {
       await producer.lpush(unblock, 'go');
       await blocked;
       expect(await answer).toMatchObject({ attemptId: id, status: 'done', outcome: 'redeemed' });
+    } finally {
+      own.endWaits();
+    }
+  });
+
+  it('reads the state at its deadline: a finish whose event was trimmed from the stream before it was read answers done', async () => {
+    // A gateway whose events reader stalls (as a busy intake does) while the job finishes, and the stream is trimmed
+    // past the finish before the reader reads again: no event will wake the wait.
+    const stalled = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-stalled-events');
+    const own = new BullmqGateway(queue, stalled, producer, noStore, { attempts: 3, backoffMs: 50, retentionS: 600, depthRefreshMs: 1000, connected: () => true, keyPrefix: prefix }, () => undefined);
+    try {
+      const id = newAttemptId();
+      const finish = hold('stalled');
+      await gateway.enqueue(id, redeem('stalled'));
+      const started = performance.now();
+      const answer = own.waitFinished(id, 2000);
+      const reader = await stallReader(stalled, producer, queue.toKey('events'));
+      finish();
+      await waitFor('job completed', async () => ((await queue.getJobState(id)) === 'completed') || undefined, 10_000, 20);
+      await producer.xtrim(queue.toKey('events'), 'MAXLEN', 0);
+      reader.resume();
+      expect(await answer).toEqual({ attemptId: id, status: 'done', outcome: 'redeemed', code: 'GW-2222', tier: 'standard', reward: 'cap' });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1990); // answered at its deadline, not woken
     } finally {
       own.endWaits();
     }

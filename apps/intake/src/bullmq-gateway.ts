@@ -131,17 +131,32 @@ export class BullmqGateway implements AttemptGateway {
         // The events are read from a point before the state is read: an attempt finishing in between still wakes
         // this wait. (Not positioned before the deadline, e.g. its connection is reconnecting: the client polls.)
         const listening = await Promise.race([waiting.listening.then(() => true), waiting.next.then(() => false)]);
-        if (!listening) return null;
+        if (!listening) return await this.finishedByNow(attemptId);
         const view = await this.view(attemptId);
         if (!view) return null;
         if (view.status === 'done' || view.status === 'failed') return view;
         const event = await waiting.next;
-        if (event === null) return null; // not finished in time: the client gets its 202 and polls
-        // Its result comes with the event: no read. A failure may be final or retried: read the state again.
+        // Not woken in time: its finish may have been trimmed from the stream unread; else the client gets its 202.
+        if (event === null) return await this.finishedByNow(attemptId);
+        // Its result comes with the event: no read. A failure may be final or retried, an event may have been
+        // missed: read the state again.
         if (event.kind === 'completed') return doneStatus(attemptId, event.result);
       } finally {
         waiting.cancel();
       }
+    }
+  }
+
+  /** A wait's last read at its deadline (one per wait that runs out): the attempt if it has finished, else null. */
+  private async finishedByNow(attemptId: string): Promise<AttemptStatus | null> {
+    // Closing: every wait answers 202 at once, without a read.
+    if (this.finishes.isClosed || !this.options.connected()) return null;
+    try {
+      const view = await this.view(attemptId);
+      return view?.status === 'done' || view?.status === 'failed' ? view : null;
+    } catch (err) {
+      this.onError(err);
+      return null;
     }
   }
 

@@ -3,9 +3,9 @@ import { codeFilterPrefix, invalidateCodeFilter, rebuildCodeFilter } from '@drop
 import { generateCodes } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { counterValue, deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
+import { counterValue, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /** The intake's code filter over HTTP: real PostgreSQL (codes), real Redis (filters, queue). */
 
@@ -25,12 +25,7 @@ beforeAll(async () => {
   await app.catalog.refresh();
 });
 
-afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
-});
+afterAll(() => stopIntakeTest({ apps: [app], store, schema, prefix }));
 
 describe('intake code filter', () => {
   const wrongCode = (): string => generateCodes(fixture.campaign.codeSpec, 1)[0]!;

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { counterValue, deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpResult } from '@dropgate/testkit';
+import { counterValue, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, type HttpResult } from '@dropgate/testkit';
 import { startAttemptWorker, type TestWorker } from '../test/attempt-worker';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /**
  * Claims opt-in, verified customers (JWT) and one customer per normalised id, over HTTP against the intake built as
@@ -80,10 +80,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(filePrefix);
+  await stopIntakeTest({ apps: [app], store, schema, prefix: filePrefix });
 });
 
 /** Every job the queue holds, whatever its state. */

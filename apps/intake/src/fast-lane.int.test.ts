@@ -5,9 +5,9 @@ import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
 import { generateCodes } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { counterValue, deleteKeysByPrefix, parseMetrics, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
+import { counterValue, parseMetrics, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /**
  * The fast lane (fast-lane.ts) against the Express path it stands in front of: two intakes built alike (real Redis,
@@ -118,12 +118,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await Promise.all([lane?.close(), plain?.close()]);
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(filePrefix);
-});
+afterAll(() => stopIntakeTest({ apps: [lane, plain], store, schema, prefix: filePrefix }));
 
 describe('the fast lane answers every rejection as the Express path does', () => {
   it.each([

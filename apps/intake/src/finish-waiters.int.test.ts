@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
 import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
-import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { deleteKeysByPrefix, startOwnRedis, startSilentLink, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { stallReader } from '../test/stalled-reader';
 import { FinishWaiters } from './finish-waiters';
 
 /**
@@ -100,6 +101,95 @@ describe('FinishWaiters', () => {
     expect(await wait.next).toMatchObject({ kind: 'completed' });
     wait.cancel();
     expect(errors).toEqual([]);
+  });
+
+  it('wakes its waits with `missed` when a read returns a whole trimmed stream: the reading fell behind a trim', async () => {
+    const reading = createRedis(TEST_REDIS_URL, 'worker', 'test-finish-behind');
+    const own = new FinishWaiters({ redis: reading, streamKey: queue.toKey('events'), onError: (err) => void errors.push(err), blockMs: 200 });
+    try {
+      const id = newAttemptId();
+      const release = hold('behind');
+      await add(id, 'behind');
+      const wait = own.wait(id, 20_000);
+      await wait.listening;
+      const reader = await stallReader(reading, producer, queue.toKey('events'));
+      release();
+      await waitFor('job done', async () => (await queue.getJobState(id)) === 'completed' || undefined, 10_000, 20);
+      // 10,000 more events, trimmed as BullMQ does (MAXLEN ~ 10000), then exactly: the finish is gone unread.
+      await producer.eval("for i = 1, 10000 do redis.call('XADD', KEYS[1], 'MAXLEN', '~', 10000, '*', 'event', 'test-filler') end", 1, queue.toKey('events'));
+      await producer.xtrim(queue.toKey('events'), 'MAXLEN', 10_000);
+      expect((await producer.xrange(queue.toKey('events'), '-', '+', 'COUNT', 1))[0]?.[1]).toEqual(['event', 'test-filler']);
+      reader.resume();
+      expect(await wait.next).toEqual({ kind: 'missed' }); // not null at its deadline, 20 s on
+      wait.cancel();
+      expect(errors).toEqual([]);
+    } finally {
+      own.close();
+    }
+  });
+
+  it('remakes a reading connection that went silent (a dead TCP path) and reads on from its position: the wait is woken', async () => {
+    const link = await startSilentLink(TEST_REDIS_URL);
+    const ownErrors: unknown[] = [];
+    const own = new FinishWaiters({
+      redis: createRedis(link.url, 'worker', 'test-finish-cut', { onError: () => undefined }),
+      streamKey: queue.toKey('events'),
+      onError: (err) => void ownErrors.push(err),
+      blockMs: 200,
+      replyMarginMs: 300,
+    });
+    try {
+      const id = newAttemptId();
+      const release = hold('cut');
+      await add(id, 'cut');
+      const wait = own.wait(id, 15_000);
+      await wait.listening;
+      link.cut(); // the blocked read will never be answered, and nothing tells the connection
+      release();
+      await waitFor('job done', async () => (await queue.getJobState(id)) === 'completed' || undefined, 10_000, 20);
+      expect(await wait.next).toEqual({ kind: 'completed', result: { outcome: 'redeemed', code: 'FW-2222' } }); // not null at 15 s
+      wait.cancel();
+      expect(ownErrors.map(String)).toContainEqual(expect.stringMatching(/no reply from Redis in 500 ms/));
+    } finally {
+      own.close();
+      await link.close();
+    }
+  });
+
+  it('rides out a frozen Redis (SIGSTOP): remakes its connection while no reply comes, then reads on once Redis answers', async () => {
+    const frozen = await startOwnRedis();
+    const ownErrors: unknown[] = [];
+    const writer = createRedis(frozen.url, 'client', 'test-finish-frozen-writer');
+    const reading = createRedis(frozen.url, 'worker', 'test-finish-frozen', { onError: () => undefined });
+    let connects = 0;
+    reading.on('connect', () => connects++);
+    const own = new FinishWaiters({
+      redis: reading,
+      streamKey: 'frozen:events',
+      onError: (err) => void ownErrors.push(err),
+      blockMs: 200,
+      replyMarginMs: 300,
+    });
+    try {
+      const wait = own.wait('att_frozen', 30_000);
+      await wait.listening;
+      frozen.freeze();
+      // Dropped after 500 ms unanswered; remade (the kernel accepts it), its ready check unanswered too: dropped again.
+      await waitFor('a new connection to the frozen Redis', () => (connects >= 2 ? true : undefined), 10_000, 50);
+      const noticed = ownErrors.length;
+      await waitFor('its silence noticed too', () => (ownErrors.length > noticed ? true : undefined), 5000, 50);
+      frozen.thaw();
+      // What BullMQ writes when a job completes.
+      await writer.xadd('frozen:events', '*', 'event', 'completed', 'jobId', 'att_frozen', 'returnvalue', JSON.stringify({ outcome: 'redeemed', code: 'FZ-1' }));
+      expect(await wait.next).toEqual({ kind: 'completed', result: { outcome: 'redeemed', code: 'FZ-1' } });
+      wait.cancel();
+      expect(ownErrors.map(String)).toContainEqual(expect.stringMatching(/no reply from Redis in 500 ms/));
+    } finally {
+      own.close();
+      frozen.thaw();
+      await closeRedis(writer);
+      await frozen.destroy();
+    }
   });
 
   it('close() ends every wait at once with null, and a wait after it is refused', async () => {

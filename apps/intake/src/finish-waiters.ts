@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { AttemptJobResult } from '@dropgate/queue';
 
-/** How a job ended, as the queue's event stream says: completed with its result, or failed (maybe to be retried). */
-export type FinishEvent = { kind: 'completed'; result: AttemptJobResult | null } | { kind: 'failed' };
+/**
+ * How a job ended, as the queue's event stream says: completed with its result, or failed (maybe to be retried); or
+ * `missed`: the reading may have lost entries (the stream was trimmed past its position), read the state again.
+ */
+export type FinishEvent = { kind: 'completed'; result: AttemptJobResult | null } | { kind: 'failed' } | { kind: 'missed' };
 
 type Waiter = (event: FinishEvent | null) => void;
 
@@ -16,6 +19,16 @@ export interface FinishWaitersOptions {
   blockMs?: number | undefined;
   /** Pause after a failed read before the next one. */
   retryMs?: number | undefined;
+  /**
+   * A read unanswered after blockMs + this is on a dead connection (no command timeout on it; TCP keepalive takes
+   * minutes): it is dropped and made again, and the read resent from the same position.
+   */
+  replyMarginMs?: number | undefined;
+  /**
+   * The stream's trim length (BullMQ's `streams.events.maxLen`, 10,000 by default). A trim past the reading position
+   * leaves at least this many entries, all returned by the next read: a reply this long may have followed lost ones.
+   */
+  streamMaxLen?: number | undefined;
 }
 
 /**
@@ -25,7 +38,9 @@ export interface FinishWaitersOptions {
  * intake and in Redis per accepted attempt for nothing outside long polls. One map by attempt id; no listener per wait.
  *
  * Reading starts from the stream's last entry id, read BEFORE the wait's caller reads the attempt's state: a
- * completion between the two has a later id, so it is read; one before is seen by the state read.
+ * completion between the two has a later id, so it is read; one before is seen by the state read. An entry can still
+ * be trimmed away before it is read (BullMQ keeps ~10,000; an intake stalled for a second at full load is behind
+ * that): a wait's caller reads the state once more at its deadline.
  */
 export class FinishWaiters {
   private readonly waiters = new Map<string, Set<Waiter>>();
@@ -35,10 +50,14 @@ export class FinishWaiters {
   private closed = false;
   private readonly blockMs: number;
   private readonly retryMs: number;
+  private readonly replyMarginMs: number;
+  private readonly streamMaxLen: number;
 
   constructor(private readonly options: FinishWaitersOptions) {
     this.blockMs = options.blockMs ?? 5000;
     this.retryMs = options.retryMs ?? 1000;
+    this.replyMarginMs = options.replyMarginMs ?? 2000;
+    this.streamMaxLen = options.streamMaxLen ?? 10_000;
   }
 
   /**
@@ -81,6 +100,11 @@ export class FinishWaiters {
     return this.listening !== undefined;
   }
 
+  /** Has `close` run (its waits ended with null at once, not at their deadlines)? */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /**
    * Stops reading and closes the connection (interrupting a blocked read). Every wait ends now with null (its client
    * gets its 202 and polls): a long poll does not hold up the server's close.
@@ -88,13 +112,13 @@ export class FinishWaiters {
   close(): void {
     this.closed = true;
     this.options.redis.disconnect();
-    for (const set of this.waiters.values()) for (const waiter of set) waiter(null);
+    this.wakeAll(null);
   }
 
   private listen(): Promise<void> {
     if (this.closed) return Promise.reject(new Error('finish waiters closed'));
     if (!this.listening) {
-      const listening = this.lastEntryId().then((id) => void this.readFrom(id));
+      const listening = this.answered(this.lastEntryId()).then((id) => void this.readFrom(id));
       // Not positioned (Redis failed): the next wait tries again.
       listening.catch(() => {
         if (this.listening === listening) this.listening = undefined;
@@ -115,7 +139,7 @@ export class FinishWaiters {
       while (!this.closed && this.count > 0) {
         let reply;
         try {
-          reply = await this.options.redis.xread('BLOCK', this.blockMs, 'STREAMS', this.options.streamKey, from);
+          reply = await this.answered(this.options.redis.xread('BLOCK', this.blockMs, 'STREAMS', this.options.streamKey, from));
         } catch (err) {
           if (this.closed) return;
           this.options.onError(err);
@@ -131,12 +155,46 @@ export class FinishWaiters {
               this.options.onError(err);
             }
           }
+          // Rare (the reading was a whole stream behind): every waiter not woken above reads its state again.
+          if (entries.length >= this.streamMaxLen) this.wakeAll({ kind: 'missed' });
         }
       }
     } finally {
       // Synchronously after the last check: a wait registered from now on starts a new reading.
       this.listening = undefined;
     }
+  }
+
+  /**
+   * `command`, sent on the reading connection. While it is unanswered past blockMs + the margin the connection is
+   * taken for dead and made again (ioredis resends the command once it is back, so the reading goes on from where
+   * it was); checked after the loop's I/O phase, so a reply already received during a stall is not taken for silence.
+   */
+  private async answered<T>(command: Promise<T>): Promise<T> {
+    const { redis } = this.options;
+    const silentMs = this.blockMs + this.replyMarginMs;
+    let settled = false;
+    const timer = setInterval(
+      () =>
+        setImmediate(() => {
+          // 'ready' or 'connect' (up, its ready check unanswered); otherwise ioredis is already reconnecting.
+          if (settled || this.closed || (redis.status !== 'ready' && redis.status !== 'connect')) return;
+          this.options.onError(new Error(`finish waiters: no reply from Redis in ${silentMs} ms, reconnecting the events connection`));
+          redis.disconnect(true);
+        }),
+      silentMs,
+    );
+    timer.unref();
+    try {
+      return await command;
+    } finally {
+      settled = true;
+      clearInterval(timer);
+    }
+  }
+
+  private wakeAll(event: FinishEvent | null): void {
+    for (const set of this.waiters.values()) for (const waiter of set) waiter(event);
   }
 
   /** One stream entry (BullMQ's fields: event, jobId, returnvalue, ...): wakes the attempt's waiters on a finish. */

@@ -8,7 +8,7 @@ import { createPostgresStore } from '@dropgate/store-postgres';
 import { counterValue, deleteKeysByPrefix, expectApiError, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor, type HttpResult } from '@dropgate/testkit';
 import { startAttemptWorker, type TestWorker } from '../test/attempt-worker';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /**
  * Guess budgets end to end over HTTP with their DEFAULTS (GUESS_*): real PostgreSQL, real Redis, the intake as main.ts
@@ -53,11 +53,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker?.close();
-  await app?.close();
   await closeRedis(workerRedis);
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
+  await stopIntakeTest({ apps: [app], store, schema, prefix });
 });
 
 describe('guess budgets at the intake (defaults)', () => {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { QUEUES } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, http, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
+import { http, tempPgSchema, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
 import { createCampaignWithCodes, type CampaignFixture } from '../test/campaign-fixture';
-import { startIntake, type RunningIntake } from '../test/intake-harness';
+import { startIntake, stopIntakeTest, type RunningIntake } from '../test/intake-harness';
 
 /**
  * A `Prefer: wait` long poll waiting for its outcome does not hold one of the shedder's in-flight slots
@@ -25,12 +25,7 @@ beforeAll(async () => {
   await app.catalog.refresh();
 });
 
-afterAll(async () => {
-  await app?.close();
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
-});
+afterAll(() => stopIntakeTest({ apps: [app], store, schema, prefix }));
 
 it('lets other requests in while a long poll waits for its outcome, with SHED_MAX_IN_FLIGHT=1', async () => {
   let answered = false;

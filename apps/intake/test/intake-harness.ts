@@ -7,7 +7,7 @@ import { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn } 
 import type { LoadShedder } from '@dropgate/http';
 import { closeRedis, createAttemptQueue, createRedis, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import { deleteKeysByPrefix, TEST_DATABASE_URL, TEST_REDIS_URL, type TempPgSchema } from '@dropgate/testkit';
 import type { CampaignLookup } from '../src/app';
 import { assembleIntake } from '../src/assemble-intake';
 import type { BullmqGateway } from '../src/bullmq-gateway';
@@ -128,4 +128,15 @@ export async function startIntake(options: IntakeHarnessOptions): Promise<Runnin
     }
   };
   return { url, internalUrl, shedder, config, producer, queue, gateway, catalog, codeFilter, unexpected, close: () => (closing ??= close()) };
+}
+
+/**
+ * An intake test file's teardown (its afterAll): closes its intakes, then the store they read, drops its schema and
+ * deletes its Redis keys. Each part may be missing (a beforeAll that failed half way).
+ */
+export async function stopIntakeTest(parts: { apps: readonly (RunningIntake | undefined)[]; store: Store | undefined; schema: TempPgSchema; prefix: string }): Promise<void> {
+  await Promise.all(parts.apps.flatMap((app) => (app ? [app.close()] : [])));
+  await parts.store?.close();
+  await parts.schema.drop();
+  await deleteKeysByPrefix(parts.prefix);
 }

@@ -45,3 +45,24 @@ export function holdShorterThanWait(config: { ATTEMPT_HOLD_MS: number; PREFER_WA
       message: `must be shorter than PREFER_WAIT_MAX_S (${config.PREFER_WAIT_MAX_S} s): a client waiting for its outcome would never see one`,
     });
 }
+
+/**
+ * The adaptive cap (SHED_TARGET_LATENCY_MS) moves between SHED_MIN_IN_FLIGHT and SHED_MAX_IN_FLIGHT: without a
+ * ceiling (0 = no cap) there is nothing to adapt, and a floor above the ceiling is no range. Both refused rather than
+ * the target ignored or the floor lowered behind the operator's back.
+ */
+export function adaptiveShedRange(config: { SHED_TARGET_LATENCY_MS: number; SHED_MAX_IN_FLIGHT: number; SHED_MIN_IN_FLIGHT: number }, ctx: z.RefinementCtx): void {
+  if (config.SHED_TARGET_LATENCY_MS === 0) return;
+  if (config.SHED_MAX_IN_FLIGHT === 0)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SHED_TARGET_LATENCY_MS'],
+      message: 'needs a cap to adapt: set SHED_MAX_IN_FLIGHT above 0, or SHED_TARGET_LATENCY_MS to 0 (no adaptive cap)',
+    });
+  else if (config.SHED_MIN_IN_FLIGHT > config.SHED_MAX_IN_FLIGHT)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['SHED_MIN_IN_FLIGHT'],
+      message: `must be at most SHED_MAX_IN_FLIGHT (${config.SHED_MAX_IN_FLIGHT}) while SHED_TARGET_LATENCY_MS is set: the adaptive cap moves between the two`,
+    });
+}

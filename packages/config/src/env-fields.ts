@@ -50,6 +50,25 @@ export function urlVar(protocols: readonly string[]) {
   }, `must be ${what}`);
 }
 
+/**
+ * A MongoDB connection string. Not `urlVar`: a replica set's usual form lists its members,
+ * `mongodb://a:27017,b:27017,c:27017/?replicaSet=rs0`, which the WHATWG URL parser refuses (one host only). So each
+ * seed host is checked as its own URL with the same scheme, credentials, path and options; `mongodb+srv` names one
+ * host (the driver looks the members up in DNS).
+ */
+export function mongoUrlVar() {
+  const what = 'a mongodb/mongodb+srv URL';
+  return z.string({ error: required(what) }).refine((value) => {
+    const match = /^(mongodb(?:\+srv)?:\/\/)([^/?#]*)(.*)$/.exec(value);
+    if (!match) return false;
+    const [, scheme = '', authority = '', rest = ''] = match;
+    const at = authority.lastIndexOf('@');
+    const hosts = authority.slice(at + 1).split(',');
+    if (scheme === 'mongodb+srv://' && hosts.length !== 1) return false;
+    return hosts.every((host) => host !== '' && URL.canParse(`${scheme}${authority.slice(0, at + 1)}${host}${rest}`));
+  }, `must be ${what}`);
+}
+
 /** A Sentry DSN: http(s)://<public key>@<host>/<project id>. */
 export function dsnVar() {
   const what = 'a Sentry DSN (https://<key>@<host>/<project>)';

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { adminTokensVar } from './admin-tokens';
 import { publicKeyVar } from './customer-jwt';
-import { boolVar, dsnVar, enumVar, intListVar, intVar, secretVar, stringVar, urlVar } from './env-fields';
+import { boolVar, dsnVar, enumVar, intListVar, intVar, mongoUrlVar, secretVar, stringVar, urlVar } from './env-fields';
 import { trustProxyVar } from './trust-proxy';
 
 /**
@@ -35,7 +35,7 @@ export const ENV_VARS = {
   DATABASE_SCHEMA: stringVar(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier').default('dropgate'),
   DATABASE_POOL_SIZE: intVar(1, 1000).default(10),
   /** Required when STORE=mongo (checked by `requireMongoUrl`): a replica set (or mongos), the store checks it at start. */
-  MONGO_URL: urlVar(['mongodb', 'mongodb+srv']).optional(),
+  MONGO_URL: mongoUrlVar().optional(),
   MONGO_DB: stringVar(/^[A-Za-z0-9_-]{1,63}$/, 'a MongoDB database name').default('dropgate'),
   CAMPAIGN_CACHE_TTL_MS: intVar(50, HOUR_S * 1000).default(2000),
 
@@ -79,7 +79,10 @@ export const ENV_VARS = {
    * more (docs/benchmarks.md, "Overload: where a 202's time goes").
    */
   SHED_TARGET_LATENCY_MS: intVar(0, 60_000).default(0),
-  /** The adaptive cap's floor (at most SHED_MAX_IN_FLIGHT): however slow the answers, this many are let in at once. */
+  /**
+   * The adaptive cap's floor: however slow the answers, this many are let in at once. With SHED_TARGET_LATENCY_MS set,
+   * above SHED_MAX_IN_FLIGHT (or SHED_MAX_IN_FLIGHT 0) is a start-up error (config-rules.ts).
+   */
   SHED_MIN_IN_FLIGHT: intVar(1, 1_000_000).default(8),
   /** Customer tokens (campaigns with customerAuth "jwt"): HS256 secret, at least 32 characters (256 bits). */
   CUSTOMER_JWT_SECRET: secretVar(32).optional(),

@@ -88,6 +88,21 @@ describe('loadIntakeConfig', () => {
     expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(2000);
   });
 
+  it('refuses an adaptive cap (SHED_TARGET_LATENCY_MS) with no cap to adapt or a floor above the ceiling', () => {
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '0' }))).toEqual([
+      { variable: 'SHED_TARGET_LATENCY_MS', message: 'needs a cap to adapt: set SHED_MAX_IN_FLIGHT above 0, or SHED_TARGET_LATENCY_MS to 0 (no adaptive cap)' },
+    ]);
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '16', SHED_MIN_IN_FLIGHT: '17' }))).toEqual([
+      { variable: 'SHED_MIN_IN_FLIGHT', message: 'must be at most SHED_MAX_IN_FLIGHT (16) while SHED_TARGET_LATENCY_MS is set: the adaptive cap moves between the two' },
+    ]);
+    // The default floor (8) above a small ceiling, too.
+    expect(issuesOf(() => loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '4' }))[0]?.variable).toBe('SHED_MIN_IN_FLIGHT');
+    expect(loadIntakeConfig({ SHED_TARGET_LATENCY_MS: '100', SHED_MAX_IN_FLIGHT: '16', SHED_MIN_IN_FLIGHT: '16' })).toMatchObject({ SHED_MAX_IN_FLIGHT: 16, SHED_MIN_IN_FLIGHT: 16 });
+    // No adaptive cap: the floor is unused, any cap (or none) will do.
+    expect(loadIntakeConfig({ SHED_MAX_IN_FLIGHT: '0' }).SHED_TARGET_LATENCY_MS).toBe(0);
+    expect(loadIntakeConfig({ SHED_MAX_IN_FLIGHT: '1', SHED_MIN_IN_FLIGHT: '8' }).SHED_MAX_IN_FLIGHT).toBe(1);
+  });
+
   it('runs one intake process per core unless INTAKE_PROCESSES says otherwise (1 = no cluster), never 0', () => {
     expect(loadIntakeConfig({}).INTAKE_PROCESSES).toBe(availableParallelism());
     expect(loadIntakeConfig({ INTAKE_PROCESSES: '1' }).INTAKE_PROCESSES).toBe(1);
@@ -197,6 +212,15 @@ describe('loadIntakeConfig', () => {
       MONGO_URL: 'mongodb://127.0.0.1:27017',
     });
     expect(issuesOf(() => loadIntakeConfig({ STORE: 'mysql' }))[0]).toEqual({ variable: 'STORE', message: 'must be one of: postgres, mongo' });
+  });
+
+  it('takes a replica set URL listing its members, and refuses what is not a MongoDB URL', () => {
+    const members = 'mongodb://app:s%40cret@db-1:27017,db-2:27017,[::1]:27018/dropgate?replicaSet=rs0&authSource=admin';
+    expect(loadIntakeConfig({ STORE: 'mongo', MONGO_URL: members }).MONGO_URL).toBe(members);
+    expect(loadIntakeConfig({ STORE: 'mongo', MONGO_URL: 'mongodb+srv://app:pw@cluster0.example.net/?retryWrites=true' }).STORE).toBe('mongo');
+    for (const bad of ['postgres://db:5432/x', 'mongodb://', 'mongodb://db-1:27017,/x', 'mongodb://db-1:port', 'mongodb+srv://a.example.net,b.example.net/', 'db-1:27017']) {
+      expect(issuesOf(() => loadIntakeConfig({ STORE: 'mongo', MONGO_URL: bad }))).toEqual([{ variable: 'MONGO_URL', message: 'must be a mongodb/mongodb+srv URL' }]);
+    }
   });
 
   it('validates URLs and identifiers', () => {

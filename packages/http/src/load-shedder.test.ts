@@ -93,15 +93,15 @@ describe('LoadShedder', () => {
   });
 });
 
-describe('LoadShedder: in-flight cap', () => {
+/**
+ * An app behind `shedder` whose POST /hold requests wait until the test answers them (`holding`, in order; their
+ * responses in `leaving`), listening on a free port for the describe block that calls it.
+ */
+function holdingServer(shedder: LoadShedder) {
   let server: Server;
   let url = '';
-  const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 3, retryAfterS: 2 });
-  /** Handlers waiting to answer: the test decides when each request finishes. */
   const holding: Array<() => void> = [];
-  /** Their responses, in the same order (for `leave`). */
   const leaving: ServerResponse[] = [];
-
   beforeAll(async () => {
     const app = express();
     app.use(shedder.middleware());
@@ -114,13 +114,22 @@ describe('LoadShedder: in-flight cap', () => {
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
+  return {
+    holding,
+    leaving,
+    /** Where it listens (once beforeAll has run). */
+    url: () => url,
+    send: () => fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' }),
+  };
+}
 
-  const send = () => fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+describe('LoadShedder: in-flight cap', () => {
+  const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 3, retryAfterS: 2 });
+  const { holding, leaving, url, send } = holdingServer(shedder);
 
   it('sheds at once what comes while the cap is reached, and lets requests in again as others finish', async () => {
     const first = [send(), send(), send()];
@@ -165,7 +174,7 @@ describe('LoadShedder: in-flight cap', () => {
     const aborted = new AbortController();
     const gone = send();
     void gone.catch(() => undefined);
-    const cut = fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":2}', signal: aborted.signal }).catch(() => undefined);
+    const cut = fetch(`${url()}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":2}', signal: aborted.signal }).catch(() => undefined);
     for (let i = 0; i < 100 && holding.length < 2; i++) await tick(10);
     expect(shedder.inFlight).toBe(2);
     aborted.abort();
@@ -179,30 +188,9 @@ describe('LoadShedder: in-flight cap', () => {
 });
 
 describe('LoadShedder: adaptive in-flight cap', () => {
-  let server: Server;
-  let url = '';
   let now = 0;
   const shedder = new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 1, windowMs: 100 }, now: () => now });
-  const holding: Array<() => void> = [];
-
-  beforeAll(async () => {
-    const app = express();
-    app.use(shedder.middleware());
-    app.post('/hold', express.json(), (_req, res) => {
-      holding.push(() => res.status(202).json({ ok: true }));
-    });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-
-  const send = () => fetch(`${url}/hold`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+  const { holding, send } = holdingServer(shedder);
   // Up to 10 s (a loaded machine), then a failure that says so: a request sent before the others are held could be
   // let in and held for ever instead of refused.
   const heldCount = async (n: number): Promise<void> => {
@@ -287,5 +275,13 @@ describe('LoadShedder: pipelined requests', () => {
     live.destroy();
     await tick(50);
     expect(piped.inFlight).toBe(0);
+  });
+});
+
+describe('LoadShedder: an adaptive cap it cannot honour', () => {
+  it('is refused, not ignored (no cap) nor clamped (floor above the cap)', () => {
+    expect(() => new LoadShedder({ maxDelayMs: 0, maxInFlight: 0, adaptive: { targetLatencyMs: 50, minInFlight: 1 } })).toThrow(/needs a maxInFlight cap/);
+    expect(() => new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 8 } })).toThrow(/min \(8\) <= max \(4\)/);
+    expect(new LoadShedder({ maxDelayMs: 0, maxInFlight: 4, adaptive: { targetLatencyMs: 50, minInFlight: 4 } }).inFlightLimit).toBe(4);
   });
 });

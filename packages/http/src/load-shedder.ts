@@ -16,7 +16,7 @@ export interface LoadShedderOptions {
   /**
    * With a `maxInFlight` cap: the cap follows the latency of what is let in (`AdaptiveLimit`), between `minInFlight`
    * and `maxInFlight`, holding its p99 under `targetLatencyMs` (from admission to answer, or to `leave`). Absent: the
-   * cap is `maxInFlight`, fixed.
+   * cap is `maxInFlight`, fixed. Without a cap, or with `minInFlight` above it: refused (throws).
    */
   adaptive?: { targetLatencyMs: number; minInFlight: number; windowMs?: number | undefined } | undefined;
   /** The adaptive limit's clock (ms); tests give their own. */
@@ -64,10 +64,11 @@ export class LoadShedder {
     this.maxInFlight = options.maxInFlight ?? 0;
     this.now = options.now ?? (() => performance.now());
     const adaptive = options.adaptive;
-    this.adaptive =
-      adaptive && this.maxInFlight > 0
-        ? new AdaptiveLimit({ max: this.maxInFlight, min: Math.min(adaptive.minInFlight, this.maxInFlight), targetMs: adaptive.targetLatencyMs, windowMs: adaptive.windowMs }, this.now)
-        : undefined;
+    // Neither ignored nor clamped (the config refuses both at start-up: SHED_TARGET_LATENCY_MS, SHED_MIN_IN_FLIGHT).
+    if (adaptive && this.maxInFlight === 0) throw new Error('an adaptive in-flight cap needs a maxInFlight cap to adapt');
+    this.adaptive = adaptive
+      ? new AdaptiveLimit({ max: this.maxInFlight, min: adaptive.minInFlight, targetMs: adaptive.targetLatencyMs, windowMs: adaptive.windowMs }, this.now)
+      : undefined;
     const finish = (res: ServerResponse): void => this.finish(res);
     this.release = function (this: ServerResponse) {
       finish(this);

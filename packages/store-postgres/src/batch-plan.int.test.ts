@@ -1,6 +1,5 @@
 import { statesAllowing } from '@dropgate/core';
-import { TEST_DATABASE_URL } from '@dropgate/testkit';
-import { Client } from 'pg';
+import { explainedConnection, type ExplainedConnection } from '../test/explained-connection';
 import { tempSchema, type TempSchema } from '../test/temp-schema';
 
 /**
@@ -11,15 +10,14 @@ import { tempSchema, type TempSchema } from '../test/temp-schema';
  */
 describe('postgres batch function plans', () => {
   let temp: TempSchema;
-  let db: Client;
+  let explained: ExplainedConnection;
   beforeAll(async () => {
     temp = tempSchema('dg_test_plan');
     await temp.open(1).migrate();
-    db = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${temp.schema}` });
-    await db.connect();
+    explained = await explainedConnection(temp.schema);
   });
   afterAll(async () => {
-    await db.end();
+    await explained?.close();
     await temp.drop();
   });
 
@@ -29,26 +27,16 @@ describe('postgres batch function plans', () => {
     const batch = (label: string) =>
       JSON.stringify(Array.from({ length: 4 }, (_, i) => ({ k: 'claim', a: `att_${label}_${i}`, m: 'cmp_none', u: `cust${i}`, t: null, n: '2026-06-01T12:00:00Z' })));
     // Enough calls on an empty table for the connection to settle on its plans (a generic one after five).
-    for (let n = 0; n < 8; n++) await db.query('SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])', [batch(`early${n}`), states]);
-    await db.query(
+    for (let n = 0; n < 8; n++) await explained.db.query('SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])', [batch(`early${n}`), states]);
+    await explained.db.query(
       `INSERT INTO attempts (attempt_id, kind, campaign_id, customer_id, outcome, finished_at)
        SELECT 'att_bulk_' || g, 'claim', 'cmp_none', 'c' || g, 'campaign_not_active', now() FROM generate_series(1, 20000) AS g`,
     );
 
-    const plans: string[] = [];
-    const onNotice = (notice: { message?: string }) => plans.push(notice.message ?? '');
-    db.on('notice', onNotice);
-    try {
-      await db.query("LOAD 'auto_explain'");
-      await db.query('SET auto_explain.log_min_duration = 0');
-      await db.query('SET auto_explain.log_nested_statements = on');
-      await db.query('SET auto_explain.log_level = notice');
-      await db.query('SET client_min_messages = notice');
-      const { rows } = await db.query<{ attempt_id: string; outcome: string }>('SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])', [batch('late'), states]);
+    const plans = await explained.plansOf(async () => {
+      const { rows } = await explained.db.query<{ attempt_id: string; outcome: string }>('SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])', [batch('late'), states]);
       expect(rows.map((r) => r.outcome)).toEqual(Array(4).fill('campaign_not_active'));
-    } finally {
-      db.off('notice', onNotice);
-    }
+    });
     const reads = plans.filter((p) => /Query Text: SELECT \* FROM attempts WHERE attempt_id = ANY/.test(p));
     expect(reads).toHaveLength(1);
     expect(reads[0]).toMatch(/Index (Only )?Scan (using|on) attempts_pkey/);

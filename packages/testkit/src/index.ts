@@ -13,6 +13,7 @@ export { dropSchema, tempPgSchema, type TempPgSchema } from './temp-schema';
 export { deleteKeysByPrefix } from './redis-keys';
 export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
+export { startSilentLink, type SilentLink } from './silent-link';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { abortOnExit, isRunning, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';

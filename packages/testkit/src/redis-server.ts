@@ -14,8 +14,14 @@ export interface OwnRedis {
   stop(): Promise<void>;
   /** Starts it again on the same port and data directory. */
   start(): Promise<void>;
-  /** Stops it and removes its data directory. */
+  /** Stops it and removes its data directory (thawed first). */
   destroy(): Promise<void>;
+  /**
+   * SIGSTOP: the server answers nothing while its connections stay open (the kernel still accepts new ones): a hung
+   * Redis, as its clients see one. `thaw` (SIGCONT) lets it go on.
+   */
+  freeze(): void;
+  thaw(): void;
 }
 
 function ping(port: number): Promise<boolean> {
@@ -58,7 +64,9 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     }
   };
   const stop = async (): Promise<void> => {
-    if (child) await stopChild(child);
+    if (!child) return;
+    child.kill('SIGCONT'); // a frozen server would not act on the SIGTERM
+    await stopChild(child);
   };
   try {
     await start();
@@ -76,5 +84,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
   };
 }
