@@ -138,6 +138,9 @@ describe('POST /campaigns/:id/codes/import', () => {
     expect(await harness.jobs.redis.keys(`${harness.jobs.prefix}:admin-uploads:*`)).toEqual([]);
     const plain = await as('ops', `/campaigns/${id}/codes/import?tier=standard`, { method: 'POST', raw: codes(1)[0]!, headers: { 'content-type': 'text/csv', 'content-encoding': 'identity' } });
     expect(plain.status).toBe(202);
+    // Its job done before the next test counts the queue's jobs.
+    const { jobId } = plain.json as { jobId: string };
+    await waitFor(`import job ${jobId}`, async () => (((await as('ops', `/jobs/${jobId}`)).json as JobView).state === 'completed' ? true : undefined), 60_000, 50);
   });
 
   it('refuses an upload over the staging limit (413), keeping nothing of it', async () => {
