@@ -156,6 +156,30 @@ describe('FinishWaiters', () => {
     }
   });
 
+  it('does not take a read resent after a reconnect for silence: it blocks from the new connection, not from its first send', async () => {
+    const reading = createRedis(TEST_REDIS_URL, 'worker', 'test-finish-resent', { onError: () => undefined });
+    let connects = 0;
+    reading.on('connect', () => connects++);
+    const ownErrors: unknown[] = [];
+    const own = new FinishWaiters({ redis: reading, streamKey: `${prefix}:resent:events`, onError: (err) => void ownErrors.push(err), blockMs: 1000, replyMarginMs: 300 });
+    try {
+      const wait = own.wait('att_resent', 30_000);
+      await wait.listening;
+      // Half way through its first read (1 s, on a stream nobody writes), the connection is remade (a Redis restart,
+      // a failover): ioredis resends the read, which blocks its full second again, past 1.3 s from the first send.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(reading.status).toBe('ready');
+      reading.disconnect(true);
+      await waitFor('reconnected', () => (connects >= 2 && reading.status === 'ready' ? true : undefined), 5000, 10);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect({ connects, errors: ownErrors.map(String) }).toEqual({ connects: 2, errors: [] });
+      expect(own.reading).toBe(true);
+      wait.cancel();
+    } finally {
+      own.close();
+    }
+  });
+
   it('rides out a frozen Redis (SIGSTOP): remakes its connection while no reply comes, then reads on once Redis answers', async () => {
     const frozen = await startOwnRedis();
     const ownErrors: unknown[] = [];

@@ -52,12 +52,16 @@ export class FinishWaiters {
   private readonly retryMs: number;
   private readonly replyMarginMs: number;
   private readonly streamMaxLen: number;
+  /** When the connection last connected / became ready: a command resent on it waits from then, not from its send. */
+  private linkedAt = 0;
 
   constructor(private readonly options: FinishWaitersOptions) {
     this.blockMs = options.blockMs ?? 5000;
     this.retryMs = options.retryMs ?? 1000;
     this.replyMarginMs = options.replyMarginMs ?? 2000;
     this.streamMaxLen = options.streamMaxLen ?? 10_000;
+    const linked = (): void => void (this.linkedAt = performance.now());
+    options.redis.on('connect', linked).on('ready', linked);
   }
 
   /**
@@ -168,21 +172,26 @@ export class FinishWaiters {
   /**
    * `command`, sent on the reading connection. While it is unanswered past blockMs + the margin the connection is
    * taken for dead and made again (ioredis resends the command once it is back, so the reading goes on from where
-   * it was); checked after the loop's I/O phase, so a reply already received during a stall is not taken for silence.
+   * it was). The silence counts from the send or from the connection's last (re)connect or ready, whichever is
+   * later: a read resent after a reconnect blocks from then, and is not a silence. Checked after the loop's I/O
+   * phase, so a reply already received during a stall is not taken for silence.
    */
   private async answered<T>(command: Promise<T>): Promise<T> {
     const { redis } = this.options;
     const silentMs = this.blockMs + this.replyMarginMs;
+    const sentAt = performance.now();
     let settled = false;
     const timer = setInterval(
       () =>
         setImmediate(() => {
           // 'ready' or 'connect' (up, its ready check unanswered); otherwise ioredis is already reconnecting.
           if (settled || this.closed || (redis.status !== 'ready' && redis.status !== 'connect')) return;
+          if (performance.now() - Math.max(sentAt, this.linkedAt) < silentMs) return;
           this.options.onError(new Error(`finish waiters: no reply from Redis in ${silentMs} ms, reconnecting the events connection`));
           redis.disconnect(true);
         }),
-      silentMs,
+      // Checked a few times per silence (never busily): found within blockMs + 2 margins.
+      Math.max(100, this.replyMarginMs),
     );
     timer.unref();
     try {
