@@ -1,4 +1,5 @@
 import type { NewTier } from '@dropgate/admin-client';
+import { adminApiUrl } from '@dropgate/config';
 import { CODE_STATES, type CodeState } from '@dropgate/core';
 import { InvalidArgumentError } from 'commander';
 
@@ -16,15 +17,9 @@ export function tierSpec(value: string, previous: NewTier[] = []): NewTier[] {
   return [...previous, { name: m[1]!, quantity: Number(m[2]), reward: m[3] ?? m[1]! }];
 }
 
-/** `--url`: an http(s) URL, as DROPGATE_ADMIN_URL must be (@dropgate/config). */
+/** `--url`: an http(s) URL, by the rule DROPGATE_ADMIN_URL is held to. */
 export function httpUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new InvalidArgumentError('an http(s) URL, e.g. http://127.0.0.1:3001');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError('an http(s) URL, e.g. http://127.0.0.1:3001');
+  if (!adminApiUrl.safeParse(value).success) throw new InvalidArgumentError('an http(s) URL, e.g. http://127.0.0.1:3001');
   return value;
 }
 

@@ -8,5 +8,5 @@ export { loadWorkerConfig, workerConfigSchema, type WorkerConfig } from './worke
 export { adminConfigSchema, loadAdminConfig, type AdminConfig } from './admin-config';
 export { loadSupervisorConfig, supervisorConfigSchema, type SupervisorConfig } from './supervisor-config';
 export { loadStoreConfig, storeConfigSchema, type StoreConfig } from './store-config';
-export { cliConfigSchema, loadCliConfig, type CliConfig } from './cli-config';
+export { adminApiUrl, cliConfigSchema, loadCliConfig, type CliConfig } from './cli-config';
 export { ADMIN_SCOPES, type AdminScope, type AdminTokenConfig } from './admin-tokens';
