@@ -20,8 +20,9 @@ export interface FinishWaitersOptions {
   /** Pause after a failed read before the next one. */
   retryMs?: number | undefined;
   /**
-   * A read unanswered after blockMs + this is on a dead connection (no command timeout on it; TCP keepalive takes
-   * minutes): it is dropped and made again, and the read resent from the same position.
+   * A read unanswered after blockMs + this (from its send, or from the reconnect that resent it) is on a dead
+   * connection (no command timeout on it; TCP keepalive takes minutes): it is dropped and made again, and the read
+   * resent from the same position. Checked every `replyMarginMs`: noticed within blockMs + 2 margins.
    */
   replyMarginMs?: number | undefined;
   /**
