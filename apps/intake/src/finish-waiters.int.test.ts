@@ -161,17 +161,17 @@ describe('FinishWaiters', () => {
     let connects = 0;
     reading.on('connect', () => connects++);
     const ownErrors: unknown[] = [];
-    const own = new FinishWaiters({ redis: reading, streamKey: `${prefix}:resent:events`, onError: (err) => void ownErrors.push(err), blockMs: 1000, replyMarginMs: 300 });
+    const own = new FinishWaiters({ redis: reading, streamKey: `${prefix}:resent:events`, onError: (err) => void ownErrors.push(err), blockMs: 2000, replyMarginMs: 800 });
     try {
       const wait = own.wait('att_resent', 30_000);
       await wait.listening;
-      // Half way through its first read (1 s, on a stream nobody writes), the connection is remade (a Redis restart,
-      // a failover): ioredis resends the read, which blocks its full second again, past 1.3 s from the first send.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Well into its first read (2 s, on a stream nobody writes), the connection is remade (a Redis restart, a
+      // failover): ioredis resends the read, which blocks its 2 s again, past 2.8 s from the first send.
+      await new Promise((resolve) => setTimeout(resolve, 1200));
       expect(reading.status).toBe('ready');
       reading.disconnect(true);
       await waitFor('reconnected', () => (connects >= 2 && reading.status === 'ready' ? true : undefined), 5000, 10);
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       expect({ connects, errors: ownErrors.map(String) }).toEqual({ connects: 2, errors: [] });
       expect(own.reading).toBe(true);
       wait.cancel();
