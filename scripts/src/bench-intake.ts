@@ -42,7 +42,7 @@ import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { profilesIn, summarizeProfile } from './bench/cpu-profile';
 import { discoverProcesses, intakeProcessesUp } from './bench/pipeline/system-procs';
-import { procInfo } from './bench/proc-stats';
+import { allProcs, procInfo } from './bench/proc-stats';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
 import { requireServices } from './bench/preflight';
@@ -57,8 +57,8 @@ const flags = parseFlags(
     "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
     "  --target-ms <n>: the intake's SHED_TARGET_LATENCY_MS (default: its configured default; 0 = the cap is fixed)\n" +
     "  --min-in-flight <n>: the intake's SHED_MIN_IN_FLIGHT (default: its configured default)\n" +
-    "  --intake-processes <n>: the intake's INTAKE_PROCESSES (default 1: like for like with the one bare Express process;\n" +
-    '  a deployment runs one per core); CPU per answer then sums every intake process\n' +
+    "  --intake-processes <n>: the intake's INTAKE_PROCESSES and as many bare Express processes (default 1; a deployment\n" +
+    '  runs one per core); CPU per answer then sums every process of each\n' +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
     '  p99 of what was served is reported apart from the p99 of what was shed',
   { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1 },
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     `bench:intake: ${flags.connections} connections, ${flags.warmup} s warm-up + ${flags.duration} s per path, ${flags.codes.toLocaleString('en-US')} codes, ` +
       `intake INTAKE_PROCESSES=${flags['intake-processes']} SHED_EVENT_LOOP_DELAY_MS=${shedMs} SHED_MAX_IN_FLIGHT=${maxInFlight} SHED_TARGET_LATENCY_MS=${targetMs} SHED_MIN_IN_FLIGHT=${minInFlight}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
-  const bare = await startBareExpress();
+  const bare = await startBareExpress(flags['intake-processes']);
   let sys: RunningSystem | undefined;
   let db: Client | undefined;
   let intakePid: number | undefined;
@@ -239,10 +239,12 @@ async function main(): Promise<void> {
     log(`campaign ${campaign.id}: ${codes.length.toLocaleString('en-US')} codes, accepted by the intake after ${w} probe(s)`);
 
     const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
-    const bareBefore = await measure('bare express (before)', bare.url, bare.pid === undefined ? [] : [bare.pid], bareRequest);
+    // The bare server's processes: its primary and, run as a cluster, the primary's children.
+    const barePids = bare.pid === undefined ? [] : [bare.pid, ...allProcs().filter((p) => p.ppid === bare.pid).map((p) => p.pid)];
+    const bareBefore = await measure('bare express (before)', bare.url, barePids, bareRequest);
     const results: PathResult[] = [];
     for (const p of paths) results.push(await runPath(sys, intakePids, p, ctx));
-    const bareAfter = await measure('bare express (after)', bare.url, bare.pid === undefined ? [] : [bare.pid], bareRequest);
+    const bareAfter = await measure('bare express (after)', bare.url, barePids, bareRequest);
     // Workers are stopped: every 202 the intake answered must be a job waiting in its queue.
     const queued = await queuedJobs(sys);
     const lost = Math.max(0, intakeAccepted - queued);

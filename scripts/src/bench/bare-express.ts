@@ -11,11 +11,13 @@ export interface BareExpress {
 /**
  * Starts the benches' reference server (bench/intake/bare-server.js, its own process): a bare Express app answering
  * POST /v1/redemptions and POST /v1/claims with 202 and nothing else, the floor any HTTP server reaches on this
- * machine with the same load generator and connections.
+ * machine with the same load generator and connections. `processes` > 1: a node:cluster of that many (its primary's
+ * pid is `pid`), to set against an intake running that many.
  */
-export async function startBareExpress(): Promise<BareExpress> {
+export async function startBareExpress(processes = 1): Promise<BareExpress> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(__dirname, 'intake', 'bare-server.js')], { env: { PATH: process.env.PATH ?? '', PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const env = { PATH: process.env.PATH ?? '', PORT: String(port), PROCESSES: String(processes) };
+  const child = spawn(process.execPath, [path.join(__dirname, 'intake', 'bare-server.js')], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('error', () => undefined);
   const url = `http://127.0.0.1:${port}`;
   const died = new AbortController();

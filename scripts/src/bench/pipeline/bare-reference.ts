@@ -15,14 +15,14 @@ export interface BareReference {
 }
 
 /**
- * The floor of this machine and load generator: a bare Express process that answers every POST /v1/claims with 202
- * and does nothing else, under the same closed-loop load (same connections, same request shape), measured on its own
+ * The floor of this machine and load generator: bare Express (as many processes as the intake's INTAKE_PROCESSES)
+ * answering every POST /v1/claims with 202 and doing nothing else, under the same closed-loop load (same connections, same request shape), measured on its own
  * before and after the pipeline's run. The pipeline's p99 is read against it: no server here answers faster.
  */
 export async function measureBareReference<T>(run: () => Promise<T>): Promise<{ result: T; bare: BareReference | undefined }> {
   const durationS = flags['bare-s'];
   if (durationS <= 0) return { result: await run(), bare: undefined };
-  const bare = await startBareExpress();
+  const bare = await startBareExpress(flags['intake-processes']);
   let seq = 0;
   const once = async (label: string): Promise<{ rps: number; p99Ms: number }> => {
     const r = await cannon({
