@@ -1,7 +1,7 @@
 import type { RedemptionService } from '@dropgate/store';
 import type { Redis } from 'ioredis';
 import type { MicroBatcher } from '@dropgate/batching';
-import { attemptJobOptions, doneStatus, getAttemptStatus, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
+import { attemptJobOptions, doneStatus, getAttemptStatus, isFinished, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
 import { createEnqueueBatcher, type JobToAdd } from './enqueue-batcher';
 import { FinishWaiters } from './finish-waiters';
 import { idempotencyRedisKey } from './idempotency';
@@ -134,7 +134,7 @@ export class BullmqGateway implements AttemptGateway {
         if (!listening) return await this.finishedByNow(attemptId);
         const view = await this.view(attemptId);
         if (!view) return null;
-        if (view.status === 'done' || view.status === 'failed') return view;
+        if (isFinished(view)) return view;
         const event = await waiting.next;
         // Not woken in time: its finish may have been trimmed from the stream unread; else the client gets its 202.
         if (event === null) return await this.finishedByNow(attemptId);
@@ -153,7 +153,7 @@ export class BullmqGateway implements AttemptGateway {
     if (this.finishes.isClosed || !this.options.connected()) return null;
     try {
       const view = await this.view(attemptId);
-      return view?.status === 'done' || view?.status === 'failed' ? view : null;
+      return view && isFinished(view) ? view : null;
     } catch (err) {
       this.onError(err);
       return null;

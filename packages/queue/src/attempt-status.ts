@@ -17,6 +17,11 @@ export interface AttemptStatus {
   reward?: string;
 }
 
+/** Has the attempt ended (done, or failed with every try used)? Nothing about it will change any more. */
+export function isFinished(status: AttemptStatus): boolean {
+  return status.status === 'done' || status.status === 'failed';
+}
+
 /**
  * Where an attempt is, read from its BullMQ job: waiting/delayed/prioritized (incl. waiting for a retry) → queued,
  * active → processing, completed → done with its result, failed (all tries used) → failed.

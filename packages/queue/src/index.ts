@@ -5,7 +5,7 @@ export { closeRedis, createRedis, type CloseRegistry, type CreateRedisOptions, t
 export { createAttemptQueue, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
 export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';
-export { doneStatus, getAttemptStatus, type AttemptState, type AttemptStatus } from './attempt-status';
+export { doneStatus, getAttemptStatus, isFinished, type AttemptState, type AttemptStatus } from './attempt-status';
 export {
   createLockReleaseQueue,
   LOCK_SWEEP_SCHEDULER_ID,
