@@ -4,7 +4,7 @@ import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
 import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
-import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
+import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, holdRuleFrom, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
 import { TargetStops } from './target-stops';
@@ -75,12 +75,14 @@ async function main(): Promise<void> {
   const targetStops = new TargetStops({ campaign: (id) => store.campaigns.get(id), changes, checkAfterMs: TARGET_CHECK_AFTER_MS, onError: onChangesError });
   shutdown.register('target stops', () => targetStops.stop());
 
-  // The deferred verdict: the blocks every intake and worker took, read in one MGET per event-loop turn of jobs; an
-  // attempt whose source was blocked after it was accepted is refused (source_blocked). This worker's own guess
-  // budget blocks are shared the same way.
+  // The deferred verdict: the blocks every intake and worker took, and the distinct customers each source named (the
+  // rate guard's counters), read in one MGET per event-loop turn of jobs; an attempt whose source was blocked after it
+  // was accepted is refused (source_blocked), one whose source looks suspect is held up to ATTEMPT_HOLD_MAX_MS
+  // (holdVerdict). This worker's own guess budget blocks are shared the same way.
   const sourceBlocks = new SharedSourceBlocks({
     redis: budgetRedis,
     prefix: sourceBlocksPrefix(config.QUEUE_PREFIX),
+    distinctPrefix: rateGuardPrefix(config.QUEUE_PREFIX),
     batchMax: config.WORKER_CONCURRENCY,
     onError: (err) => logger.warn({ err }, 'source block not shared (redis)'),
   });
@@ -90,7 +92,12 @@ async function main(): Promise<void> {
     redemptions,
     now: () => new Date(),
     onWrongCode: countWrongCode,
-    sourceBlocked: (source) => sourceBlocks.isBlocked(source),
+    sourceEvidence: (source) => sourceBlocks.evidence(source),
+    holdRule: holdRuleFrom(config),
+    onHoldVerdict: (verdict) => {
+      if (verdict.action === 'defer') metrics.holdDeferrals.inc();
+      else if (verdict.action === 'judge' && verdict.suspect) metrics.holdMaxReached.inc();
+    },
     onVerdictError: (err) => {
       metrics.verdictErrors.inc();
       // At most one line a second: during a Redis outage every job would say it.
@@ -101,10 +108,10 @@ async function main(): Promise<void> {
   });
   const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,
-    async (job) => {
+    async (job, token) => {
       const end = metrics.duration.startTimer({ kind: job.name });
       try {
-        const result = await processAttempt(job);
+        const result = await processAttempt(job, token);
         metrics.outcomes.inc({ kind: job.name, outcome: result.outcome });
         if (result.outcome === 'redeemed' || result.outcome === 'claimed') targetStops.noteSuccess(job.data.campaignId);
         return jobResultOf(result);

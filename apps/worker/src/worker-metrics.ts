@@ -22,6 +22,16 @@ export function createWorkerMetrics(registry: Registry) {
       help: 'Attempts judged without the deferred source check because the shared blocks could not be read (Redis)',
       registers: [registry],
     }),
+    holdDeferrals: new Counter({
+      name: 'dropgate_worker_hold_deferrals_total',
+      help: 'Attempts held longer than ATTEMPT_HOLD_MS because their source looked suspect (held until ATTEMPT_HOLD_MAX_MS from acceptance)',
+      registers: [registry],
+    }),
+    holdMaxReached: new Counter({
+      name: 'dropgate_worker_hold_max_reached_total',
+      help: 'Attempts judged at ATTEMPT_HOLD_MAX_MS while their source still looked suspect but was not blocked',
+      registers: [registry],
+    }),
     failures: new Counter({
       name: 'dropgate_worker_failures_total',
       help: 'Infrastructure failures; final=true when the job ran out of retries',

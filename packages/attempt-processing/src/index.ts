@@ -1,2 +1,2 @@
-export { attemptProcessor, InvalidJobError, jobResultOf, processAttempt, type ProcessDeps, type ReceivedAttemptJob, type WrongCodeAttempt } from './process-attempt';
+export { AttemptDeferred, attemptProcessor, InvalidJobError, jobResultOf, processAttempt, type ProcessDeps, type ReceivedAttemptJob, type WrongCodeAttempt } from './process-attempt';
 export { batchingRedemptions, type BatchOptions } from './batching-redemptions';

@@ -1,5 +1,5 @@
-import { UnrecoverableError } from 'bullmq';
-import type { AttemptResult } from '@dropgate/core';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import { holdVerdict, type AttemptResult, type HoldRule, type HoldVerdict, type SourceEvidence } from '@dropgate/core';
 import { isAttemptJobName, type AttemptJobRequest, type AttemptJobResult, type AttemptSource, type ClaimJob, type RedeemJob } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 
@@ -12,6 +12,8 @@ export interface ReceivedAttemptJob {
   id?: string | undefined;
   name: string;
   data: Partial<RedeemJob & ClaimJob>;
+  /** BullMQ's: holds the job again until `timestamp` (epoch ms), releasing the lock `token` (a deferred verdict). */
+  moveToDelayed?(timestamp: number, token?: string): Promise<void>;
 }
 
 /** A redeem the store answered `code_not_found`: a wrong code the intake's filter let through (a false positive). */
@@ -30,14 +32,23 @@ export interface ProcessDeps {
    */
   onWrongCode?: ((attempt: WrongCodeAttempt) => Promise<unknown>) | undefined;
   /**
-   * The deferred verdict: is the attempt's source (hashed address or subnet) blocked NOW? An attempt accepted in the
+   * The deferred verdict: what is known of the attempt's source (hashed address and subnet) NOW — blocked, and how
+   * many distinct customers its address and subnet named (`SharedSourceBlocks.evidence`). An attempt accepted in the
    * moments before the bot defence blocked its source (the first requests of a burst pass before any limit trips) is
-   * then refused with the recorded outcome `source_blocked` instead of being judged. Absent: no such check.
+   * then refused with the recorded outcome `source_blocked` instead of being judged; one whose source looks suspect
+   * (`holdRule`) is held longer. Absent: no such check.
    * May reject (Redis down): the attempt is then judged as usual (the intake's checks already passed) and
    * `onVerdictError` is told.
    */
-  sourceBlocked?: ((source: AttemptSource) => Promise<boolean>) | undefined;
+  sourceEvidence?: ((source: AttemptSource) => Promise<SourceEvidence>) | undefined;
   onVerdictError?: ((err: unknown) => void) | undefined;
+  /**
+   * The hold's rule (`holdVerdict` in @dropgate/core): how long a suspect source's attempts are held. Absent: never
+   * held longer than the intake's hold (a blocked source is still refused).
+   */
+  holdRule?: HoldRule | undefined;
+  /** Told about every verdict on an attempt with a source (e.g. to count deferrals). */
+  onHoldVerdict?: ((verdict: HoldVerdict) => void) | undefined;
 }
 
 /** Thrown for a job that can never succeed (unknown name, no id, no code): BullMQ must not retry it. */
@@ -45,9 +56,21 @@ export class InvalidJobError extends Error {
   override name = 'InvalidJobError';
 }
 
+/** Thrown when the hold's rule holds the attempt longer: nothing is recorded; the job is to be held until `untilMs`. */
+export class AttemptDeferred extends Error {
+  override name = 'AttemptDeferred';
+  constructor(readonly untilMs: number) {
+    super(`attempt held until ${new Date(untilMs).toISOString()}`);
+  }
+}
+
+/** Without a rule, no source is held longer than the intake's hold. */
+const NEVER_LONGER: HoldRule = { holdMaxMs: 0, suspectAddressCustomers: Number.POSITIVE_INFINITY, suspectSubnetCustomers: Number.POSITIVE_INFINITY };
+
 /**
  * One attempt → one store call. Domain outcomes (sold out, already used…) are returned results; only
- * infrastructure failures throw, so BullMQ retries them with backoff.
+ * infrastructure failures throw, so BullMQ retries them with backoff. An attempt the hold's rule holds longer throws
+ * `AttemptDeferred` (nothing recorded; `attemptProcessor` puts the job back in the delayed set).
  */
 export async function processAttempt(received: ReceivedAttemptJob, deps: ProcessDeps): Promise<AttemptResult> {
   const attemptId = received.id;
@@ -55,10 +78,10 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const job = checkedJob(received, deps.now);
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
+  const verdict = await verdictOn(job.data.source, received.data.acceptedAt, deps);
   // Idempotent like the rest: an attempt already recorded (a redelivery) keeps its recorded result (see `refuse`).
-  if (await blockedNow(job.data.source, deps)) {
-    return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
-  }
+  if (verdict.action === 'refuse') return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
+  if (verdict.action === 'defer') throw new AttemptDeferred(verdict.untilMs);
   switch (job.name) {
     case 'redeem': {
       const result = await deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
@@ -75,14 +98,23 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
 
 /**
  * The BullMQ processor of the attempts queue: `processAttempt`, with a job that can never succeed failed at once
- * (UnrecoverableError: no retries). Resolves with the whole recorded result; the worker keeps `jobResultOf` it.
+ * (UnrecoverableError: no retries), and a deferred one moved back to the delayed set until its new time (BullMQ's
+ * manual delay: `moveToDelayed` with the job's lock token, then `DelayedError`, so the worker neither completes nor
+ * fails it and no try is spent). The delayed job is in Redis, owned by no worker: a worker killed meanwhile loses
+ * nothing, and whichever worker takes it when it comes due decides again. Resolves with the whole recorded result;
+ * the worker keeps `jobResultOf` it.
  */
-export function attemptProcessor(deps: ProcessDeps): (job: ReceivedAttemptJob) => Promise<AttemptResult> {
-  return async (job) => {
+export function attemptProcessor(deps: ProcessDeps): (job: ReceivedAttemptJob, token?: string) => Promise<AttemptResult> {
+  return async (job, token) => {
     try {
       return await processAttempt(job, deps);
     } catch (err) {
       if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
+      // Without a lock token the job cannot be moved (not a BullMQ delivery): an error, retried like any other.
+      if (err instanceof AttemptDeferred && job.moveToDelayed && token !== undefined) {
+        await job.moveToDelayed(err.untilMs, token);
+        throw new DelayedError();
+      }
       throw err;
     }
   };
@@ -121,15 +153,25 @@ function checkedSource(source: unknown): AttemptSource | undefined {
   return typeof address === 'string' && typeof subnet === 'string' && address.length <= 64 && subnet.length <= 64 ? { address, subnet } : undefined;
 }
 
-/** The deferred verdict (see `ProcessDeps.sourceBlocked`); false when there is no source, no check, or no answer. */
-async function blockedNow(source: AttemptSource | undefined, deps: ProcessDeps): Promise<boolean> {
-  if (!source || !deps.sourceBlocked) return false;
+/**
+ * The deferred verdict (see `ProcessDeps.sourceEvidence`): judge when there is no source, no check, or no answer.
+ * Held longer only when the job carries its own acceptance time (the hold counts from it): a job without one is
+ * judged as of now, and "now" would never let the hold end.
+ */
+async function verdictOn(source: AttemptSource | undefined, acceptedAt: unknown, deps: ProcessDeps): Promise<HoldVerdict> {
+  if (!source || !deps.sourceEvidence) return { action: 'judge', suspect: false };
+  let evidence: SourceEvidence;
   try {
-    return await deps.sourceBlocked(source);
+    evidence = await deps.sourceEvidence(source);
   } catch (err) {
     deps.onVerdictError?.(err);
-    return false;
+    return { action: 'judge', suspect: false };
   }
+  const acceptedAtMs = typeof acceptedAt === 'string' ? Date.parse(acceptedAt) : Number.NaN;
+  const rule = deps.holdRule && !Number.isNaN(acceptedAtMs) ? deps.holdRule : NEVER_LONGER;
+  const verdict = holdVerdict(evidence, acceptedAtMs, deps.now().getTime(), rule);
+  deps.onHoldVerdict?.(verdict);
+  return verdict;
 }
 
 function unhandled(job: never): never {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { refuseTrustAll, requireMongoUrl, withSentryEnvironment } from './config-rules';
+import { holdMaxAtLeastHold, refuseTrustAll, requireMongoUrl, withSentryEnvironment } from './config-rules';
 import { adminEnv, attemptEnv, baseEnv, httpServerEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
@@ -8,6 +8,7 @@ export const adminConfigSchema = z
   .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv, ...httpServerEnv })
   .superRefine(requireMongoUrl)
   .superRefine(refuseTrustAll)
+  .superRefine(holdMaxAtLeastHold)
   .transform(withSentryEnvironment);
 
 export type AdminConfig = LoadedConfig<typeof adminConfigSchema>;

@@ -46,6 +46,16 @@ export function holdShorterThanWait(config: { ATTEMPT_HOLD_MS: number; PREFER_WA
     });
 }
 
+/** The hold's maximum (a suspect source's attempts) is never shorter than the hold every attempt gets. */
+export function holdMaxAtLeastHold(config: { ATTEMPT_HOLD_MS: number; ATTEMPT_HOLD_MAX_MS: number }, ctx: z.RefinementCtx): void {
+  if (config.ATTEMPT_HOLD_MAX_MS < config.ATTEMPT_HOLD_MS)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ATTEMPT_HOLD_MAX_MS'],
+      message: `must be at least ATTEMPT_HOLD_MS (${config.ATTEMPT_HOLD_MS} ms): it is the longest an attempt is held (equal: no attempt is held longer)`,
+    });
+}
+
 /**
  * The adaptive cap (SHED_TARGET_LATENCY_MS) moves between SHED_MIN_IN_FLIGHT and SHED_MAX_IN_FLIGHT: without a
  * ceiling (0 = no cap) there is nothing to adapt, and a floor above the ceiling is no range. Both refused rather than

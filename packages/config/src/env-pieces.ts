@@ -12,7 +12,7 @@ export const baseEnv = pick('NODE_ENV', 'LOG_LEVEL', 'SENTRY_DSN', 'SENTRY_ENVIR
 export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
 export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
 /** How attempts are queued and how long their status is kept. */
-export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S', 'ATTEMPT_HOLD_MS');
+export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S', 'ATTEMPT_HOLD_MS', 'ATTEMPT_HOLD_MAX_MS');
 /** Timeouts and connection cap of every HTTP server we run. */
 export const httpServerEnv = pick('HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 'HTTP_MAX_CONNECTIONS');
 export const customerJwtEnv = pick('CUSTOMER_JWT_SECRET', 'CUSTOMER_JWT_PUBLIC_KEY');
@@ -47,6 +47,10 @@ export const workerEnv = pick(
   'WORKER_STORE_BATCH_WAIT_MS',
   // The worker announces a campaign its successes stopped at the target (and waits this long for the intakes).
   'CHANGES_ACK_TIMEOUT_MS',
+  // The hold's rule (a suspect source is held up to ATTEMPT_HOLD_MAX_MS): a share of the distinct-customer caps.
+  'ATTEMPT_SUSPECT_SHARE_PCT',
+  'RATE_ADDRESS_CUSTOMERS',
+  'RATE_SUBNET_CUSTOMERS',
 );
 export const adminEnv = pick(
   'ADMIN_PORT',

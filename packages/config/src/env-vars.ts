@@ -48,6 +48,15 @@ export const ENV_VARS = {
    * them (`source_blocked`). Every customer waits this much longer for an outcome. 0 = judged at once.
    */
   ATTEMPT_HOLD_MS: intVar(0, 60_000).default(2000),
+  /**
+   * Longest an attempt is held, from its acceptance: a worker holds the attempts of a SUSPECT source (its address or
+   * subnet has named ATTEMPT_SUSPECT_SHARE_PCT % of its distinct-customer cap) this long instead of ATTEMPT_HOLD_MS,
+   * so a block that comes late (a loaded intake reads a bot's requests slowly) still refuses them. At least
+   * ATTEMPT_HOLD_MS (equal: no attempt is held longer). A source with one customer is never suspect.
+   */
+  ATTEMPT_HOLD_MAX_MS: intVar(0, 600_000).default(15_000),
+  /** Share (%) of RATE_ADDRESS_CUSTOMERS / RATE_SUBNET_CUSTOMERS from which a source is suspect (at least 2 customers); 0 = never. */
+  ATTEMPT_SUSPECT_SHARE_PCT: intVar(0, 100).default(10),
 
   PORT: port(3000),
   ADMIN_PORT: port(3001),

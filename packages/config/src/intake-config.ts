@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { adaptiveShedRange, holdShorterThanWait, refuseTrustAll, requireMongoUrl, separateMetricsPort, withSentryEnvironment } from './config-rules';
+import { adaptiveShedRange, holdMaxAtLeastHold, holdShorterThanWait, refuseTrustAll, requireMongoUrl, separateMetricsPort, withSentryEnvironment } from './config-rules';
 import { attemptEnv, baseEnv, codeFilterEnv, customerJwtEnv, guessEnv, httpServerEnv, intakeHttpEnv, rateEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
@@ -10,6 +10,7 @@ export const intakeConfigSchema = z
   .superRefine(refuseTrustAll)
   .superRefine(separateMetricsPort)
   .superRefine(holdShorterThanWait)
+  .superRefine(holdMaxAtLeastHold)
   .superRefine(adaptiveShedRange)
   .transform(withSentryEnvironment);
 

@@ -32,6 +32,7 @@ describe('loadIntakeConfig', () => {
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,
       ATTEMPT_HOLD_MS: 2000,
+      ATTEMPT_HOLD_MAX_MS: 15_000,
       INTAKE_PROCESSES: availableParallelism(),
       PORT: 3000,
       METRICS_PORT: 9090,
@@ -86,6 +87,17 @@ describe('loadIntakeConfig', () => {
     expect(loadIntakeConfig({ ATTEMPT_HOLD_MS: '5000', PREFER_WAIT_MAX_S: '0' }).ATTEMPT_HOLD_MS).toBe(5000);
     expect(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '-1' })).toThrow(/ATTEMPT_HOLD_MS/);
     expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(2000);
+  });
+
+  it('holds a suspect source at most ATTEMPT_HOLD_MAX_MS, never less than ATTEMPT_HOLD_MS, in every process that reads the hold', () => {
+    expect(loadWorkerConfig({})).toMatchObject({ ATTEMPT_HOLD_MAX_MS: 15_000, ATTEMPT_SUSPECT_SHARE_PCT: 10, RATE_ADDRESS_CUSTOMERS: 10, RATE_SUBNET_CUSTOMERS: 50 });
+    expect(loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '3000', ATTEMPT_SUSPECT_SHARE_PCT: '0' })).toMatchObject({ ATTEMPT_HOLD_MAX_MS: 3000, ATTEMPT_SUSPECT_SHARE_PCT: 0 });
+    const tooShort = { variable: 'ATTEMPT_HOLD_MAX_MS', message: 'must be at least ATTEMPT_HOLD_MS (3000 ms): it is the longest an attempt is held (equal: no attempt is held longer)' };
+    expect(issuesOf(() => loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '2999' }))).toEqual([tooShort]);
+    expect(issuesOf(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '2999' }))).toEqual([tooShort]);
+    // A hold longer than the default maximum needs the maximum raised with it.
+    expect(issuesOf(() => loadWorkerConfig({ ATTEMPT_HOLD_MS: '20000' }))[0]?.variable).toBe('ATTEMPT_HOLD_MAX_MS');
+    expect(() => loadWorkerConfig({ ATTEMPT_SUSPECT_SHARE_PCT: '101' })).toThrow(/ATTEMPT_SUSPECT_SHARE_PCT/);
   });
 
   it('refuses an adaptive cap (SHED_TARGET_LATENCY_MS) with no cap to adapt or a floor above the ceiling', () => {

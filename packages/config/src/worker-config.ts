@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { requireMongoUrl, withSentryEnvironment } from './config-rules';
+import { holdMaxAtLeastHold, requireMongoUrl, withSentryEnvironment } from './config-rules';
 import { attemptEnv, baseEnv, guessEnv, redisEnv, storeEnv, workerEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
@@ -7,6 +7,7 @@ import { loadConfig, type Env, type LoadedConfig } from './load-config';
 export const workerConfigSchema = z
   .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...workerEnv, ...guessEnv })
   .superRefine(requireMongoUrl)
+  .superRefine(holdMaxAtLeastHold)
   .transform(withSentryEnvironment);
 
 export type WorkerConfig = LoadedConfig<typeof workerConfigSchema>;

@@ -9,3 +9,4 @@ export * from './campaign-id';
 export * from './customer-id';
 export * from './audit-entry';
 export * from './code-import-report';
+export * from './hold-verdict';

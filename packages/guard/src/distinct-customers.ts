@@ -1,3 +1,4 @@
+import { holdRuleOf, type HoldRule } from '@dropgate/core';
 import type { ClientSource } from './client-source';
 
 /** Distinct customer ids one address / one subnet may name per window (RATE_*_CUSTOMERS); over it, it is blocked. */
@@ -33,4 +34,14 @@ export function distinctCustomerKeys(prefix: string, source: ClientSource, custo
 /** The one place the rate guard's Redis prefix is derived (the guess budgets count distinct customers under it too). */
 export function rateGuardPrefix(queuePrefix: string): string {
   return `${queuePrefix}:rl`;
+}
+
+/** The hold's rule (`holdVerdict`, @dropgate/core) from the settings: a suspect source is a share of these very caps. */
+export function holdRuleFrom(settings: { ATTEMPT_HOLD_MAX_MS: number; RATE_ADDRESS_CUSTOMERS: number; RATE_SUBNET_CUSTOMERS: number; ATTEMPT_SUSPECT_SHARE_PCT: number }): HoldRule {
+  return holdRuleOf({
+    holdMaxMs: settings.ATTEMPT_HOLD_MAX_MS,
+    addressCap: settings.RATE_ADDRESS_CUSTOMERS,
+    subnetCap: settings.RATE_SUBNET_CUSTOMERS,
+    suspectSharePct: settings.ATTEMPT_SUSPECT_SHARE_PCT,
+  });
 }

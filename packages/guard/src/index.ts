@@ -8,4 +8,4 @@ export { GuessBudget, type GuessBudgetOptions, type GuessBudgetOverride, type Gu
 export { SharedSourceBlocks, sourceBlocksPrefix, type SharedSourceBlocksOptions } from './shared-source-blocks';
 export { CampaignGuessOverrides, wrongCodeCounter, type CampaignGuessOverridesOptions } from './campaign-guess-overrides';
 export { campaignWrongCodesKey, readAllCampaignWrongCodes, readCampaignWrongCodes } from './campaign-wrong-codes';
-export { distinctCapPrefix, distinctCustomerKeys, distinctSeenPrefix, rateGuardPrefix, type DistinctCustomerCaps, type DistinctScope } from './distinct-customers';
+export { distinctCapPrefix, distinctCustomerKeys, distinctSeenPrefix, holdRuleFrom, rateGuardPrefix, type DistinctCustomerCaps, type DistinctScope } from './distinct-customers';

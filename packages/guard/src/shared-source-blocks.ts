@@ -1,12 +1,19 @@
 import type { Redis } from 'ioredis';
 import { MicroBatcher } from '@dropgate/batching';
+import type { SourceEvidence } from '@dropgate/core';
 import type { BlockMirror } from './block-mirror';
 import type { ClientSource } from './client-source';
+import { distinctCapPrefix } from './distinct-customers';
 
 export interface SharedSourceBlocksOptions {
   redis: Redis;
   /** Namespace of the keys (`sourceBlocksPrefix(QUEUE_PREFIX)`): `<prefix>:address:<hash>`, `<prefix>:subnet:<hash>`. */
   prefix: string;
+  /**
+   * The rate guard's prefix (`rateGuardPrefix(QUEUE_PREFIX)`): when given, `evidence` also reads how many distinct
+   * customers the address and the subnet named in the current window (the caps' own counters, in the same MGET).
+   */
+  distinctPrefix?: string | undefined;
   /** Most sources read in one MGET (the sources a worker judges in one event-loop turn). */
   batchMax?: number | undefined;
   /** A block could not be shared (Redis failed): it still holds in the process that took it. */
@@ -24,14 +31,20 @@ const SOURCE_KEY = /^(?:address|subnet):/;
  * `source_blocked`), in ONE MGET for the attempts of an event-loop turn.
  */
 export class SharedSourceBlocks {
-  private readonly reads: MicroBatcher<ClientSource, boolean>;
+  private readonly reads: MicroBatcher<ClientSource, SourceEvidence>;
+  /** Keys read per source: its two blocks, then (with `distinctPrefix`) its two distinct-customer counters. */
+  private readonly keysOf: (source: ClientSource) => string[];
 
   constructor(private readonly options: SharedSourceBlocksOptions) {
-    this.reads = new MicroBatcher<ClientSource, boolean>({
+    const { prefix, distinctPrefix } = options;
+    this.keysOf = distinctPrefix
+      ? (s) => [`${prefix}:address:${s.address}`, `${prefix}:subnet:${s.subnet}`, `${distinctCapPrefix(distinctPrefix, 'address')}:${s.address}`, `${distinctCapPrefix(distinctPrefix, 'subnet')}:${s.subnet}`]
+      : (s) => [`${prefix}:address:${s.address}`, `${prefix}:subnet:${s.subnet}`];
+    this.reads = new MicroBatcher<ClientSource, SourceEvidence>({
       maxSize: options.batchMax ?? 256,
       waitMs: 0,
-      runBatch: (sources) => this.blockedMany(sources),
-      runOne: async (source) => (await this.blockedMany([source]))[0]!,
+      runBatch: (sources) => this.evidenceMany(sources),
+      runOne: async (source) => (await this.evidenceMany([source]))[0]!,
     });
   }
 
@@ -62,16 +75,36 @@ export class SharedSourceBlocks {
   }
 
   /** Is the source's address or subnet blocked now? Batched with the other calls of this event-loop turn; rejects when Redis fails. */
-  isBlocked(source: ClientSource): Promise<boolean> {
+  async isBlocked(source: ClientSource): Promise<boolean> {
+    return (await this.reads.submit(source)).blocked;
+  }
+
+  /**
+   * What the hold's rule (`holdVerdict`) needs of the source: blocked now, and the distinct customers its address and
+   * subnet named in the current window (0 without `distinctPrefix`). Batched like `isBlocked`; rejects when Redis fails.
+   */
+  evidence(source: ClientSource): Promise<SourceEvidence> {
     return this.reads.submit(source);
   }
 
-  private async blockedMany(sources: readonly ClientSource[]): Promise<boolean[]> {
-    const keys: string[] = [];
-    for (const s of sources) keys.push(`${this.options.prefix}:address:${s.address}`, `${this.options.prefix}:subnet:${s.subnet}`);
-    const values = await this.options.redis.mget(keys);
-    return sources.map((_, i) => values[2 * i] !== null || values[2 * i + 1] !== null);
+  private async evidenceMany(sources: readonly ClientSource[]): Promise<SourceEvidence[]> {
+    const per = this.options.distinctPrefix ? 4 : 2;
+    const values = await this.options.redis.mget(sources.flatMap(this.keysOf));
+    return sources.map((_, i) => {
+      const at = i * per;
+      return {
+        blocked: values[at] !== null || values[at + 1] !== null,
+        addressCustomers: per === 4 ? countOf(values[at + 2]) : 0,
+        subnetCustomers: per === 4 ? countOf(values[at + 3]) : 0,
+      };
+    });
   }
+}
+
+/** A cap's counter as Redis holds it (the points consumed); absent or unreadable: 0. */
+function countOf(value: string | null | undefined): number {
+  const n = value == null ? 0 : Number.parseInt(value, 10);
+  return Number.isFinite(n) && n > 0 ? n : 0;
 }
 
 /** The one place the shared source blocks' Redis prefix is derived (intakes publish, workers read the same keys). */
