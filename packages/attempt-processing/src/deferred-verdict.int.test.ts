@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
-import { generateCodes, resolveCodeSpec, type AttemptResult, type Campaign } from '@dropgate/core';
-import { BlockMirror, clientSource, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
+import { generateCodes, holdRuleOf, resolveCodeSpec, type AttemptResult, type Campaign, type HoldVerdict } from '@dropgate/core';
+import { BlockMirror, clientSource, createRateGuard, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, type RateGuard } from '@dropgate/guard';
 import {
   attemptJobOptions,
   closeRedis,
@@ -20,12 +20,16 @@ import { attemptProcessor, batchingRedemptions, processAttempt, type ProcessDeps
 /**
  * The deferred verdict and the hold, wired as apps/worker and apps/intake wire them, on real Redis (random prefix), a
  * real PostgreSQL store (random schema) and a real BullMQ worker: an attempt accepted while its source was still
- * allowed, whose source is blocked before a worker takes it, ends `source_blocked`, recorded.
+ * allowed, whose source is blocked before a worker takes it, ends `source_blocked`, recorded; one whose source looks
+ * suspect (a share of its distinct-customer cap named) is held up to the hold's maximum.
  */
 
 const schema = tempPgSchema('dg_dv');
 const prefix = `dgdv${randomBytes(4).toString('hex')}`;
 const HOLD_MS = 600;
+const HOLD_MAX_MS = 3000;
+/** The distinct-customer caps of the intake's rate guard below; a tenth of them (at least 2) makes a source suspect. */
+const CAPS = { perAddress: 10, perSubnet: 50, windowS: 600, blockS: 600 };
 
 type Data = ReceivedAttemptJob['data'];
 
@@ -37,9 +41,13 @@ let worker: Worker<Data, AttemptResult>;
 let deps: ProcessDeps;
 /** What the intake does when one of its layers blocks a source: its mirror takes the block, shared through Redis. */
 let intakeMirror: BlockMirror;
+/** The intake's rate guard: counts distinct customers per address and subnet, blocks over the caps (into intakeMirror). */
+let intakeGuard: RateGuard;
 let campaign: Campaign;
 let codes: string[];
 const verdictErrors: unknown[] = [];
+const verdicts: Array<{ attemptId: string; verdict: HoldVerdict }> = [];
+const verdictsOf = (id: string) => verdicts.filter((v) => v.attemptId === id).map((v) => v.verdict);
 
 const attemptId = (label: string) => `att_${label}_${randomBytes(6).toString('hex')}`;
 const sourceOf = (ip: string): AttemptSource => clientSource(ip);
@@ -52,12 +60,17 @@ function outcome(id: string): Promise<AttemptResult> {
   return jobResult<AttemptResult>(queue, id, 10_000);
 }
 
+/** What the worker reads: is the source blocked now? */
+async function blockedNow(source: AttemptSource): Promise<true | undefined> {
+  return (await deps.sourceEvidence!(source)).blocked ? true : undefined;
+}
+
 beforeAll(async () => {
   store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-deferred-verdict-test' });
   await store.migrate();
   const codeSpec = resolveCodeSpec({ pattern: 'DV-####-####' });
   campaign = await store.campaigns.create({ name: 'deferred verdict', status: 'active', tiers: [{ name: 'standard', reward: 't-shirt' }], perCustomerLimit: 1, codeSpec });
-  codes = generateCodes(codeSpec, 10);
+  codes = generateCodes(codeSpec, 16);
   await store.codes.insert(campaign.id, codes.map((code) => ({ code, tier: 'standard' })));
 
   producer = createRedis(TEST_REDIS_URL, 'client', 'dv-test-producer');
@@ -66,19 +79,46 @@ beforeAll(async () => {
 
   intakeMirror = new BlockMirror();
   new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix) }).follow(intakeMirror);
+  intakeGuard = createRateGuard({
+    redis: producer,
+    prefix: rateGuardPrefix(prefix),
+    ipPoints: 1000,
+    ipDurationS: 1,
+    ipBlockS: 60,
+    customerPoints: 1000,
+    customerDurationS: 1,
+    customerBlockS: 60,
+    distinctCustomers: CAPS,
+    mirror: intakeMirror,
+  });
   // The worker's side, as apps/worker/src/main.ts wires it.
-  const workerBlocks = new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix) });
+  const workerBlocks = new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix), distinctPrefix: rateGuardPrefix(prefix) });
   deps = {
     redemptions: batchingRedemptions(store.redemptions, { max: 8, waitMs: 0 }),
     now: () => new Date(),
-    sourceBlocked: (source) => workerBlocks.isBlocked(source),
+    sourceEvidence: (source) => workerBlocks.evidence(source),
     onVerdictError: (err) => verdictErrors.push(err),
+    holdRule: holdRuleOf({ holdMaxMs: HOLD_MAX_MS, addressCap: CAPS.perAddress, subnetCap: CAPS.perSubnet, suspectSharePct: 10 }),
+    onHoldVerdict: (verdict, attemptId) => verdicts.push({ attemptId, verdict }),
   };
-  workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'dv-test-worker', { onError: () => undefined });
-  worker = new Worker<Data, AttemptResult>(QUEUES.attempts, attemptProcessor(deps), { connection: workerConnection, prefix, concurrency: 8 });
-  worker.on('error', () => undefined);
-  await worker.waitUntilReady();
+  worker = await startWorker();
 });
+
+/** A BullMQ worker running the processor, as apps/worker runs it (every verdict is noted in `verdicts`). */
+async function startWorker(): Promise<Worker<Data, AttemptResult>> {
+  workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'dv-test-worker', { onError: () => undefined });
+  const started = new Worker<Data, AttemptResult>(QUEUES.attempts, attemptProcessor(deps), { connection: workerConnection, prefix, concurrency: 8 });
+  started.on('error', () => undefined);
+  await started.waitUntilReady();
+  return started;
+}
+
+/** Customers named from `ip` through the intake's rate guard (distinct ids counted for its address and /24). */
+async function nameCustomers(ip: string, ids: string[]): Promise<boolean[]> {
+  const allowed: boolean[] = [];
+  for (const customerId of ids) allowed.push((await intakeGuard.check({ ip, customerId })).allowed);
+  return allowed;
+}
 
 afterAll(async () => {
   await worker?.close();
@@ -92,13 +132,17 @@ afterAll(async () => {
 });
 
 describe('the hold and the deferred verdict', () => {
-  it('holds an accepted attempt ATTEMPT_HOLD_MS (queued meanwhile), then judges it', async () => {
+  it('holds an accepted attempt ATTEMPT_HOLD_MS (queued meanwhile), then judges it: one customer alone is never held longer', async () => {
     const id = attemptId('held');
+    // The intake counted the customer for its address and /24 when it accepted the attempt.
+    expect(await nameCustomers('192.0.2.10', ['held-customer'])).toEqual([true]);
     await accept({ campaignId: campaign.id, customerId: 'held-customer', code: codes[0]!, acceptedAt: new Date().toISOString(), source: sourceOf('192.0.2.10') }, id);
     expect(await getAttemptStatus(queue, id)).toEqual({ attemptId: id, status: 'queued' });
     expect((await outcome(id)).outcome).toBe('redeemed');
     const job = await queue.getJob(id);
     expect(job!.processedOn! - job!.timestamp).toBeGreaterThanOrEqual(HOLD_MS);
+    expect(job!.processedOn! - job!.timestamp).toBeLessThan(HOLD_MAX_MS);
+    expect(verdictsOf(id)).toEqual([{ action: 'judge', suspect: false }]);
   });
 
   it('refuses an attempt whose subnet was blocked after it was accepted (source_blocked, recorded); a source still allowed is served', async () => {
@@ -124,10 +168,10 @@ describe('the hold and the deferred verdict', () => {
     const address = sourceOf('203.0.113.5');
     const refusedId = attemptId('redelivered-refused');
     intakeMirror.block(`address:${address.address}`, 1_000);
-    await waitFor('the block shared', async () => ((await deps.sourceBlocked!(address)) ? true : undefined), 2000, 10);
+    await waitFor('the block shared', () => blockedNow(address), 2000, 10);
     const refusedJob = { id: refusedId, name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-refused', code: codes[3]!, acceptedAt: new Date().toISOString(), source: address } };
     expect((await processAttempt(refusedJob, deps)).outcome).toBe('source_blocked');
-    await waitFor('the block to expire', async () => ((await deps.sourceBlocked!(address)) ? undefined : true), 3000, 50);
+    await waitFor('the block to expire', async () => ((await blockedNow(address)) ? undefined : true), 3000, 50);
     expect((await processAttempt(refusedJob, deps)).outcome).toBe('source_blocked');
     expect(await store.codes.get(campaign.id, codes[3]!)).toMatchObject({ state: 'available' });
 
@@ -137,13 +181,13 @@ describe('the hold and the deferred verdict', () => {
     const first = await processAttempt(servedJob, deps);
     expect(first.outcome).toBe('redeemed');
     intakeMirror.block(`address:${other.address}`, 60_000);
-    await waitFor('the block shared', async () => ((await deps.sourceBlocked!(other)) ? true : undefined), 2000, 10);
+    await waitFor('the block shared', () => blockedNow(other), 2000, 10);
     expect(await processAttempt(servedJob, deps)).toEqual(first);
     expect(await store.codes.get(campaign.id, codes[4]!)).toMatchObject({ state: 'redeemed', attemptId: servedId });
   });
 
   it('judges the attempt as usual when the blocks cannot be read (the intake checks held), and says so; a job without a source is never refused', async () => {
-    const failing: ProcessDeps = { ...deps, sourceBlocked: () => Promise.reject(new Error('redis down')) };
+    const failing: ProcessDeps = { ...deps, sourceEvidence: () => Promise.reject(new Error('redis down')) };
     const before = verdictErrors.length;
     const id = attemptId('no-verdict');
     const r = await processAttempt({ id, name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-open', code: codes[5]!, acceptedAt: new Date().toISOString(), source: sourceOf('203.0.113.200') } }, failing);
@@ -151,11 +195,66 @@ describe('the hold and the deferred verdict', () => {
     expect(verdictErrors.slice(before).map((e) => (e as Error).message)).toEqual(['redis down']);
 
     // An old intake's job (no source) while everything is blocked: judged as usual.
-    const blockedAll: ProcessDeps = { ...deps, sourceBlocked: () => Promise.resolve(true) };
+    const blockedAll: ProcessDeps = { ...deps, sourceEvidence: () => Promise.resolve({ blocked: true, addressCustomers: 0, subnetCustomers: 0 }) };
     const legacy = await processAttempt({ id: attemptId('legacy'), name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-legacy', code: codes[6]!, acceptedAt: new Date().toISOString() } }, blockedAll);
     expect(legacy.outcome).toBe('redeemed');
     // A claim with a blocked source is refused like a redeem.
     const claim = await processAttempt({ id: attemptId('claim'), name: 'claim', data: { campaignId: campaign.id, customerId: 'c-claim', acceptedAt: new Date().toISOString(), source: sourceOf('203.0.113.201') } }, blockedAll);
     expect(claim).toMatchObject({ kind: 'claim', outcome: 'source_blocked', code: null });
+  });
+
+  it('holds a suspect source past the hold (queued, nothing recorded) and refuses it once its subnet is blocked meanwhile (source_blocked, as of its acceptance)', async () => {
+    // A /24 rotating customer ids: 6 named so far (suspect from 5, a tenth of the cap of 50), the last with this attempt.
+    expect(await nameCustomers('198.51.102.1', ['rot-1', 'rot-2'])).toEqual([true, true]);
+    expect(await nameCustomers('198.51.102.2', ['rot-3', 'rot-4', 'rot-5', 'rot-6'])).toEqual([true, true, true, true]);
+    const id = attemptId('suspect');
+    const acceptedAt = new Date().toISOString();
+    await accept({ campaignId: campaign.id, customerId: 'rot-6', code: codes[7]!, acceptedAt, source: sourceOf('198.51.102.2') }, id);
+
+    await waitFor('the first verdict', () => Promise.resolve(verdictsOf(id).length > 0 ? true : undefined), 5000, 20);
+    expect(verdictsOf(id)).toEqual([{ action: 'defer', untilMs: Date.parse(acceptedAt) + HOLD_MAX_MS }]);
+    expect(await getAttemptStatus(queue, id)).toEqual({ attemptId: id, status: 'queued' });
+    expect(await store.redemptions.getAttempt(id)).toBeNull();
+    expect(await store.codes.get(campaign.id, codes[7]!)).toMatchObject({ state: 'available' });
+
+    // The rotation goes on from another address of the /24 until the cap blocks it (the 51st id), after the hold.
+    const more: boolean[] = [];
+    for (let i = 0; i < 45; i++) more.push(...(await nameCustomers(`198.51.102.${10 + i}`, [`rot-${7 + i}`])));
+    expect(more.slice(0, 44).every(Boolean)).toBe(true);
+    expect(more[44]).toBe(false);
+
+    const refused = await outcome(id);
+    expect(refused).toMatchObject({ attemptId: id, outcome: 'source_blocked', code: null });
+    expect(await store.redemptions.getAttempt(id)).toMatchObject({ outcome: 'source_blocked', finishedAt: new Date(acceptedAt) });
+    expect(await store.codes.get(campaign.id, codes[7]!)).toMatchObject({ state: 'available', customerId: null });
+    const job = await queue.getJob(id);
+    expect(job!.processedOn! - Date.parse(acceptedAt)).toBeGreaterThanOrEqual(HOLD_MAX_MS);
+    expect(verdictsOf(id).map((v) => v.action)).toEqual(['defer', 'refuse']);
+  });
+
+  it('judges a suspect source never blocked once the hold maximum is reached, as of its acceptance, also when the worker that deferred it is gone', async () => {
+    // Two customers behind one address (a household): suspect, never over the cap.
+    expect(await nameCustomers('198.51.103.7', ['home-1', 'home-2'])).toEqual([true, true]);
+    const id = attemptId('household');
+    const acceptedAt = new Date().toISOString();
+    await accept({ campaignId: campaign.id, customerId: 'home-2', code: codes[8]!, acceptedAt, source: sourceOf('198.51.103.7') }, id);
+    await waitFor('the deferral', () => Promise.resolve(verdictsOf(id).length > 0 ? true : undefined), 5000, 20);
+    expect(verdictsOf(id)).toEqual([{ action: 'defer', untilMs: Date.parse(acceptedAt) + HOLD_MAX_MS }]);
+
+    // The worker that deferred it goes away; the held job is in Redis, owned by nobody: another worker takes it.
+    await worker.close(true);
+    await closeRedis(workerConnection);
+    expect(await getAttemptStatus(queue, id)).toEqual({ attemptId: id, status: 'queued' });
+    worker = await startWorker();
+
+    const judged = await outcome(id);
+    expect(judged).toMatchObject({ attemptId: id, outcome: 'redeemed', code: codes[8] });
+    expect(await store.redemptions.getAttempt(id)).toMatchObject({ outcome: 'redeemed', finishedAt: new Date(acceptedAt) });
+    const job = await queue.getJob(id);
+    expect(job!.processedOn! - Date.parse(acceptedAt)).toBeGreaterThanOrEqual(HOLD_MAX_MS);
+    // The deferral spent no try (a later infrastructure failure still gets every retry).
+    expect(job!.attemptsMade).toBe(1);
+    expect(verdictsOf(id)).toEqual([{ action: 'defer', untilMs: Date.parse(acceptedAt) + HOLD_MAX_MS }, { action: 'judge', suspect: true }]);
+    expect(await getAttemptStatus(queue, id)).toEqual({ attemptId: id, status: 'done', outcome: 'redeemed', code: codes[8], tier: 'standard', reward: 't-shirt' });
   });
 });

@@ -48,7 +48,7 @@ export interface ProcessDeps {
    */
   holdRule?: HoldRule | undefined;
   /** Told about every verdict on an attempt with a source (e.g. to count deferrals). */
-  onHoldVerdict?: ((verdict: HoldVerdict) => void) | undefined;
+  onHoldVerdict?: ((verdict: HoldVerdict, attemptId: string) => void) | undefined;
 }
 
 /** Thrown for a job that can never succeed (unknown name, no id, no code): BullMQ must not retry it. */
@@ -78,7 +78,7 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const job = checkedJob(received, deps.now);
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
-  const verdict = await verdictOn(job.data.source, received.data.acceptedAt, deps);
+  const verdict = await verdictOn(attemptId, job.data.source, received.data.acceptedAt, deps);
   // Idempotent like the rest: an attempt already recorded (a redelivery) keeps its recorded result (see `refuse`).
   if (verdict.action === 'refuse') return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
   if (verdict.action === 'defer') throw new AttemptDeferred(verdict.untilMs);
@@ -158,7 +158,7 @@ function checkedSource(source: unknown): AttemptSource | undefined {
  * Held longer only when the job carries its own acceptance time (the hold counts from it): a job without one is
  * judged as of now, and "now" would never let the hold end.
  */
-async function verdictOn(source: AttemptSource | undefined, acceptedAt: unknown, deps: ProcessDeps): Promise<HoldVerdict> {
+async function verdictOn(attemptId: string, source: AttemptSource | undefined, acceptedAt: unknown, deps: ProcessDeps): Promise<HoldVerdict> {
   if (!source || !deps.sourceEvidence) return { action: 'judge', suspect: false };
   let evidence: SourceEvidence;
   try {
@@ -170,7 +170,7 @@ async function verdictOn(source: AttemptSource | undefined, acceptedAt: unknown,
   const acceptedAtMs = typeof acceptedAt === 'string' ? Date.parse(acceptedAt) : Number.NaN;
   const rule = deps.holdRule && !Number.isNaN(acceptedAtMs) ? deps.holdRule : NEVER_LONGER;
   const verdict = holdVerdict(evidence, acceptedAtMs, deps.now().getTime(), rule);
-  deps.onHoldVerdict?.(verdict);
+  deps.onHoldVerdict?.(verdict, attemptId);
   return verdict;
 }
 

@@ -101,4 +101,34 @@ describe('SharedSourceBlocks (real Redis)', () => {
     await waitFor('the subnet block shared', async () => ((await worker.isBlocked(clientSource(ips[0]!))) ? true : undefined), 2000, 10);
     expect(await worker.isBlocked(clientSource('203.0.114.1'))).toBe(false);
   });
+
+  it('reads the distinct customers an address and its subnet named (the caps\' own counters) in the same MGET as the blocks', async () => {
+    const guard = createRateGuard({
+      redis,
+      prefix: `${prefix}:rl4`,
+      ipPoints: 1000,
+      ipDurationS: 1,
+      ipBlockS: 60,
+      customerPoints: 1000,
+      customerDurationS: 1,
+      customerBlockS: 60,
+      distinctCustomers: { perAddress: 10, perSubnet: 50, windowS: 600, blockS: 600 },
+    });
+    // One address names 3 customers (one of them twice: counted once); a neighbour in its /24 names 2 more.
+    for (const [ip, customerId] of [['198.51.101.1', 'a'], ['198.51.101.1', 'b'], ['198.51.101.1', 'a'], ['198.51.101.1', 'c'], ['198.51.101.2', 'd'], ['198.51.101.2', 'e']] as const)
+      expect((await guard.check({ ip, customerId })).allowed).toBe(true);
+    const worker = new SharedSourceBlocks({ redis, prefix: `${prefix}:sb4`, distinctPrefix: `${prefix}:rl4` });
+    const mget = jest.spyOn(redis, 'mget');
+    const read = await Promise.all(['198.51.101.1', '198.51.101.2', '192.0.2.44'].map((ip) => worker.evidence(clientSource(ip))));
+    expect(mget).toHaveBeenCalledTimes(1);
+    mget.mockRestore();
+    expect(read).toEqual([
+      { blocked: false, addressCustomers: 3, subnetCustomers: 5 },
+      { blocked: false, addressCustomers: 2, subnetCustomers: 5 },
+      { blocked: false, addressCustomers: 0, subnetCustomers: 0 },
+    ]);
+    // Without the rate guard's prefix, blocks only.
+    const blocksOnly = new SharedSourceBlocks({ redis, prefix: `${prefix}:sb4` });
+    expect(await blocksOnly.evidence(clientSource('198.51.101.1'))).toEqual({ blocked: false, addressCustomers: 0, subnetCustomers: 0 });
+  });
 });
