@@ -45,6 +45,9 @@ export const SHIPPED_SHEDDING = {
   SHED_MIN_IN_FLIGHT: String(ENV_VARS.SHED_MIN_IN_FLIGHT.parse(undefined)),
 };
 
+/** The hold's rule as shipped: testkit holds nobody longer (all its customers share 127.0.0.1); here every client has its own address. */
+const SHIPPED_HOLD = { ATTEMPT_SUSPECT_SHARE_PCT: String(ENV_VARS.ATTEMPT_SUSPECT_SHARE_PCT.parse(undefined)) };
+
 /**
  * Dropgate as a deployment behind a load balancer runs it: intake (trusting the loopback proxy hop, so client
  * addresses come from X-Forwarded-For), admin, 2 workers, the build's own defaults for everything else, load
@@ -52,7 +55,7 @@ export const SHIPPED_SHEDDING = {
  * API, its codes published through the store in bulks of 10.
  */
 export async function startDropgate(log: (line: string) => void): Promise<DropgateUnderTest> {
-  const sys = await startSystem({ workers: 2, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn', ...SHIPPED_SHEDDING } });
+  const sys = await startSystem({ workers: 2, env: { TRUST_PROXY: 'loopback', LOG_LEVEL: 'warn', ...SHIPPED_SHEDDING, ...SHIPPED_HOLD } });
   const db = new Client({ connectionString: sys.env.DATABASE_URL, application_name: 'dropgate-bench-drop', options: `-c search_path=${sys.schema}` });
   try {
     await db.connect();
