@@ -77,8 +77,8 @@ async function main(): Promise<void> {
 
   // The deferred verdict: the blocks every intake and worker took, and the distinct customers each source named (the
   // rate guard's counters), read in one MGET per event-loop turn of jobs; an attempt whose source was blocked after it
-  // was accepted is refused (source_blocked), one whose source looks suspect is held up to ATTEMPT_HOLD_MAX_MS
-  // (holdVerdict). This worker's own guess budget blocks are shared the same way.
+  // was accepted is refused (source_blocked), one whose source keeps naming new customers is held again, up to
+  // ATTEMPT_HOLD_MAX_MS (holdVerdict). This worker's own guess budget blocks are shared the same way.
   const sourceBlocks = new SharedSourceBlocks({
     redis: budgetRedis,
     prefix: sourceBlocksPrefix(config.QUEUE_PREFIX),
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     holdRule: holdRuleFrom(config),
     onHoldVerdict: (verdict) => {
       if (verdict.action === 'defer') metrics.holdDeferrals.inc();
-      else if (verdict.action === 'judge' && verdict.suspect) metrics.holdMaxReached.inc();
+      else if (verdict.action === 'judge' && verdict.held) metrics.heldJudged.inc();
     },
     onVerdictError: (err) => {
       metrics.verdictErrors.inc();

@@ -24,12 +24,12 @@ export function createWorkerMetrics(registry: Registry) {
     }),
     holdDeferrals: new Counter({
       name: 'dropgate_worker_hold_deferrals_total',
-      help: 'Attempts held longer than ATTEMPT_HOLD_MS because their source looked suspect (held until ATTEMPT_HOLD_MAX_MS from acceptance)',
+      help: 'Times an attempt was held again (its source named more than one customer, or new ones since the last look; up to ATTEMPT_HOLD_MAX_MS from acceptance)',
       registers: [registry],
     }),
-    holdMaxReached: new Counter({
-      name: 'dropgate_worker_hold_max_reached_total',
-      help: 'Attempts judged at ATTEMPT_HOLD_MAX_MS while their source still looked suspect but was not blocked',
+    heldJudged: new Counter({
+      name: 'dropgate_worker_held_judged_total',
+      help: 'Attempts judged after being held longer, their source never blocked (it stopped naming new customers, or ATTEMPT_HOLD_MAX_MS was reached)',
       registers: [registry],
     }),
     failures: new Counter({

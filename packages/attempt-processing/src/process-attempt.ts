@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError } from 'bullmq';
-import { holdVerdict, type AttemptResult, type HoldRule, type HoldVerdict, type SourceEvidence } from '@dropgate/core';
+import { holdVerdict, type AttemptResult, type HoldRule, type HoldVerdict, type SourceCounts, type SourceEvidence } from '@dropgate/core';
 import { isAttemptJobName, type AttemptJobRequest, type AttemptJobResult, type AttemptSource, type ClaimJob, type RedeemJob } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 
@@ -14,6 +14,8 @@ export interface ReceivedAttemptJob {
   data: Partial<RedeemJob & ClaimJob>;
   /** BullMQ's: holds the job again until `timestamp` (epoch ms), releasing the lock `token` (a deferred verdict). */
   moveToDelayed?(timestamp: number, token?: string): Promise<void>;
+  /** BullMQ's: replaces the job's data (a deferred verdict notes what it saw of the source). */
+  updateData?(data: Partial<RedeemJob & ClaimJob>): Promise<void>;
 }
 
 /** A redeem the store answered `code_not_found`: a wrong code the intake's filter let through (a false positive). */
@@ -35,16 +37,16 @@ export interface ProcessDeps {
    * The deferred verdict: what is known of the attempt's source (hashed address and subnet) NOW — blocked, and how
    * many distinct customers its address and subnet named (`SharedSourceBlocks.evidence`). An attempt accepted in the
    * moments before the bot defence blocked its source (the first requests of a burst pass before any limit trips) is
-   * then refused with the recorded outcome `source_blocked` instead of being judged; one whose source looks suspect
-   * (`holdRule`) is held longer. Absent: no such check.
+   * then refused with the recorded outcome `source_blocked` instead of being judged; one whose source keeps naming
+   * new customers (`holdRule`) is held longer. Absent: no such check.
    * May reject (Redis down): the attempt is then judged as usual (the intake's checks already passed) and
    * `onVerdictError` is told.
    */
   sourceEvidence?: ((source: AttemptSource) => Promise<SourceEvidence>) | undefined;
   onVerdictError?: ((err: unknown) => void) | undefined;
   /**
-   * The hold's rule (`holdVerdict` in @dropgate/core): how long a suspect source's attempts are held. Absent: never
-   * held longer than the intake's hold (a blocked source is still refused).
+   * The hold's rule (`holdVerdict` in @dropgate/core): how often and how long a source naming new customers is
+   * looked at again. Absent: never held longer than the intake's hold (a blocked source is still refused).
    */
   holdRule?: HoldRule | undefined;
   /** Told about every verdict on an attempt with a source (e.g. to count deferrals). */
@@ -56,16 +58,22 @@ export class InvalidJobError extends Error {
   override name = 'InvalidJobError';
 }
 
-/** Thrown when the hold's rule holds the attempt longer: nothing is recorded; the job is to be held until `untilMs`. */
+/**
+ * Thrown when the hold's rule holds the attempt again: nothing is recorded; the job is to be held until `untilMs`,
+ * noting what was `seen` of its source (the next look compares with it).
+ */
 export class AttemptDeferred extends Error {
   override name = 'AttemptDeferred';
-  constructor(readonly untilMs: number) {
+  constructor(
+    readonly untilMs: number,
+    readonly seen: SourceCounts,
+  ) {
     super(`attempt held until ${new Date(untilMs).toISOString()}`);
   }
 }
 
 /** Without a rule, no source is held longer than the intake's hold. */
-const NEVER_LONGER: HoldRule = { holdMaxMs: 0, suspectAddressCustomers: Number.POSITIVE_INFINITY, suspectSubnetCustomers: Number.POSITIVE_INFINITY };
+const NEVER_LONGER: HoldRule = { stepMs: 0, holdMaxMs: 0 };
 
 /**
  * One attempt → one store call. Domain outcomes (sold out, already used…) are returned results; only
@@ -78,10 +86,10 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const job = checkedJob(received, deps.now);
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
-  const verdict = await verdictOn(attemptId, job.data.source, received.data.acceptedAt, deps);
+  const verdict = await verdictOn(attemptId, job.data.source, received.data, deps);
   // Idempotent like the rest: an attempt already recorded (a redelivery) keeps its recorded result (see `refuse`).
   if (verdict.action === 'refuse') return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
-  if (verdict.action === 'defer') throw new AttemptDeferred(verdict.untilMs);
+  if (verdict.action === 'defer') throw new AttemptDeferred(verdict.untilMs, verdict.seen);
   switch (job.name) {
     case 'redeem': {
       const result = await deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
@@ -111,7 +119,9 @@ export function attemptProcessor(deps: ProcessDeps): (job: ReceivedAttemptJob, t
     } catch (err) {
       if (err instanceof InvalidJobError) throw new UnrecoverableError(err.message);
       // Without a lock token the job cannot be moved (not a BullMQ delivery): an error, retried like any other.
-      if (err instanceof AttemptDeferred && job.moveToDelayed && token !== undefined) {
+      if (err instanceof AttemptDeferred && job.moveToDelayed && job.updateData && token !== undefined) {
+        // Killed between the two: the job stalls and is taken again with its new note (a look, not a result, lost).
+        await job.updateData({ ...job.data, holdSeen: err.seen });
         await job.moveToDelayed(err.untilMs, token);
         throw new DelayedError();
       }
@@ -155,23 +165,30 @@ function checkedSource(source: unknown): AttemptSource | undefined {
 
 /**
  * The deferred verdict (see `ProcessDeps.sourceEvidence`): judge when there is no source, no check, or no answer.
- * Held longer only when the job carries its own acceptance time (the hold counts from it): a job without one is
+ * Held longer only when the job carries its own acceptance time (the maximum counts from it): a job without one is
  * judged as of now, and "now" would never let the hold end.
  */
-async function verdictOn(attemptId: string, source: AttemptSource | undefined, acceptedAt: unknown, deps: ProcessDeps): Promise<HoldVerdict> {
-  if (!source || !deps.sourceEvidence) return { action: 'judge', suspect: false };
+async function verdictOn(attemptId: string, source: AttemptSource | undefined, data: ReceivedAttemptJob['data'], deps: ProcessDeps): Promise<HoldVerdict> {
+  if (!source || !deps.sourceEvidence) return { action: 'judge', held: false };
   let evidence: SourceEvidence;
   try {
     evidence = await deps.sourceEvidence(source);
   } catch (err) {
     deps.onVerdictError?.(err);
-    return { action: 'judge', suspect: false };
+    return { action: 'judge', held: false };
   }
-  const acceptedAtMs = typeof acceptedAt === 'string' ? Date.parse(acceptedAt) : Number.NaN;
+  const acceptedAtMs = typeof data.acceptedAt === 'string' ? Date.parse(data.acceptedAt) : Number.NaN;
   const rule = deps.holdRule && !Number.isNaN(acceptedAtMs) ? deps.holdRule : NEVER_LONGER;
-  const verdict = holdVerdict(evidence, acceptedAtMs, deps.now().getTime(), rule);
+  const verdict = holdVerdict(evidence, checkedCounts(data.holdSeen), acceptedAtMs, deps.now().getTime(), rule);
   deps.onHoldVerdict?.(verdict, attemptId);
   return verdict;
+}
+
+/** A previous look's note, when well-formed (anything else: this is the first look). */
+function checkedCounts(seen: unknown): SourceCounts | undefined {
+  if (typeof seen !== 'object' || seen === null) return undefined;
+  const { addressCustomers, subnetCustomers } = seen as Record<string, unknown>;
+  return typeof addressCustomers === 'number' && typeof subnetCustomers === 'number' ? { addressCustomers, subnetCustomers } : undefined;
 }
 
 function unhandled(job: never): never {

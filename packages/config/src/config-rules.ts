@@ -46,13 +46,13 @@ export function holdShorterThanWait(config: { ATTEMPT_HOLD_MS: number; PREFER_WA
     });
 }
 
-/** The hold's maximum (a suspect source's attempts) is never shorter than the hold every attempt gets. */
+/** The hold's maximum is off (0) or never shorter than the hold every attempt gets. */
 export function holdMaxAtLeastHold(config: { ATTEMPT_HOLD_MS: number; ATTEMPT_HOLD_MAX_MS: number }, ctx: z.RefinementCtx): void {
-  if (config.ATTEMPT_HOLD_MAX_MS < config.ATTEMPT_HOLD_MS)
+  if (config.ATTEMPT_HOLD_MAX_MS !== 0 && config.ATTEMPT_HOLD_MAX_MS < config.ATTEMPT_HOLD_MS)
     ctx.addIssue({
       code: 'custom',
       path: ['ATTEMPT_HOLD_MAX_MS'],
-      message: `must be at least ATTEMPT_HOLD_MS (${config.ATTEMPT_HOLD_MS} ms): it is the longest an attempt is held (equal: no attempt is held longer)`,
+      message: `must be 0 (nobody held longer) or at least ATTEMPT_HOLD_MS (${config.ATTEMPT_HOLD_MS} ms): it is the longest an attempt is held`,
     });
 }
 

@@ -47,10 +47,6 @@ export const workerEnv = pick(
   'WORKER_STORE_BATCH_WAIT_MS',
   // The worker announces a campaign its successes stopped at the target (and waits this long for the intakes).
   'CHANGES_ACK_TIMEOUT_MS',
-  // The hold's rule (a suspect source is held up to ATTEMPT_HOLD_MAX_MS): a share of the distinct-customer caps.
-  'ATTEMPT_SUSPECT_SHARE_PCT',
-  'RATE_ADDRESS_CUSTOMERS',
-  'RATE_SUBNET_CUSTOMERS',
 );
 export const adminEnv = pick(
   'ADMIN_PORT',

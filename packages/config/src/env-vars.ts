@@ -49,14 +49,12 @@ export const ENV_VARS = {
    */
   ATTEMPT_HOLD_MS: intVar(0, 60_000).default(2000),
   /**
-   * Longest an attempt is held, from its acceptance: a worker holds the attempts of a SUSPECT source (its address or
-   * subnet has named ATTEMPT_SUSPECT_SHARE_PCT % of its distinct-customer cap) this long instead of ATTEMPT_HOLD_MS,
-   * so a block that comes late (a loaded intake reads a bot's requests slowly) still refuses them. At least
-   * ATTEMPT_HOLD_MS (equal: no attempt is held longer). A source with one customer is never suspect.
+   * Longest an attempt is held, from its acceptance: a worker looks again, one hold later, at an attempt whose address
+   * or subnet named more than one customer, and holds it again while that source keeps naming new ones (a bot
+   * rotating ids, until its cap blocks it: source_blocked), up to this. 0 = nobody held longer; else at least
+   * ATTEMPT_HOLD_MS. A customer alone on their address and /24 is never held longer.
    */
   ATTEMPT_HOLD_MAX_MS: intVar(0, 600_000).default(15_000),
-  /** Share (%) of RATE_ADDRESS_CUSTOMERS / RATE_SUBNET_CUSTOMERS from which a source is suspect (at least 2 customers); 0 = never. */
-  ATTEMPT_SUSPECT_SHARE_PCT: intVar(0, 100).default(10),
 
   PORT: port(3000),
   ADMIN_PORT: port(3001),

@@ -89,15 +89,16 @@ describe('loadIntakeConfig', () => {
     expect(loadWorkerConfig({}).ATTEMPT_HOLD_MS).toBe(2000);
   });
 
-  it('holds a suspect source at most ATTEMPT_HOLD_MAX_MS, never less than ATTEMPT_HOLD_MS, in every process that reads the hold', () => {
-    expect(loadWorkerConfig({})).toMatchObject({ ATTEMPT_HOLD_MAX_MS: 15_000, ATTEMPT_SUSPECT_SHARE_PCT: 10, RATE_ADDRESS_CUSTOMERS: 10, RATE_SUBNET_CUSTOMERS: 50 });
-    expect(loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '3000', ATTEMPT_SUSPECT_SHARE_PCT: '0' })).toMatchObject({ ATTEMPT_HOLD_MAX_MS: 3000, ATTEMPT_SUSPECT_SHARE_PCT: 0 });
-    const tooShort = { variable: 'ATTEMPT_HOLD_MAX_MS', message: 'must be at least ATTEMPT_HOLD_MS (3000 ms): it is the longest an attempt is held (equal: no attempt is held longer)' };
+  it('holds a source naming new customers at most ATTEMPT_HOLD_MAX_MS: 0 (nobody held longer) or at least ATTEMPT_HOLD_MS, in every process that reads the hold', () => {
+    expect(loadWorkerConfig({})).toMatchObject({ ATTEMPT_HOLD_MS: 2000, ATTEMPT_HOLD_MAX_MS: 15_000 });
+    expect(loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '3000' }).ATTEMPT_HOLD_MAX_MS).toBe(3000);
+    expect(loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '0' }).ATTEMPT_HOLD_MAX_MS).toBe(0);
+    const tooShort = { variable: 'ATTEMPT_HOLD_MAX_MS', message: 'must be 0 (nobody held longer) or at least ATTEMPT_HOLD_MS (3000 ms): it is the longest an attempt is held' };
     expect(issuesOf(() => loadWorkerConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '2999' }))).toEqual([tooShort]);
     expect(issuesOf(() => loadIntakeConfig({ ATTEMPT_HOLD_MS: '3000', ATTEMPT_HOLD_MAX_MS: '2999' }))).toEqual([tooShort]);
-    // A hold longer than the default maximum needs the maximum raised with it.
+    // A hold longer than the default maximum needs the maximum raised with it (or 0).
     expect(issuesOf(() => loadWorkerConfig({ ATTEMPT_HOLD_MS: '20000' }))[0]?.variable).toBe('ATTEMPT_HOLD_MAX_MS');
-    expect(() => loadWorkerConfig({ ATTEMPT_SUSPECT_SHARE_PCT: '101' })).toThrow(/ATTEMPT_SUSPECT_SHARE_PCT/);
+    expect(() => loadWorkerConfig({ ATTEMPT_HOLD_MAX_MS: '-1' })).toThrow(/ATTEMPT_HOLD_MAX_MS/);
   });
 
   it('refuses an adaptive cap (SHED_TARGET_LATENCY_MS) with no cap to adapt or a floor above the ceiling', () => {

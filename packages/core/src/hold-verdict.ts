@@ -1,71 +1,64 @@
 /**
- * The hold's one rule: when a worker takes an attempt whose hold (ATTEMPT_HOLD_MS, counted from its acceptance) is
- * over, does it judge it now, refuse it (`source_blocked`), or hold it longer? Pure: what the worker read of the
- * attempt's source comes in, the decision goes out (docs/bots.md §5).
+ * The hold's one rule: when a worker takes an attempt whose hold is over, does it judge it now, refuse it
+ * (`source_blocked`), or hold it one more time? Pure: what the worker read of the attempt's source comes in, the
+ * decision goes out (docs/bots.md §5).
  *
- * A source is SUSPECT while its address or its subnet has named at least a share of its distinct-customer cap
- * (RATE_*_CUSTOMERS) in the current window, and always at least 2 customers: one customer alone is never suspect.
- * A suspect source is on its way to the cap (a bot rotating ids), or is several people behind one address or /24: its
- * attempts are held until the hold's maximum (ATTEMPT_HOLD_MAX_MS), then refused if the source was blocked meanwhile,
- * judged otherwise. On a quiet machine a rotating bot reaches its cap within the hold; on a loaded one the intake
- * reads its requests slowly and the cap trips later, so the hold must stretch for the sources that look like it.
+ * The evidence is what the distinct-customer caps (RATE_*_CUSTOMERS) count: how many customer ids the attempt's
+ * address and its subnet named in the current window. A customer alone on their address and /24 names 1: judged at
+ * the normal hold. A source that named more than one is looked at again one hold later, and held again for as long as
+ * it keeps naming NEW customers between two looks — what a bot rotating ids does until its cap blocks it (then
+ * `source_blocked`) — up to the hold's maximum (ATTEMPT_HOLD_MAX_MS from acceptance). A household or an office whose
+ * count stands still is judged at the next look. On a quiet machine a rotating bot reaches its cap within the first
+ * hold; on a loaded one the intake reads its requests slowly and the cap trips later: the looks wait for it.
  */
 
-/** What a worker reads of an attempt's source (hashed address and subnet), in the MGET it makes anyway. */
-export interface SourceEvidence {
-  /** Address or subnet blocked now (by any layer of any process). */
-  blocked: boolean;
-  /** Distinct customer ids its address named in the current window (0 when unknown). */
+/** Distinct customer ids an attempt's address and subnet named in the current window (0 when unknown). */
+export interface SourceCounts {
   addressCustomers: number;
-  /** Distinct customer ids its subnet named in the current window (0 when unknown). */
   subnetCustomers: number;
 }
 
+/** What a worker reads of an attempt's source (hashed address and subnet), in the MGET it makes anyway. */
+export interface SourceEvidence extends SourceCounts {
+  /** Address or subnet blocked now (by any layer of any process). */
+  blocked: boolean;
+}
+
 export interface HoldRule {
-  /** Longest an attempt is held, from its acceptance (ATTEMPT_HOLD_MAX_MS): a suspect source's attempts wait this long. */
+  /** One look's wait (ATTEMPT_HOLD_MS, at least 1 ms here): how long a held attempt waits before the next look. */
+  stepMs: number;
+  /** Longest an attempt is held, from its acceptance (ATTEMPT_HOLD_MAX_MS); at most the hold itself: nobody held longer. */
   holdMaxMs: number;
-  /** Distinct customers of an address from which it is suspect (Infinity: never). */
-  suspectAddressCustomers: number;
-  /** Distinct customers of a subnet from which it is suspect (Infinity: never). */
-  suspectSubnetCustomers: number;
 }
 
 export type HoldVerdict =
-  /** Judge it now; `suspect`: the source still looks suspect, but the hold's maximum is reached. */
-  | { action: 'judge'; suspect: boolean }
+  /** Judge it now; `held`: it was held longer than the hold (the maximum is reached, or its source stood still). */
+  | { action: 'judge'; held: boolean }
   /** The source was blocked after the attempt was accepted: recorded as `source_blocked`. */
   | { action: 'refuse' }
-  /** Hold it again, until `untilMs` (epoch ms), then decide again. */
-  | { action: 'defer'; untilMs: number };
+  /** Hold it again until `untilMs` (epoch ms), then look again, comparing with `seen`. */
+  | { action: 'defer'; untilMs: number; seen: SourceCounts };
 
-/** Fewest distinct customers that make a source suspect: `sharePct` % of its cap, at least 2 (0 %: never suspect). */
-export function suspectThreshold(cap: number, sharePct: number): number {
-  if (sharePct <= 0 || cap <= 0) return Number.POSITIVE_INFINITY;
-  return Math.max(2, Math.ceil((cap * sharePct) / 100));
+/** Named more than one customer (a single customer is never held longer). */
+function shared(counts: SourceCounts): boolean {
+  return counts.addressCustomers > 1 || counts.subnetCustomers > 1;
 }
 
-/** The rule from the settings: caps RATE_ADDRESS_CUSTOMERS / RATE_SUBNET_CUSTOMERS, share ATTEMPT_SUSPECT_SHARE_PCT. */
-export function holdRuleOf(settings: { holdMaxMs: number; addressCap: number; subnetCap: number; suspectSharePct: number }): HoldRule {
-  return {
-    holdMaxMs: settings.holdMaxMs,
-    suspectAddressCustomers: suspectThreshold(settings.addressCap, settings.suspectSharePct),
-    suspectSubnetCustomers: suspectThreshold(settings.subnetCap, settings.suspectSharePct),
-  };
-}
-
-export function isSuspect(evidence: SourceEvidence, rule: HoldRule): boolean {
-  return evidence.addressCustomers >= rule.suspectAddressCustomers || evidence.subnetCustomers >= rule.suspectSubnetCustomers;
+/** Named a customer since the previous look. */
+function grew(now: SourceCounts, before: SourceCounts): boolean {
+  return now.addressCustomers > before.addressCustomers || now.subnetCustomers > before.subnetCustomers;
 }
 
 /**
- * The verdict on an attempt accepted at `acceptedAtMs`, taken at `nowMs` (its normal hold over), given its source's
- * `evidence`. A suspect source's attempt is deferred ONCE, to the hold's maximum: its distinct-customer counts only
- * grow within their window, so a look in between could only refuse it sooner, never judge it sooner. The deferral
- * never reaches further than `holdMaxMs` from now, so a wrong clock in `acceptedAtMs` cannot hold an attempt forever.
+ * The verdict on an attempt accepted at `acceptedAtMs`, taken at `nowMs` (its hold over), given its source's
+ * `evidence` now and what the previous look `seen` (undefined at the first look). A deferral never reaches past the
+ * maximum nor further than `holdMaxMs` from now, so a wrong clock in `acceptedAtMs` cannot hold an attempt forever.
  */
-export function holdVerdict(evidence: SourceEvidence, acceptedAtMs: number, nowMs: number, rule: HoldRule): HoldVerdict {
+export function holdVerdict(evidence: SourceEvidence, seen: SourceCounts | undefined, acceptedAtMs: number, nowMs: number, rule: HoldRule): HoldVerdict {
   if (evidence.blocked) return { action: 'refuse' };
-  if (!isSuspect(evidence, rule)) return { action: 'judge', suspect: false };
-  const untilMs = Math.min(acceptedAtMs + rule.holdMaxMs, nowMs + rule.holdMaxMs);
-  return untilMs > nowMs ? { action: 'defer', untilMs } : { action: 'judge', suspect: true };
+  const suspect = seen === undefined ? shared(evidence) : grew(evidence, seen);
+  if (!suspect) return { action: 'judge', held: seen !== undefined };
+  const untilMs = Math.min(nowMs + Math.max(1, rule.stepMs), acceptedAtMs + rule.holdMaxMs, nowMs + rule.holdMaxMs);
+  if (untilMs <= nowMs) return { action: 'judge', held: seen !== undefined };
+  return { action: 'defer', untilMs, seen: { addressCustomers: evidence.addressCustomers, subnetCustomers: evidence.subnetCustomers } };
 }

@@ -1,4 +1,4 @@
-import { holdRuleOf, type HoldRule } from '@dropgate/core';
+import type { HoldRule } from '@dropgate/core';
 import type { ClientSource } from './client-source';
 
 /** Distinct customer ids one address / one subnet may name per window (RATE_*_CUSTOMERS); over it, it is blocked. */
@@ -36,12 +36,13 @@ export function rateGuardPrefix(queuePrefix: string): string {
   return `${queuePrefix}:rl`;
 }
 
-/** The hold's rule (`holdVerdict`, @dropgate/core) from the settings: a suspect source is a share of these very caps. */
-export function holdRuleFrom(settings: { ATTEMPT_HOLD_MAX_MS: number; RATE_ADDRESS_CUSTOMERS: number; RATE_SUBNET_CUSTOMERS: number; ATTEMPT_SUSPECT_SHARE_PCT: number }): HoldRule {
-  return holdRuleOf({
-    holdMaxMs: settings.ATTEMPT_HOLD_MAX_MS,
-    addressCap: settings.RATE_ADDRESS_CUSTOMERS,
-    subnetCap: settings.RATE_SUBNET_CUSTOMERS,
-    suspectSharePct: settings.ATTEMPT_SUSPECT_SHARE_PCT,
-  });
+/** A held attempt's looks are at least this far apart (ATTEMPT_HOLD_MS may be 0): each costs a pass through the queue. */
+const MIN_LOOK_STEP_MS = 1000;
+
+/**
+ * The hold's rule (`holdVerdict`, @dropgate/core) from the settings: a source's looks are one hold apart (at least a
+ * second), up to ATTEMPT_HOLD_MAX_MS from acceptance (0: nobody held longer). The evidence is these caps' counters.
+ */
+export function holdRuleFrom(settings: { ATTEMPT_HOLD_MS: number; ATTEMPT_HOLD_MAX_MS: number }): HoldRule {
+  return { stepMs: Math.max(settings.ATTEMPT_HOLD_MS, MIN_LOOK_STEP_MS), holdMaxMs: settings.ATTEMPT_HOLD_MAX_MS };
 }

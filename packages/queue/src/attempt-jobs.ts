@@ -1,4 +1,4 @@
-import type { Outcome } from '@dropgate/core';
+import type { Outcome, SourceCounts } from '@dropgate/core';
 import type { Job } from 'bullmq';
 import type { AttemptJobName } from './queue-names';
 
@@ -24,7 +24,8 @@ export interface RedeemJob {
   acceptedAt: string;
   /** Absent on jobs from intakes that predate it: such a wrong code counts against the customer only (and the
    *  attempt is never refused as `source_blocked`). */
-  source?: AttemptSource | undefined;
+  source?: AttemptSource | undefined;  /** Written by a worker that held the attempt again (the hold's rule): its source's counts at that look. */
+  holdSeen?: SourceCounts | undefined;
 }
 
 export interface ClaimJob {
@@ -34,7 +35,8 @@ export interface ClaimJob {
   tier?: string | undefined;
   acceptedAt: string;
   /** Absent on jobs from intakes that predate it: such a claim is never refused as `source_blocked`. */
-  source?: AttemptSource | undefined;
+  source?: AttemptSource | undefined;  /** Written by a worker that held the attempt again (the hold's rule): its source's counts at that look. */
+  holdSeen?: SourceCounts | undefined;
 }
 
 /**

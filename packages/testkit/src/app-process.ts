@@ -29,10 +29,10 @@ export function appEnv(extra: Record<string, string> = {}): Record<string, strin
     SHED_MAX_IN_FLIGHT: '0',
     // One intake process, not one per core: tests that want the cluster ask for it (intake-cluster.e2e.test.ts).
     INTAKE_PROCESSES: '1',
-    // Every customer of a test comes from 127.0.0.1: the hold's rule would find that address suspect (several
-    // customers behind it) and hold their attempts ATTEMPT_HOLD_MAX_MS. Nobody is held longer unless a test asks
-    // (the rule has tests of its own: deferred-verdict.int.test.ts); bench:drop sets the shipped value back.
-    ATTEMPT_SUSPECT_SHARE_PCT: '0',
+    // Every customer of a test comes from 127.0.0.1: the hold's rule would see one address naming new customers and
+    // hold their attempts again and again. Nobody is held longer unless a test asks (the rule has tests of its own:
+    // deferred-verdict.int.test.ts); bench:drop sets the shipped value back.
+    ATTEMPT_HOLD_MAX_MS: '0',
     ...extra,
   };
 }

@@ -46,7 +46,7 @@ export const SHIPPED_SHEDDING = {
 };
 
 /** The hold's rule as shipped: testkit holds nobody longer (all its customers share 127.0.0.1); here every client has its own address. */
-const SHIPPED_HOLD = { ATTEMPT_SUSPECT_SHARE_PCT: String(ENV_VARS.ATTEMPT_SUSPECT_SHARE_PCT.parse(undefined)) };
+const SHIPPED_HOLD = { ATTEMPT_HOLD_MAX_MS: String(ENV_VARS.ATTEMPT_HOLD_MAX_MS.parse(undefined)) };
 
 /**
  * Dropgate as a deployment behind a load balancer runs it: intake (trusting the loopback proxy hop, so client
