@@ -73,7 +73,7 @@ export class AttemptDeferred extends Error {
 }
 
 /** Without a rule, no source is held longer than the intake's hold. */
-const NEVER_LONGER: HoldRule = { stepMs: 0, holdMaxMs: 0 };
+const NEVER_LONGER: HoldRule = { stepMs: 0, holdMaxMs: 0, heldAddressCustomers: Number.POSITIVE_INFINITY, heldSubnetCustomers: Number.POSITIVE_INFINITY };
 
 /**
  * One attempt → one store call. Domain outcomes (sold out, already used…) are returned results; only

@@ -47,6 +47,9 @@ export const workerEnv = pick(
   'WORKER_STORE_BATCH_WAIT_MS',
   // The worker announces a campaign its successes stopped at the target (and waits this long for the intakes).
   'CHANGES_ACK_TIMEOUT_MS',
+  // The hold's rule holds a source that named a tenth of its distinct-customer cap to ATTEMPT_HOLD_MAX_MS.
+  'RATE_ADDRESS_CUSTOMERS',
+  'RATE_SUBNET_CUSTOMERS',
 );
 export const adminEnv = pick(
   'ADMIN_PORT',

@@ -7,9 +7,11 @@
  * address and its subnet named in the current window. A customer alone on their address and /24 names 1: judged at
  * the normal hold. A source that named more than one is looked at again one hold later, and held again for as long as
  * it keeps naming NEW customers between two looks — what a bot rotating ids does until its cap blocks it (then
- * `source_blocked`) — up to the hold's maximum (ATTEMPT_HOLD_MAX_MS from acceptance). A household or an office whose
- * count stands still is judged at the next look. On a quiet machine a rotating bot reaches its cap within the first
- * hold; on a loaded one the intake reads its requests slowly and the cap trips later: the looks wait for it.
+ * `source_blocked`) — or while it has named a tenth of its cap (at least 3: an overloaded intake may read nothing
+ * of a bot for a whole step, so a count that stood still is not proof enough once it is that high), up to the hold's
+ * maximum (ATTEMPT_HOLD_MAX_MS from acceptance). A household whose count stands still below that is judged at the
+ * next look. On a quiet machine a rotating bot reaches its cap within the first hold; on a loaded one the intake
+ * reads its requests slowly and the cap trips later: the looks wait for it.
  */
 
 /** Distinct customer ids an attempt's address and subnet named in the current window (0 when unknown). */
@@ -29,6 +31,15 @@ export interface HoldRule {
   stepMs: number;
   /** Longest an attempt is held, from its acceptance (ATTEMPT_HOLD_MAX_MS); at most the hold itself: nobody held longer. */
   holdMaxMs: number;
+  /** Distinct customers of an address from which it is held to the maximum, growing or not (Infinity: never). */
+  heldAddressCustomers: number;
+  /** Distinct customers of a subnet from which it is held to the maximum, growing or not (Infinity: never). */
+  heldSubnetCustomers: number;
+}
+
+/** From how many customers a source is held to the maximum: a tenth of its cap, at least 3 (0 cap: never). */
+export function heldFrom(cap: number): number {
+  return cap > 0 ? Math.max(3, Math.ceil(cap / 10)) : Number.POSITIVE_INFINITY;
 }
 
 export type HoldVerdict =
@@ -56,7 +67,8 @@ function grew(now: SourceCounts, before: SourceCounts): boolean {
  */
 export function holdVerdict(evidence: SourceEvidence, seen: SourceCounts | undefined, acceptedAtMs: number, nowMs: number, rule: HoldRule): HoldVerdict {
   if (evidence.blocked) return { action: 'refuse' };
-  const suspect = seen === undefined ? shared(evidence) : grew(evidence, seen);
+  const high = evidence.addressCustomers >= rule.heldAddressCustomers || evidence.subnetCustomers >= rule.heldSubnetCustomers;
+  const suspect = high || (seen === undefined ? shared(evidence) : grew(evidence, seen));
   if (!suspect) return { action: 'judge', held: seen !== undefined };
   const untilMs = Math.min(nowMs + Math.max(1, rule.stepMs), acceptedAtMs + rule.holdMaxMs, nowMs + rule.holdMaxMs);
   if (untilMs <= nowMs) return { action: 'judge', held: seen !== undefined };

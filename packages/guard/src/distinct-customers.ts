@@ -1,4 +1,4 @@
-import type { HoldRule } from '@dropgate/core';
+import { heldFrom, type HoldRule } from '@dropgate/core';
 import type { ClientSource } from './client-source';
 
 /** Distinct customer ids one address / one subnet may name per window (RATE_*_CUSTOMERS); over it, it is blocked. */
@@ -43,6 +43,11 @@ const MIN_LOOK_STEP_MS = 1000;
  * The hold's rule (`holdVerdict`, @dropgate/core) from the settings: a source's looks are one hold apart (at least a
  * second), up to ATTEMPT_HOLD_MAX_MS from acceptance (0: nobody held longer). The evidence is these caps' counters.
  */
-export function holdRuleFrom(settings: { ATTEMPT_HOLD_MS: number; ATTEMPT_HOLD_MAX_MS: number }): HoldRule {
-  return { stepMs: Math.max(settings.ATTEMPT_HOLD_MS, MIN_LOOK_STEP_MS), holdMaxMs: settings.ATTEMPT_HOLD_MAX_MS };
+export function holdRuleFrom(settings: { ATTEMPT_HOLD_MS: number; ATTEMPT_HOLD_MAX_MS: number; RATE_ADDRESS_CUSTOMERS: number; RATE_SUBNET_CUSTOMERS: number }): HoldRule {
+  return {
+    stepMs: Math.max(settings.ATTEMPT_HOLD_MS, MIN_LOOK_STEP_MS),
+    holdMaxMs: settings.ATTEMPT_HOLD_MAX_MS,
+    heldAddressCustomers: heldFrom(settings.RATE_ADDRESS_CUSTOMERS),
+    heldSubnetCustomers: heldFrom(settings.RATE_SUBNET_CUSTOMERS),
+  };
 }
