@@ -13,6 +13,8 @@ export interface MongoStoreOptions {
   url: string;
   /** Database name; defaults to the one in the URL. */
   dbName?: string | undefined;
+  /** Codes per transaction of `releaseDueLocks` (default RELEASE_DUE_LOCKS_CHUNK, 5,000). */
+  releaseDueLocksChunk?: number | undefined;
   /** Tests only (never set from configuration): fault injection at each step (see @dropgate/store's faults.ts). */
   faults?: FaultHook | undefined;
 }
@@ -50,7 +52,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   return {
     name: 'mongo',
     campaigns: new MongoCampaignRepository(conn, models, options.faults),
-    codes: new MongoCodeRepository(conn, models, options.faults),
+    codes: new MongoCodeRepository(conn, models, options.faults, options.releaseDueLocksChunk),
     redemptions: new MongoRedemptionService(conn, models, options.faults),
     audit: new MongoAuditLog(models),
     migrate: async () => {
