@@ -121,12 +121,21 @@ export class MongoCodeRepository implements CodeRepository {
   /**
    * Inside a transaction: exactly `count` available codes of the tier moved with `set` (each still available when
    * marked), or not_enough_codes and nothing moved. Returns the codes, sorted. Shared by lock and publish.
+   * The pick is deterministic: the first `count` in `rnd` order, which the claim index (campaignId, tier, state, rnd)
+   * hands out without a sort, so a run again after a conflict picks the same codes unless they changed. Codes a
+   * concurrent claim or redeem took after this snapshot (or holds uncommitted) still look available here; marking
+   * one is a WriteConflict and the whole transaction runs again on what that one committed. So a taken code is never
+   * published or locked, and not_enough_codes comes only from codes really gone, as on PostgreSQL.
    */
   private async takeAvailable(tx: Tx, req: { campaignId: string; tier: string; count: number }, set: Partial<CodeDoc>, what: string): Promise<string[]> {
     const campaign = await tx.findById(this.models.campaigns, req.campaignId);
     if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
     if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
-    const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
+    const picked = await tx.find(
+      this.models.codes,
+      { campaignId: req.campaignId, tier: req.tier, state: 'available' },
+      { sort: { rnd: 1 }, limit: req.count, projection: { _id: 1, code: 1 } },
+    );
     if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
     const marked = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, state: 'available' }, { $set: set });
     if (marked !== req.count) throw new Error(`${what}: codes changed under a transaction`);
