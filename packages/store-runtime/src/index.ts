@@ -1,7 +1,6 @@
 import type { Store } from '@dropgate/store';
 import type * as MongoAdapter from '@dropgate/store-mongo';
 import type * as PostgresAdapter from '@dropgate/store-postgres';
-
 import { waitForStore } from './wait-for-store';
 
 export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, waitForStore, type WaitForStoreOptions } from './wait-for-store';
