@@ -42,7 +42,7 @@ import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { profilesIn, summarizeProfile } from './bench/cpu-profile';
 import { discoverProcesses, intakeProcessesUp } from './bench/pipeline/system-procs';
-import { allProcs, procInfo } from './bench/proc-stats';
+import { childProcs, procInfo } from './bench/proc-stats';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
 import { requireServices } from './bench/preflight';
@@ -240,7 +240,7 @@ async function main(): Promise<void> {
 
     const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
     // The bare server's processes: its primary and, run as a cluster, the primary's children.
-    const barePids = bare.pid === undefined ? [] : [bare.pid, ...allProcs().filter((p) => p.ppid === bare.pid).map((p) => p.pid)];
+    const barePids = bare.pid === undefined ? [] : [bare.pid, ...childProcs(bare.pid).map((p) => p.pid)];
     const bareBefore = await measure('bare express (before)', bare.url, barePids, bareRequest);
     const results: PathResult[] = [];
     for (const p of paths) results.push(await runPath(sys, intakePids, p, ctx));
