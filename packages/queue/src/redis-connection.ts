@@ -23,7 +23,7 @@ export interface CreateRedisOptions {
 
 const KIND_OPTIONS: Record<RedisKind, RedisOptions> = {
   // No auto-pipelining: ioredis builds a Pipeline for every flush and copies onto it every script defined on the
-  // connection (BullMQ defines ~70 here), which cost more client CPU than the socket writes it saves: the intake's
+  // connection (BullMQ defines 64 here, each twice), which cost more client CPU than the socket writes it saves: the intake's
   // Redis calls are already one script per turn (rate checks) and one addBulk per turn (docs/benchmarks.md,
   // "CPU per attempt, 2026-12-03").
   producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 },
