@@ -16,7 +16,7 @@ import {
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
-import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
 import { LockReleases } from './jobs/lock-releases';
@@ -25,7 +25,7 @@ import { codesChangedHook } from './codes-changed';
 import { registerWrongCodesMetric } from './wrong-codes-metric';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
 
-function main(): void {
+async function main(): Promise<void> {
   const config = loadAdminConfig(process.env);
   const logger = createLogger({ level: config.LOG_LEVEL, app: 'admin' });
   // No token is in the configuration (ADMIN_TOKENS holds hashes only), so there is no configured secret to scrub.
@@ -36,6 +36,8 @@ function main(): void {
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
+  // A store that starts after us is waited for (STORE_CONNECT_TIMEOUT_MS); one that stays down stops the admin.
+  await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
   const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
   const changes = new ChangePublisher({
     redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError }),
@@ -171,9 +173,7 @@ function main(): void {
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   process.stderr.write(`admin failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
-}
+});

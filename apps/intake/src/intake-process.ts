@@ -15,7 +15,7 @@ import {
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { createAttemptQueue, createRedis } from '@dropgate/queue';
-import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
 import { followChanges } from './catalog-changes';
@@ -40,6 +40,8 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-intake'));
   shutdown.register('store', () => store.close());
+  // The catalog is loaded from it below: a store that starts after us is waited for (STORE_CONNECT_TIMEOUT_MS).
+  await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
   const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
   // Producer: fails fast while Redis is down (→ 503), never queues commands offline.
   const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, onError: onRedisError });

@@ -1,11 +1,13 @@
 import { loadStoreConfig } from '@dropgate/config';
-import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 
 /** `npm run migrate`: brings the configured store's schema up to date, then exits. */
 async function main(): Promise<void> {
   const config = loadStoreConfig(process.env);
   const store = openStore(storeSettingsFrom(config, 'dropgate-migrate'));
   try {
+    // `npm start` and compose run this first: a database still starting is waited for (STORE_CONNECT_TIMEOUT_MS).
+    await waitForConfiguredStore(store, config, (fields, message) => process.stderr.write(`${message}: ${JSON.stringify(fields)}\n`));
     await store.migrate();
     process.stdout.write(`migrations applied to the ${store.name} store\n`);
   } finally {

@@ -6,7 +6,7 @@ import { captureException, closeSentry, createLogger, createMetricsRegistry, ini
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
 import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
-import { openStore, storeSettingsFrom } from '@dropgate/store-runtime';
+import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { TargetStops } from './target-stops';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -24,7 +24,8 @@ async function main(): Promise<void> {
   const store = openStore(storeSettingsFrom(config, 'dropgate-worker'));
   // Closed last (registered first): in-flight jobs still need it while the worker drains.
   shutdown.register('store', () => store.close());
-  await store.ping();
+  // A store that starts after us is waited for (STORE_CONNECT_TIMEOUT_MS); one that stays down stops the worker.
+  await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);

@@ -10,7 +10,7 @@ function pick<const K extends EnvVarName>(...names: K[]): Pick<typeof ENV_VARS, 
 
 export const baseEnv = pick('NODE_ENV', 'LOG_LEVEL', 'SENTRY_DSN', 'SENTRY_ENVIRONMENT', 'SHUTDOWN_TIMEOUT_MS');
 export const redisEnv = pick('REDIS_URL', 'QUEUE_PREFIX');
-export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS');
+export const storeEnv = pick('STORE', 'DATABASE_URL', 'DATABASE_SCHEMA', 'DATABASE_POOL_SIZE', 'MONGO_URL', 'MONGO_DB', 'CAMPAIGN_CACHE_TTL_MS', 'STORE_CONNECT_TIMEOUT_MS');
 /** How attempts are queued and how long their status is kept. */
 export const attemptEnv = pick('JOB_ATTEMPTS', 'JOB_BACKOFF_MS', 'ATTEMPT_RETENTION_S', 'ATTEMPT_HOLD_MS');
 /** Timeouts and connection cap of every HTTP server we run. */

@@ -38,6 +38,8 @@ export const ENV_VARS = {
   MONGO_URL: mongoUrlVar().optional(),
   MONGO_DB: stringVar(/^[A-Za-z0-9_-]{1,63}$/, 'a MongoDB database name').default('dropgate'),
   CAMPAIGN_CACHE_TTL_MS: intVar(50, HOUR_S * 1000).default(2000),
+  /** How long a process waits at start for an unreachable store (retrying with backoff) before it exits. */
+  STORE_CONNECT_TIMEOUT_MS: intVar(1000, HOUR_S * 1000).default(60_000),
 
   JOB_ATTEMPTS: intVar(1, 100).default(5),
   JOB_BACKOFF_MS: intVar(0, HOUR_S * 1000).default(500),

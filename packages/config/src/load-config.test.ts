@@ -28,6 +28,7 @@ describe('loadIntakeConfig', () => {
       DATABASE_POOL_SIZE: 10,
       MONGO_DB: 'dropgate',
       CAMPAIGN_CACHE_TTL_MS: 2000,
+      STORE_CONNECT_TIMEOUT_MS: 60_000,
       JOB_ATTEMPTS: 5,
       JOB_BACKOFF_MS: 500,
       ATTEMPT_RETENTION_S: 86_400,

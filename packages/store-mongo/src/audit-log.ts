@@ -16,6 +16,7 @@ function fromAudit(doc: AuditDoc): AuditEntry {
   };
 }
 
+/** `details.rolledBackAt` is an ISO 8601 string, as on PostgreSQL (a Date would only become one in JSON). */
 function fromAttempt(doc: AttemptDoc): AuditEntry {
   return {
     id: `r:${doc._id}`,
@@ -26,7 +27,7 @@ function fromAttempt(doc: AttemptDoc): AuditEntry {
     campaignId: doc.campaignId,
     customerId: doc.customerId,
     code: doc.code ?? null,
-    details: { attemptId: doc._id, kind: doc.kind, tier: doc.tier ?? null, reward: doc.reward ?? null, rolledBackAt: doc.rolledBackAt ?? null },
+    details: { attemptId: doc._id, kind: doc.kind, tier: doc.tier ?? null, reward: doc.reward ?? null, rolledBackAt: doc.rolledBackAt?.toISOString() ?? null },
   };
 }
 

@@ -26,6 +26,12 @@ import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, t
 import { uncountSuccess } from './success-counter';
 import { inTransaction, type Tx } from './transaction';
 
+/**
+ * Codes per `releaseDueLocks` transaction by default: a transaction must commit within 60 s
+ * (transactionLifetimeLimitSeconds) and a huge one strains the oplog and the cache, so hundreds of thousands of due
+ * locks are released a chunk at a time (one chunk: ~5,000 small updates, well under a second and a megabyte).
+ */
+export const RELEASE_DUE_LOCKS_CHUNK = 5_000;
 /** Codes per insertMany: big enough for throughput, small enough for the 48 MB batch and our memory. */
 const INSERT_CHUNK = 10_000;
 const MAX_LIST = 10_000;
@@ -36,7 +42,10 @@ export class MongoCodeRepository implements CodeRepository {
     private readonly conn: Connection,
     private readonly models: Models,
     private readonly faults: FaultHook | undefined,
-  ) {}
+    private readonly releaseChunk = RELEASE_DUE_LOCKS_CHUNK,
+  ) {
+    if (!Number.isInteger(releaseChunk) || releaseChunk < 1) throw new RangeError('releaseDueLocksChunk must be an integer >= 1');
+  }
 
   /** Bulk load, outside transactions (millions of codes): each document is one atomic insert; duplicates are reported. */
   async insert(campaignId: string, codes: NewCode[]): Promise<InsertCodesResult> {
@@ -112,12 +121,21 @@ export class MongoCodeRepository implements CodeRepository {
   /**
    * Inside a transaction: exactly `count` available codes of the tier moved with `set` (each still available when
    * marked), or not_enough_codes and nothing moved. Returns the codes, sorted. Shared by lock and publish.
+   * The pick is deterministic: the first `count` in `rnd` order, which the claim index (campaignId, tier, state, rnd)
+   * hands out without a sort, so a run again after a conflict picks the same codes unless they changed. Codes a
+   * concurrent claim or redeem took after this snapshot (or holds uncommitted) still look available here; marking
+   * one is a WriteConflict and the whole transaction runs again on what that one committed. So a taken code is never
+   * published or locked, and not_enough_codes comes only from codes really gone, as on PostgreSQL.
    */
   private async takeAvailable(tx: Tx, req: { campaignId: string; tier: string; count: number }, set: Partial<CodeDoc>, what: string): Promise<string[]> {
     const campaign = await tx.findById(this.models.campaigns, req.campaignId);
     if (!campaign) throw new StoreError('campaign_not_found', `campaign ${req.campaignId} not found`);
     if (!campaign.tiers.some((t) => t.name === req.tier)) throw new StoreError('unknown_tier', `campaign ${req.campaignId} has no tier ${req.tier}`);
-    const picked = await tx.find(this.models.codes, { campaignId: req.campaignId, tier: req.tier, state: 'available' }, { limit: req.count, projection: { _id: 1, code: 1 } });
+    const picked = await tx.find(
+      this.models.codes,
+      { campaignId: req.campaignId, tier: req.tier, state: 'available' },
+      { sort: { rnd: 1 }, limit: req.count, projection: { _id: 1, code: 1 } },
+    );
     if (picked.length < req.count) throw new StoreError('not_enough_codes', `tier "${req.tier}" of campaign ${req.campaignId} has fewer than ${req.count} available codes`);
     const marked = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, state: 'available' }, { $set: set });
     if (marked !== req.count) throw new Error(`${what}: codes changed under a transaction`);
@@ -146,20 +164,46 @@ export class MongoCodeRepository implements CodeRepository {
     return groups.sort((a, b) => time(a.releaseAt) - time(b.releaseAt) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''));
   }
 
-  /** One transaction: what is counted is what is released (a code that changes meanwhile makes it run again). */
+  /**
+   * A chunk of `releaseChunk` due locks (soonest due first) per transaction, until a chunk finds fewer: what a
+   * transaction counts is what it released (a code that changes meanwhile makes it run again), and a chunk is added
+   * to the result only once it committed, so every code is reported exactly once. If a later chunk fails, what the
+   * committed ones released is returned (their codes are free: the caller must hear of them), and the rest stays due
+   * for the next sweep, which meets the error again if it lasts; an error before anything was released is thrown.
+   */
   async releaseDueLocks(now: Date): Promise<ReleasedLocks[]> {
     const due = { state: 'locked', lockReleaseAt: { $lte: now } };
-    return inTransaction(this.conn, this.faults, 'release-due-locks', async (tx) => {
-      const rows = await tx.aggregate<{ _id: { campaignId: string; tier: string; reason: string | null }; released: number }, CodeDoc>(this.models.codes, [
-        { $match: due },
-        { $group: { _id: { campaignId: '$campaignId', tier: '$tier', reason: { $ifNull: ['$lockReason', null] } }, released: { $sum: 1 } } },
-      ]);
-      if (rows.length === 0) return [];
-      await tx.updateMany(this.models.codes, due, { $set: { state: 'available', lockReleaseAt: null } });
-      return rows
-        .map(({ _id, released }) => ({ campaignId: _id.campaignId, tier: _id.tier, reason: _id.reason, released }))
-        .sort((a, b) => compareCodePoints(a.campaignId, b.campaignId) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''));
-    });
+    const totals = new Map<string, ReleasedLocks>();
+    for (;;) {
+      let chunk: Array<Pick<CodeDoc, 'campaignId' | 'tier' | 'lockReason'>>;
+      try {
+        chunk = await inTransaction(this.conn, this.faults, 'release-due-locks', async (tx) => {
+          const picked = await tx.find(this.models.codes, due, {
+            sort: { lockReleaseAt: 1 },
+            limit: this.releaseChunk,
+            projection: { _id: 1, campaignId: 1, tier: 1, lockReason: 1 },
+          });
+          if (picked.length === 0) return [];
+          const released = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, ...due }, { $set: { state: 'available', lockReleaseAt: null } });
+          if (released !== picked.length) throw new Error('release of due locks: codes changed under a transaction');
+          return picked;
+        });
+      } catch (err) {
+        if (totals.size === 0) throw err;
+        break;
+      }
+      for (const c of chunk) {
+        const reason = c.lockReason ?? null;
+        const key = JSON.stringify([c.campaignId, c.tier, reason]);
+        const group = totals.get(key) ?? { campaignId: c.campaignId, tier: c.tier, reason, released: 0 };
+        group.released += 1;
+        totals.set(key, group);
+      }
+      if (chunk.length < this.releaseChunk) break;
+    }
+    return [...totals.values()].sort(
+      (a, b) => compareCodePoints(a.campaignId, b.campaignId) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''),
+    );
   }
 
   disable(campaignId: string, codes: string[]): Promise<number> {

@@ -28,7 +28,7 @@ async function createHarness(): Promise<StoreHarness> {
   return {
     name: 'mongo',
     faults,
-    open: () => Promise.resolve(createMongoStore({ url: mongoUrl, dbName, faults: faults.hook })),
+    open: (tuning) => Promise.resolve(createMongoStore({ url: mongoUrl, dbName, faults: faults.hook, releaseDueLocksChunk: tuning?.releaseDueLocksChunk })),
     integrity: (campaignId) => mongoIntegrity(raw.db!, campaignId),
     // Every batch is one transaction that retries its conflicts itself: no batch may fail under contention.
     isContention: () => false,

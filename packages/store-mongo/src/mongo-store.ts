@@ -13,6 +13,8 @@ export interface MongoStoreOptions {
   url: string;
   /** Database name; defaults to the one in the URL. */
   dbName?: string | undefined;
+  /** Codes per transaction of `releaseDueLocks` (default RELEASE_DUE_LOCKS_CHUNK, 5,000). */
+  releaseDueLocksChunk?: number | undefined;
   /** Tests only (never set from configuration): fault injection at each step (see @dropgate/store's faults.ts). */
   faults?: FaultHook | undefined;
 }
@@ -24,7 +26,7 @@ export interface MongoStoreOptions {
  * can be rolled back by a failover.
  */
 export function createMongoStore(options: MongoStoreOptions): Store {
-  const conn: Connection = mongoose.createConnection(options.url, {
+  const connectOptions = {
     ...(options.dbName !== undefined ? { dbName: options.dbName } : {}),
     // Collections and indexes are made by migrate(), not at model compile time on every worker start.
     autoIndex: false,
@@ -33,16 +35,32 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     readConcern: { level: 'majority' },
     readPreference: 'primary',
     retryWrites: true,
-  });
-  // Without an 'error' listener a failed initial connection is an unhandled rejection that kills the process;
-  // the failure still surfaces where it matters: ping() and every operation (which time out buffering).
+  } as const;
+  // Opened by open(), not here: mongoose never tries a failed initial connection again (once one succeeded, the
+  // driver reconnects by itself). Operations issued meanwhile wait (buffer) until it is open.
+  const conn: Connection = mongoose.createConnection();
+  // Without an 'error' listener a failed connection would be an unhandled error that kills the process; failures
+  // surface where they matter: open(), so ping() and migrate().
   conn.on('error', () => undefined);
+  let opening: Promise<void> | null = null;
+  /** The connection, opened once; after a failed try the next call tries again (waitForStore retries ping()). */
+  const open = (): Promise<void> => {
+    opening ??= conn.openUri(options.url, { ...connectOptions }).then(
+      () => undefined,
+      (err: unknown) => {
+        opening = null;
+        throw err;
+      },
+    );
+    return opening;
+  };
+  open().catch(() => undefined); // start now; a failure is met again (and retried) at ping() or migrate()
   const models = createModels(conn);
   // Checked once per store, at the first ping or migrate: a standalone server fails fast with what to do about it.
   let transactionsChecked = false;
   const requireTransactions = async (): Promise<void> => {
     if (transactionsChecked) return;
-    await conn.asPromise();
+    await open();
     const problem = transactionSupportProblem(await conn.db!.admin().command({ hello: 1 }));
     if (problem) throw new Error(problem);
     transactionsChecked = true;
@@ -50,7 +68,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   return {
     name: 'mongo',
     campaigns: new MongoCampaignRepository(conn, models, options.faults),
-    codes: new MongoCodeRepository(conn, models, options.faults),
+    codes: new MongoCodeRepository(conn, models, options.faults, options.releaseDueLocksChunk),
     redemptions: new MongoRedemptionService(conn, models, options.faults),
     audit: new MongoAuditLog(models),
     migrate: async () => {
@@ -58,7 +76,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
       await migrate(models);
     },
     ping: async () => {
-      await conn.asPromise();
+      await open();
       await conn.db!.command({ ping: 1 });
       await requireTransactions();
     },

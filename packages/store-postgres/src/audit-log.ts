@@ -16,6 +16,9 @@ interface AuditRow {
 
 // Exact time text (microseconds, UTC) for the cursor: a JS Date would drop the microseconds and skip or repeat rows.
 const AT_TEXT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+// A time in `details` as JSON clients see a JS Date (`toISOString`: milliseconds, Z), not PostgreSQL's own JSON text
+// ("+00:00", microseconds): both adapters answer the same string. The times stored come from JS Dates (whole ms).
+const ISO_TEXT = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 // Admin ids padded so text order is numeric order (ids are compared as text next to attempt ids).
 const ADMIN_ID = `('a:' || lpad(id::text, 19, '0')) COLLATE "C"`;
 
@@ -70,7 +73,7 @@ export function createAuditLog(pool: Pool): AuditLog {
            UNION ALL
            (SELECT 'r:' || attempt_id AS id, finished_at AS at, ${AT_TEXT('finished_at')} AS at_text, 'redemption' AS kind, NULL AS actor,
                    outcome AS action, campaign_id, customer_id, code,
-                   jsonb_build_object('attemptId', attempt_id, 'kind', kind, 'tier', tier, 'reward', reward, 'rolledBackAt', rolled_back_at) AS details
+                   jsonb_build_object('attemptId', attempt_id, 'kind', kind, 'tier', tier, 'reward', reward, 'rolledBackAt', ${ISO_TEXT('rolled_back_at')}) AS details
               FROM attempts ${attemptWhere} ${attemptWhere ? 'AND' : 'WHERE'} outcome IS NOT NULL
               ORDER BY finished_at DESC, attempt_id DESC LIMIT ${limit})
          ) AS trail ORDER BY at DESC, id DESC LIMIT ${limit}`,

@@ -1,6 +1,9 @@
 import type { Store } from '@dropgate/store';
 import type * as MongoAdapter from '@dropgate/store-mongo';
 import type * as PostgresAdapter from '@dropgate/store-postgres';
+import { waitForStore } from './wait-for-store';
+
+export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, waitForStore, type WaitForStoreOptions } from './wait-for-store';
 
 export type StoreSettings =
   | { kind: 'postgres'; url: string; schema: string; poolSize: number; applicationName: string }
@@ -43,4 +46,15 @@ export function storeSettingsFrom(config: StoreConfigFields, applicationName: st
     return { kind: 'mongo', url: config.MONGO_URL, dbName: config.MONGO_DB };
   }
   return { kind: 'postgres', url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, applicationName };
+}
+
+/** Where a process reports each failed try to reach its store (a pino logger's `warn` fits). */
+export type StoreRetryWarn = (fields: { err: string; tries: number; nextInMs: number }, message: string) => void;
+
+/** At a process's start: `waitForStore` for STORE_CONNECT_TIMEOUT_MS, each failed try reported to `warn`. */
+export function waitForConfiguredStore(store: Store, config: { STORE_CONNECT_TIMEOUT_MS: number }, warn: StoreRetryWarn): Promise<void> {
+  return waitForStore(store, {
+    timeoutMs: config.STORE_CONNECT_TIMEOUT_MS,
+    onRetry: (err, tries, nextInMs) => warn({ err: err instanceof Error ? err.message : String(err), tries, nextInMs }, `${store.name} store unreachable; trying again`),
+  });
 }

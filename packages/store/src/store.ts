@@ -175,6 +175,9 @@ export interface CodeRepository {
    * Releases every lock whose release time has passed; returns what it released, grouped (nothing: []), ordered by
    * campaign, tier and reason (none first) in code-point order. A code redeemed or claimed after its lock was due
    * and before this ran (a due lock counts as available) is no longer locked, so it is not in what this returns.
+   * Every code it releases is in what it returns, exactly once. PostgreSQL releases them in one statement; MongoDB in
+   * transactions of a bounded number of codes (its transactions are limited in time and size), and if one of those
+   * fails after others committed, it returns what they released and leaves the rest due for the next sweep.
    */
   releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */

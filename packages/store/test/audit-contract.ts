@@ -43,6 +43,18 @@ export function auditContract(ctx: ContractContext): void {
       expect(entries[0]!.code).toBe(claimed.code);
     });
 
+    it("shows a rolled-back outcome's rolledBackAt as an ISO 8601 string (what JSON clients see), null before", async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, oneTier);
+      const [code] = codes.standard as [string];
+      const won = await store.redemptions.redeem({ attemptId: attemptId(), campaignId: campaign.id, code, customerId: 'frank', now: NOW });
+      const detailsOf = async () => (await store.audit.query({ campaignId: campaign.id, limit: 10 })).entries.find((e) => e.id === `r:${won.attemptId}`)!.details;
+      expect((await detailsOf())!.rolledBackAt).toBeNull();
+      const rolledBackAt = new Date(NOW.getTime() + 90_061); // milliseconds included
+      expect(await store.codes.rollback({ campaignId: campaign.id, code, to: 'available', now: rolledBackAt })).toBe(true);
+      expect((await detailsOf())!.rolledBackAt).toBe(rolledBackAt.toISOString());
+    });
+
     it('filters by customer and by code, across admin actions and outcomes', async () => {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, oneTier);

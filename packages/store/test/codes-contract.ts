@@ -91,6 +91,42 @@ export function codesContract(ctx: ContractContext): void {
       expect((await store.codes.releaseDueLocks(NOW)).filter((r) => r.campaignId === campaign.id)).toEqual([]);
     });
 
+    it('releases many due locks across several transactions (chunks), each code released and reported exactly once', async () => {
+      const store = ctx.store();
+      const { campaign, codes } = await createCampaignWithCodes(store, [
+        { name: 'standard', reward: 'x', quantity: 12 },
+        { name: 'premium', reward: 'y', quantity: 4 },
+      ]);
+      const { campaign: other, codes: otherCodes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 5 }]);
+      const due = (ms: number) => new Date(NOW.getTime() - ms);
+      const std = codes.standard!;
+      await store.codes.lock({ campaignId: campaign.id, codes: std.slice(0, 7), releaseAt: due(1000), reason: 'held for the show' });
+      await store.codes.lock({ campaignId: campaign.id, codes: std.slice(7, 11), releaseAt: due(5000) });
+      await store.codes.lock({ campaignId: campaign.id, codes: [std[11]!], releaseAt: new Date(NOW.getTime() + HOUR), reason: 'held for the show' });
+      await store.codes.lock({ campaignId: campaign.id, codes: codes.premium!, releaseAt: due(1) });
+      await store.codes.lock({ campaignId: other.id, codes: otherCodes.standard!, releaseAt: due(2000), reason: 'encore' });
+      // 20 due codes, 3 per transaction where an adapter releases in chunks.
+      const tuned = await ctx.openTuned({ releaseDueLocksChunk: 3 });
+      try {
+        const ours = new Set([campaign.id, other.id]);
+        const released = (await tuned.codes.releaseDueLocks(NOW)).filter((r) => ours.has(r.campaignId));
+        expect(released).toEqual(
+          [
+            { campaignId: campaign.id, tier: 'premium', reason: null, released: 4 },
+            { campaignId: campaign.id, tier: 'standard', reason: null, released: 4 },
+            { campaignId: campaign.id, tier: 'standard', reason: 'held for the show', released: 7 },
+            { campaignId: other.id, tier: 'standard', reason: 'encore', released: 5 },
+          ].sort((a, b) => (a.campaignId < b.campaignId ? -1 : a.campaignId > b.campaignId ? 1 : 0)),
+        );
+        expect((await store.codes.counts(campaign.id)).standard).toEqual({ ...zeroStates(), available: 11, locked: 1 });
+        expect((await store.codes.counts(campaign.id)).premium).toEqual({ ...zeroStates(), available: 4 });
+        expect((await store.codes.counts(other.id)).standard).toEqual({ ...zeroStates(), available: 5 });
+        expect((await tuned.codes.releaseDueLocks(NOW)).filter((r) => ours.has(r.campaignId))).toEqual([]);
+      } finally {
+        await tuned.close();
+      }
+    });
+
     it('does not report as released a due lock taken by a redemption before the sweep (the code was used, not released)', async () => {
       const store = ctx.store();
       const { campaign, codes } = await createCampaignWithCodes(store, [{ name: 'standard', reward: 'x', quantity: 2 }]);

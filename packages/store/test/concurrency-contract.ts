@@ -57,6 +57,59 @@ export function concurrencyContract(ctx: ContractContext): void {
       expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
     });
 
+    it('publishing and locking by count while claims and redeems take codes of the same tier: never a taken code, never short while enough remain', async () => {
+      const next = roundRobin(ctx.stores());
+      const { campaign, codes } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 120 }]);
+      const targeted = codes.standard!.slice(0, 20);
+      // Asked by count: 50 claims + 3 publications of 10 + 2 locks of 10 = 100, and at most 20 codes go to the
+      // redeems, so every one of them must get its codes whatever the interleaving.
+      const claims = Array.from({ length: 50 }, (_, i) =>
+        next().redemptions.claim({ attemptId: attemptId('pc'), campaignId: campaign.id, customerId: `pc${i}`, now: NOW }),
+      );
+      const redeems = targeted.map((code, i) =>
+        next().redemptions.redeem({ attemptId: attemptId('pr'), campaignId: campaign.id, code, customerId: `pr${i}`, now: NOW }),
+      );
+      // Published to one customer each: a code they got can no longer be redeemed by anybody else.
+      const publications = Array.from({ length: 3 }, (_, i) =>
+        next().codes.publish({ campaignId: campaign.id, tier: 'standard', count: 10, publicationId: `pub_race_${i}_${campaign.id}`, customerId: `vip${i}`, now: NOW }),
+      );
+      const locks = Array.from({ length: 2 }, (_, i) => next().codes.lockAvailable({ campaignId: campaign.id, tier: 'standard', count: 10, reason: `race ${i}` }));
+      const [claimed, redeemed, published, locked] = await Promise.all([Promise.all(claims), Promise.all(redeems), Promise.all(publications), Promise.all(locks)]);
+
+      expect(claimed.map((r) => r.outcome)).toEqual(Array(50).fill('claimed'));
+      for (const p of published) expect(p.codes).toHaveLength(10);
+      for (const l of locked) expect(l).toHaveLength(10);
+      const owner = new Map<string, string>();
+      const give = (code: string, to: string) => {
+        expect(owner.get(code)).toBeUndefined(); // no code twice
+        owner.set(code, to);
+      };
+      for (const r of claimed) give(r.code!, `claim ${r.attemptId}`);
+      for (const p of published) for (const code of p.codes) give(code, `publication ${p.publicationId}`);
+      for (const [i, l] of locked.entries()) for (const code of l) give(code, `lock ${i}`);
+      for (const [i, r] of redeemed.entries()) {
+        const code = targeted[i]!;
+        if (r.outcome === 'redeemed') give(code, `redeem ${r.attemptId}`);
+        else {
+          // Refused only because one of the others took the code first, and told so by what it is now.
+          expect(['code_already_used', 'code_not_found', 'code_locked']).toContain(r.outcome);
+          expect(owner.get(code)).toMatch(r.outcome === 'code_already_used' ? /^claim / : r.outcome === 'code_locked' ? /^lock / : /^publication /);
+        }
+      }
+      // The database agrees with every answer.
+      const stored = new Map((await ctx.store().codes.list({ campaignId: campaign.id, limit: 1000 })).map((c) => [c.code, c]));
+      for (const [code, to] of owner) {
+        const rec = stored.get(code)!;
+        if (to.startsWith('claim ') || to.startsWith('redeem ')) expect(rec).toMatchObject({ state: 'redeemed', attemptId: to.split(' ')[1] });
+        else if (to.startsWith('publication ')) expect(rec).toMatchObject({ state: 'published', publicationId: to.split(' ')[1] });
+        else expect(rec.state).toBe('locked');
+      }
+      const counts = (await ctx.store().codes.counts(campaign.id)).standard!;
+      expect(counts).toMatchObject({ redeemed: 50 + redeemed.filter((r) => r.outcome === 'redeemed').length, published: 30, locked: 20 });
+      expect(counts.available).toBe(120 - owner.size);
+      expect(await ctx.integrity(campaign.id)).toEqual(INTACT);
+    });
+
     it('the same attempt delivered 10 times at once: one code, one outcome', async () => {
       const stores = ctx.stores();
       const { campaign } = await createCampaignWithCodes(ctx.store(), [{ name: 'standard', reward: 'x', quantity: 20 }], { perCustomerLimit: 5 });

@@ -43,6 +43,7 @@ export function runStoreContract(options: ContractOptions): void {
     registerAll({
       store: () => stores[0]!,
       stores: () => stores,
+      openTuned: (tuning) => harness.open(tuning),
       faults: () => harness.faults,
       isContention: (err) => harness.isContention(err),
       integrity: (campaignId) => harness.integrity(campaignId),
@@ -68,5 +69,5 @@ function unreachableContext(): ContractContext {
   const fail = (): never => {
     throw new Error('skipped suite has no store');
   };
-  return { store: fail, stores: fail, faults: fail, isContention: fail, integrity: fail };
+  return { store: fail, stores: fail, openTuned: fail, faults: fail, isContention: fail, integrity: fail };
 }

@@ -9,7 +9,8 @@ import type { Store } from '../src/store';
  */
 export interface StoreHarness {
   readonly name: 'postgres' | 'mongo';
-  open(): Promise<Store>;
+  /** A new store; `tuning` sets what an adapter lets its constructor tune (an adapter ignores what it has no use for). */
+  open(tuning?: StoreTuning): Promise<Store>;
   /** Fault injection into the stores this harness opens. */
   readonly faults: FaultControl;
   /**
@@ -21,6 +22,15 @@ export interface StoreHarness {
   integrity(campaignId: string): Promise<Integrity>;
   /** Closes what `open` made and drops the isolated schema/database. */
   teardown(): Promise<void>;
+}
+
+/** Adapter constructor options a contract test may set, to reach a behaviour with little data. */
+export interface StoreTuning {
+  /**
+   * Codes per transaction of `releaseDueLocks` (MongoDB releases in chunks: a transaction has a lifetime and size
+   * limit). PostgreSQL releases in one statement and ignores it.
+   */
+  releaseDueLocksChunk?: number | undefined;
 }
 
 /** Breaches of the store's invariants for one campaign, counted in the database: every one must be 0. */

@@ -1,0 +1,105 @@
+import net from 'node:net';
+import { freePort, TEST_DATABASE_URL } from '@dropgate/testkit';
+import type { Store } from '@dropgate/store';
+import { openStore } from './index';
+import { waitForStore } from './wait-for-store';
+
+/** A PostgreSQL URL like the test one, but on `port` of 127.0.0.1. */
+function pgUrlOn(port: number): string {
+  const url = new URL(TEST_DATABASE_URL);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url.toString();
+}
+
+const pgOn = (port: number): Store => openStore({ kind: 'postgres', url: pgUrlOn(port), schema: 'dropgate', poolSize: 1, applicationName: 'dropgate-test-wait' });
+
+/** Waits with a short budget, collecting every failed try. */
+async function waitCollecting(store: Store, timeoutMs: number): Promise<{ error: Error | null; failures: unknown[]; elapsedMs: number }> {
+  const failures: unknown[] = [];
+  const started = Date.now();
+  const error = await waitForStore(store, { timeoutMs, firstDelayMs: 50, maxDelayMs: 200, onRetry: (err) => failures.push(err) }).then(
+    () => null,
+    (err: unknown) => err as Error,
+  );
+  return { error, failures, elapsedMs: Date.now() - started };
+}
+
+describe('waitForStore: a store unreachable at start is retried for a bounded time', () => {
+  it('PostgreSQL on a closed port: retries with backoff, then fails with a clear error within its budget', async () => {
+    const store = pgOn(await freePort());
+    try {
+      const { error, failures, elapsedMs } = await waitCollecting(store, 1500);
+      expect(error?.message).toMatch(/^the postgres store is unreachable: gave up after \d+ tries in 1\.\d s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/);
+      expect(failures.length).toBeGreaterThanOrEqual(4);
+      for (const f of failures) expect((f as Error).message).toMatch(/ECONNREFUSED/);
+      expect(elapsedMs).toBeGreaterThanOrEqual(1500);
+      expect(elapsedMs).toBeLessThan(3000);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('PostgreSQL that comes up after the process: connects once it answers', async () => {
+    const port = await freePort();
+    const target = new URL(TEST_DATABASE_URL);
+    // The real server, reachable on `port` only after a while (as a database container started after us).
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 5432), target.hostname);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream).pipe(client);
+    });
+    const store = pgOn(port);
+    const late = setTimeout(() => proxy.listen(port, '127.0.0.1'), 700);
+    try {
+      const { error, failures } = await waitCollecting(store, 10_000);
+      expect(error).toBeNull();
+      expect(failures.length).toBeGreaterThanOrEqual(2);
+      await store.ping();
+    } finally {
+      clearTimeout(late);
+      await store.close();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('a reachable store answers at once, without a retry', async () => {
+    const store = openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema: 'dropgate', poolSize: 1, applicationName: 'dropgate-test-wait' });
+    try {
+      expect(await waitCollecting(store, 5000)).toMatchObject({ error: null, failures: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('MongoDB on a closed port: every try is a new connection attempt (mongoose alone never retries), then a clear error', async () => {
+    // No MongoDB server here, and none needed: the server selection of each try fails after 200 ms.
+    const store = openStore({ kind: 'mongo', url: `mongodb://127.0.0.1:${await freePort()}/?serverSelectionTimeoutMS=200`, dbName: 'dropgate_wait_test' });
+    // How long each try took: a new attempt waits out its server selection; the first failure handed out again
+    // (mongoose's own behaviour) would take no time.
+    const tryMs: number[] = [];
+    const timed: Store = {
+      ...store,
+      ping: async () => {
+        const started = Date.now();
+        try {
+          await store.ping();
+        } finally {
+          tryMs.push(Date.now() - started);
+        }
+      },
+    };
+    try {
+      const { error, failures, elapsedMs } = await waitCollecting(timed, 1500);
+      expect(error?.message).toMatch(/^the mongo store is unreachable: gave up after \d+ tries in 1\.\d s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/);
+      expect(failures.length).toBeGreaterThanOrEqual(3);
+      for (const f of failures) expect((f as Error).message).toMatch(/ECONNREFUSED/);
+      // The first try joins the attempt the store began when it was created (partly over); every later one is new.
+      for (const ms of tryMs.slice(1, failures.length)) expect(ms).toBeGreaterThanOrEqual(150);
+      expect(elapsedMs).toBeLessThan(3000);
+    } finally {
+      await store.close();
+    }
+  });
+});
