@@ -15,7 +15,8 @@
  *
  * Flags (`--help`): --attempts, --workers / --concurrency / --store-batch-max / --store-batch-wait-ms / --pool (default:
  * what `npm start` runs with),
- * --drain-timeout <s>, --seed, --profile 1 (where each worker's CPU went). Last line: one JSON object {attempts, processedPerSec, doubleAssigned, lost, ...}.
+ * --drain-timeout <s>, --seed, --profile 1 (where each worker's CPU went), --semi-space-mb <n> (the workers' Node
+ * --max-semi-space-size). Last line: one JSON object {attempts, processedPerSec, doubleAssigned, lost, ...}.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -58,7 +59,11 @@ async function main(): Promise<void> {
   });
   // Node refuses --cpu-prof in NODE_OPTIONS: a preloaded module runs the inspector's profiler instead.
   const profileDir = flags.profile ? mkdtempSync(path.join(os.tmpdir(), 'dropgate-drain-prof-')) : undefined;
-  const workerEnv = profileDir ? { ...env, NODE_OPTIONS: `--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`, DROPGATE_CPU_PROF_DIR: profileDir } : env;
+  const nodeOptions = [
+    ...(profileDir ? [`--require ${path.join(__dirname, 'bench', 'cpu-prof-preload.js')}`] : []),
+    ...(flags['semi-space-mb'] > 0 ? [`--max-semi-space-size=${flags['semi-space-mb']}`] : []),
+  ].join(' ');
+  const workerEnv = { ...env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...(profileDir ? { DROPGATE_CPU_PROF_DIR: profileDir } : {}) };
   const workerConfig = loadWorkerConfig(env);
   const workerCount = flags.workers;
   const cores = os.cpus().length;

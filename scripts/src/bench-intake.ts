@@ -42,7 +42,7 @@ import { cannon, statusText, type CannonRun } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { profilesIn, summarizeProfile } from './bench/cpu-profile';
 import { discoverProcesses, intakeProcessesUp } from './bench/pipeline/system-procs';
-import { allProcs, procInfo } from './bench/proc-stats';
+import { childProcs, procInfo } from './bench/proc-stats';
 import { type IntakePath, intakePaths, type PathContext } from './bench/intake/paths';
 import { type Answer, primeAddress, primeSubnet, send } from './bench/intake/prime';
 import { requireServices } from './bench/preflight';
@@ -60,8 +60,9 @@ const flags = parseFlags(
     "  --intake-processes <n>: the intake's INTAKE_PROCESSES and as many bare Express processes (default 1; a deployment\n" +
     '  runs one per core); CPU per answer then sums every process of each\n' +
     '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
-    '  p99 of what was served is reported apart from the p99 of what was shed',
-  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1 },
+    '  p99 of what was served is reported apart from the p99 of what was shed\n' +
+    "  --semi-space-mb <n>: Node's --max-semi-space-size for the intake processes (default 0: the system's default)",
+  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1, 'semi-space-mb': 0 },
   {},
   { paths: '', 'shed-ms': '', 'max-in-flight': '', 'target-ms': '', 'min-in-flight': '' },
 );
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     // Rate limits on (the defaults of the build), no workers, addresses from the trusted loopback proxy hop.
     sys = await startSystem({
       workers: 0,
+      ...(flags['semi-space-mb'] > 0 ? { nodeFlags: [`--max-semi-space-size=${flags['semi-space-mb']}`] } : {}),
       env: {
         TRUST_PROXY: 'loopback',
         LOG_LEVEL: 'warn',
@@ -240,7 +242,7 @@ async function main(): Promise<void> {
 
     const bareRequest = (n: number): ReturnType<IntakePath['request']> => accepted.request(n);
     // The bare server's processes: its primary and, run as a cluster, the primary's children.
-    const barePids = bare.pid === undefined ? [] : [bare.pid, ...allProcs().filter((p) => p.ppid === bare.pid).map((p) => p.pid)];
+    const barePids = bare.pid === undefined ? [] : [bare.pid, ...childProcs(bare.pid).map((p) => p.pid)];
     const bareBefore = await measure('bare express (before)', bare.url, barePids, bareRequest);
     const results: PathResult[] = [];
     for (const p of paths) results.push(await runPath(sys, intakePids, p, ctx));

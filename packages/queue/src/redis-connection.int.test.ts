@@ -34,6 +34,20 @@ describe('createRedis', () => {
     }
   });
 
+  it('writes a producer\'s commands as they are made, not through an auto-pipeline (cheaper for the intake)', async () => {
+    const producer = createRedis(TEST_REDIS_URL, 'producer', 'test-direct');
+    try {
+      await redisReady(producer);
+      const replies = Promise.all([producer.ping(), producer.echo('a'), producer.echo('b')]);
+      // Auto-pipelining would hold all three in a pipeline until the next tick.
+      const heldBack = producer.autoPipelineQueueSize;
+      await expect(replies).resolves.toEqual(['PONG', 'a', 'b']);
+      expect(heldBack).toBe(0);
+    } finally {
+      await closeRedis(producer);
+    }
+  });
+
   it('registers its close with a shutdown registry', async () => {
     const hooks: { name: string; close: () => unknown }[] = [];
     const registry: CloseRegistry = { register: (name, close) => hooks.push({ name, close }) };

@@ -22,7 +22,11 @@ export interface CreateRedisOptions {
 }
 
 const KIND_OPTIONS: Record<RedisKind, RedisOptions> = {
-  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, enableAutoPipelining: true },
+  // No auto-pipelining: ioredis builds a Pipeline for every flush and copies onto it every script defined on the
+  // connection (BullMQ defines 64 here, each twice), which cost more client CPU than the socket writes it saves: the intake's
+  // Redis calls are already one script per turn (rate checks) and one addBulk per turn (docs/benchmarks.md,
+  // "CPU per attempt, 2026-12-03").
+  producer: { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000 },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true },
   client: { maxRetriesPerRequest: 3, enableOfflineQueue: true, connectTimeout: 5000 },
 };

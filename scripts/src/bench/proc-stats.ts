@@ -67,6 +67,11 @@ export function allProcs(): ProcInfo[] {
     .filter((p): p is ProcInfo => p !== undefined);
 }
 
+/** The live children of `parent` (a cluster primary's workers), optionally only those whose command line includes `command`. */
+export function childProcs(parent: number, command?: string): ProcInfo[] {
+  return allProcs().filter((p) => p.ppid === parent && (command === undefined || cmdline(p.pid).includes(command)));
+}
+
 export function cmdline(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();

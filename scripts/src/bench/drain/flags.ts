@@ -23,6 +23,8 @@ export const flags = parseFlags(
     seed: 1,
     // 1: every worker runs under the inspector's sampling profiler; where its CPU went is printed after the drain.
     profile: 0,
+    // Node's --max-semi-space-size (MB) for the worker processes; 0 = Node's default.
+    'semi-space-mb': 0,
   },
 );
 

@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { type RunningSystem, waitFor } from '@dropgate/testkit';
-import { allProcs, clientPortsTo, cmdline, environ } from '../proc-stats';
+import { allProcs, childProcs, clientPortsTo, cmdline, environ } from '../proc-stats';
+
+const INTAKE_SCRIPT = 'apps/intake/dist/main.js';
 
 export interface Proc {
   label: string;
@@ -24,9 +26,8 @@ export interface SystemProcs {
  */
 export function discoverProcesses(sys: RunningSystem): SystemProcs {
   const procs = allProcs();
-  const children = procs.filter((p) => p.ppid === process.pid);
   const byApp = (app: string): Proc => {
-    const p = children.find((c) => cmdline(c.pid).includes(`apps/${app}/dist/main.js`));
+    const [p] = childProcs(process.pid, `apps/${app}/dist/main.js`);
     if (!p) throw new Error(`cannot find the ${app} process among the children of ${process.pid}`);
     return { label: app, pid: p.pid };
   };
@@ -36,7 +37,7 @@ export function discoverProcesses(sys: RunningSystem): SystemProcs {
   });
   const intake = byApp('intake');
   // With INTAKE_PROCESSES > 1 the intake is a cluster: its primary's children run the same script.
-  const intakeWorkers = procs.filter((p) => p.ppid === intake.pid && cmdline(p.pid).includes('apps/intake/dist/main.js')).map((p) => p.pid);
+  const intakeWorkers = childProcs(intake.pid, INTAKE_SCRIPT).map((p) => p.pid);
   return {
     intake: { ...intake, pids: [intake.pid, ...intakeWorkers], metricsUrl: `${sys.intakeInternalUrl}/metrics` },
     admin: { ...byApp('admin'), metricsUrl: `${sys.adminUrl}/metrics` },
@@ -69,7 +70,7 @@ export async function intakeProcessesUp(sys: RunningSystem, processes: number): 
   if (processes <= 1) return;
   const primary = sys.intake.pid!;
   await waitFor(`${processes} intake processes`, () => {
-    const workers = allProcs().filter((p) => p.ppid === primary && cmdline(p.pid).includes('apps/intake/dist/main.js'));
+    const workers = childProcs(primary, INTAKE_SCRIPT);
     return workers.length >= processes ? true : undefined;
   }, 30_000, 100);
 }
