@@ -1,12 +1,14 @@
 import mongoose, { type Connection, type mongo } from 'mongoose';
-import type { FaultHook, Store } from '@dropgate/store';
+import { StoreClosedError, StoreSetupError, type FaultHook, type Store } from '@dropgate/store';
 import { MongoAuditLog } from './audit-log';
 import { MongoCampaignRepository } from './campaign-repository';
 import { MongoCodeRepository } from './code-repository';
+import { closeForGood } from './connection-closing';
 import { createModels, type Models } from './models';
 import { isIndexConflict } from './mongo-errors';
 import { MongoRedemptionService } from './redemption-service';
 import { transactionSupportProblem } from './replica-set';
+import { mongoSetupError } from './setup-errors';
 
 export interface MongoStoreOptions {
   /** mongodb:// URL of a replica set (or a mongos): every operation is a transaction. */
@@ -43,8 +45,13 @@ export function createMongoStore(options: MongoStoreOptions): Store {
   // surface where they matter: open(), so ping() and migrate().
   conn.on('error', () => undefined);
   let opening: Promise<void> | null = null;
-  /** The connection, opened once; after a failed try the next call tries again (waitForStore retries ping()). */
+  let closing: Promise<void> | null = null;
+  /**
+   * The connection, opened once; after a failed try the next call tries again (waitForStore retries ping()).
+   * Never after close(): a closed store stays closed.
+   */
   const open = (): Promise<void> => {
+    if (closing) return Promise.reject(new StoreClosedError('mongo'));
     opening ??= conn.openUri(options.url, { ...connectOptions }).then(
       () => undefined,
       (err: unknown) => {
@@ -62,7 +69,7 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     if (transactionsChecked) return;
     await open();
     const problem = transactionSupportProblem(await conn.db!.admin().command({ hello: 1 }));
-    if (problem) throw new Error(problem);
+    if (problem) throw new StoreSetupError(problem);
     transactionsChecked = true;
   };
   return {
@@ -75,12 +82,20 @@ export function createMongoStore(options: MongoStoreOptions): Store {
       await requireTransactions();
       await migrate(models);
     },
+    /** A deployment that refuses this configuration (credentials, no replica set) throws StoreSetupError: no use retrying. */
     ping: async () => {
-      await open();
-      await conn.db!.command({ ping: 1 });
-      await requireTransactions();
+      try {
+        await open();
+        await conn.db!.command({ ping: 1 });
+        await requireTransactions();
+      } catch (err) {
+        throw mongoSetupError(err) ?? err;
+      }
     },
-    close: () => conn.close(),
+    close: () => {
+      closing ??= closeForGood(conn);
+      return closing;
+    },
   };
 }
 

@@ -1,3 +1,5 @@
+import { REPLICA_SET_NEEDED } from './setup-errors';
+
 /** What `hello` says about the server (the fields we look at). */
 export interface HelloReply {
   setName?: string;
@@ -11,5 +13,5 @@ export interface HelloReply {
  */
 export function transactionSupportProblem(hello: HelloReply): string | null {
   if (hello.msg === 'isdbgrid' || hello.setName) return null;
-  return 'the MongoDB store needs transactions, which a standalone mongod does not have: run it as a replica set (a single node is enough: `mongod --replSet rs0`, then `rs.initiate()` once) and put `?replicaSet=rs0` in MONGO_URL';
+  return REPLICA_SET_NEEDED;
 }

@@ -1,5 +1,6 @@
 import type { FaultHook, FaultStep } from '@dropgate/store';
 import type { ClientSession, Connection, Model, PipelineStage } from 'mongoose';
+import { assertNotClosed } from './connection-closing';
 import { isDuplicateKeyError } from './mongo-errors';
 
 /**
@@ -85,6 +86,7 @@ export class Tx {
  */
 export async function inTransaction<T>(conn: Connection, faults: FaultHook | undefined, key: string, work: (tx: Tx) => Promise<T>): Promise<T> {
   for (let round = 1; ; round++) {
+    assertNotClosed(conn); // a closed store's connection never opens again: fail now, not after 10 s of buffering
     const session = await conn.startSession();
     let runs = 0;
     try {

@@ -1,10 +1,11 @@
-import type { FaultHook, Store } from '@dropgate/store';
+import { StoreClosedError, type FaultHook, type Store } from '@dropgate/store';
 import { createAuditLog } from './audit-log';
 import { createCampaignRepository } from './campaign-repository';
 import { createCodeRepository } from './code-repository';
 import { assertSchemaName, createPool } from './connection';
 import { runMigrations } from './migrations';
 import { createRedemptionService } from './redemption-service';
+import { postgresSetupError } from './setup-errors';
 
 export interface PostgresStoreOptions {
   connectionString: string;
@@ -31,8 +32,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     async migrate() {
       await runMigrations(pool, schema);
     },
+    /** A server that refuses this configuration (credentials, database) throws StoreSetupError: no use retrying. */
     async ping() {
-      await pool.query('SELECT 1');
+      if (closed) throw new StoreClosedError('postgres');
+      try {
+        await pool.query('SELECT 1');
+      } catch (err) {
+        throw postgresSetupError(err) ?? err;
+      }
     },
     close() {
       closed ??= pool.end();

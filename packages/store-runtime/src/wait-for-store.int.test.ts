@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { freePort, TEST_DATABASE_URL } from '@dropgate/testkit';
-import type { Store } from '@dropgate/store';
+import { StoreClosedError, StoreSetupError, type Store } from '@dropgate/store';
+import { Client } from 'pg';
 import { openStore } from './index';
 import { waitForStore } from './wait-for-store';
 
@@ -24,6 +26,16 @@ async function waitCollecting(store: Store, timeoutMs: number): Promise<{ error:
   );
   return { error, failures, elapsedMs: Date.now() - started };
 }
+
+/** A PostgreSQL URL like the test one, with another database or user. */
+function pgUrlWith(change: { database?: string; user?: string }): string {
+  const url = new URL(TEST_DATABASE_URL);
+  if (change.database !== undefined) url.pathname = `/${change.database}`;
+  if (change.user !== undefined) url.username = change.user;
+  return url.toString();
+}
+
+const pgAt = (url: string): Store => openStore({ kind: 'postgres', url, schema: 'dropgate', poolSize: 1, applicationName: 'dropgate-test-wait' });
 
 describe('waitForStore: a store unreachable at start is retried for a bounded time', () => {
   it('PostgreSQL on a closed port: retries with backoff, then fails with a clear error within its budget', async () => {
@@ -101,5 +113,47 @@ describe('waitForStore: a store unreachable at start is retried for a bounded ti
     } finally {
       await store.close();
     }
+  });
+
+  it('a closed store is not waited for: StoreClosedError at once', async () => {
+    const store = openStore({ kind: 'postgres', url: TEST_DATABASE_URL, schema: 'dropgate', poolSize: 1, applicationName: 'dropgate-test-wait' });
+    await store.close();
+    const { error, failures } = await waitCollecting(store, 30_000);
+    expect(failures).toEqual([]);
+    expect(error).toBeInstanceOf(StoreClosedError);
+    expect(error?.message).toMatch(/^the postgres store is closed/);
+  });
+
+  describe('a store that answers but refuses the configuration stops the wait at once, naming the cause', () => {
+    const superuser = new Client({ connectionString: TEST_DATABASE_URL });
+    const nologin = `dg_test_nologin_${randomBytes(4).toString('hex')}`;
+    beforeAll(async () => {
+      await superuser.connect();
+      await superuser.query(`CREATE ROLE ${nologin} NOLOGIN`);
+    });
+    afterAll(async () => {
+      await superuser.query(`DROP ROLE IF EXISTS ${nologin}`);
+      await superuser.end();
+    });
+
+    const cases: Array<[string, () => string, RegExp]> = [
+      ['a database that does not exist', () => pgUrlWith({ database: `dg_missing_${randomBytes(4).toString('hex')}` }), /database "dg_missing_[0-9a-f]+" does not exist \(SQLSTATE 3D000\): the database named in DATABASE_URL does not exist/],
+      ['a role that does not exist', () => pgUrlWith({ user: `dg_nobody_${randomBytes(4).toString('hex')}` }), /role "dg_nobody_[0-9a-f]+" does not exist \(SQLSTATE 28000\): the server refuses this user/],
+      ['a role that may not log in', () => pgUrlWith({ user: nologin }), /role "dg_test_nologin_[0-9a-f]+" is not permitted to log in \(SQLSTATE 28000\)/],
+    ];
+    it.each(cases)('PostgreSQL, %s: no retry, a StoreSetupError with the server\'s reason', async (_, url, reason) => {
+      const store = pgAt(url());
+      try {
+        // A budget far longer than the test may take: only stopping at once passes.
+        const { error, failures, elapsedMs } = await waitCollecting(store, 30_000);
+        expect(failures).toEqual([]);
+        expect(error).toBeInstanceOf(StoreSetupError);
+        expect(error?.message).toMatch(/^the postgres store refuses this configuration \(not retried\): /);
+        expect(error?.message).toMatch(reason);
+        expect(elapsedMs).toBeLessThan(10_000);
+      } finally {
+        await store.close();
+      }
+    });
   });
 });

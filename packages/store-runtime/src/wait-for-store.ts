@@ -1,4 +1,4 @@
-import type { Store } from '@dropgate/store';
+import { isStoreSetupError, StoreClosedError, StoreSetupError, type Store } from '@dropgate/store';
 
 export interface WaitForStoreOptions {
   /** Gives up this long after the first try (a try still under way then is abandoned). */
@@ -18,7 +18,9 @@ export const STORE_RETRY_MAX_DELAY_MS = 5_000;
  * the store, the tries, the time and the last failure. The same for both adapters: a database that starts after the
  * process (compose, a restart) is waited for, one that stays down stops the process with a clear message, and its
  * supervisor restarts it. (PostgreSQL's pool connects per query; MongoDB's ping opens its connection again after a
- * failed try, which mongoose alone never does.)
+ * failed try, which mongoose alone never does.) A store that answers but refuses the configuration (the adapter's
+ * ping throws StoreSetupError: bad credentials, no such database, no transactions) is not tried again: that stops
+ * the wait at once with a StoreSetupError naming the cause.
  */
 export async function waitForStore(store: Store, options: WaitForStoreOptions): Promise<void> {
   const started = Date.now();
@@ -32,6 +34,8 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
       await withinMs(store.ping(), deadline - Date.now());
       return;
     } catch (err) {
+      if (err instanceof StoreClosedError) throw err;
+      if (isStoreSetupError(err)) throw new StoreSetupError(`the ${store.name} store refuses this configuration (not retried): ${err.message}`, { cause: err });
       failure = err;
       if (!(err instanceof NoAnswer)) said = err;
     }
