@@ -1,5 +1,6 @@
 import { CODE_STATES, statesAllowing, type CodeState } from '@dropgate/core';
 import {
+  LocksPartlyReleasedError,
   StoreError,
   withNormalizedCustomer,
   type CodeCounts,
@@ -22,6 +23,7 @@ import type { Connection } from 'mongoose';
 import { compareCodePoints } from './code-point-order';
 import { releaseQuota } from './customer-quota';
 import { duplicateIndexes } from './mongo-errors';
+import { releaseInChunks } from './release-in-chunks';
 import { toCodeRecord, toPublication, UNOWNED, type CampaignDoc, type CodeDoc, type Models, type PublicationDoc } from './models';
 import { uncountSuccess } from './success-counter';
 import { inTransaction, type Tx } from './transaction';
@@ -167,31 +169,27 @@ export class MongoCodeRepository implements CodeRepository {
   /**
    * A chunk of `releaseChunk` due locks (soonest due first) per transaction, until a chunk finds fewer: what a
    * transaction counts is what it released (a code that changes meanwhile makes it run again), and a chunk is added
-   * to the result only once it committed, so every code is reported exactly once. If a later chunk fails, what the
-   * committed ones released is returned (their codes are free: the caller must hear of them), and the rest stays due
-   * for the next sweep, which meets the error again if it lasts; an error before anything was released is thrown.
+   * to the result only once it committed, so every code is reported exactly once. If a later chunk fails, a
+   * LocksPartlyReleasedError carries what the committed ones released (their codes are free: the caller must hear
+   * of them) and the failure; the rest stays due for the next sweep. An error before anything was released is
+   * thrown as it is. The chunking rule is `releaseInChunks` (unit-tested without a server).
    */
   async releaseDueLocks(now: Date): Promise<ReleasedLocks[]> {
     const due = { state: 'locked', lockReleaseAt: { $lte: now } };
     const totals = new Map<string, ReleasedLocks>();
-    for (;;) {
-      let chunk: Array<Pick<CodeDoc, 'campaignId' | 'tier' | 'lockReason'>>;
-      try {
-        chunk = await inTransaction(this.conn, this.faults, 'release-due-locks', async (tx) => {
-          const picked = await tx.find(this.models.codes, due, {
-            sort: { lockReleaseAt: 1 },
-            limit: this.releaseChunk,
-            projection: { _id: 1, campaignId: 1, tier: 1, lockReason: 1 },
-          });
-          if (picked.length === 0) return [];
-          const released = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, ...due }, { $set: { state: 'available', lockReleaseAt: null } });
-          if (released !== picked.length) throw new Error('release of due locks: codes changed under a transaction');
-          return picked;
+    const { failure } = await releaseInChunks(this.releaseChunk, async () => {
+      const chunk = await inTransaction(this.conn, this.faults, 'release-due-locks', async (tx) => {
+        const picked = await tx.find(this.models.codes, due, {
+          sort: { lockReleaseAt: 1 },
+          limit: this.releaseChunk,
+          projection: { _id: 1, campaignId: 1, tier: 1, lockReason: 1 },
         });
-      } catch (err) {
-        if (totals.size === 0) throw err;
-        break;
-      }
+        if (picked.length === 0) return [];
+        const released = await tx.updateMany(this.models.codes, { _id: { $in: picked.map((c) => c._id) }, ...due }, { $set: { state: 'available', lockReleaseAt: null } });
+        if (released !== picked.length) throw new Error('release of due locks: codes changed under a transaction');
+        return picked;
+      });
+      // Committed: counted now, each code once (a transaction run again returned only its last run's codes).
       for (const c of chunk) {
         const reason = c.lockReason ?? null;
         const key = JSON.stringify([c.campaignId, c.tier, reason]);
@@ -199,11 +197,13 @@ export class MongoCodeRepository implements CodeRepository {
         group.released += 1;
         totals.set(key, group);
       }
-      if (chunk.length < this.releaseChunk) break;
-    }
-    return [...totals.values()].sort(
+      return chunk.length;
+    });
+    const groups = [...totals.values()].sort(
       (a, b) => compareCodePoints(a.campaignId, b.campaignId) || compareCodePoints(a.tier, b.tier) || compareCodePoints(a.reason ?? '', b.reason ?? ''),
     );
+    if (failure !== null) throw new LocksPartlyReleasedError(groups, failure);
+    return groups;
   }
 
   disable(campaignId: string, codes: string[]): Promise<number> {

@@ -2,6 +2,7 @@ export * from './store';
 export * from './store-error';
 export * from './store-setup-error';
 export * from './store-closed-error';
+export * from './locks-partly-released-error';
 export * from './faults';
 export * from './audit-cursor';
 export * from './customer-ids';

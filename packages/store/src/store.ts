@@ -177,7 +177,8 @@ export interface CodeRepository {
    * and before this ran (a due lock counts as available) is no longer locked, so it is not in what this returns.
    * Every code it releases is in what it returns, exactly once. PostgreSQL releases them in one statement; MongoDB in
    * transactions of a bounded number of codes (its transactions are limited in time and size), and if one of those
-   * fails after others committed, it returns what they released and leaves the rest due for the next sweep.
+   * fails after others committed, it throws `LocksPartlyReleasedError` carrying what they released (free codes the
+   * caller must report) and the failure; the rest stays due for the next sweep.
    */
   releaseDueLocks(now: Date): Promise<ReleasedLocks[]>;
   /** any → disabled. */

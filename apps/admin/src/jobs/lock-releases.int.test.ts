@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createLockReleaseQueue, LOCK_SWEEP_SCHEDULER_ID } from '@dropgate/queue';
+import { LocksPartlyReleasedError, type Store } from '@dropgate/store';
 import type { ChangeEvent } from '@dropgate/changes';
 import { startTempStore, type TempStore } from '../../test/admin-harness';
 import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
@@ -19,12 +20,12 @@ const redis = (): Redis => {
 const published: ChangeEvent[] = [];
 const errors: unknown[] = [];
 
-function lockReleases(): LockReleases {
+function lockReleases(over: Store = store): LockReleases {
   return new LockReleases({
     queue: createLockReleaseQueue(redis(), PREFIX),
     workerConnection: redis(),
     prefix: PREFIX,
-    store,
+    store: over,
     changes: { publish: (e) => (published.push(e), Promise.resolve({ receivers: 0, applied: 0 })) },
     sweepEveryMs: 60_000,
     onError: (err) => errors.push(err),
@@ -83,6 +84,37 @@ describe('LockReleases', () => {
       const schedulers = await createLockReleaseQueue(redis(), PREFIX).getJobSchedulers();
       expect(schedulers.map((s) => s.key)).toContain(LOCK_SWEEP_SCHEDULER_ID);
       expect(errors).toEqual([]);
+    } finally {
+      await releases.close();
+    }
+  });
+
+  it('a sweep that released some locks and then failed (MongoDB chunks): reports those codes, then fails with the error', async () => {
+    const { id, codes } = await campaignWithCodes(2);
+    await store.codes.lock({ campaignId: id, codes, releaseAt: new Date(Date.now() - 1000), reason: 'partly' });
+    const chunkFailure = new Error('chunk 2: WriteConflict, retries exhausted');
+    // The real release, then the failure of a later chunk as MongoDB's adapter reports it.
+    const partly: Store = {
+      ...store,
+      codes: {
+        ...store.codes,
+        releaseDueLocks: async (now) => {
+          throw new LocksPartlyReleasedError(await store.codes.releaseDueLocks(now), chunkFailure);
+        },
+      },
+    };
+    const releases = lockReleases(partly);
+    try {
+      const failed = await releases.start().then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(failed).toBeInstanceOf(LocksPartlyReleasedError);
+      expect((failed as Error).cause).toBe(chunkFailure);
+      // The codes released before the failure were reported like a full sweep's: audit trail and announcement.
+      const { entries } = await store.audit.query({ campaignId: id, limit: 10 });
+      expect(entries.filter((e) => e.action === 'releaseDueLocks').map((e) => e.details)).toEqual([{ tier: 'standard', released: 2, reason: 'partly' }]);
+      expect(published.some((e) => e.campaignId === id && e.action === 'released')).toBe(true);
     } finally {
       await releases.close();
     }

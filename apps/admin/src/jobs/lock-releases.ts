@@ -2,7 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ChangeSink } from '@dropgate/changes';
 import { QUEUES, scheduleLockRelease, upsertLockSweep, type LockReleaseJob, type LockReleaseQueue, type ReleaseDueLocksJob, type ReleaseDueLocksResult, type LockReleaseJobName } from '@dropgate/queue';
-import type { Store } from '@dropgate/store';
+import { LocksPartlyReleasedError, type ReleasedLocks, type Store } from '@dropgate/store';
 
 /** Who the audit trail names for the locks that end by themselves (no admin token asked at that moment). */
 export const LOCK_RELEASE_ACTOR = 'scheduler';
@@ -63,11 +63,21 @@ export class LockReleases implements LockReleaseScheduler {
   /**
    * Releases every due lock, then for each campaign, tier and reason released writes an audit entry (who:
    * `LOCK_RELEASE_ACTOR`) and announces the change. The codes are free once the store says so: a failed audit
-   * write is reported, never a reason to run the job again (a second run finds nothing left to release).
+   * write is reported, never a reason to run the job again (a second run finds nothing left to release). A sweep
+   * that released some codes and then failed (MongoDB's chunks) reports those like a full sweep, then fails the job
+   * with the error; the rest stays due for the next sweep.
    */
   private async run(job: ReleaseDueLocksJob): Promise<ReleaseDueLocksResult> {
     const { store, changes, onError } = this.options;
-    const groups = await store.codes.releaseDueLocks(this.now());
+    let groups: ReleasedLocks[];
+    let partly: LocksPartlyReleasedError | null = null;
+    try {
+      groups = await store.codes.releaseDueLocks(this.now());
+    } catch (err) {
+      if (!(err instanceof LocksPartlyReleasedError)) throw err;
+      partly = err;
+      groups = err.released;
+    }
     for (const g of groups) {
       await store.audit
         .record({ actor: LOCK_RELEASE_ACTOR, action: 'releaseDueLocks', campaignId: g.campaignId, details: { tier: g.tier, reason: g.reason, released: g.released } })
@@ -76,6 +86,7 @@ export class LockReleases implements LockReleaseScheduler {
     const campaigns = new Set(groups.map((g) => g.campaignId));
     if (job.campaignId !== null) campaigns.add(job.campaignId);
     for (const campaignId of campaigns) await changes.publish({ kind: 'codes', campaignId, action: 'released' });
+    if (partly) throw partly;
     return { released: groups.reduce((n, g) => n + g.released, 0) };
   }
 }
