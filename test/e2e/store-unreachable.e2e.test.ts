@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { appEntry, appEnv, freePort } from '@dropgate/testkit';
+import { createHash, randomBytes } from 'node:crypto';
+import { appEntry, appEnv, freePort, TEST_DATABASE_URL } from '@dropgate/testkit';
 
 /**
  * Every process that needs the store waits for it at start, retrying with backoff for STORE_CONNECT_TIMEOUT_MS and
- * logging each failed try, then exits with a clear error: the real built processes, PostgreSQL on a closed port.
+ * logging each failed try, then exits with a clear error: the real built processes, PostgreSQL on a closed port. A
+ * store that answers but refuses the configuration is not retried: the process exits at once, saying why.
  * (The same wait covers MongoDB, whose connection mongoose alone would never try again: packages/store-runtime.)
  */
 
@@ -31,26 +32,29 @@ function run(app: string, file: string, env: Record<string, string>): Promise<Ex
   );
 }
 
+async function processEnv(databaseUrl: string, timeoutMs: number): Promise<Record<string, string>> {
+  return appEnv({
+    DATABASE_URL: databaseUrl,
+    STORE_CONNECT_TIMEOUT_MS: String(timeoutMs),
+    LOG_LEVEL: 'warn',
+    PORT: String(await freePort()),
+    METRICS_PORT: String(await freePort()),
+    WORKER_METRICS_PORT: String(await freePort()),
+    ADMIN_PORT: String(await freePort()),
+    ADMIN_METRICS_PORT: String(await freePort()),
+    ADMIN_TOKENS: `ops:read:${createHash('sha256').update('unused-token').digest('hex')}`,
+  });
+}
+
+/** Every process that waits for the store at start. */
+const runAll = (env: Record<string, string>): Promise<Exit[]> =>
+  Promise.all([run('supervisor', 'migrate.js', env), run('worker', 'main.js', env), run('intake', 'main.js', env), run('admin', 'main.js', env)]);
+
 describe('a store unreachable at start', () => {
   it('migrate, worker, intake and admin each retry it with backoff, log every try, and give up with a clear error in bounded time', async () => {
     const closed = await freePort();
-    const env = appEnv({
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${closed}/test`,
-      STORE_CONNECT_TIMEOUT_MS: '1500',
-      LOG_LEVEL: 'warn',
-      PORT: String(await freePort()),
-      METRICS_PORT: String(await freePort()),
-      WORKER_METRICS_PORT: String(await freePort()),
-      ADMIN_PORT: String(await freePort()),
-      ADMIN_METRICS_PORT: String(await freePort()),
-      ADMIN_TOKENS: `ops:read:${createHash('sha256').update('unused-token').digest('hex')}`,
-    });
-    const exits = await Promise.all([
-      run('supervisor', 'migrate.js', env),
-      run('worker', 'main.js', env),
-      run('intake', 'main.js', env),
-      run('admin', 'main.js', env),
-    ]);
+    const env = await processEnv(`postgres://postgres@127.0.0.1:${closed}/test`, 1500);
+    const exits = await runAll(env);
     for (const exit of exits) {
       expect(exit.code).toBe(1);
       expect(exit.stderr).toMatch(/the postgres store is unreachable: gave up after \d+ tries in \d+\.\d s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/);
@@ -58,6 +62,21 @@ describe('a store unreachable at start', () => {
       const tries = (exit.stdout + exit.stderr).match(/postgres store unreachable; trying again/g) ?? [];
       expect(tries.length).toBeGreaterThanOrEqual(2);
       // Bounded: the budget, plus the process's own start-up on a busy machine.
+      expect(exit.ms).toBeLessThan(15_000);
+    }
+  });
+
+  it('a store that answers but refuses the configuration (a database that does not exist): each process stops at once, naming the cause', async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/dg_missing_${randomBytes(4).toString('hex')}`;
+    // A budget no test waits out: only stopping at once passes.
+    const exits = await runAll(await processEnv(url.toString(), 60_000));
+    for (const exit of exits) {
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(
+        /the postgres store refuses this configuration \(not retried\): database "dg_missing_[0-9a-f]+" does not exist \(SQLSTATE 3D000\): the database named in DATABASE_URL does not exist/,
+      );
+      expect(exit.stdout + exit.stderr).not.toMatch(/trying again/);
       expect(exit.ms).toBeLessThan(15_000);
     }
   });
