@@ -23,7 +23,9 @@ function run(app: string, file: string, env: Record<string, string>): Promise<Ex
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // Far beyond what the tests allow (exit code 1 means the process ended by itself): start-up alone took 15-19 s at
+  // a load average of 15 on two cores.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 45_000);
   return new Promise((resolve) =>
     child.on('exit', (code) => {
       clearTimeout(killer);
@@ -57,12 +59,16 @@ describe('a store unreachable at start', () => {
     const exits = await runAll(env);
     for (const exit of exits) {
       expect(exit.code).toBe(1);
-      expect(exit.stderr).toMatch(/the postgres store is unreachable: gave up after \d+ tries in \d+\.\d s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/);
+      const gaveUp = /the postgres store is unreachable: gave up after \d+ tries in (\d+\.\d) s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/.exec(exit.stderr);
+      expect(gaveUp).not.toBeNull();
       // Every failed try before giving up was logged (pino JSON lines on stdout; the migrate tool writes stderr).
       const tries = (exit.stdout + exit.stderr).match(/postgres store unreachable; trying again/g) ?? [];
       expect(tries.length).toBeGreaterThanOrEqual(2);
-      // Bounded: the budget, plus the process's own start-up on a busy machine.
-      expect(exit.ms).toBeLessThan(15_000);
+      // Bounded: the wait itself (as the process measured it, its own start-up excluded: seconds on a busy machine)
+      // lasted its budget, plus at most the slack of a late timer.
+      const waitedS = Number(gaveUp![1]);
+      expect(waitedS).toBeGreaterThanOrEqual(1.5);
+      expect(waitedS).toBeLessThan(5);
     }
   });
 
@@ -70,13 +76,13 @@ describe('a store unreachable at start', () => {
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/dg_missing_${randomBytes(4).toString('hex')}`;
     // A budget no test waits out: only stopping at once passes.
-    const exits = await runAll(await processEnv(url.toString(), 60_000));
+    const exits = await runAll(await processEnv(url.toString(), 120_000));
     for (const exit of exits) {
       expect(exit.code).toBe(1);
       expect(exit.stderr).toMatch(
         /the postgres store refuses this configuration \(not retried\): database "dg_missing_[0-9a-f]+" does not exist \(SQLSTATE 3D000\): the database named in DATABASE_URL does not exist/,
       );
-      // Never tried again, and exited by itself (code 1, not the SIGKILL at 20 s) long before its 60 s budget. No
+      // Never tried again, and exited by itself (code 1, not the SIGKILL at 45 s) long before its 120 s budget. No
       // tighter bound on the time: the process's own start-up takes seconds on a busy machine.
       expect(exit.stdout + exit.stderr).not.toMatch(/trying again/);
     }
