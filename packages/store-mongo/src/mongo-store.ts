@@ -78,9 +78,14 @@ export function createMongoStore(options: MongoStoreOptions): Store {
     codes: new MongoCodeRepository(conn, models, options.faults, options.releaseDueLocksChunk),
     redemptions: new MongoRedemptionService(conn, models, options.faults),
     audit: new MongoAuditLog(models),
+    /** As ping: a refusal (e.g. a user without the rights to create indexes) throws StoreSetupError, saying what to fix. */
     migrate: async () => {
-      await requireTransactions();
-      await migrate(models);
+      try {
+        await requireTransactions();
+        await migrate(models);
+      } catch (err) {
+        throw mongoSetupError(err) ?? err;
+      }
     },
     /** A deployment that refuses this configuration (credentials, no replica set) throws StoreSetupError: no use retrying. */
     ping: async () => {

@@ -20,7 +20,7 @@ export const STORE_RETRY_MAX_DELAY_MS = 5_000;
  * supervisor restarts it. (PostgreSQL's pool connects per query; MongoDB's ping opens its connection again after a
  * failed try, which mongoose alone never does.) A store that answers but refuses the configuration (the adapter's
  * ping throws StoreSetupError: bad credentials, no such database, no transactions) is not tried again: that stops
- * the wait at once with a StoreSetupError naming the cause.
+ * the wait at once with a StoreSetupError naming the cause; neither is a closed store (StoreClosedError, at once).
  */
 export async function waitForStore(store: Store, options: WaitForStoreOptions): Promise<void> {
   const started = Date.now();
