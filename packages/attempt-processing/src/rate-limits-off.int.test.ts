@@ -149,7 +149,7 @@ describe('workers with RATE_LIMITS_ENABLED=false', () => {
     await worker.waitUntilReady();
     const id = attemptId('shared');
     const acceptedAt = new Date().toISOString();
-    await queue.add('redeem', { campaignId: campaign.id, customerId: 'home-4', code: codes[1]!, acceptedAt, source } as never, attemptJobOptions(id, { attempts: 3, backoffMs: 60_000, retentionS: 3600, holdMs: HOLD_MS }));
+    await queue.add('redeem', { campaignId: campaign.id, customerId: 'home-4', code: codes[1]!, acceptedAt, source }, attemptJobOptions(id, { attempts: 3, backoffMs: 60_000, retentionS: 3600, holdMs: HOLD_MS }));
     expect(await jobResult<AttemptResult>(queue, id, 10_000)).toMatchObject({ outcome: 'redeemed', code: codes[1] });
     const job = await queue.getJob(id);
     expect(job!.processedOn! - Date.parse(acceptedAt)).toBeLessThan(HOLD_MS + STEP_MS);
