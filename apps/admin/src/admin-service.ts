@@ -97,9 +97,14 @@ export class AdminService {
     }
   }
 
-  /** Admin actions and redemption outcomes, newest first (keyset pages). */
-  audit(query: AuditQuery): Promise<AuditPage> {
-    return this.store.audit.query(query).catch(translate);
+  /**
+   * Admin actions and redemption outcomes, newest first (keyset pages). A `code` with its `campaignId` is read as the
+   * intake reads it (the campaign's normalizeCode); without one it is matched as given.
+   */
+  async audit(query: AuditQuery): Promise<AuditPage> {
+    const campaign = query.code !== undefined && query.campaignId !== undefined ? await this.store.campaigns.get(query.campaignId) : null;
+    const code = campaign && query.code !== undefined ? normalizeCode(campaign.codeSpec, query.code) : query.code;
+    return this.store.audit.query({ ...query, code }).catch(translate);
   }
 
   /**

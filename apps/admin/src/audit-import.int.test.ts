@@ -199,6 +199,9 @@ describe('GET /audit', () => {
     expect(byCustomer.entries.map((e) => e.action)).toEqual(['redeemed']);
     const code = byCustomer.entries[0]!.code!;
     expect(((await as('ops', `/audit?code=${code}`)).json as Page).entries.map((e) => e.customerId)).toEqual(['alice']);
+    // Within a campaign, the code as a person types it: lower case, full-width, a zero-width space pasted along.
+    const typed = `\u200b${code.toLowerCase().replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`;
+    expect(((await as('ops', `/audit?campaignId=${id}&code=${encodeURIComponent(typed)}`)).json as Page).entries.map((e) => e.customerId)).toEqual(['alice']);
 
     const seen: string[] = [];
     let after = '';
