@@ -112,6 +112,7 @@ export class AdminService {
    * asked (a campaign never goes live half-filled).
    */
   async createCampaign(who: Principal, body: CreateCampaignBody): Promise<CreatedCampaign> {
+    if (body.status === 'active') this.refuseEnded(body.endsAt);
     const prepared = (() => {
       try {
         return prepareCampaign(body);
@@ -173,12 +174,14 @@ export class AdminService {
 
   /** Changes the given fields; `settings` merges into the current settings (validated by the store under its lock). */
   async updateCampaign(_who: Principal, id: string, patch: PatchCampaignBody): Promise<Campaign> {
+    if (patch.endsAt && patch.endsAt.getTime() <= this.now().getTime() && (await this.campaign(id)).status === 'active') this.refuseEnded(patch.endsAt);
     const campaign = await this.store.campaigns.update(id, patch).catch(translate);
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
     return campaign;
   }
 
   async setStatus(_who: Principal, id: string, status: CampaignStatus): Promise<Campaign> {
+    if (status === 'active') this.refuseEnded((await this.campaign(id)).endsAt);
     const campaign = await this.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'status' });
     return campaign;
@@ -277,6 +280,12 @@ export class AdminService {
     // A rollback can bring a campaign stopped at its target back under it: the campaign's record changed too.
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
     return { code, state: body.to, attemptId: before.attemptId };
+  }
+
+  /** An active campaign must be able to take attempts: an end already passed is a mistake (a wrong year, a time zone). */
+  private refuseEnded(endsAt: Date | null | undefined): void {
+    if (endsAt && endsAt.getTime() <= this.now().getTime())
+      throw new ApiError('ends_at_in_past', `endsAt ${endsAt.toISOString()} has passed: an active campaign must end in the future`, { details: [{ path: 'endsAt' }] });
   }
 
   private now(): Date {
