@@ -218,16 +218,27 @@ export class AdminService {
   }
 
   /** Locks codes (a tier's next `count` available ones, or a list); with `releaseAt` they come back by themselves then. */
-  async lock(_who: Principal, campaignId: string, body: LockBody): Promise<{ locked: number; codes?: string[]; releaseAt: Date | null; reason: string | null; releaseJobId: string | null }> {
+  async lock(
+    _who: Principal,
+    campaignId: string,
+    body: LockBody,
+  ): Promise<{ locked: number; codes?: string[]; notFound?: string[]; releaseAt: Date | null; reason: string | null; releaseJobId: string | null }> {
     const campaign = await this.campaign(campaignId);
     const releaseAt = body.releaseAt ?? null;
     const reason = body.reason ?? null;
-    if (releaseAt !== null && releaseAt.getTime() <= this.now().getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
+    if (releaseAt !== null) this.checkReleaseAt(releaseAt);
     if (releaseAt !== null && !this.options.lockReleases) throw new ApiError('unavailable', 'timed locks need the lock-release jobs, which this admin does not run');
-    let result: { locked: number; codes?: string[] };
+    let result: { locked: number; codes?: string[]; notFound?: string[] };
     if (body.codes !== undefined) {
       const codes = [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))];
-      result = { locked: await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate) };
+      const locked = await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate);
+      // Looked for only when some were not locked (the usual list is all found and all locked: no extra read).
+      const notFound = locked === codes.length ? [] : await this.missingCodes(campaign.id, codes);
+      if (notFound.length === codes.length) {
+        const named = notFound.slice(0, 10).join(', ') + (notFound.length > 10 ? `, … (${notFound.length})` : '');
+        throw new ApiError('code_not_found', `no listed code is in this campaign: ${named}`, { details: { notFound } });
+      }
+      result = { locked, notFound };
     } else {
       const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt, reason }).catch(translate);
       result = { locked: codes.length, codes };
@@ -236,6 +247,29 @@ export class AdminService {
     const releaseJobId = releaseAt !== null && result.locked > 0 ? await this.options.lockReleases!.schedule(campaign.id, releaseAt) : null;
     if (result.locked > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'locked' });
     return { ...result, releaseAt, reason, releaseJobId };
+  }
+
+  /** A timed lock's release: in the future, and within `MAX_LOCK_AHEAD_YEARS` (a year typed wrong, 9999 for "never"). */
+  private checkReleaseAt(releaseAt: Date): void {
+    const now = this.now();
+    if (releaseAt.getTime() <= now.getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
+    const latest = new Date(now);
+    latest.setUTCFullYear(latest.getUTCFullYear() + MAX_LOCK_AHEAD_YEARS);
+    if (releaseAt.getTime() > latest.getTime())
+      throw new ApiError('invalid_request', `releaseAt must be at most ${MAX_LOCK_AHEAD_YEARS} years ahead (lock without releaseAt to hold codes until released by hand)`, {
+        details: [{ path: 'releaseAt' }],
+      });
+  }
+
+  /** Which of `codes` the campaign does not have, in the order given (a few reads in parallel). */
+  private async missingCodes(campaignId: string, codes: readonly string[]): Promise<string[]> {
+    const found = new Array<boolean>(codes.length);
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      for (let i = next++; i < codes.length; i = next++) found[i] = (await this.store.codes.get(campaignId, codes[i]!)) !== null;
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, codes.length) }, reader));
+    return codes.filter((_, i) => !found[i]);
   }
 
   /** The codes locked now, by tier, release time and reason. */
@@ -302,6 +336,10 @@ export function translate(err: unknown): never {
 }
 
 const RELEASE_PAGE = 5_000;
+/** Furthest ahead a timed lock may end (README: locks). */
+export const MAX_LOCK_AHEAD_YEARS = 5;
+/** Code reads in flight while looking for the listed codes a lock did not find. */
+const LOOKUPS_IN_FLIGHT = 8;
 
 /** A publication id from the caller's idempotency key, scoped to the campaign (the same key elsewhere is another publication). */
 function derivedPublicationId(campaignId: string, key: string): string {
