@@ -251,7 +251,7 @@ export const importQuery = z.strictObject({
 export const importAccepted = z.object({
   jobId: z.string(),
   bytes: z.number().int().describe('the upload, as staged'),
-  lines: z.number().int().describe("the job's total: its progress counts lines read"),
+  lines: z.number().int().describe("the upload's lines but a CSV header: the job's total (its progress counts such lines read)"),
 });
 
 /** An import job's result (GET /admin/v1/jobs/{jobId} once completed). */

@@ -5,7 +5,7 @@ import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
-import type { ImportFormat } from './codes-import';
+import { stageImport, type ImportFormat } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
 
@@ -81,14 +81,14 @@ export class AdminService {
     if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
     const uploads = this.options.uploads;
     if (!uploads) throw new ApiError('unavailable', 'imports need the upload staging, which this admin does not have');
-    const staged = await uploads.stage(input).catch((err: unknown) => {
+    const staged = await stageImport(uploads, input, format).catch((err: unknown) => {
       if (err instanceof UploadTooLargeError) throw new ApiError('payload_too_large', `${err.message}: split the file`);
       throw err;
     });
     try {
       const jobId = await enqueueAdminJob(this.jobs, {
         name: 'import-codes',
-        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
+        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, headerLines: staged.headerLines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
       });
       return { jobId, bytes: staged.bytes, lines: staged.lines };
     } catch (err) {
