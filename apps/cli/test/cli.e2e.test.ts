@@ -156,6 +156,7 @@ describe('campaigns', () => {
     const file = path.join(scratch, 'codes.csv');
     const run = await cli(['export', campaign.id, '--out', file]);
     expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`70 codes written to ${file}`);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('code,tier,state,customerId,redeemedAt,publicationId');
     expect(lines).toHaveLength(71);
@@ -167,6 +168,7 @@ describe('campaigns', () => {
     const yeti = JSON.parse(json.stdout) as Array<{ tier: string }>;
     expect(yeti).toHaveLength(5);
     expect(yeti.every((c) => c.tier === 'yeti')).toBe(true);
+    expect(json.stderr).toContain('5 codes exported');
   });
 
   it('exits 1 when the export file cannot be written, naming it, and leaves no file', async () => {
