@@ -62,6 +62,7 @@ describe('usage', () => {
     ['a target that is not a number', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--target', 'ten']],
     ['a malformed tier', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt']],
     ['a state that does not exist', ['export', 'c1', '--state', 'lost']],
+    ['a tier and count together with a list of codes', ['lock', 'c1', '--tier', 'tshirt', '--count', '2', '--codes', 'A,B']],
     ['a date that is not one', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', 'tomorrow']],
     ['a --url that is not an http(s) URL (as DROPGATE_ADMIN_URL)', ['--url', 'ftp://nowhere', 'campaign', 'list']],
     ['a --url that is not a URL', ['--url', 'nowhere', 'campaign', 'list']],
