@@ -148,7 +148,7 @@ describe('BullmqGateway.waitFinished', () => {
   it("takes the stream's trim length from the queue: a reader a whole (short) stream behind reads the state at once", async () => {
     // A queue whose event stream keeps 200 entries (its own prefix: the meta it writes sets the trim for its workers).
     const shortPrefix = `${prefix}short`;
-    const short = new Queue(QUEUES.attempts, { connection: producer, prefix: shortPrefix, streams: { events: { maxLen: 200 } } }) as AttemptQueue;
+    const short: AttemptQueue = new Queue(QUEUES.attempts, { connection: producer, prefix: shortPrefix, streams: { events: { maxLen: 200 } } });
     const shortWorkerConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-short-worker');
     const finished: AttemptJobResult = { outcome: 'redeemed', code: 'GW-2222' };
     const shortWorker = new Worker(QUEUES.attempts, () => Promise.resolve(finished), { connection: shortWorkerConnection, prefix: shortPrefix, autorun: false });
