@@ -6,6 +6,9 @@ import type { RouteSpec } from './route-table';
 /** A path a router answers and a method it answers it for (a declared route, or a hand-registered one). */
 export type MethodAndPath = Pick<RouteSpec, 'method' | 'path'>;
 
+/** The order `Allow` lists methods in, whatever order the routes were declared in. */
+const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
 /**
  * The answers for a known path asked with a method it has no route for, registered after the routes (a route's own
  * method never reaches them) and before the 404: `OPTIONS` → 204 with `Allow`, any other → 405 `method_not_allowed`
@@ -20,7 +23,10 @@ export function answerOtherMethods(router: IRouter, routes: readonly MethodAndPa
     if (method === 'get') methods.add('HEAD');
     methodsByPath.set(path, methods);
   }
-  for (const [path, methods] of methodsByPath) router.all(path, otherMethod([...methods, 'OPTIONS'].join(', ')));
+  for (const [path, methods] of methodsByPath) {
+    methods.add('OPTIONS');
+    router.all(path, otherMethod(ALLOW_ORDER.filter((m) => methods.has(m)).join(', ')));
+  }
 }
 
 function otherMethod(allow: string): RequestHandler {
