@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobView } from '@dropgate/admin-client';
 import { createPublicServer, listenOn } from '@dropgate/observability';
 import { expectApiError, http, rawHttp, waitFor, type HttpResult, type RawAnswer } from '@dropgate/testkit';
 import { listenAdmin, startAdminHarness, type AdminHarness } from '../test/admin-harness';
-import { createAdminApp } from './app';
+import { createAdminApp, type AdminDeps } from './app';
 
 /**
  * The admin server's HTTP surface over real HTTP (real PostgreSQL store, real BullMQ admin jobs): methods on the API
@@ -16,6 +17,7 @@ import { createAdminApp } from './app';
  */
 
 const TOKEN = randomBytes(24).toString('base64url');
+const noChanges: AdminDeps['changes'] = { publish: () => Promise.resolve({ receivers: 0, applied: 0 }) };
 let harness: AdminHarness;
 const as = (p: string, init: Parameters<AdminHarness['as']>[2] = {}): Promise<HttpResult> => harness.as(TOKEN, p, init);
 
@@ -126,7 +128,7 @@ describe("what Node's HTTP parser refuses, answered in the API's error shape (th
   let url: string;
 
   beforeAll(async () => {
-    const app = createAdminApp({ store: harness.store, jobs: harness.jobs.queue, token: TOKEN, changes: { publish: () => Promise.resolve({ receivers: 0, applied: 0 }) }, trustProxy: false, bodyLimitBytes: 64 * 1024, onUnexpected: () => undefined });
+    const app = createAdminApp({ store: harness.store, jobs: harness.jobs.queue, token: TOKEN, changes: noChanges, trustProxy: false, bodyLimitBytes: 64 * 1024, onUnexpected: () => undefined });
     // The shortest timeouts the config allows: a slow client is refused in about a second.
     server = createPublicServer(app, { headersTimeoutMs: 1000, requestTimeoutMs: 1000, keepAliveTimeoutMs: 5000, maxConnections: 0 });
     url = `http://127.0.0.1:${await listenOn(server, 0, '127.0.0.1')}`;
@@ -148,5 +150,24 @@ describe("what Node's HTTP parser refuses, answered in the API's error shape (th
     expectRefusal(await rawHttp(url, 'GET /healthz HTTP/9.9 nonsense\r\n\r\n'), 400, 'bad_request');
     expectRefusal(await rawHttp(url, `GET /admin/v1/campaigns HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n`), 408, 'request_timeout');
     expect((await http(url, '/healthz')).status).toBe(200);
+  });
+
+  it('closes the connection after its answer, even for a client that keeps its side open', async () => {
+    // Timeouts as configured by default: nothing but the answer itself closes these connections for 30 s.
+    const app = createAdminApp({ store: harness.store, jobs: harness.jobs.queue, token: TOKEN, changes: noChanges, trustProxy: false, bodyLimitBytes: 64 * 1024, onUnexpected: () => undefined });
+    const patient = createPublicServer(app, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 65_000, maxConnections: 0 });
+    const sockets: Socket[] = [];
+    patient.on('connection', (socket: Socket) => void sockets.push(socket));
+    const patientUrl = `http://127.0.0.1:${await listenOn(patient, 0, '127.0.0.1')}`;
+    const answers: RawAnswer[] = [];
+    try {
+      for (let i = 0; i < 3; i++) answers.push(await rawHttp(patientUrl, 'NOT HTTP AT ALL\r\n\r\n', { halfOpen: true }));
+      for (const res of answers) expectRefusal(res, 400, 'bad_request');
+      await waitFor('the server to close its side', () => (sockets.length === 3 && sockets.every((s) => s.destroyed) ? true : undefined), 5000, 20);
+    } finally {
+      for (const res of answers) res.hangUp();
+      patient.closeAllConnections();
+      await new Promise<void>((resolve) => patient.close(() => resolve()));
+    }
   });
 });

@@ -35,5 +35,7 @@ export function answerClientError(err: Error & { code?: string }, socket: Duplex
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
       body,
+    // Once the answer is handed to the system: closed, not held half open for a client that never closes its side.
+    () => socket.destroy(),
   );
 }
