@@ -17,7 +17,8 @@ const queue = createAttemptQueue(producer, prefix);
 const errors: unknown[] = [];
 const waiters = new FinishWaiters({
   redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-events'),
-  streamKey: queue.toKey('events'), streamMaxLen: eventsMaxLenOf(queue),
+  streamKey: queue.toKey('events'),
+  streamMaxLen: eventsMaxLenOf(queue),
   onError: (err) => void errors.push(err),
   blockMs: 200,
 });
@@ -133,7 +134,8 @@ describe('FinishWaiters', () => {
     const ownErrors: unknown[] = [];
     const own = new FinishWaiters({
       redis: createRedis(link.url, 'worker', 'test-finish-cut', { onError: () => undefined }),
-      streamKey: queue.toKey('events'), streamMaxLen: eventsMaxLenOf(queue),
+      streamKey: queue.toKey('events'),
+  streamMaxLen: eventsMaxLenOf(queue),
       onError: (err) => void ownErrors.push(err),
       blockMs: 200,
       replyMarginMs: 300,
@@ -190,6 +192,7 @@ describe('FinishWaiters', () => {
     const own = new FinishWaiters({
       redis: reading,
       streamKey: 'frozen:events',
+      streamMaxLen: eventsMaxLenOf(queue),
       onError: (err) => void ownErrors.push(err),
       blockMs: 200,
       replyMarginMs: 300,
