@@ -161,6 +161,10 @@ export type LockBody = z.infer<typeof lockBody>;
 export const lockView: z.ZodType<LockView> = z.object({
   locked: z.number().int().describe('codes moved from available to locked'),
   codes: z.array(z.string()).optional().describe('the codes locked (tier and count)'),
+  notFound: z
+    .array(z.string())
+    .optional()
+    .describe('listed codes the campaign does not have (a list; none found at all: 404 code_not_found); a listed code in another state than available is found, and left as it is'),
   releaseAt: isoString.nullable(),
   reason: z.string().nullable().describe('why, as given (kept with the lock)'),
   releaseJobId: z.string().nullable().describe('the delayed job that releases them at releaseAt'),
@@ -247,7 +251,7 @@ export const importQuery = z.strictObject({
 export const importAccepted = z.object({
   jobId: z.string(),
   bytes: z.number().int().describe('the upload, as staged'),
-  lines: z.number().int().describe("the job's total: its progress counts lines read"),
+  lines: z.number().int().describe("the upload's lines but a CSV header: the job's total (its progress counts such lines read)"),
 });
 
 /** An import job's result (GET /admin/v1/jobs/{jobId} once completed). */

@@ -5,7 +5,7 @@ import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
-import type { ImportFormat } from './codes-import';
+import { stageImport, type ImportFormat } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
 
@@ -81,14 +81,14 @@ export class AdminService {
     if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
     const uploads = this.options.uploads;
     if (!uploads) throw new ApiError('unavailable', 'imports need the upload staging, which this admin does not have');
-    const staged = await uploads.stage(input).catch((err: unknown) => {
+    const staged = await stageImport(uploads, input, format).catch((err: unknown) => {
       if (err instanceof UploadTooLargeError) throw new ApiError('payload_too_large', `${err.message}: split the file`);
       throw err;
     });
     try {
       const jobId = await enqueueAdminJob(this.jobs, {
         name: 'import-codes',
-        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
+        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, headerLines: staged.headerLines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
       });
       return { jobId, bytes: staged.bytes, lines: staged.lines };
     } catch (err) {
@@ -97,9 +97,14 @@ export class AdminService {
     }
   }
 
-  /** Admin actions and redemption outcomes, newest first (keyset pages). */
-  audit(query: AuditQuery): Promise<AuditPage> {
-    return this.store.audit.query(query).catch(translate);
+  /**
+   * Admin actions and redemption outcomes, newest first (keyset pages). A `code` with its `campaignId` is read as the
+   * intake reads it (the campaign's normalizeCode); without one it is matched as given.
+   */
+  async audit(query: AuditQuery): Promise<AuditPage> {
+    const campaign = query.code !== undefined && query.campaignId !== undefined ? await this.store.campaigns.get(query.campaignId) : null;
+    const code = campaign && query.code !== undefined ? normalizeCode(campaign.codeSpec, query.code) : query.code;
+    return this.store.audit.query({ ...query, code }).catch(translate);
   }
 
   /**
@@ -107,6 +112,7 @@ export class AdminService {
    * asked (a campaign never goes live half-filled).
    */
   async createCampaign(who: Principal, body: CreateCampaignBody): Promise<CreatedCampaign> {
+    if (body.status === 'active') this.refuseEnded(body.endsAt);
     const prepared = (() => {
       try {
         return prepareCampaign(body);
@@ -168,12 +174,14 @@ export class AdminService {
 
   /** Changes the given fields; `settings` merges into the current settings (validated by the store under its lock). */
   async updateCampaign(_who: Principal, id: string, patch: PatchCampaignBody): Promise<Campaign> {
+    if (patch.endsAt && patch.endsAt.getTime() <= this.now().getTime() && (await this.campaign(id)).status === 'active') this.refuseEnded(patch.endsAt);
     const campaign = await this.store.campaigns.update(id, patch).catch(translate);
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
     return campaign;
   }
 
   async setStatus(_who: Principal, id: string, status: CampaignStatus): Promise<Campaign> {
+    if (status === 'active') this.refuseEnded((await this.campaign(id)).endsAt);
     const campaign = await this.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'status' });
     return campaign;
@@ -210,16 +218,27 @@ export class AdminService {
   }
 
   /** Locks codes (a tier's next `count` available ones, or a list); with `releaseAt` they come back by themselves then. */
-  async lock(_who: Principal, campaignId: string, body: LockBody): Promise<{ locked: number; codes?: string[]; releaseAt: Date | null; reason: string | null; releaseJobId: string | null }> {
+  async lock(
+    _who: Principal,
+    campaignId: string,
+    body: LockBody,
+  ): Promise<{ locked: number; codes?: string[]; notFound?: string[]; releaseAt: Date | null; reason: string | null; releaseJobId: string | null }> {
     const campaign = await this.campaign(campaignId);
     const releaseAt = body.releaseAt ?? null;
     const reason = body.reason ?? null;
-    if (releaseAt !== null && releaseAt.getTime() <= this.now().getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
+    if (releaseAt !== null) this.checkReleaseAt(releaseAt);
     if (releaseAt !== null && !this.options.lockReleases) throw new ApiError('unavailable', 'timed locks need the lock-release jobs, which this admin does not run');
-    let result: { locked: number; codes?: string[] };
+    let result: { locked: number; codes?: string[]; notFound?: string[] };
     if (body.codes !== undefined) {
       const codes = [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))];
-      result = { locked: await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate) };
+      const locked = await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate);
+      // Looked for only when some were not locked (the usual list is all found and all locked: no extra read).
+      const notFound = locked === codes.length ? [] : await this.missingCodes(campaign.id, codes);
+      if (notFound.length === codes.length) {
+        const named = notFound.slice(0, 10).join(', ') + (notFound.length > 10 ? `, … (${notFound.length})` : '');
+        throw new ApiError('code_not_found', `no listed code is in this campaign: ${named}`, { details: { notFound } });
+      }
+      result = { locked, notFound };
     } else {
       const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt, reason }).catch(translate);
       result = { locked: codes.length, codes };
@@ -228,6 +247,29 @@ export class AdminService {
     const releaseJobId = releaseAt !== null && result.locked > 0 ? await this.options.lockReleases!.schedule(campaign.id, releaseAt) : null;
     if (result.locked > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'locked' });
     return { ...result, releaseAt, reason, releaseJobId };
+  }
+
+  /** A timed lock's release: in the future, and within `MAX_LOCK_AHEAD_YEARS` (a year typed wrong, 9999 for "never"). */
+  private checkReleaseAt(releaseAt: Date): void {
+    const now = this.now();
+    if (releaseAt.getTime() <= now.getTime()) throw new ApiError('invalid_request', 'releaseAt must be in the future', { details: [{ path: 'releaseAt' }] });
+    const latest = new Date(now);
+    latest.setUTCFullYear(latest.getUTCFullYear() + MAX_LOCK_AHEAD_YEARS);
+    if (releaseAt.getTime() > latest.getTime())
+      throw new ApiError('invalid_request', `releaseAt must be at most ${MAX_LOCK_AHEAD_YEARS} years ahead (lock without releaseAt to hold codes until released by hand)`, {
+        details: [{ path: 'releaseAt' }],
+      });
+  }
+
+  /** Which of `codes` the campaign does not have, in the order given (a few reads in parallel). */
+  private async missingCodes(campaignId: string, codes: readonly string[]): Promise<string[]> {
+    const found = new Array<boolean>(codes.length);
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      for (let i = next++; i < codes.length; i = next++) found[i] = (await this.store.codes.get(campaignId, codes[i]!)) !== null;
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, codes.length) }, reader));
+    return codes.filter((_, i) => !found[i]);
   }
 
   /** The codes locked now, by tier, release time and reason. */
@@ -274,6 +316,12 @@ export class AdminService {
     return { code, state: body.to, attemptId: before.attemptId };
   }
 
+  /** An active campaign must be able to take attempts: an end already passed is a mistake (a wrong year, a time zone). */
+  private refuseEnded(endsAt: Date | null | undefined): void {
+    if (endsAt && endsAt.getTime() <= this.now().getTime())
+      throw new ApiError('ends_at_in_past', `endsAt ${endsAt.toISOString()} has passed: an active campaign must end in the future`, { details: [{ path: 'endsAt' }] });
+  }
+
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
@@ -288,6 +336,10 @@ export function translate(err: unknown): never {
 }
 
 const RELEASE_PAGE = 5_000;
+/** Furthest ahead a timed lock may end (README: locks). */
+export const MAX_LOCK_AHEAD_YEARS = 5;
+/** Code reads in flight while looking for the listed codes a lock did not find. */
+const LOOKUPS_IN_FLIGHT = 8;
 
 /** A publication id from the caller's idempotency key, scoped to the campaign (the same key elsewhere is another publication). */
 function derivedPublicationId(campaignId: string, key: string): string {

@@ -503,6 +503,27 @@ describe('campaign settings and PATCH /admin/v1/campaigns/:id', () => {
     expect(((await admin(`/campaigns/${jwt.id}`)).json as CampaignView).settings).toEqual(jwt.settings);
   });
 
+  it('refuses an active campaign whose end has passed (400 ends_at_in_past: create, patch, activation) and an empty window', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const noCodes = { tiers: [{ name: 'standard', reward: 'x', quantity: 0 }] };
+    const id = `ended_${randomBytes(4).toString('hex')}`;
+    expectApiError(await admin('/campaigns', { body: newCampaign({ id, endsAt: past }) }), 400, 'ends_at_in_past');
+    expectApiError(await admin(`/campaigns/${id}`), 404, 'campaign_not_found');
+
+    const live = await create(noCodes);
+    expect(live.status).toBe('active');
+    expectApiError(await patch(live.id, { endsAt: past }), 400, 'ends_at_in_past');
+    expectApiError(await patch(live.id, { startsAt: future, endsAt: future }), 400, 'invalid_request');
+    expect((await admin(`/campaigns/${live.id}`)).json).toMatchObject({ status: 'active', startsAt: null, endsAt: null });
+    expect((await patch(live.id, { endsAt: future })).json).toMatchObject({ endsAt: future.replace(/Z$/, 'Z') });
+
+    // A draft may carry a past end (being prepared for a rerun), but cannot go live with it.
+    const draft = await create({ ...noCodes, status: 'draft', endsAt: past });
+    expectApiError(await admin(`/campaigns/${draft.id}/status`, { body: { status: 'active' } }), 400, 'ends_at_in_past');
+    expect((await admin(`/campaigns/${draft.id}`)).json).toMatchObject({ status: 'draft' });
+  });
+
   it('patches settings field by field and other mutable fields, and reads them back', async () => {
     const campaign = await create();
     const on = await patch(campaign.id, { settings: { claims: true } });

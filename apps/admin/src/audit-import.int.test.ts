@@ -67,6 +67,21 @@ beforeAll(async () => {
 afterAll(() => harness?.close());
 
 describe('POST /campaigns/:id/codes/import', () => {
+  it('counts a CSV header out: the 202 `lines`, the progress and the report count the codes only', async () => {
+    const id = await newCampaign();
+    const [a, b] = codes(2) as [string, string];
+    for (const header of ['code,tier', '"Code" , "Tier"', 'CODE']) {
+      const res = await importBody(id, `${header}\n${a},standard\n${b},standard\n`, 'text/csv');
+      expect(res.status).toBe(202);
+      expect((res.json as { lines: number }).lines).toBe(2);
+    }
+    // A first line that is a code is a line like any other.
+    expect((await imported(id, `${a}\n${b}\n`, 'text/csv', '?tier=standard')).lines).toBe(2);
+    const report = await imported(id, `code\n${a}\n${b}`, 'text/csv', '?tier=standard');
+    expect(report).toMatchObject({ lines: 2, malformed: 0 });
+    expect(report.inserted + report.duplicates).toBe(2);
+  });
+
   it('streams a CSV in, reporting duplicates and malformed lines by line number without stopping', async () => {
     const id = await newCampaign();
     const [a, b, c, d] = codes(4) as [string, string, string, string];
@@ -199,6 +214,9 @@ describe('GET /audit', () => {
     expect(byCustomer.entries.map((e) => e.action)).toEqual(['redeemed']);
     const code = byCustomer.entries[0]!.code!;
     expect(((await as('ops', `/audit?code=${code}`)).json as Page).entries.map((e) => e.customerId)).toEqual(['alice']);
+    // Within a campaign, the code as a person types it: lower case, full-width, a zero-width space pasted along.
+    const typed = `\u200b${code.toLowerCase().replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))}`;
+    expect(((await as('ops', `/audit?campaignId=${id}&code=${encodeURIComponent(typed)}`)).json as Page).entries.map((e) => e.customerId)).toEqual(['alice']);
 
     const seen: string[] = [];
     let after = '';

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { matchesCodeSpec, normalizeCode, type Campaign, type CodeImportReport } from '@dropgate/core';
 import { hasDuplicateKeys } from '@dropgate/http';
+import type { StagedUpload, UploadStaging } from '@dropgate/queue';
 import type { NewCode, Store } from '@dropgate/store';
 
 /** Codes per store call (one transaction each). */
@@ -51,6 +52,43 @@ async function* lines(input: AsyncIterable<Buffer | string>): AsyncGenerator<{ t
   pending += decoder.end();
   if (tooLong) yield { text: null };
   else if (pending.replace(/\r$/, '') !== '') yield { text: pending.replace(/\r$/, '') };
+}
+
+/** A CSV's optional first line naming its columns (`code` or `code,tier`, any case, quoted or not): not a code. */
+export function isCsvHeader(line: string): boolean {
+  return /^\s*"?code"?\s*(,\s*"?tier"?\s*)?$/i.test(line);
+}
+
+/** A staged upload and the size of its import: `lines` counts lines of codes (a CSV header is not one). */
+export interface StagedCodes extends StagedUpload {
+  /** 1 when the upload starts with a CSV header (line 1, skipped by the import), else 0. */
+  headerLines: 0 | 1;
+}
+
+/**
+ * Stages an upload for its import job, noting its first line on the way (the bytes are not held: at most one line's
+ * worth), so the job's total — and so its progress and the 202's `lines` — counts codes, not a CSV header.
+ */
+export async function stageImport(uploads: UploadStaging, input: AsyncIterable<Buffer | string>, format: ImportFormat): Promise<StagedCodes> {
+  let first: string | undefined;
+  const staged = await uploads.stage(notingFirstLine(input, (line) => (first = line)));
+  const headerLines = format === 'csv' && first !== undefined && isCsvHeader(first) ? 1 : 0;
+  return { ...staged, lines: staged.lines - headerLines, headerLines };
+}
+
+/** Passes `input` through, telling `note` its first line (as `lines` reads it) once known; a longer one is no header. */
+async function* notingFirstLine(input: AsyncIterable<Buffer | string>, note: (line: string) => void): AsyncGenerator<Buffer | string> {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  for await (const chunk of input) {
+    if (head !== undefined) {
+      head = Buffer.concat([head, typeof chunk === 'string' ? Buffer.from(chunk) : chunk]);
+      const newline = head.indexOf(0x0a);
+      if (newline !== -1) note(head.subarray(0, newline).toString('utf8').replace(/\r$/, ''));
+      if (newline !== -1 || head.length > MAX_LINE * 4) head = undefined;
+    }
+    yield chunk;
+  }
+  if (head !== undefined) note(head.toString('utf8').replace(/\r$/, ''));
 }
 
 type Parsed = { code: string; tier: string | undefined } | { problem: string } | null;
@@ -146,7 +184,7 @@ export async function importCodes(
       continue;
     }
     if (text.trim() === '') continue;
-    if (lineNo === 1 && format === 'csv' && /^\s*"?code"?\s*(,\s*"?tier"?\s*)?$/i.test(text)) continue; // header
+    if (lineNo === 1 && format === 'csv' && isCsvHeader(text)) continue;
     report.lines++;
     const parsed = format === 'csv' ? parseCsv(text) : parseJsonLine(text);
     if (!parsed || 'problem' in parsed) {

@@ -175,11 +175,40 @@ describe('locks', () => {
     for (const body of [{}, { tier: 'standard' }, { count: 2 }, { tier: 'standard', count: 1, codes: ['X'] }, { codes: [] }, { tier: 'standard', count: 1, releaseAt: 'soon' }])
       expectApiError(await admin(`/campaigns/${id}/locks`, { body }), 400, 'invalid_request');
     expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, releaseAt: new Date(Date.now() - 1000).toISOString() } }), 400, 'invalid_request');
+    // At most 5 years ahead (a year typed wrong, 9999 as "never": lock without releaseAt for that).
+    for (const releaseAt of ['9999-12-31T23:59:59Z', new Date(Date.now() + 5 * 366 * 86_400_000).toISOString()]) {
+      const res = await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, releaseAt } });
+      expectApiError(res, 400, 'invalid_request');
+      expect(res.json).toMatchObject({ error: { details: [{ path: 'releaseAt' }] } });
+    }
     expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 11 } }), 409, 'not_enough_codes');
     expectApiError(await admin('/campaigns/nope/locks', { body: { tier: 'standard', count: 1 } }), 404, 'campaign_not_found');
     expectApiError(await admin('/campaigns/nope/locks'), 404, 'campaign_not_found');
     expectApiError(await admin(`/campaigns/${id}/locks`, { body: { tier: 'standard', count: 1, reason: 'x'.repeat(201) } }), 400, 'invalid_request');
     expect((await store.codes.counts(id)).standard!.locked).toBe(0);
+  });
+});
+
+describe('locks of listed codes that do not exist', () => {
+  const fullWidth = (s: string): string => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
+  it('answers 404 code_not_found naming them when none exists, changing nothing', async () => {
+    const id = await campaign(5);
+    const res = await admin(`/campaigns/${id}/locks`, { body: { codes: ['SYN-2222-2222', 'syn-3333-3333'] } });
+    expectApiError(res, 404, 'code_not_found');
+    expect(res.json).toMatchObject({ error: { details: { notFound: ['SYN-2222-2222', 'SYN-3333-3333'] } } });
+    expect((await store.codes.counts(id)).standard!.locked ?? 0).toBe(0);
+  });
+
+  it('locks the ones that exist (typed any way) and lists the others in `notFound`', async () => {
+    const id = await campaign(5);
+    const [real, other] = await store.codes.list({ campaignId: id, tier: 'standard', limit: 2 });
+    const res = await admin(`/campaigns/${id}/locks`, { body: { codes: [fullWidth(real!.code.toLowerCase()), 'SYN-2222-2222', `\u200b${other!.code}`] } });
+    expect({ status: res.status, body: res.json }).toMatchObject({ status: 201, body: { locked: 2, notFound: ['SYN-2222-2222'] } });
+    expect(await store.codes.get(id, real!.code)).toMatchObject({ state: 'locked' });
+    // Every listed code exists: an empty list (a code already locked is found, just not locked again).
+    const again = await admin(`/campaigns/${id}/locks`, { body: { codes: [real!.code] } });
+    expect({ status: again.status, body: again.json }).toMatchObject({ status: 201, body: { locked: 0, notFound: [] } });
   });
 });
 

@@ -140,10 +140,10 @@ describe('in Chromium', () => {
     await form.getByLabel('CSV or JSON lines').setInputFiles({ name: 'codes.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await form.getByRole('button', { name: 'Import' }).click();
     await expectText(form.getByRole('status'), /^imported 2 of \d+ lines: 1 duplicates, 1 malformed \(line 4: duplicate SKATE-2222-3333; line 5: .+\)$/, 20_000);
-    // The bar follows the upload, then the import job to its end, in lines.
+    // The bar follows the upload, then the import job to its end, in lines of codes (the header is not one).
     const bar = form.getByRole('progressbar', { name: 'Import progress' });
-    expect(await progressOf(bar)).toEqual([5, 5]);
-    await expectText(form.locator('.muted'), /^completed: 5 \/ 5 lines$/);
+    expect(await progressOf(bar)).toEqual([4, 4]);
+    await expectText(form.locator('.muted'), /^completed: 4 \/ 4 lines$/);
     await expectText(counts().locator('tr[data-tier="skate-deck"] td[data-state="available"]'), /^7$/);
   });
 
@@ -194,6 +194,28 @@ describe('in Chromium', () => {
     const redemption = trail.locator('tr[data-kind="redemption"]');
     expect(await redemption.locator('td').nth(2).innerText()).toBe('redeemed');
     expect(await redemption.locator('td').nth(3).innerText()).toBe('fan-1');
+  });
+
+  it('wraps long audit details inside the table: nothing wider than its section, nor the page', async () => {
+    const campaignId = await page.locator('tr.selected').getAttribute('data-campaign');
+    const reason = `hold-${'0123456789'.repeat(19)}`;
+    const headers = { authorization: `Bearer ${system.adminToken}` };
+    expect((await http(system.adminUrl, `/admin/v1/campaigns/${campaignId}/locks`, { body: { tier: 'tshirt', count: 1, reason }, headers })).status).toBe(201);
+    expect((await http(system.adminUrl, `/admin/v1/campaigns/${campaignId}/locks/release`, { body: { tier: 'tshirt' }, headers })).status).toBe(200);
+    const trail = page.getByRole('table', { name: 'Audit trail' });
+    const cell = trail.locator('tr', { hasText: reason }).locator('td').nth(5);
+    await cell.waitFor({ timeout: 15_000 });
+    // The test's own tsconfig has no DOM types: what the page measures comes back as plain numbers.
+    const [scrollWidth, clientWidth] = await cell.evaluate((el) => {
+      const td = el as unknown as { scrollWidth: number; clientWidth: number };
+      return [td.scrollWidth, td.clientWidth] as const;
+    });
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    const table = (await trail.boundingBox())!;
+    const section = (await page.getByRole('region', { name: 'Audit trail' }).boundingBox())!;
+    expect(table.x + table.width).toBeLessThanOrEqual(section.x + section.width);
+    const [pageWidth, viewWidth] = await page.evaluate<[number, number]>('[document.documentElement.scrollWidth, document.documentElement.clientWidth]');
+    expect(pageWidth).toBeLessThanOrEqual(viewWidth);
   });
 
   it('pauses, resumes and stops the campaign from its buttons', async () => {

@@ -84,8 +84,8 @@ describe('import', () => {
     expect(run.stdout).toMatch(/^3 imported of \d+ lines: 1 duplicates, 1 malformed$/m);
     expect(run.stdout).toMatch(/^ {2}line 4: duplicate SKATE-2222-3333$/m);
     expect(run.stdout).toMatch(/^ {2}line 5: /m);
-    // Uploaded, then imported by a background job followed with a progress bar (in lines, on stderr).
-    expect(run.stderr).toMatch(/^import \[.+\] 100% \| 6\/6 \| completed$/m);
+    // Uploaded, then imported by a background job followed with a progress bar (in lines of codes: not the header; on stderr).
+    expect(run.stderr).toMatch(/^import \[.+\] 100% \| 5\/5 \| completed$/m);
     expect((await stats()).codes['skate-deck']?.available).toBe(23);
   });
 
@@ -159,6 +159,12 @@ describe('lock and release', () => {
     const locked = await cli(['lock', campaign.id, '--codes', `${a},${b}`]);
     expect(locked.code).toBe(0);
     expect(locked.stdout.trim()).toBe('locked 2 codes');
+    // Listed codes the campaign does not have are named, one a line; none found at all is a refusal (exit 2) naming them.
+    const partly = await cli(['lock', campaign.id, '--codes', `${b},nope-0000`]);
+    expect({ code: partly.code, stdout: partly.stdout.trim() }).toEqual({ code: 0, stdout: 'locked 0 codes\nnot found (1):\nNOPE-0000' });
+    const none = await cli(['lock', campaign.id, '--codes', 'nope-0000,nope-1111']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('NOPE-0000, NOPE-1111');
     const released = await cli(['release', campaign.id, '--codes', a!]);
     expect(released.stdout.trim()).toBe('released 1 codes');
     expect(await cliJson(['release', campaign.id])).toEqual({ released: 1 });

@@ -179,6 +179,24 @@ describe('the fast lane answers every rejection as the Express path does', () =>
     expect(await lane.queue.count()).toBe(await plain.queue.count());
   });
 
+  it('accepts a real code typed full-width or with zero-width characters, alike: 202, queued in its canonical form', async () => {
+    const fullWidth = (s: string): string => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const spellings = [(c: string) => fullWidth(c.toLowerCase()), (c: string) => `\u200b${c.slice(0, 3)}\u200d${c.slice(3)}\ufeff`, (c: string) => `${c}\u2060\u200c`];
+    for (const [i, spell] of spellings.entries()) {
+      const code = realCode();
+      const answer = await same({ body: redeem(open, spell(code)), headers: fromAddress(`192.0.2.${210 + i}`) });
+      expect(answer.status).toBe(202);
+      const attemptId = answer.headers.location!.split('/').pop()!;
+      expect((await lane.queue.getJob(attemptId))?.data).toMatchObject({ code });
+    }
+    // A wrong code typed full-width is looked up in the filter in its canonical form: a filter miss, not a format error.
+    const missed = await same({ body: redeem(open, fullWidth(wrongCode())), headers: fromAddress('192.0.2.220') });
+    expect([missed.status, errorCode(missed)]).toEqual([404, 'code_not_found']);
+    // Control characters stay refused.
+    const control = await same({ body: redeem(open, `${realCode()}\u0007`), headers: fromAddress('192.0.2.221') });
+    expect([control.status, errorCode(control)]).toEqual([400, 'invalid_request']);
+  });
+
   it('refuses a blocked address before reading its body (429 + Retry-After), and a blocked subnet', async () => {
     // Wrong codes from one address until its budget (2) is spent, on both.
     for (let i = 0; i < 3; i++) await same({ body: redeem(open, wrongCode()), headers: fromAddress('198.51.100.9') });

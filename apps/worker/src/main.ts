@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     onWrongCode: countWrongCode,
     sourceEvidence: (source) => sourceBlocks.evidence(source),
     holdRule: holdRuleFrom(config),
+    // Off (trying things by hand): no wrong code counted, no source_blocked, no hold past ATTEMPT_HOLD_MS, as the intake.
+    rateLimitsEnabled: config.RATE_LIMITS_ENABLED,
     onHoldVerdict: (verdict) => {
       if (verdict.action === 'defer') metrics.holdDeferrals.inc();
       else if (verdict.action === 'judge' && verdict.held) metrics.heldJudged.inc();

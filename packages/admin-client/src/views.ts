@@ -127,6 +127,8 @@ export interface LockRequest {
 export interface LockView {
   locked: number;
   codes?: string[];
+  /** Listed codes the campaign does not have (a list of codes only; none at all is a 404 code_not_found). */
+  notFound?: string[];
   releaseAt: string | null;
   /** Why, as given with the lock (null: none given). */
   reason: string | null;

@@ -51,6 +51,12 @@ export interface ProcessDeps {
   holdRule?: HoldRule | undefined;
   /** Told about every verdict on an attempt with a source (e.g. to count deferrals). */
   onHoldVerdict?: ((verdict: HoldVerdict, attemptId: string) => void) | undefined;
+  /**
+   * RATE_LIMITS_ENABLED (default true). False (trying things by hand, as the intake's switch): the bot defence is off
+   * here too — no wrong code counted (`onWrongCode`), no source looked at (`sourceEvidence`): never `source_blocked`,
+   * never held past the intake's hold.
+   */
+  rateLimitsEnabled?: boolean | undefined;
 }
 
 /** Thrown for a job that can never succeed (unknown name, no id, no code): BullMQ must not retry it. */
@@ -75,6 +81,9 @@ export class AttemptDeferred extends Error {
 /** Without a rule, no source is held longer than the intake's hold. */
 const NEVER_LONGER: HoldRule = { stepMs: 0, holdMaxMs: 0, heldAddressCustomers: Number.POSITIVE_INFINITY, heldSubnetCustomers: Number.POSITIVE_INFINITY };
 
+/** The verdict without the bot defence (RATE_LIMITS_ENABLED=false): judge at once. */
+const JUDGE_NOW: HoldVerdict = { action: 'judge', held: false };
+
 /**
  * One attempt → one store call. Domain outcomes (sold out, already used…) are returned results; only
  * infrastructure failures throw, so BullMQ retries them with backoff. An attempt the hold's rule holds longer throws
@@ -86,14 +95,15 @@ export async function processAttempt(received: ReceivedAttemptJob, deps: Process
   const job = checkedJob(received, deps.now);
   const { campaignId, customerId } = job.data;
   const now = new Date(job.data.acceptedAt);
-  const verdict = await verdictOn(attemptId, job.data.source, received.data, deps);
+  const defended = deps.rateLimitsEnabled !== false;
+  const verdict = defended ? await verdictOn(attemptId, job.data.source, received.data, deps) : JUDGE_NOW;
   // Idempotent like the rest: an attempt already recorded (a redelivery) keeps its recorded result (see `refuse`).
   if (verdict.action === 'refuse') return deps.redemptions.refuse({ attemptId, kind: job.name, campaignId, customerId, outcome: 'source_blocked', now });
   if (verdict.action === 'defer') throw new AttemptDeferred(verdict.untilMs, verdict.seen);
   switch (job.name) {
     case 'redeem': {
       const result = await deps.redemptions.redeem({ attemptId, campaignId, customerId, code: job.data.code, now });
-      if (result.outcome === 'code_not_found' && deps.onWrongCode) await deps.onWrongCode({ campaignId, customerId, source: job.data.source });
+      if (result.outcome === 'code_not_found' && defended && deps.onWrongCode) await deps.onWrongCode({ campaignId, customerId, source: job.data.source });
       return result;
     }
     case 'claim':

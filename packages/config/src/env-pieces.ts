@@ -50,6 +50,8 @@ export const workerEnv = pick(
   // The hold's rule holds a source that named a tenth of its distinct-customer cap to ATTEMPT_HOLD_MAX_MS.
   'RATE_ADDRESS_CUSTOMERS',
   'RATE_SUBNET_CUSTOMERS',
+  // The intake's switch: off, workers neither count wrong codes nor refuse or hold attempts by their source.
+  'RATE_LIMITS_ENABLED',
 );
 export const adminEnv = pick(
   'ADMIN_PORT',

@@ -311,6 +311,11 @@ describe('loadWorkerConfig', () => {
     expect(config).not.toHaveProperty('ADMIN_TOKEN');
   });
 
+  it('reads the rate limits switch, as the intake does (workers count wrong codes and hold attempts only when on)', () => {
+    expect(loadWorkerConfig({}).RATE_LIMITS_ENABLED).toBe(true);
+    expect(loadWorkerConfig({ RATE_LIMITS_ENABLED: 'false' }).RATE_LIMITS_ENABLED).toBe(false);
+  });
+
   it('rejects a zero concurrency', () => {
     expect(issuesOf(() => loadWorkerConfig({ WORKER_CONCURRENCY: '0' }))[0]?.variable).toBe('WORKER_CONCURRENCY');
   });

@@ -217,6 +217,20 @@ describe('normalizeCode()', () => {
     expect(normalizeCode(upper, 'dg - ab')).toBe('DG - AB');
   });
 
+  it('folds full-width characters (NFKC) and drops zero-width ones before upper-casing', () => {
+    expect(normalizeCode(upper, 'ｄｇ－ＡＢＣ２３ｘｙｚ４５')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, '\u200bDG-\u200cABC\u200d23\u2060XYZ45\ufeff')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, ' \u3000ｄｇ-abc23xyz45\u200b ')).toBe('DG-ABC23XYZ45');
+    expect(matchesCodeSpec(upper, normalizeCode(upper, 'ＤＧ－ＡＢＣ２３ＸＹＺ４５'))).toBe(true);
+    // Folded for a case-sensitive alphabet too, keeping the case.
+    expect(normalizeCode(lower, 'Ａｂ\u200bｃ')).toBe('Abc');
+  });
+
+  it('leaves control characters and other non-ASCII alone (the format refuses them)', () => {
+    expect(normalizeCode(upper, 'DG-ABC\u000023XYZ45')).toBe('DG-ABC\u000023XYZ45');
+    expect(matchesCodeSpec(upper, normalizeCode(upper, 'DG-ABCé3XYZ45'))).toBe(false);
+  });
+
   it('keeps the case for a case-sensitive alphabet', () => {
     expect(normalizeCode(lower, '  AbCdE  ')).toBe('AbCdE');
   });

@@ -87,9 +87,21 @@ export function codeLength(spec: CodeSpec): number {
   return spec.prefix.length + (spec.pattern?.length ?? spec.length) + spec.suffix.length;
 }
 
-/** Trim and, for upper-case alphabets, upper-case what a person typed. */
+/** Anything outside ASCII: only such input needs the Unicode folding below (the hot path stays two string ops). */
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Zero-width characters a copy from a web page or a chat brings along: ZWSP, ZWNJ, ZWJ, word joiner, BOM. */
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
+
+/**
+ * What a person typed or pasted → the code as stored, the one rule every path that takes a submitted code applies
+ * (the intake and its code filter lookup, admin lookups and locks, imports): full-width and other compatibility forms
+ * folded (NFKC: `ＡＢ－１２` → `AB-12`) and zero-width characters dropped, only when the input has a non-ASCII
+ * character; then trimmed and, for an upper-case alphabet, upper-cased. Control characters are left for the format
+ * check (and the HTTP schemas) to refuse.
+ */
 export function normalizeCode(spec: CodeSpec, input: string): string {
-  const trimmed = input.trim();
+  const folded = NON_ASCII.test(input) ? input.normalize('NFKC').replace(ZERO_WIDTH, '') : input;
+  const trimmed = folded.trim();
   return isCaseInsensitive(spec) ? trimmed.toUpperCase() : trimmed;
 }
 

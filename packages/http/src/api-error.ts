@@ -9,6 +9,8 @@ export const API_ERRORS = {
   invalid_json: 400,
   invalid_code_format: 400,
   invalid_code_spec: 400,
+  /** An active campaign (created, patched or activated) whose endsAt is not in the future: it could take nothing. */
+  ends_at_in_past: 400,
   unauthorized: 401,
   /** A campaign with customerAuth "jwt": no token, a bad one, an expired one. */
   customer_token_missing: 401,

@@ -36,8 +36,10 @@ export interface ImportCodesJob {
   /** The staged upload it reads, and its size in bytes. */
   uploadId: string;
   bytes: number;
-  /** Lines in the upload: the job's total (progress is lines read). */
+  /** Lines of codes in the upload (its lines but a CSV header): the job's total (progress is such lines read). */
   lines: number;
+  /** 1 when the upload starts with a CSV header line (not counted in `lines` nor in the progress); absent: 0. */
+  headerLines?: number | undefined;
   format: 'csv' | 'jsonl';
   /** Tier of lines that name none (null: such lines are malformed). */
   defaultTier: string | null;

@@ -31,12 +31,14 @@ export function importResumeOf(progress: unknown): ImportResume | null {
 export async function runImportCodes(store: Store, uploads: UploadStaging, job: ImportCodesJob, hooks: ImportHooks = {}): Promise<CodeImportReport> {
   const campaign = await store.campaigns.get(job.campaignId);
   if (!campaign) throw new Error(`campaign ${job.campaignId} does not exist`);
-  const finished = hooks.resume !== undefined && hooks.resume.line >= job.lines;
+  // Resume points are lines of the upload; the progress counts lines of codes (a CSV header is not one).
+  const header = job.headerLines ?? 0;
+  const finished = hooks.resume !== undefined && hooks.resume.line >= job.lines + header;
   const report = finished
     ? hooks.resume!.report
     : await importCodes(store, campaign, uploads.read(job.uploadId, job.bytes), job.format, job.defaultTier ?? undefined, {
         resume: hooks.resume,
-        onProgress: (at) => hooks.onProgress?.({ done: at.line, total: job.lines, resume: { ...at } }),
+        onProgress: (at) => hooks.onProgress?.({ done: Math.max(0, at.line - header), total: job.lines, resume: { ...at } }),
       });
   if (report.inserted > 0) await hooks.onCodesChanged?.(campaign.id);
   const { lines, inserted, duplicates, malformed } = report;

@@ -150,7 +150,7 @@ export class CampaignPanel {
         h('td', { text: e.action }),
         h('td', { text: e.customerId ?? '' }),
         h('td', { text: e.code ?? '' }),
-        h('td', { class: 'muted', text: auditDetails(e) }),
+        h('td', { class: 'muted details', text: auditDetails(e) }),
       ),
     );
     replace(

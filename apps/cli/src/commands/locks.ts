@@ -46,7 +46,11 @@ export function registerLocks(program: Command, act: Act): void {
         };
         const result = await client.lock(id!, body);
         // The codes themselves with --json (or `export --state locked`): a tier's batch can be thousands.
-        emit(out, result, () => [`locked ${result.locked} codes${result.reason ? ` (${result.reason})` : ''}${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`]);
+        emit(out, result, () => [
+          `locked ${result.locked} codes${result.reason ? ` (${result.reason})` : ''}${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`,
+          // The listed codes the campaign does not have, one a line (ready to check or fix).
+          ...(result.notFound?.length ? [`not found (${result.notFound.length}):`, ...result.notFound] : []),
+        ]);
       }),
     );
 
