@@ -80,6 +80,12 @@ describe('npm start (the supervisor) on an empty database', () => {
       await waitFor(`worker metrics on :${p}`, async () => ((await fetch(`http://127.0.0.1:${p}/metrics`)).ok ? true : undefined), 30_000);
     }
     expect(await schemaExists()).toBe(true);
+    // Once they answer, the supervisor says where everything is.
+    await waitFor('the ready summary', () => (/\[supervisor\] Ctrl-C stops everything/.test(output) ? true : undefined), 30_000);
+    expect(output).toMatch(/\[supervisor\] ready in \d+\.\d s:/);
+    expect(output).toContain(`public API    http://localhost:${port}`);
+    expect(output).toContain(`admin         http://localhost:${adminPort}/  (the web page`);
+    expect(output).toContain(`workers :${metricsPort}-${metricsPort + 1} (internal)`);
 
     const created = await requestJson<{ id: string }>(`${admin}/admin/v1/campaigns`, {
       headers: { authorization: `Bearer ${token}` },

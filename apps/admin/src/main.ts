@@ -12,11 +12,13 @@ import {
   httpTimeoutsFrom,
   initSentry,
   installSignalHandlers,
+  listenOn,
   metricsHandler,
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
+import { exitOnStartupFailure } from '@dropgate/supervision';
 import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
 import { LockReleases } from './jobs/lock-releases';
@@ -168,12 +170,10 @@ async function main(): Promise<void> {
   metricsServer.listen(config.ADMIN_METRICS_PORT, () => logger.info({ port: config.ADMIN_METRICS_PORT }, 'admin metrics listening'));
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   const server = createPublicServer(app, httpTimeoutsFrom(config));
-  server.listen(config.ADMIN_PORT, () => logger.info({ port: config.ADMIN_PORT }, 'admin listening'));
+  const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
+  logger.info({ port }, 'admin listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`admin failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitOnStartupFailure('admin', err));

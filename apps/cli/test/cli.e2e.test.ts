@@ -62,6 +62,7 @@ describe('usage', () => {
     ['a target that is not a number', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--target', 'ten']],
     ['a malformed tier', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt']],
     ['a state that does not exist', ['export', 'c1', '--state', 'lost']],
+    ['a tier and count together with a list of codes', ['lock', 'c1', '--tier', 'tshirt', '--count', '2', '--codes', 'A,B']],
     ['a date that is not one', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', 'tomorrow']],
     ['a --url that is not an http(s) URL (as DROPGATE_ADMIN_URL)', ['--url', 'ftp://nowhere', 'campaign', 'list']],
     ['a --url that is not a URL', ['--url', 'nowhere', 'campaign', 'list']],
@@ -156,6 +157,7 @@ describe('campaigns', () => {
     const file = path.join(scratch, 'codes.csv');
     const run = await cli(['export', campaign.id, '--out', file]);
     expect(run.code).toBe(0);
+    expect(run.stderr).toContain(`70 codes written to ${file}`);
     const lines = readFileSync(file, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('code,tier,state,customerId,redeemedAt,publicationId');
     expect(lines).toHaveLength(71);
@@ -167,6 +169,7 @@ describe('campaigns', () => {
     const yeti = JSON.parse(json.stdout) as Array<{ tier: string }>;
     expect(yeti).toHaveLength(5);
     expect(yeti.every((c) => c.tier === 'yeti')).toBe(true);
+    expect(json.stderr).toContain('5 codes exported');
   });
 
   it('exits 1 when the export file cannot be written, naming it, and leaves no file', async () => {

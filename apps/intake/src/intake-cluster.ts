@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { IntakeConfig } from '@dropgate/config';
 import { clusterMetrics, createInternalServer, createLogger, installSignalHandlers, listenOn, ShutdownRegistry } from '@dropgate/observability';
-import { ProcessGroup } from '@dropgate/supervision';
+import { EXIT_NOT_RESTARTABLE, ProcessGroup } from '@dropgate/supervision';
 import { clusterReadiness } from './cluster-readiness';
 
 /**
@@ -16,14 +16,15 @@ export async function runClusterPrimary(config: IntakeConfig): Promise<void> {
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS + 2000);
   const ready = clusterReadiness();
   const internalServer = createInternalServer({ metrics: clusterMetrics(), ready });
-  const metricsPort = await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST);
+  const metricsPort = await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST, 'METRICS_PORT');
   shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
 
   const group = new ProcessGroup(
     (msg) => logger.info({}, msg),
-    (name) => {
+    (name, exitCode) => {
       logger.error({ worker: name }, 'an intake worker keeps failing at start: stopping the intake');
-      void shutdown.shutdown('worker-gave-up').then(() => process.exit(1));
+      // A worker that cannot start (a port in use, a bad variable) fails the same in a new primary: say so upwards.
+      void shutdown.shutdown('worker-gave-up').then(() => process.exit(exitCode === EXIT_NOT_RESTARTABLE ? EXIT_NOT_RESTARTABLE : 1));
     },
   );
   for (let i = 1; i <= config.INTAKE_PROCESSES; i++) group.start({ name: `intake-${i}`, launch: () => cluster.fork().process });

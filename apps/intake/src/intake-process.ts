@@ -105,11 +105,11 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   } else {
     // /metrics and /readyz: the operator's port, loopback unless METRICS_HOST says otherwise.
     const internalServer = createInternalServer(internal);
-    metrics = `${config.METRICS_HOST}:${await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST)}`;
+    metrics = `${config.METRICS_HOST}:${await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST, 'METRICS_PORT')}`;
     shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
   }
   const server = createPublicServer(handler, httpTimeoutsFrom(config));
-  const port = await listenOn(server, config.PORT);
+  const port = await listenOn(server, config.PORT, undefined, 'PORT');
   logger.info({ port, metrics }, 'intake listening');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   // Runs before the server closes (registered after it): the long polls answer 202 now instead of holding it up.

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { loadIntakeConfig } from '@dropgate/config';
+import { exitOnStartupFailure } from '@dropgate/supervision';
 
 /**
  * The intake: one process (INTAKE_PROCESSES=1), or a node:cluster primary and INTAKE_PROCESSES workers (default: one
@@ -16,7 +17,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`intake failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+main().catch((err: unknown) => exitOnStartupFailure('intake', err));

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { loadSupervisorConfig } from '@dropgate/config';
 import { STOP_SIGNALS } from '@dropgate/observability';
 import { ProcessGroup } from '@dropgate/supervision';
+import { awaitRedis, checkChildConfigs, workerEnv } from './preflight';
+import { announceWhenReady } from './ready-summary';
 
 const log = (msg: string): void => void process.stdout.write(`[supervisor] ${msg}\n`);
 const appScript = (app: string): string => path.resolve(__dirname, '..', '..', app, 'dist', 'main.js');
@@ -11,22 +13,27 @@ const appScript = (app: string): string => path.resolve(__dirname, '..', '..', a
 const launchApp = (app: string, env: NodeJS.ProcessEnv) => () => spawn(process.execPath, [appScript(app)], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 
 /**
- * `npm start`: the whole system on one machine. Applies pending migrations, then runs intake, admin and
- * WORKERS worker processes; Ctrl-C, SIGTERM or SIGHUP stops them all cleanly, and
- * if this process is killed outright its children notice (their IPC channel closes) and stop too. Each process reads its own configuration.
+ * `npm start`: the whole system on one machine. Checks every process's configuration and that Redis answers, applies
+ * pending migrations, then runs intake, admin and WORKERS worker processes, and says where they are once they
+ * answer. Ctrl-C, SIGTERM or SIGHUP stops them all cleanly, and if this process is killed outright its children
+ * notice (their IPC channel closes) and stop too. A child that cannot start (a port in use) stops everything.
  */
-function main(): void {
+async function main(): Promise<void> {
+  const startedAt = Date.now();
   const config = loadSupervisorConfig(process.env);
-  const migrate = spawnSync(process.execPath, [path.join(__dirname, 'migrate.js')], { stdio: 'inherit', env: process.env });
-  if (migrate.status !== 0) throw new Error('migrations failed; not starting');
-
   const env = { ...process.env };
+  let madeUpToken: string | undefined;
   if (!env.ADMIN_TOKENS && !env.ADMIN_TOKEN) {
     // A development convenience: one token with every scope for this run, configured (as always) by its hash only.
-    const token = randomBytes(24).toString('base64url');
-    env.ADMIN_TOKENS = `admin:read+write+export:${createHash('sha256').update(token).digest('hex')}`;
-    log(`ADMIN_TOKENS was not set; this run's admin token is: ${token} (name "admin", every scope)`);
+    madeUpToken = randomBytes(24).toString('base64url');
+    env.ADMIN_TOKENS = `admin:read+write+export:${createHash('sha256').update(madeUpToken).digest('hex')}`;
   }
+  const intake = checkChildConfigs(env, config);
+  await awaitRedis(config, log);
+  const migrate = spawnSync(process.execPath, [path.join(__dirname, 'migrate.js')], { stdio: 'inherit', env: process.env });
+  if (migrate.status !== 0) throw new Error('migrations failed; not starting');
+  if (madeUpToken !== undefined) log(`ADMIN_TOKENS was not set; this run's admin token is: ${madeUpToken} (name "admin", every scope)`);
+
   let stopping = false;
   const stop = (reason: string, exitCode: number): void => {
     if (stopping) return;
@@ -37,21 +44,18 @@ function main(): void {
       () => process.exit(1),
     );
   };
-  const group = new ProcessGroup(log, (name) => stop(`${name} keeps failing`, 1));
+  const group = new ProcessGroup(log, (name) => stop(`${name} cannot run`, 1));
   group.start({ name: 'intake', launch: launchApp('intake', env) });
   group.start({ name: 'admin', launch: launchApp('admin', env) });
-  for (let i = 0; i < config.WORKERS; i++) {
-    group.start({ name: `worker-${i + 1}`, launch: launchApp('worker', { ...env, WORKER_METRICS_PORT: String(config.WORKER_METRICS_PORT + i) }) });
-  }
-  log(`intake on :${config.PORT}, admin on :${config.ADMIN_PORT}, ${config.WORKERS} workers (metrics from :${config.WORKER_METRICS_PORT}) — Ctrl-C to stop`);
+  for (let i = 0; i < config.WORKERS; i++) group.start({ name: `worker-${i + 1}`, launch: launchApp('worker', workerEnv(env, config, i)) });
+  log(`starting intake (:${config.PORT}), admin (:${config.ADMIN_PORT}) and ${config.WORKERS} workers; Ctrl-C to stop`);
 
   // SIGTERM alone must be enough (npm, docker, systemd send it to this process only): every child is stopped here.
   for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal, 0));
+  void announceWhenReady(config, intake, startedAt, () => stopping, log);
 }
 
-try {
-  main();
-} catch (err) {
+main().catch((err: unknown) => {
   log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
-}
+});

@@ -2,11 +2,12 @@ import http from 'node:http';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
+import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, listenOn, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
 import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, holdRuleFrom, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
+import { exitOnStartupFailure } from '@dropgate/supervision';
 import { TargetStops } from './target-stops';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
+  // Bound before any job is taken: a port in use stops the worker with a message naming WORKER_METRICS_PORT.
+  // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
+  const metricsServer = http.createServer(metricsHandler(registry));
+  const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
   const connection = createRedis(config.REDIS_URL, 'worker', 'worker', {
     shutdown,
     onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
@@ -148,16 +153,11 @@ async function main(): Promise<void> {
   // Stop taking jobs, let in-flight ones finish (bounded by the shutdown deadline), then close Redis.
   shutdown.register('worker', () => worker.close());
 
-  const metricsServer = http.createServer(metricsHandler(registry));
-  // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
-  metricsServer.listen(config.WORKER_METRICS_PORT, config.METRICS_HOST, () =>
-    logger.info({ port: config.WORKER_METRICS_PORT, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running'),
-  );
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+  logger.info({ port: metricsPort, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running');
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
+  exitOnStartupFailure('worker', err);
 });

@@ -66,4 +66,4 @@ export const adminEnv = pick(
   'LOCK_SWEEP_INTERVAL_MS',
   'ADMIN_IMPORT_MAX_BYTES',
 );
-export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT', 'ADMIN_METRICS_PORT');
+export const supervisorEnv = pick('WORKERS', 'PORT', 'ADMIN_PORT', 'WORKER_METRICS_PORT', 'METRICS_PORT', 'ADMIN_METRICS_PORT', 'REDIS_URL', 'REDIS_CONNECT_TIMEOUT_MS');

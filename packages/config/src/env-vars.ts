@@ -40,6 +40,8 @@ export const ENV_VARS = {
   CAMPAIGN_CACHE_TTL_MS: intVar(50, HOUR_S * 1000).default(2000),
   /** How long a process waits at start for an unreachable store (retrying with backoff) before it exits. */
   STORE_CONNECT_TIMEOUT_MS: intVar(1000, HOUR_S * 1000).default(60_000),
+  /** How long `npm start` waits for Redis before starting anything (compose waits for its healthcheck instead). */
+  REDIS_CONNECT_TIMEOUT_MS: intVar(1000, HOUR_S * 1000).default(30_000),
 
   JOB_ATTEMPTS: intVar(1, 100).default(5),
   JOB_BACKOFF_MS: intVar(0, HOUR_S * 1000).default(500),

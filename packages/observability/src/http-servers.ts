@@ -83,13 +83,40 @@ export function createInternalServer(endpoints: InternalEndpoints): Server {
   });
 }
 
-/** Starts listening; resolves with the bound port (0 picks one). Fails (EADDRINUSE, ...) instead of throwing later. */
-export function listenOn(server: Server, port: number, host?: string): Promise<number> {
+/**
+ * A listener that cannot bind its port (taken by another process, or privileged): the message names the variable
+ * that chose it, and `notRestartable` tells the process's supervisor that restarting cannot help.
+ */
+export class PortUnavailableError extends Error {
+  readonly notRestartable = true;
+  constructor(
+    readonly variable: string,
+    readonly port: number,
+    readonly code: string,
+  ) {
+    super(
+      code === 'EADDRINUSE'
+        ? `${variable} ${port} is already in use (EADDRINUSE): stop what listens there, or set ${variable} to a free port`
+        : `${variable} ${port} cannot be listened on (${code}): set ${variable} to another port`,
+    );
+    this.name = 'PortUnavailableError';
+  }
+}
+
+/**
+ * Starts listening; resolves with the bound port (0 picks one). Fails (EADDRINUSE, ...) instead of throwing later;
+ * with `variable` (the setting that chose the port), a port in use or not allowed is a `PortUnavailableError`.
+ */
+export function listenOn(server: Server, port: number, host?: string, variable?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (err: NodeJS.ErrnoException): void => {
+      const code = err.code ?? /\b(EADDRINUSE|EACCES)\b/.exec(err.message)?.[1];
+      reject(variable !== undefined && (code === 'EADDRINUSE' || code === 'EACCES') ? new PortUnavailableError(variable, port, code) : err);
+    };
+    server.once('error', fail);
     // No host: every interface (IPv6 and IPv4 where the system has both), as Express's app.listen(port).
     server.listen({ port, ...(host === undefined ? {} : { host }) }, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       const address = server.address();
       resolve(typeof address === 'object' && address ? address.port : port);
     });

@@ -5,6 +5,6 @@ export { createMetricsRegistry } from './metrics-registry';
 export { metricsHandler } from './metrics-handler';
 export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResult } from './shutdown-registry';
 export { installSignalHandlers, STOP_SIGNALS, type SignalHandlerOptions } from './signal-handlers';
-export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, type HttpTimeouts, type InternalEndpoints } from './http-servers';
+export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, PortUnavailableError, type HttpTimeouts, type InternalEndpoints } from './http-servers';
 export { createScrubber, REDACTED, scrubString, type ScrubOptions } from './scrub-event';
 export { answerClusterMetrics, clusterMetrics } from './cluster-metrics';

@@ -1,4 +1,4 @@
-import { parseFlags } from './cli-flags';
+import { FlagError, readFlags as parseFlags } from './cli-flags';
 
 const NUMERIC = { duration: 20, 'batch-max': 64 };
 const WORDS = { compare: ['none', 'batch', 'all'] } as const;
@@ -27,5 +27,6 @@ describe('parseFlags', () => {
     [['--compare', 'some'], /--compare must be one of: none, batch, all/],
   ])('refuses %p', (argv, message) => {
     expect(() => parseFlags(argv, 'usage', NUMERIC, WORDS)).toThrow(message);
+    expect(() => parseFlags(argv, 'usage', NUMERIC, WORDS)).toThrow(FlagError);
   });
 });

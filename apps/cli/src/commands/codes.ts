@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import type { Act } from '../action';
 import type { CommandContext } from '../context';
 import { UsageError } from '../exit-codes';
+import { exportProgress } from '../export-progress';
 import { waitWithProgress } from '../job-progress';
 import { emit } from '../output';
 import { codeState, positiveInt } from '../parse-options';
@@ -48,8 +49,15 @@ export function registerExport(program: Command, act: Act): void {
             throw err;
           }
         }
-        await pipeline(source, sink, { end: Boolean(o.out) });
-        if (o.out) out.stderr.write(`codes written to ${o.out}\n`);
+        // Counted on the way through; a long export shows how far it is on stderr.
+        const progress = exportProgress(o.format, out.stderr);
+        try {
+          await pipeline(source, progress.stream, sink, { end: Boolean(o.out) });
+        } finally {
+          progress.done();
+        }
+        const codes = `${progress.counter.codes.toLocaleString('en-US')} ${progress.counter.codes === 1 ? 'code' : 'codes'}`;
+        out.stderr.write(o.out ? `${codes} written to ${o.out}\n` : `${codes} exported\n`);
       }),
     );
 }

@@ -31,6 +31,7 @@ export function registerLocks(program: Command, act: Act): void {
       act<LockOptions>(async ({ client, out }, [id], o) => {
         if (o.releaseAt && o.releaseIn !== undefined) throw new UsageError('--release-at and --release-in exclude each other');
         if (!o.codes && (o.tier === undefined || o.count === undefined)) throw new UsageError('lock needs --tier and --count, or --codes');
+        if (o.codes && (o.tier !== undefined || o.count !== undefined)) throw new UsageError('lock takes --tier and --count, or --codes, not both');
         if (o.before !== undefined && !o.releaseAt) throw new UsageError('--before goes with --release-at');
         const releaseAt = o.releaseAt
           ? new Date(Date.parse(o.releaseAt) - (o.before ?? 0)).toISOString()
