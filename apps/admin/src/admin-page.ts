@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
@@ -6,7 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { ApiError, jsonBody, parseOrThrow } from '@dropgate/http';
+import { answerOtherMethods, ApiError, jsonBody, parseOrThrow, type MethodAndPath } from '@dropgate/http';
 import { attemptLogin, type AuthThrottle } from './auth-throttle';
 import { PageSessions } from './page-sessions';
 
@@ -97,12 +97,28 @@ export function adminPageRouter(deps: AdminPageDeps): express.Router {
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'Dropgate queues' } } });
   router.use(QUEUES_PATH, csp(QUEUES_CSP), requireSession, board.getRouter() as express.Router);
 
+  const sessionRoutes: MethodAndPath[] = [
+    { method: 'post', path: '/session' },
+    { method: 'delete', path: '/session' },
+  ];
   if (!existsSync(path.join(publicDir, 'index.html'))) {
     router.get('/', (_req: Request, res: Response) => {
       res.status(503).type('text/plain').send('The admin page is not built: run `npm run build`.\n');
     });
+    answerOtherMethods(router, [...sessionRoutes, { method: 'get', path: '/' }]);
     return router;
   }
   router.use(csp(PAGE_CSP), express.static(publicDir, { index: 'index.html', fallthrough: true, maxAge: 0 }));
+  answerOtherMethods(router, [...sessionRoutes, ...staticFiles(publicDir).map((file): MethodAndPath => ({ method: 'get', path: file }))]);
   return router;
+}
+
+/** The page's paths (`/`, and each file built into `publicDir`), read once: what the static files answer to GET. */
+function staticFiles(publicDir: string): string[] {
+  const files = readdirSync(publicDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => '/' + path.relative(publicDir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    // Plain names only: anything else would be read as route syntax (`:param`, `*`, braces).
+    .filter((file) => /^[\w./-]+$/.test(file));
+  return ['/', ...files];
 }

@@ -1,7 +1,7 @@
 import express, { type Request } from 'express';
 import type { ChangeSink } from '@dropgate/changes';
 import helmet from 'helmet';
-import { ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
+import { answerOtherMethods, ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
 import type { AdminJobQueue, UploadStaging } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { adminPageRouter, type AdminPageDeps } from './admin-page';
@@ -108,8 +108,15 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     ],
   });
 
+  // A known path with another method: 405 (OPTIONS: 204), both with `Allow` (after the bearer check, as every route).
+  answerOtherMethods(admin, routes);
   app.use(ADMIN_PREFIX, admin);
   if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null, authThrottle: deps.authThrottle }));
+  answerOtherMethods(app, [
+    { method: 'get', path: '/healthz' },
+    { method: 'get', path: '/readyz' },
+    { method: 'get', path: '/openapi.json' },
+  ]);
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { matchesCodeSpec, normalizeCode, type Campaign, type CodeImportReport } from '@dropgate/core';
+import { hasDuplicateKeys } from '@dropgate/http';
 import type { StagedUpload, UploadStaging } from '@dropgate/queue';
 import type { NewCode, Store } from '@dropgate/store';
 
@@ -105,6 +106,8 @@ function parseJsonLine(text: string): Parsed {
   } catch {
     return { problem: 'not JSON' };
   }
+  // The request bodies' rule: a key twice is not taken (the check and the use could read different copies).
+  if (hasDuplicateKeys(text, value)) return { problem: 'not JSON: a key twice in one object' };
   if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: 'not a JSON object' };
   const { code, tier, ...extra } = value as Record<string, unknown>;
   if (Object.keys(extra).length > 0) return { problem: 'unknown fields (only code and tier)' };

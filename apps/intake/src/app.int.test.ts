@@ -220,6 +220,13 @@ describe('with a worker running', () => {
     expect(res.json).toMatchObject({ status: 'done', outcome: 'claimed' });
   });
 
+  it('caps a Prefer: wait too big for a number or a timer at PREFER_WAIT_MAX_S too', async () => {
+    const res = await http(app.url, '/v1/claims', { body: claim(drop.campaign.id, 'impatient-huge'), headers: { prefer: 'wait=99999999999999999999' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('preference-applied')).toBe('wait=8');
+    expect(res.json).toMatchObject({ status: 'done', outcome: 'claimed' });
+  });
+
   it('answers 404 attempt_not_found for an unknown attempt and 400 for a malformed id', async () => {
     expectApiError(await http(app.url, '/v1/attempts/att_aaaaaaaaaaaaaaaaaaaa'), 404, 'attempt_not_found');
     expectApiError(await http(app.url, '/v1/attempts/idem_unknownunknown'), 404, 'attempt_not_found');
@@ -353,11 +360,12 @@ describe('with a worker running', () => {
       expectApiError(res, 400, 'invalid_request');
     });
 
-    it('answers unknown routes and methods with a JSON 404', async () => {
+    it('answers unknown routes with a JSON 404, a known route asked with another method with a JSON 405', async () => {
       expectApiError(await http(app.url, '/'), 404, 'not_found');
       expectApiError(await http(app.url, '/v1/nope'), 404, 'not_found');
-      expectApiError(await http(app.url, '/v1/claims'), 404, 'not_found');
-      expectApiError(await http(app.url, '/v1/claims', { method: 'PUT', body: {} }), 404, 'not_found');
+      // A wrong method on a known route was 404 not_found; it is 405 with Allow (http-surface.int.test.ts).
+      expectApiError(await http(app.url, '/v1/claims'), 405, 'method_not_allowed');
+      expectApiError(await http(app.url, '/v1/claims', { method: 'PUT', body: {} }), 405, 'method_not_allowed');
       expectApiError(await http(app.url, '/admin/v1/campaigns', { method: 'POST', body: {} }), 404, 'not_found');
     });
 

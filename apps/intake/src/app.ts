@@ -1,6 +1,6 @@
 import express, { type RequestHandler, type Response } from 'express';
 import { campaignRefusal } from '@dropgate/core';
-import { ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
+import { answerOtherMethods, ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import type { ClientSource } from '@dropgate/guard';
 import { rateLimit, unavailable, type AttemptHandlers } from './attempt-handlers';
 import type { IntakeDeps } from './intake-deps';
@@ -78,6 +78,8 @@ export function createIntakeApp(deps: IntakeDeps, handlers: AttemptHandlers, met
     res.json(view);
   });
 
+  // A known path with another method: 405 (OPTIONS: 204), both with `Allow`; only unknown paths are 404.
+  answerOtherMethods(app, [...Object.values(INTAKE_ROUTES), { method: 'get', path: '/healthz' }, { method: 'get', path: '/openapi.json' }]);
   app.use(notFoundHandler);
   app.use(apiErrorHandler({ onUnexpected: deps.onUnexpected }));
   return app;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
-import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
+import { Queue, Worker } from 'bullmq';
+import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult, type AttemptQueue } from '@dropgate/queue';
 import { deleteKeysByPrefix, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { stallReader } from '../test/stalled-reader';
 import { BullmqGateway } from './bullmq-gateway';
@@ -142,6 +142,38 @@ describe('BullmqGateway.waitFinished', () => {
       expect(performance.now() - started).toBeGreaterThanOrEqual(4990); // answered at its deadline, not woken
     } finally {
       own.endWaits();
+    }
+  });
+
+  it("takes the stream's trim length from the queue: a reader a whole (short) stream behind reads the state at once", async () => {
+    // A queue whose event stream keeps 200 entries (its own prefix: the meta it writes sets the trim for its workers).
+    const shortPrefix = `${prefix}short`;
+    const short: AttemptQueue = new Queue(QUEUES.attempts, { connection: producer, prefix: shortPrefix, streams: { events: { maxLen: 200 } } });
+    const shortWorkerConnection = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-short-worker');
+    const finished: AttemptJobResult = { outcome: 'redeemed', code: 'GW-2222' };
+    const shortWorker = new Worker(QUEUES.attempts, () => Promise.resolve(finished), { connection: shortWorkerConnection, prefix: shortPrefix, autorun: false });
+    const stalled = createRedis(TEST_REDIS_URL, 'worker', 'test-gateway-short-events');
+    const own = new BullmqGateway(short, stalled, producer, noStore, { attempts: 3, backoffMs: 50, retentionS: 600, depthRefreshMs: 1000, connected: () => true, keyPrefix: shortPrefix }, () => undefined);
+    try {
+      const id = newAttemptId();
+      await own.enqueue(id, redeem('short'));
+      const answer = own.waitFinished(id, 20_000);
+      const reader = await stallReader(stalled, producer, short.toKey('events'));
+      void shortWorker.run();
+      await waitFor('job completed', async () => ((await short.getJobState(id)) === 'completed') || undefined, 10_000, 20);
+      // 200 more events, trimmed as BullMQ does: the finish is gone, the reader's next read returns a whole stream.
+      await producer.eval("for i = 1, 200 do redis.call('XADD', KEYS[1], 'MAXLEN', '~', 200, '*', 'event', 'test-filler') end", 1, short.toKey('events'));
+      await producer.xtrim(short.toKey('events'), 'MAXLEN', 200);
+      const resumed = performance.now();
+      reader.resume();
+      expect(await answer).toMatchObject({ attemptId: id, status: 'done', outcome: 'redeemed' });
+      expect(performance.now() - resumed).toBeLessThan(5000); // woken as `missed`, not at its deadline 20 s on
+    } finally {
+      own.endWaits();
+      await shortWorker.close();
+      await closeRedis(shortWorkerConnection);
+      await short.close();
+      await deleteKeysByPrefix(shortPrefix);
     }
   });
 

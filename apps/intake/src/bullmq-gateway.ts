@@ -1,7 +1,7 @@
 import type { RedemptionService } from '@dropgate/store';
 import type { Redis } from 'ioredis';
 import type { MicroBatcher } from '@dropgate/batching';
-import { attemptJobOptions, doneStatus, getAttemptStatus, isFinished, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
+import { attemptJobOptions, doneStatus, eventsMaxLenOf, getAttemptStatus, isFinished, type AttemptJobRequest, type AttemptQueue, type AttemptStatus } from '@dropgate/queue';
 import { createEnqueueBatcher, type JobToAdd } from './enqueue-batcher';
 import { FinishWaiters } from './finish-waiters';
 import { idempotencyRedisKey } from './idempotency';
@@ -54,7 +54,7 @@ export class BullmqGateway implements AttemptGateway {
     private readonly onError: (err: unknown) => void,
   ) {
     this.batcher = createEnqueueBatcher(queue, options.batch ?? { maxJobs: 1, waitMs: 0 });
-    this.finishes = new FinishWaiters({ redis: events, streamKey: queue.toKey('events'), onError });
+    this.finishes = new FinishWaiters({ redis: events, streamKey: queue.toKey('events'), streamMaxLen: eventsMaxLenOf(queue), onError });
   }
 
   /** Starts the cached queue-depth reader used for backpressure (never a Redis call per request). */

@@ -148,7 +148,11 @@ describe('the fast lane answers every rejection as the Express path does', () =>
     ['a chunked body of a bad code', () => ({ body: redeem(open, 'NOT-A-CODE!'), chunked: true }), 400, 'invalid_code_format'],
     ['a bad code after a query string', () => ({ path: '/v1/redemptions?x=1', body: redeem(open, 'NOT-A-CODE!') }), 400, 'invalid_code_format'],
     ['a bad code, path in capitals', () => ({ path: '/V1/Redemptions', body: redeem(open, 'NOT-A-CODE!') }), 400, 'invalid_code_format'],
-    ['a GET of a POST route', () => ({ method: 'GET', body: '' }), 404, 'not_found'],
+    ['a GET of a POST route', () => ({ method: 'GET', body: '' }), 405, 'method_not_allowed'],
+    ['a key twice, an operator in the second', () => ({ body: `{"campaignId":"${open.campaign.id}","code":"${realCode()}","code":{"$ne":null},"customerId":"${customer()}"}` }), 400, 'invalid_json'],
+    ['a key twice, the second escaped', () => ({ body: `{"campaignId":"${open.campaign.id}","code":"${realCode()}","\\u0063ode":"B","customerId":"${customer()}"}` }), 400, 'invalid_json'],
+    ['a key twice in a chunked body', () => ({ body: `{"campaignId":"${open.campaign.id}","code":"A","code":"B"}`, chunked: true }), 400, 'invalid_json'],
+    ['a key twice in a gzip body', () => ({ body: gzipSync(`{"campaignId":"${open.campaign.id}","code":"A","code":"B"}`), headers: { 'content-encoding': 'gzip' } }), 400, 'invalid_json'],
   ] as Array<[string, () => Exchange, number, string]>)('%s', async (_name, make, status, code) => {
     const answer = await same(make());
     expect(answer.status).toBe(status);

@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Express } from 'express';
 import proxyaddr from 'proxy-addr';
 import type { ClientSource } from '@dropgate/guard';
-import { answerError, bodyErrors, type ErrorHandlerOptions } from '@dropgate/http';
+import { answerError, bodyErrors, parseJsonBody, type ErrorHandlerOptions } from '@dropgate/http';
 import type { AttemptCall, AttemptHandlers } from './attempt-handlers';
 import type { IntakeDeps, IntakeSettings } from './intake-deps';
 import { INTAKE_ROUTES } from './intake-routes';
@@ -22,16 +22,14 @@ type Handle = (body: unknown, call: AttemptCall) => Promise<void>;
 
 /** `Content-Type`s the lane reads itself: JSON in UTF-8 (any other charset, or an encoding, goes through Express). */
 const PLAIN_JSON = /^application\/json(?:[ \t]*;[ \t]*charset=(?:utf-8|"utf-8"))?$/i;
-/** body-parser's strict mode: a JSON body must be an object or an array. */
-const FIRST_NON_WHITESPACE = /^[ \t\n\r]*([^ \t\n\r]|$)/;
 
 /**
  * The intake's front door: a plain `node:http` listener that answers `POST /v1/redemptions` and `POST /v1/claims` in
  * their usual shape (exact path, `Content-Length`, JSON in UTF-8, no `Content-Encoding`) without Express's router and
  * body parser, which cost more than everything else a bot's request needs. It does what the Express route does, in the
  * same order and with the same pieces: request metrics, load shedding before the body, the blocked-source check before
- * the body, a body read with the same limit and the same JSON rules (body-parser's strict mode, BOM dropped, empty
- * body = `{}`), then the very route handlers (attempt-handlers.ts), errors answered by the same error handler.
+ * the body, a body read with the same limit and the same JSON rule (`parseJsonBody`: body-parser's strict mode, BOM dropped,
+ * empty body = `{}`, no key twice), then the very route handlers (attempt-handlers.ts), errors answered by the same error handler.
  * Everything else (other routes, other spellings or encodings, chunked bodies) is handed to the Express app untouched.
  */
 export function fastLane(parts: FastLaneParts): RequestListener {
@@ -69,7 +67,7 @@ export function fastLane(parts: FastLaneParts): RequestListener {
     readBody(req, (text) => {
       let body: unknown;
       try {
-        body = parseJson(text);
+        body = parseJsonBody(text);
       } catch (err) {
         return answerError(err, req, res, errors);
       }
@@ -103,21 +101,6 @@ function readBody(req: IncomingMessage, done: (text: string) => void): void {
     const bytes = more ? Buffer.concat(more) : (first ?? Buffer.alloc(0));
     done(bytes.toString('utf8'));
   });
-}
-
-/** JSON.parse with body-parser's rules (express.json strict): errors are the `invalid_json` the Express path answers. */
-export function parseJson(text: string): unknown {
-  // UTF-8 decoding in body-parser (iconv-lite) drops a byte order mark.
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  // Its special case for a common client mistake: an empty body is `{}`.
-  if (text.length === 0) return {};
-  const first = text[0] === '{' || text[0] === '[' ? text[0] : FIRST_NON_WHITESPACE.exec(text)?.[1];
-  if (first !== '{' && first !== '[') throw bodyErrors.invalidJson();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw bodyErrors.invalidJson();
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'bullmq';
-import { closeRedis, createAttemptQueue, createRedis, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
+import { closeRedis, createAttemptQueue, createRedis, eventsMaxLenOf, newAttemptId, QUEUES, type AttemptJobResult } from '@dropgate/queue';
 import { deleteKeysByPrefix, startOwnRedis, startSilentLink, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { stallReader } from '../test/stalled-reader';
 import { FinishWaiters } from './finish-waiters';
@@ -18,6 +18,7 @@ const errors: unknown[] = [];
 const waiters = new FinishWaiters({
   redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-events'),
   streamKey: queue.toKey('events'),
+  streamMaxLen: eventsMaxLenOf(queue),
   onError: (err) => void errors.push(err),
   blockMs: 200,
 });
@@ -105,7 +106,7 @@ describe('FinishWaiters', () => {
 
   it('wakes its waits with `missed` when a read returns a whole trimmed stream: the reading fell behind a trim', async () => {
     const reading = createRedis(TEST_REDIS_URL, 'worker', 'test-finish-behind');
-    const own = new FinishWaiters({ redis: reading, streamKey: queue.toKey('events'), onError: (err) => void errors.push(err), blockMs: 200 });
+    const own = new FinishWaiters({ redis: reading, streamKey: queue.toKey('events'), streamMaxLen: eventsMaxLenOf(queue), onError: (err) => void errors.push(err), blockMs: 200 });
     try {
       const id = newAttemptId();
       const release = hold('behind');
@@ -134,6 +135,7 @@ describe('FinishWaiters', () => {
     const own = new FinishWaiters({
       redis: createRedis(link.url, 'worker', 'test-finish-cut', { onError: () => undefined }),
       streamKey: queue.toKey('events'),
+  streamMaxLen: eventsMaxLenOf(queue),
       onError: (err) => void ownErrors.push(err),
       blockMs: 200,
       replyMarginMs: 300,
@@ -161,7 +163,7 @@ describe('FinishWaiters', () => {
     let connects = 0;
     reading.on('connect', () => connects++);
     const ownErrors: unknown[] = [];
-    const own = new FinishWaiters({ redis: reading, streamKey: `${prefix}:resent:events`, onError: (err) => void ownErrors.push(err), blockMs: 2000, replyMarginMs: 800 });
+    const own = new FinishWaiters({ redis: reading, streamKey: `${prefix}:resent:events`, streamMaxLen: eventsMaxLenOf(queue), onError: (err) => void ownErrors.push(err), blockMs: 2000, replyMarginMs: 800 });
     try {
       const wait = own.wait('att_resent', 30_000);
       await wait.listening;
@@ -190,6 +192,7 @@ describe('FinishWaiters', () => {
     const own = new FinishWaiters({
       redis: reading,
       streamKey: 'frozen:events',
+      streamMaxLen: eventsMaxLenOf(queue),
       onError: (err) => void ownErrors.push(err),
       blockMs: 200,
       replyMarginMs: 300,
@@ -217,7 +220,7 @@ describe('FinishWaiters', () => {
   });
 
   it('close() ends every wait at once with null, and a wait after it is refused', async () => {
-    const own = new FinishWaiters({ redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-closing'), streamKey: queue.toKey('events'), onError: () => undefined, blockMs: 5000 });
+    const own = new FinishWaiters({ redis: createRedis(TEST_REDIS_URL, 'worker', 'test-finish-closing'), streamKey: queue.toKey('events'), streamMaxLen: eventsMaxLenOf(queue), onError: () => undefined, blockMs: 5000 });
     const id = newAttemptId();
     hold('never');
     await add(id, 'never');

@@ -26,10 +26,11 @@ export interface FinishWaitersOptions {
    */
   replyMarginMs?: number | undefined;
   /**
-   * The stream's trim length (BullMQ's `streams.events.maxLen`, 10,000 by default). A trim past the reading position
-   * leaves at least this many entries, all returned by the next read: a reply this long may have followed lost ones.
+   * The stream's trim length, as the queue was created with (`eventsMaxLenOf(queue)`). A trim past the reading
+   * position leaves at least this many entries, all returned by the next read: a reply this long may have followed
+   * lost ones.
    */
-  streamMaxLen?: number | undefined;
+  streamMaxLen: number;
 }
 
 /**
@@ -40,7 +41,7 @@ export interface FinishWaitersOptions {
  *
  * Reading starts from the stream's last entry id, read BEFORE the wait's caller reads the attempt's state: a
  * completion between the two has a later id, so it is read; one before is seen by the state read. An entry can still
- * be trimmed away before it is read (BullMQ keeps ~10,000; an intake stalled for a second at full load is behind
+ * be trimmed away before it is read (BullMQ keeps ~ATTEMPT_EVENTS_MAX_LEN, 10,000; an intake stalled for a second at full load is behind
  * that): a wait's caller reads the state once more at its deadline.
  */
 export class FinishWaiters {
@@ -60,7 +61,7 @@ export class FinishWaiters {
     this.blockMs = options.blockMs ?? 5000;
     this.retryMs = options.retryMs ?? 1000;
     this.replyMarginMs = options.replyMarginMs ?? 2000;
-    this.streamMaxLen = options.streamMaxLen ?? 10_000;
+    this.streamMaxLen = options.streamMaxLen;
     const linked = (): void => void (this.linkedAt = performance.now());
     options.redis.on('connect', linked).on('ready', linked);
   }

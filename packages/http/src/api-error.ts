@@ -4,6 +4,8 @@
  */
 export const API_ERRORS = {
   invalid_request: 400,
+  /** Refused by the HTTP parser before any route saw it (malformed request line, headers or framing). */
+  bad_request: 400,
   invalid_json: 400,
   invalid_code_format: 400,
   invalid_code_spec: 400,
@@ -25,6 +27,8 @@ export const API_ERRORS = {
   code_not_found: 404,
   job_not_found: 404,
   method_not_allowed: 405,
+  /** The client did not send its headers (HTTP_HEADERS_TIMEOUT_MS) or whole request (HTTP_REQUEST_TIMEOUT_MS) in time. */
+  request_timeout: 408,
   invalid_status_transition: 409,
   campaign_not_active: 409,
   sold_out: 409,
@@ -38,6 +42,8 @@ export const API_ERRORS = {
   code_space_too_small: 422,
   unknown_tier: 422,
   rate_limited: 429,
+  /** Request headers over Node's limit (16 KiB). */
+  headers_too_large: 431,
   internal_error: 500,
   overloaded: 503,
   unavailable: 503,

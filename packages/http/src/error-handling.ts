@@ -23,6 +23,7 @@ export function sendApiError(res: ServerResponse, err: ApiError): void {
 export const bodyErrors = {
   tooLarge: (): ApiError => new ApiError('payload_too_large', 'request body is too large'),
   invalidJson: (): ApiError => new ApiError('invalid_json', 'request body is not valid JSON'),
+  duplicateKey: (): ApiError => new ApiError('invalid_json', 'request body names a key twice in one object'),
   notJson: (): ApiError => new ApiError('unsupported_media_type', 'send the body as application/json'),
   malformed: (): ApiError => new ApiError('invalid_request', 'malformed request body'),
 };

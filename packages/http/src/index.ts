@@ -1,8 +1,12 @@
 export * from './api-error';
 export * from './error-handling';
+export * from './client-error';
 export * from './json-body';
+export * from './json-text';
+export * from './duplicate-keys';
 export * from './validate';
 export * as schemas from './schemas';
 export * from './route-table';
+export * from './other-methods';
 export * from './openapi';
 export * from './load-shedder';

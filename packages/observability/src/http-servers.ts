@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { answerClientError } from '@dropgate/http';
 
 export interface InternalEndpoints {
   /** Prometheus text. */
@@ -34,6 +35,7 @@ export function httpTimeoutsFrom(config: {
  * A server for an app facing clients, with the configured slow-client guards: a client must send its headers
  * within `headersTimeoutMs` and its whole request within `requestTimeoutMs` (checked every second, not Node's default
  * 30 s), idle keep-alive connections close after `keepAliveTimeoutMs`, and at most `maxConnections` are held.
+ * What Node's parser refuses (a timeout, headers too large, a malformed request) is answered in the API's JSON errors.
  */
 export function createPublicServer(handler: http.RequestListener, t: HttpTimeouts): Server {
   const server = http.createServer(
@@ -41,6 +43,7 @@ export function createPublicServer(handler: http.RequestListener, t: HttpTimeout
     handler,
   );
   if (t.maxConnections > 0) server.maxConnections = t.maxConnections;
+  server.on('clientError', answerClientError);
   return server;
 }
 

@@ -7,6 +7,7 @@ export { nextEvent, waitFor } from './wait-for';
 export { jobResult, type JobReader } from './job-result';
 export { freePort } from './free-port';
 export { http, type HttpInit, type HttpResult } from './http-client';
+export { rawHttp, type RawAnswer } from './raw-http';
 export { expectApiError } from './api-assertions';
 export { requestJson, runPool, type JsonResponse } from './http-json';
 export { dropSchema, tempPgSchema, type TempPgSchema } from './temp-schema';

@@ -14,6 +14,8 @@ export interface SystemOptions {
   workers: number;
   /** Extra environment for every process (e.g. rate limits, concurrency, another REDIS_URL). */
   env?: Record<string, string>;
+  /** Extra environment for the workers only, over `env` (e.g. a bench whose intake sees one address for everyone). */
+  workerEnv?: Record<string, string>;
   /** Where process output goes; default: discarded unless DROPGATE_E2E_VERBOSE is set. */
   verbose?: boolean;
   /**
@@ -92,7 +94,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   /** A worker, ready once its metrics endpoint answers; fails at once if it (or one of `alsoWatch`) exits first. */
   const startWorker = async (alsoWatch: readonly Launched[]): Promise<ChildProcess> => {
     const metricsPort = await freePort();
-    const worker = launch('worker', { WORKER_METRICS_PORT: String(metricsPort) });
+    const worker = launch('worker', { ...options.workerEnv, WORKER_METRICS_PORT: String(metricsPort) });
     await serving(`worker metrics on :${metricsPort}`, `http://127.0.0.1:${metricsPort}/metrics`, [...alsoWatch, worker]);
     return worker.child;
   };
