@@ -1,10 +1,11 @@
-import { logLines, requestJson, runPool, startSystem, startTcpRelay, TEST_DATABASE_URL, waitFor, type LogLine, type RunningSystem, type TcpRelay } from '@dropgate/testkit';
+import { logLines, requestJson, runPool, SentryIngest, startSystem, startTcpRelay, TEST_DATABASE_URL, waitFor, type LogLine, type RunningSystem, type TcpRelay } from '@dropgate/testkit';
 
 /**
  * PostgreSQL away from the workers at runtime. The shared server is never stopped: the workers reach it through a
  * TCP relay that the test cuts (every connection reset, new ones refused) and restores. Attempts accepted meanwhile
  * must not be lost — not failed for good once their few tries are spent — and must finish once the store is back;
- * each worker logs the outage once when it begins, at most a summary per ~10 s, and once when it is back.
+ * each worker logs the outage once when it begins, at most a summary per ~10 s, and once when it is back, and
+ * reports it to Sentry once (a stand-in for Sentry's ingest), not once per failed job.
  */
 const CODES = 60;
 const BEFORE = 20;
@@ -17,8 +18,10 @@ type Attempt = { status: string; outcome?: string; code?: string };
 describe('PostgreSQL away from the workers at runtime (a relay cut; spawned processes)', () => {
   let relay: TcpRelay;
   let sys: RunningSystem;
+  const ingest = new SentryIngest();
 
   beforeAll(async () => {
+    await ingest.listen();
     relay = await startTcpRelay(TEST_DATABASE_URL);
     sys = await startSystem({
       workers: 2,
@@ -26,13 +29,14 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
       // Few, quick tries: without the hold every attempt taken during the outage would fail for good in 0.1 s.
       env: { RATE_LIMITS_ENABLED: 'false', CAMPAIGN_CACHE_TTL_MS: '200', JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '100' },
       // Only the workers go through the relay: the intake and the admin keep the store.
-      workerEnv: { DATABASE_URL: relay.url },
+      workerEnv: { DATABASE_URL: relay.url, SENTRY_DSN: ingest.dsn, SENTRY_ENVIRONMENT: 'e2e' },
     });
   }, 120_000);
 
   afterAll(async () => {
     await sys?.stop();
     await relay?.close();
+    await ingest.close();
   }, 60_000);
 
   const workerLines = (from: number[] = []): LogLine[][] => sys.output('worker').map((out, i) => logLines(out).slice(from[i] ?? 0));
@@ -108,6 +112,12 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
       // was known, or meeting each other's locks as the held jobs all run at once after it): never a line per job.
       expect(w.warned).toBeLessThanOrEqual(10);
     }
+    // Sentry: one event per worker that met the outage, none per attempt.
+    const reporting = perWorker.filter((w) => w.unavailable === 1).length;
+    const storeEvents = () => ingest.events().filter((e) => e.tags?.part === 'store');
+    await waitFor('the outage reports', () => (storeEvents().length >= reporting ? true : undefined));
+    expect(storeEvents().map((e) => ({ app: e.tags?.app, part: e.tags?.part }))).toEqual(Array.from({ length: reporting }, () => ({ app: 'worker', part: 'store' })));
+    expect(ingest.events().filter((e) => e.tags?.attemptId !== undefined)).toEqual([]);
     expect(sys.workers.map((w) => w.exitCode)).toEqual([null, null]);
   }, 180_000);
 });

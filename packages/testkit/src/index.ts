@@ -17,6 +17,7 @@ export { startOwnRedis, type OwnRedis } from './redis-server';
 export { startSilentLink, type SilentLink } from './silent-link';
 export { startTcpRelay, type TcpRelay } from './tcp-relay';
 export { logLines, type LogLine } from './log-lines';
+export { SentryIngest, type SentryEvent } from './sentry-ingest';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { abortOnExit, isRunning, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
