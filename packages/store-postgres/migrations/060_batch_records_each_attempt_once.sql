@@ -1,7 +1,8 @@
 -- A batch writes each attempt's row ONCE, with its outcome. Until now every element first inserted its attempt row
 -- without an outcome (the idempotency lock: a second delivery of the id waits on that key) and then wrote the outcome
--- into it (dg_finish's UPDATE). Inside dg_attempt_many an element now reads the attempt id first (recorded: that
--- result, as before), decides, and inserts the row with its outcome (dg_record): one write of the row instead of two.
+-- into it (dg_finish's UPDATE). dg_attempt_many now reads which of its attempt ids are recorded already, once (those
+-- answer their recorded result, as before), and each other element decides, then inserts its row with its outcome
+-- (dg_record): one write of the row instead of two.
 --
 -- Idempotency without the key taken first: dg_record's INSERT ... ON CONFLICT DO NOTHING waits for a transaction still
 -- deciding the same id, and when another one has recorded it meanwhile (a redelivery, a refusal), it inserts nothing
