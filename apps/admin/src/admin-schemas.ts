@@ -182,7 +182,13 @@ export const releaseBody = z
   .refine((b) => !(b.tier !== undefined && b.codes !== undefined), { message: 'give "codes", or "tier", or neither (every lock of the campaign)' });
 export type ReleaseBody = z.infer<typeof releaseBody>;
 
-export const releaseView = z.object({ released: z.number().int() });
+export const releaseView = z.object({
+  released: z.number().int().describe('codes moved from locked to available'),
+  notFound: z
+    .array(z.string())
+    .optional()
+    .describe('listed codes the campaign does not have (a list; none found at all: 404 code_not_found); a listed code that is not locked is found, and left as it is'),
+});
 
 export const codeParams = z.strictObject({ id: schemas.id, code: schemas.codeInput });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ChangeSink } from '@dropgate/changes';
-import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus } from '@dropgate/core';
+import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus, type CodeSpec } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
@@ -230,15 +230,9 @@ export class AdminService {
     if (releaseAt !== null && !this.options.lockReleases) throw new ApiError('unavailable', 'timed locks need the lock-release jobs, which this admin does not run');
     let result: { locked: number; codes?: string[]; notFound?: string[] };
     if (body.codes !== undefined) {
-      const codes = [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))];
+      const codes = listedCodes(campaign.codeSpec, body.codes);
       const locked = await this.store.codes.lock({ campaignId: campaign.id, codes, releaseAt, reason }).catch(translate);
-      // Looked for only when some were not locked (the usual list is all found and all locked: no extra read).
-      const notFound = locked === codes.length ? [] : await this.missingCodes(campaign.id, codes);
-      if (notFound.length === codes.length) {
-        const named = notFound.slice(0, 10).join(', ') + (notFound.length > 10 ? `, … (${notFound.length})` : '');
-        throw new ApiError('code_not_found', `no listed code is in this campaign: ${named}`, { details: { notFound } });
-      }
-      result = { locked, notFound };
+      result = { locked, notFound: await this.notFoundAmong(campaign.id, codes, locked) };
     } else {
       const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt, reason }).catch(translate);
       result = { locked: codes.length, codes };
@@ -261,6 +255,20 @@ export class AdminService {
       });
   }
 
+  /**
+   * The rule for an operation on a list of codes (lock, release): the listed codes the campaign does not have are
+   * named; none of them at all is a 404 `code_not_found` (nothing was changed). Looked for only when fewer than all
+   * were changed (the usual list is all found and all changed: no extra read).
+   */
+  private async notFoundAmong(campaignId: string, codes: readonly string[], changed: number): Promise<string[]> {
+    const notFound = changed === codes.length ? [] : await this.missingCodes(campaignId, codes);
+    if (notFound.length === codes.length) {
+      const named = notFound.slice(0, 10).join(', ') + (notFound.length > 10 ? `, … (${notFound.length})` : '');
+      throw new ApiError('code_not_found', `no listed code is in this campaign: ${named}`, { details: { notFound } });
+    }
+    return notFound;
+  }
+
   /** Which of `codes` the campaign does not have, in the order given (a few reads in parallel). */
   private async missingCodes(campaignId: string, codes: readonly string[]): Promise<string[]> {
     const found = new Array<boolean>(codes.length);
@@ -279,11 +287,14 @@ export class AdminService {
   }
 
   /** Releases locks now: the listed codes, a tier's, or every lock of the campaign. */
-  async releaseLocks(_who: Principal, campaignId: string, body: ReleaseBody): Promise<{ released: number }> {
+  async releaseLocks(_who: Principal, campaignId: string, body: ReleaseBody): Promise<{ released: number; notFound?: string[] }> {
     const campaign = await this.campaign(campaignId);
     let released = 0;
+    let notFound: string[] | undefined;
     if (body.codes !== undefined) {
-      released = await this.store.codes.unlock(campaign.id, [...new Set(body.codes.map((c) => normalizeCode(campaign.codeSpec, c)))]);
+      const codes = listedCodes(campaign.codeSpec, body.codes);
+      released = await this.store.codes.unlock(campaign.id, codes);
+      notFound = await this.notFoundAmong(campaign.id, codes, released);
     } else {
       // Page by page (keyset): constant memory whatever the number of locked codes.
       let after: string | undefined;
@@ -296,7 +307,7 @@ export class AdminService {
       }
     }
     if (released > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'released' });
-    return { released };
+    return notFound === undefined ? { released } : { released, notFound };
   }
 
   /**
@@ -338,8 +349,13 @@ export function translate(err: unknown): never {
 const RELEASE_PAGE = 5_000;
 /** Furthest ahead a timed lock may end (README: locks). */
 export const MAX_LOCK_AHEAD_YEARS = 5;
-/** Code reads in flight while looking for the listed codes a lock did not find. */
+/** Code reads in flight while looking for the listed codes a lock or release did not find. */
 const LOOKUPS_IN_FLIGHT = 8;
+
+/** Listed codes as the campaign keeps them (typed any way), each once. */
+function listedCodes(codeSpec: CodeSpec, codes: readonly string[]): string[] {
+  return [...new Set(codes.map((c) => normalizeCode(codeSpec, c)))];
+}
 
 /** A publication id from the caller's idempotency key, scoped to the campaign (the same key elsewhere is another publication). */
 function derivedPublicationId(campaignId: string, key: string): string {

@@ -137,7 +137,7 @@ describe('locks', () => {
     expect(lockEntry?.details.body?.reason).toBe('show at 8pm');
 
     const one = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [body.codes[0]] } });
-    expect(one.json).toEqual({ released: 1 });
+    expect(one.json).toEqual({ released: 1, notFound: [] });
     const tier = await admin(`/campaigns/${id}/locks/release`, { body: { tier: 'premium' } });
     expect(tier.json).toEqual({ released: 2 });
     const all = await admin(`/campaigns/${id}/locks/release`, { body: {} });
@@ -189,7 +189,7 @@ describe('locks', () => {
   });
 });
 
-describe('locks of listed codes that do not exist', () => {
+describe('locks and releases of listed codes that do not exist', () => {
   const fullWidth = (s: string): string => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
   it('answers 404 code_not_found naming them when none exists, changing nothing', async () => {
@@ -209,6 +209,25 @@ describe('locks of listed codes that do not exist', () => {
     // Every listed code exists: an empty list (a code already locked is found, just not locked again).
     const again = await admin(`/campaigns/${id}/locks`, { body: { codes: [real!.code] } });
     expect({ status: again.status, body: again.json }).toMatchObject({ status: 201, body: { locked: 0, notFound: [] } });
+  });
+
+  it('release: answers 404 code_not_found naming them when none exists (nothing released), else releases the others and names them', async () => {
+    const id = await campaign(5);
+    const [real, other] = await store.codes.list({ campaignId: id, tier: 'standard', limit: 2 });
+    expect((await admin(`/campaigns/${id}/locks`, { body: { codes: [real!.code, other!.code] } })).status).toBe(201);
+
+    const none = await admin(`/campaigns/${id}/locks/release`, { body: { codes: ['SYN-2222-2222', 'syn-3333-3333'] } });
+    expectApiError(none, 404, 'code_not_found');
+    expect(none.json).toMatchObject({ error: { details: { notFound: ['SYN-2222-2222', 'SYN-3333-3333'] } } });
+    expect((await store.codes.counts(id)).standard!.locked).toBe(2);
+
+    const partly = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [real!.code.toLowerCase(), 'SYN-2222-2222'] } });
+    expect({ status: partly.status, body: partly.json }).toEqual({ status: 200, body: { released: 1, notFound: ['SYN-2222-2222'] } });
+    expect(await store.codes.get(id, real!.code)).toMatchObject({ state: 'available' });
+    expect(await store.codes.get(id, other!.code)).toMatchObject({ state: 'locked' });
+    // A listed code that is not locked (any more) is found: released 0, nothing named.
+    const again = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [real!.code] } });
+    expect({ status: again.status, body: again.json }).toEqual({ status: 200, body: { released: 0, notFound: [] } });
   });
 });
 

@@ -165,8 +165,11 @@ describe('lock and release', () => {
     const none = await cli(['lock', campaign.id, '--codes', 'nope-0000,nope-1111']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('NOPE-0000, NOPE-1111');
-    const released = await cli(['release', campaign.id, '--codes', a!]);
-    expect(released.stdout.trim()).toBe('released 1 codes');
+    const released = await cli(['release', campaign.id, '--codes', `${a},nope-0000`]);
+    expect(released.stdout.trim()).toBe('released 1 codes\nnot found (1):\nNOPE-0000');
+    const releasedNone = await cli(['release', campaign.id, '--codes', 'nope-0000,nope-1111']);
+    expect(releasedNone.code).toBe(2);
+    expect(releasedNone.stderr).toContain('NOPE-0000, NOPE-1111');
     expect(await cliJson(['release', campaign.id])).toEqual({ released: 1 });
 
     const show = new Date(Date.now() + 2 * 3_600_000);

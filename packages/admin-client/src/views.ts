@@ -151,6 +151,8 @@ export interface ReleaseRequest {
 
 export interface ReleaseView {
   released: number;
+  /** Listed codes the campaign does not have (a list of codes only; none at all is a 404 code_not_found). */
+  notFound?: string[];
 }
 
 export interface RollbackView {

@@ -1,20 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
-import { generateCodes, heldFrom, resolveCodeSpec, type AttemptResult, type Campaign, type HoldVerdict } from '@dropgate/core';
-import { BlockMirror, clientSource, createRateGuard, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, type RateGuard } from '@dropgate/guard';
-import {
-  attemptJobOptions,
-  closeRedis,
-  createAttemptQueue,
-  createRedis,
-  getAttemptStatus,
-  QUEUES,
-  type AttemptQueue,
-  type AttemptSource,
-} from '@dropgate/queue';
+import type { AttemptResult, Campaign, HoldVerdict } from '@dropgate/core';
+import { clientSource } from '@dropgate/guard';
+import { attemptJobOptions, getAttemptStatus, type AttemptQueue, type AttemptSource } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, jobResult, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { jobResult, waitFor } from '@dropgate/testkit';
+import { attemptId, holdRule, sourceGuards, startAttemptHarness, type AttemptHarness, type RunningWorker, type SourceGuards } from '../test/attempt-harness';
 import { attemptProcessor, batchingRedemptions, processAttempt, type ProcessDeps, type ReceivedAttemptJob } from './index';
 
 /**
@@ -25,34 +14,26 @@ import { attemptProcessor, batchingRedemptions, processAttempt, type ProcessDeps
  * the hold's maximum.
  */
 
-const schema = tempPgSchema('dg_dv');
-const prefix = `dgdv${randomBytes(4).toString('hex')}`;
 const HOLD_MS = 600;
 /** The hold's rule: looks STEP_MS apart, up to HOLD_MAX_MS from acceptance. */
 const STEP_MS = 800;
 const HOLD_MAX_MS = 4000;
-/** The distinct-customer caps of the intake's rate guard below (their counters are the rule's evidence). */
-const CAPS = { perAddress: 10, perSubnet: 50, windowS: 600, blockS: 600 };
 
 type Data = ReceivedAttemptJob['data'];
 
+let harness: AttemptHarness;
 let store: Store;
-let producer: ReturnType<typeof createRedis>;
-let workerConnection: ReturnType<typeof createRedis>;
 let queue: AttemptQueue;
-let worker: Worker<Data, AttemptResult>;
+let running: RunningWorker;
 let deps: ProcessDeps;
-/** What the intake does when one of its layers blocks a source: its mirror takes the block, shared through Redis. */
-let intakeMirror: BlockMirror;
-/** The intake's rate guard: counts distinct customers per address and subnet, blocks over the caps (into intakeMirror). */
-let intakeGuard: RateGuard;
+/** The intake's mirror and rate guard (distinct customers per address and subnet, blocks over the caps), the worker's reads. */
+let guards: SourceGuards;
 let campaign: Campaign;
 let codes: string[];
 const verdictErrors: unknown[] = [];
 const verdicts: Array<{ attemptId: string; verdict: HoldVerdict }> = [];
 const verdictsOf = (id: string) => verdicts.filter((v) => v.attemptId === id).map((v) => v.verdict);
 
-const attemptId = (label: string) => `att_${label}_${randomBytes(6).toString('hex')}`;
 const sourceOf = (ip: string): AttemptSource => clientSource(ip);
 
 async function accept(data: Data, id: string, holdMs = HOLD_MS): Promise<void> {
@@ -68,71 +49,28 @@ async function blockedNow(source: AttemptSource): Promise<true | undefined> {
   return (await deps.sourceEvidence!(source)).blocked ? true : undefined;
 }
 
+const nameCustomers = (ip: string, ids: string[]): Promise<boolean[]> => guards.nameCustomers(ip, ids);
+
+/** A BullMQ worker running the processor, as apps/worker runs it (every verdict is noted in `verdicts`). */
+const startWorker = (): Promise<RunningWorker> => harness.startWorker(attemptProcessor(deps), 8);
+
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-deferred-verdict-test' });
-  await store.migrate();
-  const codeSpec = resolveCodeSpec({ pattern: 'DV-####-####' });
-  campaign = await store.campaigns.create({ name: 'deferred verdict', status: 'active', tiers: [{ name: 'standard', reward: 't-shirt' }], perCustomerLimit: 1, codeSpec });
-  codes = generateCodes(codeSpec, 16);
-  await store.codes.insert(campaign.id, codes.map((code) => ({ code, tier: 'standard' })));
-
-  producer = createRedis(TEST_REDIS_URL, 'client', 'dv-test-producer');
-  queue = createAttemptQueue(producer, prefix);
-  await queue.waitUntilReady();
-
-  intakeMirror = new BlockMirror();
-  new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix) }).follow(intakeMirror);
-  intakeGuard = createRateGuard({
-    redis: producer,
-    prefix: rateGuardPrefix(prefix),
-    ipPoints: 1000,
-    ipDurationS: 1,
-    ipBlockS: 60,
-    customerPoints: 1000,
-    customerDurationS: 1,
-    customerBlockS: 60,
-    distinctCustomers: CAPS,
-    mirror: intakeMirror,
-  });
+  harness = await startAttemptHarness({ label: 'dv', pattern: 'DV-####-####', reward: 't-shirt', codes: 16 });
+  ({ store, queue, campaign, codes } = harness);
+  guards = sourceGuards(harness);
   // The worker's side, as apps/worker/src/main.ts wires it.
-  const workerBlocks = new SharedSourceBlocks({ redis: producer, prefix: sourceBlocksPrefix(prefix), distinctPrefix: rateGuardPrefix(prefix) });
   deps = {
     redemptions: batchingRedemptions(store.redemptions, { max: 8, waitMs: 0 }),
     now: () => new Date(),
-    sourceEvidence: (source) => workerBlocks.evidence(source),
+    sourceEvidence: guards.sourceEvidence,
     onVerdictError: (err) => verdictErrors.push(err),
-    holdRule: { stepMs: STEP_MS, holdMaxMs: HOLD_MAX_MS, heldAddressCustomers: heldFrom(CAPS.perAddress), heldSubnetCustomers: heldFrom(CAPS.perSubnet) },
+    holdRule: holdRule(STEP_MS, HOLD_MAX_MS),
     onHoldVerdict: (verdict, attemptId) => verdicts.push({ attemptId, verdict }),
   };
-  worker = await startWorker();
+  running = await startWorker();
 });
 
-/** A BullMQ worker running the processor, as apps/worker runs it (every verdict is noted in `verdicts`). */
-async function startWorker(): Promise<Worker<Data, AttemptResult>> {
-  workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'dv-test-worker', { onError: () => undefined });
-  const started = new Worker<Data, AttemptResult>(QUEUES.attempts, attemptProcessor(deps), { connection: workerConnection, prefix, concurrency: 8 });
-  started.on('error', () => undefined);
-  await started.waitUntilReady();
-  return started;
-}
-
-/** Customers named from `ip` through the intake's rate guard (distinct ids counted for its address and /24). */
-async function nameCustomers(ip: string, ids: string[]): Promise<boolean[]> {
-  const allowed: boolean[] = [];
-  for (const customerId of ids) allowed.push((await intakeGuard.check({ ip, customerId })).allowed);
-  return allowed;
-}
-
-afterAll(async () => {
-  await worker?.close();
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  await closeRedis(producer);
-  await closeRedis(workerConnection);
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
-});
+afterAll(() => harness?.close());
 
 describe('the hold and the deferred verdict', () => {
   it('holds an accepted attempt ATTEMPT_HOLD_MS (queued meanwhile), then judges it: one customer alone is never held longer', async () => {
@@ -155,7 +93,7 @@ describe('the hold and the deferred verdict', () => {
     await accept({ campaignId: campaign.id, customerId: 'bot-1', code: codes[1]!, acceptedAt, source: bot }, botId);
     await accept({ campaignId: campaign.id, customerId: 'honest-1', code: codes[2]!, acceptedAt, source: sourceOf('192.0.2.77') }, honestId);
     // Moments later the intake's subnet limit trips on the bot's next requests (from another address of its /24).
-    intakeMirror.block(`subnet:${sourceOf('198.51.100.99').subnet}`, 60_000);
+    guards.intakeMirror.block(`subnet:${sourceOf('198.51.100.99').subnet}`, 60_000);
 
     const [refused, served] = await Promise.all([outcome(botId), outcome(honestId)]);
     expect(refused).toMatchObject({ attemptId: botId, outcome: 'source_blocked', code: null, customerId: 'bot-1' });
@@ -169,7 +107,7 @@ describe('the hold and the deferred verdict', () => {
   it('is idempotent on redelivery: a refused attempt stays refused once unblocked, a served one stays served once blocked', async () => {
     const address = sourceOf('203.0.113.5');
     const refusedId = attemptId('redelivered-refused');
-    intakeMirror.block(`address:${address.address}`, 1_000);
+    guards.intakeMirror.block(`address:${address.address}`, 1_000);
     await waitFor('the block shared', () => blockedNow(address), 2000, 10);
     const refusedJob = { id: refusedId, name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-refused', code: codes[3]!, acceptedAt: new Date().toISOString(), source: address } };
     expect((await processAttempt(refusedJob, deps)).outcome).toBe('source_blocked');
@@ -182,7 +120,7 @@ describe('the hold and the deferred verdict', () => {
     const servedJob = { id: servedId, name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-served', code: codes[4]!, acceptedAt: new Date().toISOString(), source: other } };
     const first = await processAttempt(servedJob, deps);
     expect(first.outcome).toBe('redeemed');
-    intakeMirror.block(`address:${other.address}`, 60_000);
+    guards.intakeMirror.block(`address:${other.address}`, 60_000);
     await waitFor('the block shared', () => blockedNow(other), 2000, 10);
     expect(await processAttempt(servedJob, deps)).toEqual(first);
     expect(await store.codes.get(campaign.id, codes[4]!)).toMatchObject({ state: 'redeemed', attemptId: servedId });
@@ -246,10 +184,9 @@ describe('the hold and the deferred verdict', () => {
 
     // Held again (back in the delayed set), its worker goes away; the job is in Redis, owned by nobody: another takes it.
     await waitFor('held again', async () => ((await queue.getJobState(id)) === 'delayed' ? true : undefined), 5000, 10);
-    await worker.close(true);
-    await closeRedis(workerConnection);
+    await running.close(true);
     expect(await getAttemptStatus(queue, id)).toEqual({ attemptId: id, status: 'queued' });
-    worker = await startWorker();
+    running = await startWorker();
 
     const judged = await outcome(id);
     expect(judged).toMatchObject({ attemptId: id, outcome: 'redeemed', code: codes[8] });

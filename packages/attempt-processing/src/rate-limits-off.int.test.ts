@@ -1,25 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
-import { generateCodes, heldFrom, resolveCodeSpec, type AttemptResult, type Campaign, type HoldVerdict } from '@dropgate/core';
-import {
-  BlockMirror,
-  CampaignGuessOverrides,
-  clientSource,
-  createRateGuard,
-  DEFAULT_GUESS_BUDGET,
-  GuessBudget,
-  guessBudgetPrefix,
-  rateGuardPrefix,
-  SharedSourceBlocks,
-  sourceBlocksPrefix,
-  wrongCodeCounter,
-  type RateGuard,
-} from '@dropgate/guard';
-import { attemptJobOptions, closeRedis, createAttemptQueue, createRedis, QUEUES, type AttemptQueue } from '@dropgate/queue';
+import type { AttemptResult, Campaign, HoldVerdict } from '@dropgate/core';
+import { CampaignGuessOverrides, clientSource, DEFAULT_GUESS_BUDGET, GuessBudget, guessBudgetPrefix, wrongCodeCounter } from '@dropgate/guard';
+import { attemptJobOptions, type AttemptQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
-import { createPostgresStore } from '@dropgate/store-postgres';
-import { deleteKeysByPrefix, jobResult, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
-import { attemptProcessor, processAttempt, type ProcessDeps, type ReceivedAttemptJob } from './index';
+import { jobResult, waitFor } from '@dropgate/testkit';
+import { attemptId, holdRule, sourceGuards, startAttemptHarness, type AttemptHarness, type SourceGuards } from '../test/attempt-harness';
+import { attemptProcessor, processAttempt, type ProcessDeps } from './index';
 
 /**
  * RATE_LIMITS_ENABLED=false reaches the workers too (`ProcessDeps.rateLimitsEnabled`), wired with every guard a worker
@@ -28,40 +13,31 @@ import { attemptProcessor, processAttempt, type ProcessDeps, type ReceivedAttemp
  * (random schema), real Redis (random prefix), a real BullMQ worker.
  */
 
-const schema = tempPgSchema('dg_rlo');
-const prefix = `dgrlo${randomBytes(4).toString('hex')}`;
 const HOLD_MS = 300;
 const STEP_MS = 1500;
 const HOLD_MAX_MS = 6000;
-const CAPS = { perAddress: 10, perSubnet: 50, windowS: 600, blockS: 600 };
 const ADDRESS_BUDGET = 2;
 
-type Data = ReceivedAttemptJob['data'];
-
+let harness: AttemptHarness;
 let store: Store;
-let redis: ReturnType<typeof createRedis>;
-let workerConnection: ReturnType<typeof createRedis>;
+let redis: AttemptHarness['redis'];
+let prefix: string;
 let queue: AttemptQueue;
-let worker: Worker<Data, AttemptResult> | undefined;
+let guards: SourceGuards;
 let guesses: GuessBudget;
-let intakeMirror: BlockMirror;
-let intakeGuard: RateGuard;
 let campaign: Campaign;
 let codes: string[];
 /** Verdicts the switched-off processor took (none expected). */
 const verdicts: HoldVerdict[] = [];
 
-const attemptId = (label: string) => `att_${label}_${randomBytes(6).toString('hex')}`;
-
 /** Every guard a worker has, with the switch as given. */
 function depsWith(rateLimitsEnabled: boolean): ProcessDeps {
-  const sourceBlocks = new SharedSourceBlocks({ redis, prefix: sourceBlocksPrefix(prefix), distinctPrefix: rateGuardPrefix(prefix) });
   return {
     redemptions: store.redemptions,
     now: () => new Date(),
     onWrongCode: wrongCodeCounter(guesses, new CampaignGuessOverrides({ load: () => Promise.resolve(undefined), ttlMs: 60_000 })),
-    sourceEvidence: (source) => sourceBlocks.evidence(source),
-    holdRule: { stepMs: STEP_MS, holdMaxMs: HOLD_MAX_MS, heldAddressCustomers: heldFrom(CAPS.perAddress), heldSubnetCustomers: heldFrom(CAPS.perSubnet) },
+    sourceEvidence: guards.sourceEvidence,
+    holdRule: holdRule(STEP_MS, HOLD_MAX_MS),
     // Only the switched-off processor's verdicts are noted: it should take none.
     onHoldVerdict: rateLimitsEnabled ? undefined : (verdict) => verdicts.push(verdict),
     rateLimitsEnabled,
@@ -69,43 +45,14 @@ function depsWith(rateLimitsEnabled: boolean): ProcessDeps {
 }
 
 beforeAll(async () => {
-  store = createPostgresStore({ connectionString: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, applicationName: 'dropgate-rate-limits-off-test' });
-  await store.migrate();
-  const codeSpec = resolveCodeSpec({ pattern: 'RLO-####-####' });
-  campaign = await store.campaigns.create({ name: 'rate limits off', status: 'active', tiers: [{ name: 'standard', reward: 'mug' }], perCustomerLimit: 1, codeSpec });
-  codes = generateCodes(codeSpec, 8);
-  await store.codes.insert(campaign.id, codes.map((code) => ({ code, tier: 'standard' })));
-  redis = createRedis(TEST_REDIS_URL, 'client', 'rlo-test', { onError: () => undefined });
-  queue = createAttemptQueue(redis, prefix);
-  await queue.waitUntilReady();
+  harness = await startAttemptHarness({ label: 'rlo', pattern: 'RLO-####-####', reward: 'mug', codes: 8 });
+  ({ store, redis, prefix, queue, campaign, codes } = harness);
   guesses = new GuessBudget({ redis, prefix: guessBudgetPrefix(prefix), limits: { ...DEFAULT_GUESS_BUDGET, addressGuesses: ADDRESS_BUDGET } });
-  intakeMirror = new BlockMirror();
-  new SharedSourceBlocks({ redis, prefix: sourceBlocksPrefix(prefix) }).follow(intakeMirror);
-  // What counts the distinct customers of an address (an intake with its limits on, or an earlier run's keys).
-  intakeGuard = createRateGuard({
-    redis,
-    prefix: rateGuardPrefix(prefix),
-    ipPoints: 1000,
-    ipDurationS: 1,
-    ipBlockS: 60,
-    customerPoints: 1000,
-    customerDurationS: 1,
-    customerBlockS: 60,
-    distinctCustomers: CAPS,
-    mirror: intakeMirror,
-  });
+  // Also what counts the distinct customers of an address (an intake with its limits on, or an earlier run's keys).
+  guards = sourceGuards(harness);
 });
 
-afterAll(async () => {
-  await worker?.close();
-  await queue?.obliterate({ force: true });
-  await queue?.close();
-  await closeRedis(redis);
-  await closeRedis(workerConnection);
-  await store?.close();
-  await schema.drop();
-  await deleteKeysByPrefix(prefix);
-});
+afterAll(() => harness?.close());
 
 describe('workers with RATE_LIMITS_ENABLED=false', () => {
   it('count no wrong code that passed the filter: an address never runs out of guesses', async () => {
@@ -128,7 +75,7 @@ describe('workers with RATE_LIMITS_ENABLED=false', () => {
 
   it('never answer source_blocked: an attempt whose address was blocked meanwhile is judged', async () => {
     const source = clientSource('203.0.113.41');
-    intakeMirror.block(`address:${source.address}`, 60_000);
+    guards.intakeMirror.block(`address:${source.address}`, 60_000);
     await waitFor('the block shared', async () => ((await depsWith(true).sourceEvidence!(source)).blocked ? true : undefined), 2000, 10);
     const job = { id: attemptId('blocked'), name: 'redeem', data: { campaignId: campaign.id, customerId: 'c-blocked', code: codes[0]!, acceptedAt: new Date().toISOString(), source } };
     expect((await processAttempt(job, depsWith(false))).outcome).toBe('redeemed');
@@ -136,17 +83,14 @@ describe('workers with RATE_LIMITS_ENABLED=false', () => {
   });
 
   it('hold no attempt past the intake hold, however many customers its address named', async () => {
-    for (const customerId of ['home-1', 'home-2', 'home-3', 'home-4']) expect((await intakeGuard.check({ ip: '192.0.2.41', customerId })).allowed).toBe(true);
+    expect(await guards.nameCustomers('192.0.2.41', ['home-1', 'home-2', 'home-3', 'home-4'])).toEqual([true, true, true, true]);
     // With the switch on, this source is held (the rule defers it): the case the switch must turn off.
     const source = clientSource('192.0.2.41');
     const onDeps = depsWith(true);
     const evidence = await onDeps.sourceEvidence!(source);
     expect(evidence).toMatchObject({ blocked: false, addressCustomers: 4 });
 
-    workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'rlo-test-worker', { onError: () => undefined });
-    worker = new Worker<Data, AttemptResult>(QUEUES.attempts, attemptProcessor(depsWith(false)), { connection: workerConnection, prefix, concurrency: 4 });
-    worker.on('error', () => undefined);
-    await worker.waitUntilReady();
+    await harness.startWorker(attemptProcessor(depsWith(false)), 4);
     const id = attemptId('shared');
     const acceptedAt = new Date().toISOString();
     await queue.add('redeem', { campaignId: campaign.id, customerId: 'home-4', code: codes[1]!, acceptedAt, source }, attemptJobOptions(id, { attempts: 3, backoffMs: 60_000, retentionS: 3600, holdMs: HOLD_MS }));

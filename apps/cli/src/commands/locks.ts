@@ -49,8 +49,7 @@ export function registerLocks(program: Command, act: Act): void {
         // The codes themselves with --json (or `export --state locked`): a tier's batch can be thousands.
         emit(out, result, () => [
           `locked ${result.locked} codes${result.reason ? ` (${result.reason})` : ''}${result.releaseAt ? `, released by themselves at ${result.releaseAt}` : ''}`,
-          // The listed codes the campaign does not have, one a line (ready to check or fix).
-          ...(result.notFound?.length ? [`not found (${result.notFound.length}):`, ...result.notFound] : []),
+          ...notFoundLines(result.notFound),
         ]);
       }),
     );
@@ -77,7 +76,12 @@ export function registerLocks(program: Command, act: Act): void {
     .action(
       act<{ tier?: string; codes?: string[] }>(async ({ client, out }, [id], o) => {
         const result = await client.release(id!, { ...(o.tier ? { tier: o.tier } : {}), ...(o.codes ? { codes: o.codes } : {}) });
-        emit(out, result, () => [`released ${result.released} codes`]);
+        emit(out, result, () => [`released ${result.released} codes`, ...notFoundLines(result.notFound)]);
       }),
     );
+}
+
+/** The listed codes the campaign does not have, one a line (ready to check or fix); nothing when every one was found. */
+function notFoundLines(notFound: string[] | undefined): string[] {
+  return notFound?.length ? [`not found (${notFound.length}):`, ...notFound] : [];
 }
