@@ -87,6 +87,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("starts the admin without the host's ADMIN_TOKENS (it then answers 503 admin_not_configured instead of exiting into a restart loop)", () => {
+    expect(MONGO.services.admin?.environment?.ADMIN_TOKENS).toBe('${ADMIN_TOKENS:-}');
+    for (const compose of Object.values(PROJECTS)) expect(loadAdminConfig(envOf(compose, 'admin')).ADMIN_TOKENS).toBeUndefined();
+  });
+
   it('runs one store: `up` starts MongoDB alone, or (with docker-compose.postgres.yml) PostgreSQL alone', () => {
     expect(startedByUp(MONGO)).toEqual(['admin', 'intake', 'migrate', 'mongo', 'mongo-init', 'redis', 'worker']);
     expect(startedByUp(POSTGRES)).toEqual(['admin', 'intake', 'migrate', 'postgres', 'redis', 'worker']);
