@@ -14,6 +14,7 @@ import {
   installSignalHandlers,
   listenOn,
   metricsHandler,
+  OutageLog,
   ShutdownRegistry,
   type Logger,
 } from '@dropgate/observability';
@@ -44,35 +45,39 @@ async function main(): Promise<void> {
   shutdown.register('store', () => store.close());
   // A store that starts after us is waited for (STORE_CONNECT_TIMEOUT_MS); one that stays down stops the admin.
   await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
-  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
+  // Redis going away: one line when it goes, a summary at most every 10 s, one when it is back, one report; the
+  // failures that follow from it (jobs workers, sweeps, publications) are only counted meanwhile (`quiet`).
+  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'admin', part: 'redis' }) });
+  const quiet = redisOutage.unlessDown;
+  const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
   const changes = new ChangePublisher({
-    redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError }),
-    subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, onError: onRedisError }),
+    redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, health: redisOutage }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, health: redisOutage }),
     prefix: config.QUEUE_PREFIX,
     ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
-    onError: (err) => logger.warn({ err }, 'change not published (intakes catch up by their periodic reload)'),
+    onError: quiet((err) => logger.warn({ err }, 'change not published (intakes catch up by their periodic reload)')),
   });
   // Not awaited: with Redis down the admin still starts; until the subscription is up a change only waits its timeout.
-  changes.start().catch((err: unknown) => logger.warn({ err }, 'change acknowledgements unavailable'));
+  changes.start().catch(quiet((err) => logger.warn({ err }, 'change acknowledgements unavailable')));
   shutdown.register('changes', () => changes.stop());
   // Timed locks: the lock-release worker, its periodic sweep and a sweep now (not awaited: Redis may still be down).
-  const lockQueue = createLockReleaseQueue(createRedis(config.REDIS_URL, 'client', 'admin-locks', { shutdown, onError: onRedisError }), config.QUEUE_PREFIX, onRedisError);
+  const lockQueue = createLockReleaseQueue(createRedis(config.REDIS_URL, 'client', 'admin-locks', { shutdown, health: redisOutage }), config.QUEUE_PREFIX, onRedisError);
   shutdown.register('lock-release queue', () => lockQueue.close());
   const lockReleases = new LockReleases({
     queue: lockQueue,
-    workerConnection: createRedis(config.REDIS_URL, 'worker', 'admin-lock-worker', { shutdown, onError: onRedisError }),
+    workerConnection: createRedis(config.REDIS_URL, 'worker', 'admin-lock-worker', { shutdown, health: redisOutage }),
     prefix: config.QUEUE_PREFIX,
     store,
     changes,
     sweepEveryMs: config.LOCK_SWEEP_INTERVAL_MS,
-    onError: (err) => {
+    onError: quiet((err) => {
       logger.error({ err }, 'lock release failed');
       captureException(err, { app: 'admin', part: 'lock-releases' });
-    },
+    }),
   });
   shutdown.register('lock-releases', () => lockReleases.close());
-  lockReleases.start().catch((err: unknown) => logger.error({ err }, 'lock releases could not start'));
-  const client = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, onError: onRedisError });
+  lockReleases.start().catch(quiet((err) => logger.error({ err }, 'lock releases could not start')));
+  const client = createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, health: redisOutage });
   // After a generation job or an import: the campaign's code filter is rebuilt, then a codes change is published.
   const codesChanged = codesChangedHook({
     store,
@@ -94,14 +99,14 @@ async function main(): Promise<void> {
 
   // The admin jobs worker runs in this process: long operations (code generation, imports) survive the request, and a
   // restarted admin picks up where a killed one stopped (BullMQ stalled-job recovery + the job's resume point).
-  const workerConnection = createRedis(config.REDIS_URL, 'worker', 'admin-jobs', { shutdown, onError: onRedisError });
+  const workerConnection = createRedis(config.REDIS_URL, 'worker', 'admin-jobs', { shutdown, health: redisOutage });
   const worker = startAdminJobsWorker({
     connection: workerConnection,
     prefix: config.QUEUE_PREFIX,
     store,
     uploads,
     onCodesChanged: (campaignId, cause) => codesChanged(campaignId, cause),
-    onError: (err) => logger.error({ err }, 'admin jobs worker error'),
+    onError: quiet((err) => logger.error({ err }, 'admin jobs worker error')),
     onFailed: (job, err) => {
       logger.warn({ jobId: job?.id, name: job?.name, attemptsMade: job?.attemptsMade, err: err.message }, 'admin job failed');
       captureException(err, { app: 'admin', queue: QUEUES.adminJobs, jobId: job?.id ?? 'unknown' });
@@ -162,8 +167,10 @@ async function main(): Promise<void> {
 
   // Prometheus metrics on the internal metrics port only, never on the API's port.
   const registry = createMetricsRegistry('admin');
-  registerWrongCodesMetric(registry, () => readAllCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX)), (err) =>
-    logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape'),
+  registerWrongCodesMetric(
+    registry,
+    () => readAllCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX)),
+    quiet((err) => logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape')),
   );
   const metricsServer = http.createServer(metricsHandler(registry));
   metricsServer.on('error', (err) => {

@@ -12,6 +12,7 @@ import {
   initSentry,
   installSignalHandlers,
   listenOn,
+  OutageLog,
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { createAttemptQueue, createRedis } from '@dropgate/queue';
@@ -42,22 +43,26 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   shutdown.register('store', () => store.close());
   // The catalog is loaded from it below: a store that starts after us is waited for (STORE_CONNECT_TIMEOUT_MS).
   await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
-  const onRedisError = (err: Error): void => logger.warn({ err: err.message }, 'redis connection error');
+  // Redis going away: one line when it goes, a summary at most every 10 s, one when it is back (not one per
+  // reconnect, poll or request); the failures that follow from it are only counted meanwhile (`quiet`).
+  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'intake', part: 'redis' }) });
+  const quiet = redisOutage.unlessDown;
+  const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
   // Producer: fails fast while Redis is down (→ 503), never queues commands offline.
-  const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, onError: onRedisError });
+  const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, health: redisOutage });
   const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);
   shutdown.register('queue', () => queue.close());
   // No waitUntilReady: with Redis down the intake still starts, answering 503 (and /readyz 503) until it is back.
   // The queue's events, read (XREAD BLOCK) while clients long-poll: a 'worker' kind connection (no command timeout).
-  const events = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, onError: onRedisError });
+  const events = createRedis(config.REDIS_URL, 'worker', 'intake-events', { shutdown, health: redisOutage });
 
   const catalog = new CampaignCatalog(store.campaigns, config.CAMPAIGN_CACHE_TTL_MS, (err) => reportError(err, { part: 'catalog' }));
   // Changes published by the admin reach the catalog at once; its periodic reload is the fallback.
   const feed = new ChangeFeed({
-    subscriber: createRedis(config.REDIS_URL, 'worker', 'intake-changes', { shutdown, onError: onRedisError }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'intake-changes', { shutdown, health: redisOutage }),
     redis: producer,
     prefix: config.QUEUE_PREFIX,
-    onError: (err) => reportError(err, { part: 'changes' }),
+    onError: quiet((err) => reportError(err, { part: 'changes' })),
   });
   followChanges(feed, catalog);
   await feed.start();
@@ -70,7 +75,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     redis: producer,
     prefix: codeFilterPrefix(config.QUEUE_PREFIX),
     pollMs: config.CODE_FILTER_POLL_MS,
-    onError: (err) => logger.warn({ err }, 'code filter reload failed'),
+    onError: quiet((err) => logger.warn({ err }, 'code filter reload failed')),
     onReload: (campaignIds) => logger.info({ campaignIds }, 'code filters reloaded'),
   });
   if (config.CODE_FILTER_ENABLED) {
@@ -85,9 +90,9 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
     recorded: store.redemptions,
     campaigns: catalog,
     codeFilter,
-    onDepthError: (err) => logger.warn({ err }, 'queue depth refresh failed'),
-    onGuessCountError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
-    onBlockShareError: (err) => logger.warn({ err }, 'source block not shared with the workers (redis)'),
+    onDepthError: quiet((err) => logger.warn({ err }, 'queue depth refresh failed')),
+    onGuessCountError: quiet((err) => logger.warn({ err }, 'wrong code not counted (redis)')),
+    onBlockShareError: quiet((err) => logger.warn({ err }, 'source block not shared with the workers (redis)')),
     onUnexpected: (err, req) => reportError(err, { route: (req.url ?? '').split('?')[0] ?? '' }),
     onShedding: (shedding, delayMs) =>
       shedding ? logger.warn({ delayMs }, 'event loop lagging: shedding new requests (503 overloaded)') : logger.info({ delayMs }, 'shedding stopped'),

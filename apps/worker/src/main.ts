@@ -1,13 +1,25 @@
 import http from 'node:http';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
-import { captureException, closeSentry, createLogger, createMetricsRegistry, initSentry, installSignalHandlers, listenOn, metricsHandler, ShutdownRegistry } from '@dropgate/observability';
+import {
+  captureException,
+  closeSentry,
+  createLogger,
+  createMetricsRegistry,
+  initSentry,
+  installSignalHandlers,
+  listenOn,
+  metricsHandler,
+  OutageLog,
+  ShutdownRegistry,
+} from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
 import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, holdRuleFrom, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
 import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
+import { holdingThroughStoreOutage, StoreOutage } from './store-outage';
 import { TargetStops } from './target-stops';
 import { createWorkerMetrics } from './worker-metrics';
 
@@ -34,29 +46,34 @@ async function main(): Promise<void> {
   // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
   const metricsServer = http.createServer(metricsHandler(registry));
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
-  const connection = createRedis(config.REDIS_URL, 'worker', 'worker', {
-    shutdown,
-    onError: (err) => logger.warn({ err: err.message }, 'redis connection error'),
-  });
+  // Redis or the store going away: one line when it goes, a summary at most every 10 s, one when it is back, one
+  // report each; the failures that follow from it are only counted meanwhile (`quiet`).
+  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'worker', part: 'redis' }) });
+  const quiet = redisOutage.unlessDown;
+  const storeOutageLog = new OutageLog({ what: `${store.name} store`, logger, report: (err) => captureException(err, { app: 'worker', part: 'store' }) });
+  const connection = createRedis(config.REDIS_URL, 'worker', 'worker', { shutdown, health: redisOutage });
 
   // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off.
+  const onBatchFellBack = storeOutageLog.unlessDown((err, size: number) =>
+    logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one'),
+  );
   const redemptions = batchingRedemptions(store.redemptions, {
     max: config.WORKER_STORE_BATCH_MAX,
     waitMs: config.WORKER_STORE_BATCH_WAIT_MS,
     onBatch: (size, fellBack, err) => {
       metrics.storeBatches.observe({ fell_back: String(fellBack) }, size);
-      if (fellBack) logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one');
+      if (fellBack) onBatchFellBack(err, size);
     },
   });
 
   // A job that can never succeed fails at once, unrecoverable; infrastructure errors throw and are retried.
   // A code_not_found here is a wrong code the intake's filter let through: it counts against the same guess budgets.
-  const budgetRedis = createRedis(config.REDIS_URL, 'client', 'worker-guesses', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') });
+  const budgetRedis = createRedis(config.REDIS_URL, 'client', 'worker-guesses', { shutdown, health: redisOutage });
   const guesses = new GuessBudget({
     redis: budgetRedis,
     prefix: guessBudgetPrefix(config.QUEUE_PREFIX),
     limits: guessBudgetFrom(config),
-    onError: (err) => logger.warn({ err }, 'wrong code not counted (redis)'),
+    onError: quiet((err) => logger.warn({ err }, 'wrong code not counted (redis)')),
   });
   // Counted with the campaign's own `settings.guessBudget`, as the intake counts its filter misses.
   const countWrongCode = wrongCodeCounter(
@@ -68,10 +85,10 @@ async function main(): Promise<void> {
     }),
   );
   // A success that reaches a campaign's target stops it in the store; the intakes hear of it at once from here.
-  const onChangesError = (err: unknown) => logger.warn({ err }, 'stop at target not announced (intakes catch up by their periodic reload)');
+  const onChangesError = quiet((err) => logger.warn({ err }, 'stop at target not announced (intakes catch up by their periodic reload)'));
   const changes = new ChangePublisher({
-    redis: createRedis(config.REDIS_URL, 'client', 'worker-changes', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') }),
-    subscriber: createRedis(config.REDIS_URL, 'worker', 'worker-change-acks', { shutdown, onError: (err) => logger.warn({ err: err.message }, 'redis connection error') }),
+    redis: createRedis(config.REDIS_URL, 'client', 'worker-changes', { shutdown, health: redisOutage }),
+    subscriber: createRedis(config.REDIS_URL, 'worker', 'worker-change-acks', { shutdown, health: redisOutage }),
     prefix: config.QUEUE_PREFIX,
     ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
     onError: onChangesError,
@@ -90,7 +107,7 @@ async function main(): Promise<void> {
     prefix: sourceBlocksPrefix(config.QUEUE_PREFIX),
     distinctPrefix: rateGuardPrefix(config.QUEUE_PREFIX),
     batchMax: config.WORKER_CONCURRENCY,
-    onError: (err) => logger.warn({ err }, 'source block not shared (redis)'),
+    onError: quiet((err) => logger.warn({ err }, 'source block not shared (redis)')),
   });
   sourceBlocks.follow(guesses.mirror);
   let verdictErrorLogged = 0;
@@ -108,15 +125,24 @@ async function main(): Promise<void> {
     },
     onVerdictError: (err) => {
       metrics.verdictErrors.inc();
-      // At most one line a second: during a Redis outage every job would say it.
-      if (Date.now() - verdictErrorLogged < 1000) return;
-      verdictErrorLogged = Date.now();
-      logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
+      quiet(() => {
+        // At most one line a second outside an outage too: a Redis that fails only these reads.
+        if (Date.now() - verdictErrorLogged < 1000) return;
+        verdictErrorLogged = Date.now();
+        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
+      })(err);
     },
+  });
+  // The store away while we run: jobs keep their tries and wait, the worker stops taking jobs until it answers.
+  const storeOutage = new StoreOutage({
+    ping: () => store.ping(),
+    log: storeOutageLog,
+    pause: () => void worker.pause(true).catch((err: unknown) => logger.warn({ err }, 'worker pause failed')),
+    resume: () => void worker.resume(),
   });
   const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,
-    async (job, token) => {
+    holdingThroughStoreOutage(storeOutage, async (job: Job<AttemptJobData, AttemptJobResult, AttemptJobName>, token?: string) => {
       const end = metrics.duration.startTimer({ kind: job.name });
       try {
         const result = await processAttempt(job, token);
@@ -126,7 +152,7 @@ async function main(): Promise<void> {
       } finally {
         end();
       }
-    },
+    }),
     {
       connection,
       prefix: config.QUEUE_PREFIX,
@@ -146,12 +172,17 @@ async function main(): Promise<void> {
     logger.warn({ attemptId: job.id, attemptsMade: job.attemptsMade, final, err: err.message }, 'attempt failed');
     captureException(err, { app: 'worker', queue: QUEUES.attempts, attemptId: job.id ?? 'unknown', final: String(final) });
   });
-  worker.on('error', (err) => {
-    logger.error({ err }, 'worker error');
-    captureException(err, { app: 'worker', queue: QUEUES.attempts });
-  });
+  worker.on(
+    'error',
+    quiet((err) => {
+      logger.error({ err }, 'worker error');
+      captureException(err, { app: 'worker', queue: QUEUES.attempts });
+    }),
+  );
   // Stop taking jobs, let in-flight ones finish (bounded by the shutdown deadline), then close Redis.
   shutdown.register('worker', () => worker.close());
+  // Before the worker closes (registered after it): no more pings of a store that is going away.
+  shutdown.register('store outage', () => storeOutage.stop());
 
   shutdown.register('metrics-http', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
   logger.info({ port: metricsPort, concurrency: config.WORKER_CONCURRENCY, storeBatchMax: config.WORKER_STORE_BATCH_MAX }, 'worker running');

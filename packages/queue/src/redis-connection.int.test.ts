@@ -1,5 +1,5 @@
-import { freePort, redisReady, TEST_REDIS_URL } from '@dropgate/testkit';
-import { closeRedis, createRedis, type CloseRegistry } from './index';
+import { freePort, redisReady, startOwnRedis, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
+import { closeRedis, createRedis, type CloseRegistry, type ConnectionHealth } from './index';
 
 describe('createRedis', () => {
   it('names the connection and sets options by kind', async () => {
@@ -57,4 +57,30 @@ describe('createRedis', () => {
     await hooks[0]?.close();
     expect(redis.status).toBe('end');
   });
+
+  it('tells its health when Redis goes away (down), when it is back (up), and nothing when we close it ourselves', async () => {
+    const redis = await startOwnRedis();
+    const events: string[] = [];
+    const health: ConnectionHealth = {
+      down: (part, err) => void events.push(`down ${part === conn ? 'conn' : '?'} ${err === undefined ? '-' : 'err'}`),
+      up: (part) => void events.push(`up ${part === conn ? 'conn' : '?'}`),
+    };
+    const conn = createRedis(redis.url, 'worker', 'test-health', { health });
+    try {
+      await redisReady(conn);
+      expect(events).toEqual(['up conn']);
+      await redis.stop();
+      await waitFor('a failed reconnect', () => (events.includes('down conn err') ? true : undefined));
+      // The clean close first (no error yet), then the refused reconnects.
+      expect(events[1]).toBe('down conn -');
+      await redis.start();
+      await waitFor('the connection ready again', () => (events.at(-1) === 'up conn' ? true : undefined), 15_000);
+      events.length = 0;
+      await closeRedis(conn);
+      expect(events).toEqual([]);
+    } finally {
+      await closeRedis(conn);
+      await redis.destroy();
+    }
+  }, 30_000);
 });

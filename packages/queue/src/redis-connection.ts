@@ -14,11 +14,22 @@ export interface CloseRegistry {
   register(name: string, close: () => unknown): unknown;
 }
 
+/**
+ * Told when a connection goes down and comes back (an OutageLog of @dropgate/observability; structural, as above).
+ * `part` is the connection itself, so a process's connections are told apart.
+ */
+export interface ConnectionHealth {
+  down(part: unknown, err?: unknown): void;
+  up(part: unknown): void;
+}
+
 export interface CreateRedisOptions {
   /** Registers `closeRedis` for this connection. */
   shutdown?: CloseRegistry | undefined;
-  /** Connection errors (ECONNREFUSED while reconnecting, ...). Without it ioredis prints them to the console. */
+  /** Connection errors (ECONNREFUSED while reconnecting, ...). Without it (or `health`) ioredis prints them to the console. */
   onError?: ((err: Error) => void) | undefined;
+  /** Every error and every reconnect (down), and every time the connection is ready again (up). */
+  health?: ConnectionHealth | undefined;
 }
 
 const KIND_OPTIONS: Record<RedisKind, RedisOptions> = {
@@ -39,6 +50,14 @@ export function createRedis(url: string, kind: RedisKind, name: string, options:
   const connectionName = `dropgate:${name}:${kind}`;
   const redis = new Redis(url, { ...KIND_OPTIONS[kind], connectionName });
   if (options.onError) redis.on('error', options.onError);
+  const health = options.health;
+  if (health) {
+    redis.on('error', (err: Error) => health.down(redis, err));
+    // A clean close (Redis stopped) raises no error before the first failed reconnect: the outage starts here.
+    // Never raised after our own quit or disconnect.
+    redis.on('reconnecting', () => health.down(redis));
+    redis.on('ready', () => health.up(redis));
+  }
   options.shutdown?.register(`redis ${connectionName}`, () => closeRedis(redis));
   return redis;
 }

@@ -1,6 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { StoreSetupError } from '@dropgate/store';
 import { TEST_DATABASE_URL } from '@dropgate/testkit';
 import { createPool } from './connection';
 import { loadMigrations, MIGRATIONS_DIR, runMigrations } from './migrations';
@@ -47,6 +49,32 @@ describe('migrations', () => {
     } finally {
       await pool.end();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a user without the right to create the schema: StoreSetupError (42501) saying what to grant, nothing created', async () => {
+    // A role of its own (the server trusts local logins), with no CREATE on the database: PUBLIC never has it.
+    const role = `dg_test_nocreate_${randomBytes(4).toString('hex')}`;
+    const admin = createPool({ connectionString: TEST_DATABASE_URL, schema: 'public', poolSize: 1 });
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    const url = new URL(TEST_DATABASE_URL);
+    url.username = role;
+    url.password = '';
+    const store = createPostgresStore({ connectionString: url.toString(), schema: temp.schema, poolSize: 1 });
+    try {
+      await store.ping(); // it may connect: only the migration is refused
+      const refused = await store.migrate().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(StoreSetupError);
+      expect((refused as Error).message).toMatch(/^permission denied for database \w+ \(SQLSTATE 42501\): the user in DATABASE_URL lacks a privilege the migrations need/);
+      const { rows } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [temp.schema]);
+      expect(rows).toEqual([]);
+    } finally {
+      await store.close();
+      await admin.query(`DROP ROLE IF EXISTS ${role}`);
+      await admin.end();
     }
   });
 

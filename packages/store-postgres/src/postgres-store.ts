@@ -29,8 +29,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     codes: createCodeRepository(pool, options.faults),
     redemptions: createRedemptionService(pool, options.faults),
     audit: createAuditLog(pool),
+    /** As ping: a refusal (e.g. a user without the right to create the schema) throws StoreSetupError, saying what to fix. */
     async migrate() {
-      await runMigrations(pool, schema);
+      try {
+        await runMigrations(pool, schema);
+      } catch (err) {
+        throw postgresSetupError(err) ?? err;
+      }
     },
     /** A server that refuses this configuration (credentials, database) throws StoreSetupError: no use retrying. */
     async ping() {

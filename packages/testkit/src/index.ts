@@ -15,6 +15,8 @@ export { deleteKeysByPrefix } from './redis-keys';
 export { redisReady } from './redis-ready';
 export { startOwnRedis, type OwnRedis } from './redis-server';
 export { startSilentLink, type SilentLink } from './silent-link';
+export { startTcpRelay, type TcpRelay } from './tcp-relay';
+export { logLines, type LogLine } from './log-lines';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { abortOnExit, isRunning, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';

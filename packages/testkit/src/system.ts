@@ -18,6 +18,8 @@ export interface SystemOptions {
   workerEnv?: Record<string, string>;
   /** Where process output goes; default: discarded unless DROPGATE_E2E_VERBOSE is set. */
   verbose?: boolean;
+  /** Keep every process's stdout (its log lines) for `output()`; default false. */
+  capture?: boolean;
   /**
    * Node command-line flags for the intake and worker processes only (benchmarks try e.g. `--max-semi-space-size`);
    * default none, as `npm start` runs them.
@@ -39,13 +41,17 @@ export interface RunningSystem {
   intake: ChildProcess;
   /** Starts one more worker process (e.g. after killing one). */
   addWorker(): Promise<ChildProcess>;
+  /** With `capture`: what each process of `app` wrote to stdout so far (pino JSON lines), one string per process. */
+  output(app: 'intake' | 'admin' | 'worker'): string[];
   /** Stops every process (SIGTERM, SIGKILL after 15 s), then drops the schema and the queue's keys (best effort). */
   stop(): Promise<void>;
 }
 
 interface Launched {
+  app: string;
   name: string;
   child: ChildProcess;
+  stdout: string;
 }
 
 /** Polls `url` until it answers 2xx; fails at once if one of `watched` exits first. */
@@ -85,9 +91,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const nodeFlags = options.nodeFlags ?? [];
   const launch = (app: string, extra: Record<string, string> = {}): Launched => {
     const flags = app === 'intake' || app === 'worker' ? nodeFlags : [];
-    const child = spawn(process.execPath, [...flags, appEntry(app)], { env: { ...env, ...extra }, stdio: ['ignore', verbose ? 'inherit' : 'ignore', 'inherit'] });
+    const stdout = options.capture ? 'pipe' : verbose ? 'inherit' : 'ignore';
+    const child = spawn(process.execPath, [...flags, appEntry(app)], { env: { ...env, ...extra }, stdio: ['ignore', stdout, 'inherit'] });
     child.on('error', () => undefined); // reported by abortOnExit while starting; an unhandled 'error' would end the test process
-    const entry = { name: `${app} (pid ${child.pid ?? '-'})`, child };
+    const entry: Launched = { app, name: `${app} (pid ${child.pid ?? '-'})`, child, stdout: '' };
+    child.stdout?.on('data', (data: Buffer) => {
+      entry.stdout += data.toString();
+      if (verbose) process.stdout.write(data);
+    });
     launched.push(entry);
     return entry;
   };
@@ -136,6 +147,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     workers,
     intake: intake.child,
     addWorker: () => startWorker([]),
+    output: (app) => launched.filter((l) => l.app === app).map((l) => l.stdout),
     stop,
   };
 }
