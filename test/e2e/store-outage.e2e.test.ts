@@ -104,8 +104,9 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
     for (const w of perWorker) {
       expect(w.unavailable).toBeLessThanOrEqual(1);
       expect(w.failedAttempts).toBe(0);
-      // The start, the end, up to two summaries, and a batch that fell back before the outage was known.
-      expect(w.warned).toBeLessThanOrEqual(6);
+      // The start, the end, up to two summaries, and a few batches that fell back to one by one (before the outage
+      // was known, or meeting each other's locks as the held jobs all run at once after it): never a line per job.
+      expect(w.warned).toBeLessThanOrEqual(10);
     }
     expect(sys.workers.map((w) => w.exitCode)).toEqual([null, null]);
   }, 180_000);

@@ -54,12 +54,15 @@ async function main(): Promise<void> {
   const connection = createRedis(config.REDIS_URL, 'worker', 'worker', { shutdown, health: redisOutage });
 
   // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off.
+  const onBatchFellBack = storeOutageLog.unlessDown((err, size: number) =>
+    logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one'),
+  );
   const redemptions = batchingRedemptions(store.redemptions, {
     max: config.WORKER_STORE_BATCH_MAX,
     waitMs: config.WORKER_STORE_BATCH_WAIT_MS,
     onBatch: (size, fellBack, err) => {
       metrics.storeBatches.observe({ fell_back: String(fellBack) }, size);
-      if (fellBack) storeOutageLog.unlessDown(() => logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one'))(err);
+      if (fellBack) onBatchFellBack(err, size);
     },
   });
 
