@@ -6,7 +6,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { answerOtherMethods, ApiError, jsonBody, parseOrThrow, type MethodAndPath } from '@dropgate/http';
+import { answerOtherMethods, ApiError, jsonBody, onlyMethods, parseOrThrow, type MethodAndPath } from '@dropgate/http';
 import { attemptLogin, type AuthThrottle } from './auth-throttle';
 import { PageSessions } from './page-sessions';
 
@@ -95,7 +95,8 @@ export function adminPageRouter(deps: AdminPageDeps): express.Router {
   board.setBasePath(QUEUES_PATH);
   // Read-only: every change goes through the audited admin API, none through the queue browser.
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'Dropgate queues' } } });
-  router.use(QUEUES_PATH, csp(QUEUES_CSP), requireSession, board.getRouter() as express.Router);
+  // Read-only, so GET only: any other method is the API's 405 (or 204 for OPTIONS), after the session as on every route.
+  router.use(QUEUES_PATH, csp(QUEUES_CSP), requireSession, onlyMethods(['get']), board.getRouter() as express.Router);
 
   const sessionRoutes: MethodAndPath[] = [
     { method: 'post', path: '/session' },

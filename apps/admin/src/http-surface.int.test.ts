@@ -76,6 +76,24 @@ describe('methods on the admin page', () => {
     expectApiError(await http(harness.url, '/nope.js', { method: 'POST', body: {} }), 404, 'not_found');
   });
 
+  it('answers a wrong method on bull-board (read-only) with 405 once signed in, OPTIONS with 204; GET still served', async () => {
+    const signIn = await http(harness.url, '/session', { body: { token: TOKEN } });
+    expect(signIn.status).toBe(204);
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    for (const [method, p] of [
+      ['POST', '/admin/queues'],
+      ['PUT', '/admin/queues/api/queues/attempts/retry/failed'],
+      ['DELETE', '/admin/queues/api/queues/attempts/clean/completed'],
+    ] as const) {
+      expect405(await http(harness.url, p, { method, headers: { cookie }, ...(method === 'DELETE' ? {} : { body: {} }) }), 'GET, HEAD, OPTIONS');
+    }
+    const options = await http(harness.url, '/admin/queues/api/queues', { method: 'OPTIONS', headers: { cookie } });
+    expect({ status: options.status, allow: options.headers.get('allow') }).toEqual({ status: 204, allow: 'GET, HEAD, OPTIONS' });
+    expect((await http(harness.url, '/admin/queues/api/queues', { headers: { cookie } })).status).toBe(200);
+    // The session comes first, as the bearer token does on the API.
+    expectApiError(await http(harness.url, '/admin/queues/api/queues', { method: 'PUT', body: {} }), 401, 'unauthorized');
+  });
+
   it("answers a wrong method on each built file with 405 (the built page's files)", async () => {
     const publicDir = mkdtempSync(path.join(tmpdir(), 'dg-admin-page-'));
     mkdirSync(path.join(publicDir, 'assets'));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix } from '@dropgate/code-filter';
-import { loadAdminConfig } from '@dropgate/config';
+import { ADMIN_TOKENS_MISSING, loadAdminConfig, type AdminConfig } from '@dropgate/config';
 import { guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } from '@dropgate/guard';
 import {
   captureException,
@@ -16,12 +16,14 @@ import {
   metricsHandler,
   OutageLog,
   ShutdownRegistry,
+  type Logger,
 } from '@dropgate/observability';
 import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
 import { tokenEntries } from './admin-tokens';
 import { createAdminApp } from './app';
+import { createNotConfiguredApp } from './not-configured-app';
 import { LockReleases } from './jobs/lock-releases';
 import { createAuthThrottle } from './auth-throttle';
 import { codesChangedHook } from './codes-changed';
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
   const shutdown = new ShutdownRegistry(logger, config.SHUTDOWN_TIMEOUT_MS);
   // Registered first so it runs last: errors raised while closing still get reported.
   shutdown.register('sentry', () => closeSentry(2000));
+  if (config.ADMIN_TOKENS === undefined) return serveNotConfigured(config, logger, shutdown);
+  const tokens = tokenEntries(config.ADMIN_TOKENS);
 
   const store = openStore(storeSettingsFrom(config, 'dropgate-admin'));
   shutdown.register('store', () => store.close());
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
   const app = createAdminApp({
     store,
     jobs,
-    tokens: tokenEntries(config.ADMIN_TOKENS),
+    tokens,
     authThrottle: createAuthThrottle({
       redis: client,
       keyPrefix: `${config.QUEUE_PREFIX}:admin-auth`,
@@ -179,6 +183,16 @@ async function main(): Promise<void> {
   const server = createPublicServer(app, httpTimeoutsFrom(config));
   const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
   logger.info({ port }, 'admin listening');
+  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  installSignalHandlers(shutdown, logger, { parent: process });
+}
+
+/** Without ADMIN_TOKENS: no store, no Redis, no jobs; the API port answers 503 admin_not_configured until restarted configured. */
+async function serveNotConfigured(config: AdminConfig, logger: Logger, shutdown: ShutdownRegistry): Promise<void> {
+  logger.error({ variable: 'ADMIN_TOKENS' }, ADMIN_TOKENS_MISSING);
+  const server = createPublicServer(createNotConfiguredApp(ADMIN_TOKENS_MISSING), httpTimeoutsFrom(config));
+  const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
+  logger.warn({ port }, 'admin listening, not configured: every request answers 503 admin_not_configured');
   shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
   installSignalHandlers(shutdown, logger, { parent: process });
 }

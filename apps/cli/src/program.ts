@@ -11,6 +11,7 @@ import { registerStats } from './commands/stats';
 import type { ContextSource } from './context';
 import { EXIT_CODES_HELP } from './exit-codes';
 import { httpUrl } from './parse-options';
+import { cliVersion } from './version';
 
 /** The `dropgate` command tree. Errors are thrown (exitOverride), never `process.exit`ed here: main maps them. */
 export function createProgram(source: ContextSource): Command {
@@ -19,6 +20,7 @@ export function createProgram(source: ContextSource): Command {
     .option('--url <url>', 'admin API base URL (default: $DROPGATE_ADMIN_URL or http://127.0.0.1:3001)', httpUrl)
     .option('--token <token>', 'admin bearer token (default: $DROPGATE_TOKEN; prefer the variable: flags show in ps)')
     .option('--json', 'print results as JSON (progress and messages stay on stderr)')
+    .version(cliVersion(), '-V, --version', 'print the version of dropgate')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => source.stdout.write(s), writeErr: (s) => source.stderr.write(s) })

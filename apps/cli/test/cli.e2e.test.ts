@@ -54,6 +54,11 @@ describe('usage', () => {
     expect(sub.stdout).toContain('--tier <name:quantity[:reward]>');
   });
 
+  it('prints its package version on --version (exit 0), sending nothing', async () => {
+    const { version } = JSON.parse(readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) expect(await cli([flag], { DROPGATE_ADMIN_URL: 'http://127.0.0.1:1' })).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
   it.each<[string, string[]]>([
     ['no command', []],
     ['an unknown command', ['frobnicate']],

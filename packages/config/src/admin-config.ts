@@ -3,7 +3,7 @@ import { holdMaxAtLeastHold, refuseTrustAll, requireMongoUrl, withSentryEnvironm
 import { adminEnv, attemptEnv, baseEnv, httpServerEnv, redisEnv, storeEnv } from './env-pieces';
 import { loadConfig, type Env, type LoadedConfig } from './load-config';
 
-/** apps/admin: admin API (and the admin jobs worker); needs ADMIN_TOKENS. */
+/** apps/admin: admin API (and the admin jobs worker); without ADMIN_TOKENS it answers 503 admin_not_configured only. */
 export const adminConfigSchema = z
   .object({ ...baseEnv, ...redisEnv, ...storeEnv, ...attemptEnv, ...adminEnv, ...httpServerEnv })
   .superRefine(requireMongoUrl)

@@ -14,6 +14,9 @@ export interface AdminTokenConfig {
 const ENTRY = /^([A-Za-z0-9_.-]{1,64}):([a-z]+(?:\+[a-z]+)*):([0-9a-f]{64})$/;
 const FORMAT = 'name:scope1+scope2:sha256hex,... (scopes: read, write, export; the SHA-256 of the token in lower-case hex; `npm run admin-token` makes one)';
 
+/** What the admin answers while ADMIN_TOKENS is unset (every request, 503 `admin_not_configured`) and logs once. */
+export const ADMIN_TOKENS_MISSING = `ADMIN_TOKENS is not set, so the admin accepts no token: set ADMIN_TOKENS=${FORMAT}, then restart the admin`;
+
 /**
  * ADMIN_TOKENS=`name:scope1+scope2:sha256hex,...`: several named tokens with scopes, as hashes only. Messages name
  * the entry by position and never echo it (it holds a hash of a secret).

@@ -167,8 +167,12 @@ export const ENV_VARS = {
   /** How long a batch waits for more attempts after its first one; 0 = only the current event-loop turn. */
   WORKER_STORE_BATCH_WAIT_MS: intVar(0, 1000).default(0),
 
-  /** Named admin tokens with scopes, as SHA-256 hashes: `name:read+write:<sha256 hex>,...` (`npm run admin-token`). */
-  ADMIN_TOKENS: adminTokensVar(),
+  /**
+   * Named admin tokens with scopes, as SHA-256 hashes: `name:read+write:<sha256 hex>,...` (`npm run admin-token`).
+   * Unset (or empty): the admin stays up and answers every request 503 `admin_not_configured` (ADMIN_TOKENS_MISSING),
+   * rather than exiting into a restart loop (docker compose restarts whatever the exit code); malformed: refused.
+   */
+  ADMIN_TOKENS: adminTokensVar().optional(),
   /**
    * The former single plain token, no longer read: setting it is a start-up error saying what to set instead
    * (silently ignoring it would lock an operator out without saying why; accepting it would keep a plain secret).

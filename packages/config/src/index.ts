@@ -9,4 +9,4 @@ export { adminConfigSchema, loadAdminConfig, type AdminConfig } from './admin-co
 export { loadSupervisorConfig, supervisorConfigSchema, type SupervisorConfig } from './supervisor-config';
 export { loadStoreConfig, storeConfigSchema, type StoreConfig } from './store-config';
 export { adminApiUrl, cliConfigSchema, loadCliConfig, type CliConfig } from './cli-config';
-export { ADMIN_SCOPES, type AdminScope, type AdminTokenConfig } from './admin-tokens';
+export { ADMIN_SCOPES, ADMIN_TOKENS_MISSING, type AdminScope, type AdminTokenConfig } from './admin-tokens';

@@ -47,6 +47,8 @@ export const API_ERRORS = {
   internal_error: 500,
   overloaded: 503,
   unavailable: 503,
+  /** The admin started without ADMIN_TOKENS: it stays up (no restart loop) and answers every request with this. */
+  admin_not_configured: 503,
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;

@@ -29,6 +29,17 @@ export function answerOtherMethods(router: IRouter, routes: readonly MethodAndPa
   }
 }
 
+/**
+ * The same answers for every path under a mount whose routes someone else declares (bull-board's, read-only): a
+ * request in `methods` goes on to them, any other gets 204 (OPTIONS) or 405, with `Allow` listing `methods`.
+ */
+export function onlyMethods(methods: ReadonlyArray<'get' | 'post' | 'put' | 'patch' | 'delete'>): RequestHandler {
+  const allowed = new Set(methods.map((m) => m.toUpperCase()));
+  if (allowed.has('GET')) allowed.add('HEAD');
+  const answer = otherMethod(ALLOW_ORDER.filter((m) => allowed.has(m) || m === 'OPTIONS').join(', '));
+  return (req, res, next) => (allowed.has(req.method) ? next() : answer(req, res, next));
+}
+
 function otherMethod(allow: string): RequestHandler {
   return (req, res) => {
     res.setHeader('Allow', allow);
