@@ -119,7 +119,7 @@ export class CampaignPanel {
           'tbody',
           {},
           ...groups.map((g) =>
-            h('tr', { 'data-tier': g.tier }, h('td', { text: g.tier }), h('td', { class: 'num', text: g.count }), h('td', { text: g.releaseAt ? new Date(g.releaseAt).toLocaleString() : 'by hand' }), h('td', { text: g.reason ?? '' })),
+            h('tr', { 'data-tier': g.tier }, h('td', { text: g.tier }), h('td', { class: 'num', text: g.count }), h('td', { text: g.releaseAt ? new Date(g.releaseAt).toLocaleString() : 'by hand' }), h('td', { class: 'free-text', text: g.reason ?? '' })),
           ),
         ),
       ),
@@ -150,7 +150,7 @@ export class CampaignPanel {
         h('td', { text: e.action }),
         h('td', { text: e.customerId ?? '' }),
         h('td', { text: e.code ?? '' }),
-        h('td', { class: 'muted details', text: auditDetails(e) }),
+        h('td', { class: 'muted free-text', text: auditDetails(e) }),
       ),
     );
     replace(
