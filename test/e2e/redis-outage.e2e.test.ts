@@ -1,4 +1,4 @@
-import { logLines, requestJson, runPool, startOwnRedis, startSystem, waitFor, type JsonResponse, type LogLine, type OwnRedis, type RunningSystem } from '@dropgate/testkit';
+import { logLines, requestJson, runPool, startOwnRedis, startSystem, waitFor, type JsonResponse, type LogLine, type OwnRedis, type RunningSystem, openClaimsCampaign } from '@dropgate/testkit';
 
 /**
  * Redis away at runtime (its own redis-server, never the shared one), as an operator sees it: the intake answers
@@ -31,14 +31,7 @@ describe('Redis away at runtime (spawned processes, own redis-server)', () => {
   const matching = (lines: LogLine[], pattern: RegExp): LogLine[] => lines.filter((l) => pattern.test(l.msg));
 
   it('503 unavailable with Retry-After while it is away; one line when it goes, few while away, one when it is back', async () => {
-    const auth = { authorization: `Bearer ${sys.adminToken}` };
-    const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
-      headers: auth,
-      body: { name: 'outage', tiers: [{ name: 'standard', reward: 'x', quantity: 1000 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
-    });
-    expect(created.status).toBe(201);
-    const campaignId = created.body.id;
-    await waitFor('intake to see the campaign open', async () => ((await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined));
+    const campaignId = await openClaimsCampaign(sys, 'outage', 1000);
     let customer = 0;
     const claims = (n: number): Promise<ClaimResponse[]> =>
       runPool(

@@ -1,4 +1,4 @@
-import { requestJson, runPool, startOwnRedis, startSystem, waitFor, type JsonResponse, type OwnRedis, type RunningSystem } from '@dropgate/testkit';
+import { requestJson, runPool, startOwnRedis, startSystem, waitFor, type JsonResponse, type OwnRedis, type RunningSystem, openClaimsCampaign } from '@dropgate/testkit';
 
 /**
  * Redis goes away and comes back (its own redis-server with AOF, never the shared one), in three deterministic
@@ -38,14 +38,7 @@ describe('Redis restart between bursts (spawned processes, own redis-server with
   }, 60_000);
 
   it('refuses requests while Redis is down, loses no accepted attempt and assigns no code twice', async () => {
-    const auth = { authorization: `Bearer ${sys.adminToken}` };
-    const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
-      headers: auth,
-      body: { name: 'restart', tiers: [{ name: 'standard', reward: 'x', quantity: CODES }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
-    });
-    expect(created.status).toBe(201);
-    const campaignId = created.body.id;
-    await waitFor('intake to see the campaign open', async () => ((await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined));
+    const campaignId = await openClaimsCampaign(sys, 'restart', CODES);
 
     let customer = 0;
     const claims = (n: number): Promise<ClaimResponse[]> =>

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { appEntry, appEnv, requestJson, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { appEntry, appEnv, requestJson, startSystem, type RunningSystem, openClaimsCampaign } from '@dropgate/testkit';
 
 /**
  * The intake behind one reverse proxy (TRUST_PROXY=1), as spawned processes. The proxy here does what a real one
@@ -45,15 +45,7 @@ describe('spoofed X-Forwarded-For behind one trusted proxy (spawned intake)', ()
     });
     proxy = await startProxy(sys.intakeUrl);
     proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
-      headers: { authorization: `Bearer ${sys.adminToken}` },
-      body: { name: 'proxy', tiers: [{ name: 'standard', reward: 'x', quantity: 50 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
-    });
-    expect(created.status).toBe(201);
-    campaignId = created.body.id;
-    await waitFor('intake to see the campaign open', async () =>
-      (await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined,
-    );
+    campaignId = await openClaimsCampaign(sys, 'proxy', 50);
   }, 120_000);
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { logLines, requestJson, runPool, SentryIngest, startSystem, startTcpRelay, TEST_DATABASE_URL, waitFor, type LogLine, type RunningSystem, type TcpRelay } from '@dropgate/testkit';
+import { logLines, requestJson, runPool, SentryIngest, startSystem, startTcpRelay, TEST_DATABASE_URL, waitFor, type LogLine, type RunningSystem, type TcpRelay, openClaimsCampaign } from '@dropgate/testkit';
 
 /**
  * PostgreSQL away from the workers at runtime. The shared server is never stopped: the workers reach it through a
@@ -43,14 +43,7 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
   const matching = (lines: LogLine[], pattern: RegExp): LogLine[] => lines.filter((l) => pattern.test(l.msg));
 
   it('attempts accepted while it is away keep their tries and finish once it is back; each worker logs it once', async () => {
-    const auth = { authorization: `Bearer ${sys.adminToken}` };
-    const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
-      headers: auth,
-      body: { name: 'store-outage', tiers: [{ name: 'standard', reward: 'x', quantity: CODES }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
-    });
-    expect(created.status).toBe(201);
-    const campaignId = created.body.id;
-    await waitFor('intake to see the campaign open', async () => ((await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined));
+    const campaignId = await openClaimsCampaign(sys, 'store-outage', CODES);
     let customer = 0;
     const claims = async (n: number): Promise<string[]> => {
       const responses = await runPool(

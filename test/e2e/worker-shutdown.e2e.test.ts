@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createAttemptQueue } from '@dropgate/queue';
-import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { requestJson, runPool, startSystem, waitFor, type RunningSystem, openClaimsCampaign } from '@dropgate/testkit';
 
 const CONCURRENCY = 8;
 
@@ -21,15 +21,7 @@ describe('worker graceful shutdown (spawned processes)', () => {
   }, 60_000);
 
   it('finishes in-flight jobs, leaves the rest queued, exits 0', async () => {
-    const created = await requestJson<{ id: string }>(`${sys.adminUrl}/admin/v1/campaigns`, {
-      headers: { authorization: `Bearer ${sys.adminToken}` },
-      body: { name: 'shutdown', tiers: [{ name: 'standard', reward: 'x', quantity: 500 }], perCustomerLimit: 1, code: { length: 10 }, status: 'active', settings: { claims: true } },
-    });
-    expect(created.status).toBe(201);
-    const campaignId = created.body.id;
-    await waitFor('intake to see the campaign open', async () =>
-      (await requestJson<{ open?: boolean }>(`${sys.intakeUrl}/v1/campaigns/${campaignId}`)).body.open === true ? true : undefined,
-    );
+    const campaignId = await openClaimsCampaign(sys, 'shutdown', 500);
 
     const redis = new Redis(sys.env.REDIS_URL!);
     const queue = createAttemptQueue(redis, sys.queuePrefix);

@@ -21,6 +21,7 @@ export { SentryIngest, type SentryEvent } from './sentry-ingest';
 export { appEntry, appEnv, migrateApp } from './app-process';
 export { abortOnExit, isRunning, stopChild } from './child-process';
 export { startSystem, type RunningSystem, type SystemOptions } from './system';
+export { openClaimsCampaign } from './claims-campaign';
 export {
   byLabel,
   counterValue,
