@@ -14,7 +14,7 @@ import {
   installSignalHandlers,
   listenOn,
   metricsHandler,
-  OutageLog,
+  reportedOutageLog,
   ShutdownRegistry,
   type Logger,
 } from '@dropgate/observability';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
   // Redis going away: one line when it goes, a summary at most every 10 s, one when it is back, one report; the
   // failures that follow from it (jobs workers, sweeps, publications) are only counted meanwhile (`quiet`).
-  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'admin', part: 'redis' }) });
+  const redisOutage = reportedOutageLog('redis', { app: 'admin', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
   const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
   const changes = new ChangePublisher({

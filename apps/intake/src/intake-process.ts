@@ -12,7 +12,7 @@ import {
   initSentry,
   installSignalHandlers,
   listenOn,
-  OutageLog,
+  reportedOutageLog,
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { createAttemptQueue, createRedis } from '@dropgate/queue';
@@ -45,7 +45,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   await waitForConfiguredStore(store, config, (fields, message) => logger.warn(fields, message));
   // Redis going away: one line when it goes, a summary at most every 10 s, one when it is back (not one per
   // reconnect, poll or request); the failures that follow from it are only counted meanwhile (`quiet`).
-  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'intake', part: 'redis' }) });
+  const redisOutage = reportedOutageLog('redis', { app: 'intake', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
   const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
   // Producer: fails fast while Redis is down (→ 503), never queues commands offline.

@@ -11,7 +11,7 @@ import {
   installSignalHandlers,
   listenOn,
   metricsHandler,
-  OutageLog,
+  reportedOutageLog,
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
   // Redis or the store going away: one line when it goes, a summary at most every 10 s, one when it is back, one
   // report each; the failures that follow from it are only counted meanwhile (`quiet`).
-  const redisOutage = new OutageLog({ what: 'redis', logger, report: (err) => captureException(err, { app: 'worker', part: 'redis' }) });
+  const redisOutage = reportedOutageLog('redis', { app: 'worker', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
-  const storeOutageLog = new OutageLog({ what: `${store.name} store`, logger, report: (err) => captureException(err, { app: 'worker', part: 'store' }) });
+  const storeOutageLog = reportedOutageLog(`${store.name} store`, { app: 'worker', part: 'store' }, logger);
   const connection = createRedis(config.REDIS_URL, 'worker', 'worker', { shutdown, health: redisOutage });
 
   // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off.

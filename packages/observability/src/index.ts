@@ -8,4 +8,4 @@ export { installSignalHandlers, STOP_SIGNALS, type SignalHandlerOptions } from '
 export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, PortUnavailableError, type HttpTimeouts, type InternalEndpoints } from './http-servers';
 export { createScrubber, REDACTED, scrubString, type ScrubOptions } from './scrub-event';
 export { answerClusterMetrics, clusterMetrics } from './cluster-metrics';
-export { OUTAGE_SUMMARY_EVERY_MS, OutageLog, type OutageLogger, type OutageLogOptions } from './outage-log';
+export { OUTAGE_SUMMARY_EVERY_MS, OutageLog, reportedOutageLog, type OutageLogger, type OutageLogOptions } from './outage-log';

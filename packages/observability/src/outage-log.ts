@@ -1,3 +1,5 @@
+import { captureException } from './sentry';
+
 /** Where an outage log writes (a pino logger fits). */
 export interface OutageLogger {
   warn(fields: object, message: string): void;
@@ -97,3 +99,8 @@ export class OutageLog {
 }
 
 const round1 = (n: number): number => Math.round(n * 10) / 10;
+
+/** A process's outage log whose one report per outage goes to Sentry, tagged with the process and what went away. */
+export function reportedOutageLog(what: string, tags: { app: string; part: string }, logger: OutageLogger): OutageLog {
+  return new OutageLog({ what, logger, report: (err) => captureException(err, tags) });
+}
