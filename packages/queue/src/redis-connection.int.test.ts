@@ -1,3 +1,4 @@
+import { Worker } from 'bullmq';
 import { freePort, redisReady, startOwnRedis, TEST_REDIS_URL, waitFor } from '@dropgate/testkit';
 import { closeRedis, createRedis, type CloseRegistry, type ConnectionHealth } from './index';
 
@@ -83,4 +84,30 @@ describe('createRedis', () => {
       await redis.destroy();
     }
   }, 30_000);
+
+  it("tells the health of the connections BullMQ duplicates from it (a Worker's), so none reports an outage first", async () => {
+    const redis = await startOwnRedis();
+    const down = new Set<unknown>();
+    const up = new Set<unknown>();
+    const health: ConnectionHealth = { down: (part) => void down.add(part), up: (part) => void up.add(part) };
+    const conn = createRedis(redis.url, 'worker', 'test-duplicates', { health });
+    const worker = new Worker('health-duplicates', () => Promise.resolve(), { connection: conn, prefix: `dgdup${Date.now()}` });
+    worker.on('error', () => undefined); // told to the health; the test is about those
+    try {
+      await worker.waitUntilReady();
+      // The given connection, and the Worker's copy of it for its blocking reads.
+      await waitFor('the copy ready', () => (up.size >= 2 ? true : undefined));
+      const parts = new Set(up);
+      expect(parts.has(conn)).toBe(true);
+      await redis.stop();
+      await waitFor('every connection down', () => ([...parts].every((p) => down.has(p)) ? true : undefined), 15_000);
+      up.clear();
+      await redis.start();
+      await waitFor('every connection back', () => ([...parts].every((p) => up.has(p)) ? true : undefined), 20_000);
+    } finally {
+      await worker.close();
+      await closeRedis(conn);
+      await redis.destroy();
+    }
+  }, 60_000);
 });

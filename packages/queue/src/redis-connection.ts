@@ -50,16 +50,27 @@ export function createRedis(url: string, kind: RedisKind, name: string, options:
   const connectionName = `dropgate:${name}:${kind}`;
   const redis = new Redis(url, { ...KIND_OPTIONS[kind], connectionName });
   if (options.onError) redis.on('error', options.onError);
-  const health = options.health;
-  if (health) {
-    redis.on('error', (err: Error) => health.down(redis, err));
-    // A clean close (Redis stopped) raises no error before the first failed reconnect: the outage starts here.
-    // Never raised after our own quit or disconnect.
-    redis.on('reconnecting', () => health.down(redis));
-    redis.on('ready', () => health.up(redis));
-  }
+  if (options.health) tellHealth(redis, options.health);
   options.shutdown?.register(`redis ${connectionName}`, () => closeRedis(redis));
   return redis;
+}
+
+/** `redis` and every connection duplicated from it tell `health` when they go down and when they are back. */
+function tellHealth(redis: Redis, health: ConnectionHealth): void {
+  redis.on('error', (err: Error) => health.down(redis, err));
+  // A clean close (Redis stopped) raises no error before the first failed reconnect: the outage starts here.
+  // Never raised after our own quit or disconnect.
+  redis.on('reconnecting', () => health.down(redis));
+  redis.on('ready', () => health.up(redis));
+  // BullMQ's Worker and QueueEvents run on duplicates of the connection they are given (one for blocking reads):
+  // those must tell the same health, or the first error of an outage reaches the worker's 'error' handler before
+  // the outage log has heard of it (a "worker error" line and a Sentry event). Listeners first, BullMQ's after.
+  const duplicate = redis.duplicate.bind(redis);
+  redis.duplicate = (override?: Partial<RedisOptions>) => {
+    const copy = duplicate(override);
+    tellHealth(copy, health);
+    return copy;
+  };
 }
 
 /**
