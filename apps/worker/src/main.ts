@@ -53,10 +53,20 @@ async function main(): Promise<void> {
   const storeOutageLog = reportedOutageLog(`${store.name} store`, { app: 'worker', part: 'store' }, logger);
   const connection = createRedis(config.REDIS_URL, 'worker', 'worker', { shutdown, health: redisOutage });
 
-  // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off.
-  const onBatchFellBack = storeOutageLog.unlessDown((err, size: number) =>
-    logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one'),
-  );
+  // The store away while we run: jobs keep their tries and wait, the worker stops taking jobs until it answers.
+  const storeOutage = new StoreOutage({
+    ping: () => store.ping(),
+    log: storeOutageLog,
+    pause: () => void worker.pause(true).catch((err: unknown) => logger.warn({ err }, 'worker pause failed')),
+    resume: () => void worker.resume(),
+  });
+
+  // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off. A batch that
+  // failed because the store is away is part of the outage (usually its first sign): no line of its own.
+  const onBatchFellBack = (err: unknown, size: number): void =>
+    void storeOutage.explains(err).then((explained) => {
+      if (!explained) logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one');
+    });
   const redemptions = batchingRedemptions(store.redemptions, {
     max: config.WORKER_STORE_BATCH_MAX,
     waitMs: config.WORKER_STORE_BATCH_WAIT_MS,
@@ -132,13 +142,6 @@ async function main(): Promise<void> {
         logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
       })(err);
     },
-  });
-  // The store away while we run: jobs keep their tries and wait, the worker stops taking jobs until it answers.
-  const storeOutage = new StoreOutage({
-    ping: () => store.ping(),
-    log: storeOutageLog,
-    pause: () => void worker.pause(true).catch((err: unknown) => logger.warn({ err }, 'worker pause failed')),
-    resume: () => void worker.resume(),
   });
   const worker = new Worker<AttemptJobData, AttemptJobResult, AttemptJobName>(
     QUEUES.attempts,

@@ -40,8 +40,9 @@ export class StoreOutage {
   }
 
   /**
-   * After a job failed with `err`: was the store unreachable? One ping answers for every job failing at once. When
-   * it was, the outage begins (or `err` counts in it) and the worker pauses until a ping answers again.
+   * After a job (or a batch of them) failed with `err`: was the store unreachable? One ping answers for every
+   * failure at once. When it was, the outage begins (or `err` counts in it) and the worker pauses until a ping
+   * answers again.
    */
   async explains(err: unknown): Promise<boolean> {
     if (!this.isDown) {
