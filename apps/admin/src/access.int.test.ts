@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { closeRedis, createRedis } from '@dropgate/queue';
-import { deleteKeysByPrefix, expectApiError, http, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
+import { deleteKeysByPrefix, expectApiError, http, redisReady, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
 import { startAdminHarness, type AdminHarness } from '../test/admin-harness';
 import { tokenEntries } from './admin-tokens';
 import { createAuthThrottle } from './auth-throttle';
@@ -24,6 +24,8 @@ const campaign = { name: 'access', tiers: [{ name: 'standard', reward: 'x', quan
 
 beforeAll(async () => {
   redis = createRedis(TEST_REDIS_URL, 'client', 'admin-access-test');
+  // Ready first: until it is, the throttle counts in its in-memory insurance (the failures here are counted in Redis).
+  await redisReady(redis);
   harness = await startAdminHarness({
     name: 'admin-access-test',
     app: {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { answerOtherMethods, ApiError, jsonBody, onlyMethods, parseOrThrow, type MethodAndPath } from '@dropgate/http';
 import { attemptLogin, type AuthThrottle } from './auth-throttle';
 import { PageSessions } from './page-sessions';
+import { redisUnavailable, type RedisCalls } from './redis-calls';
 
 export interface AdminPageDeps {
   /** Checks an admin token (the same check as the API's bearer). */
@@ -17,6 +18,8 @@ export interface AdminPageDeps {
   authThrottle?: AuthThrottle | undefined;
   /** BullMQ queues shown by bull-board under /admin/queues. */
   queues: readonly Queue[];
+  /** While Redis is away, bull-board's API (the page polls it) answers 503 `unavailable` at once, not its own 500. */
+  redis?: Pick<RedisCalls, 'isDown'> | undefined;
   /** Where `npm run build` put the bundled page (apps/admin/dist/public). */
   publicDir?: string;
   sessionTtlMs?: number;
@@ -96,7 +99,8 @@ export function adminPageRouter(deps: AdminPageDeps): express.Router {
   // Read-only: every change goes through the audited admin API, none through the queue browser.
   createBullBoard({ queues: deps.queues.map((q) => new BullMQAdapter(q, { readOnlyMode: true })), serverAdapter: board, options: { uiConfig: { boardTitle: 'Dropgate queues' } } });
   // Read-only, so GET only: any other method is the API's 405 (or 204 for OPTIONS), after the session as on every route.
-  router.use(QUEUES_PATH, csp(QUEUES_CSP), requireSession, onlyMethods(['get']), board.getRouter() as express.Router);
+  const queuesReadable: RequestHandler = (req, _res, next) => next(req.path.startsWith('/api/') && deps.redis?.isDown ? redisUnavailable() : undefined);
+  router.use(QUEUES_PATH, csp(QUEUES_CSP), requireSession, onlyMethods(['get']), queuesReadable, board.getRouter() as express.Router);
 
   const sessionRoutes: MethodAndPath[] = [
     { method: 'post', path: '/session' },

@@ -8,6 +8,7 @@ import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, 
 import { stageImport, type ImportFormat } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
+import { plainRedisCalls, redisUnavailable, type RedisCalls } from './redis-calls';
 
 /** Who is acting: the admin token's name (audit trail) and what it may do. */
 export interface Principal {
@@ -50,6 +51,8 @@ export interface AdminServiceDeps {
   lockReleases?: LockReleaseScheduler | undefined;
   /** A campaign's wrong codes (the guess budgets' per-campaign count in Redis); absent: stats answer null. */
   wrongCodes?: ((campaignId: string) => Promise<number>) | undefined;
+  /** How the calls above that go to Redis are made (refused at once while it is away); default: just made. */
+  redis?: RedisCalls | undefined;
   now?: (() => Date) | undefined;
 }
 
@@ -64,11 +67,14 @@ export class AdminService {
   /** Every change is published once it is in the store (and before the caller hears of it). */
   private readonly changes: ChangeSink;
   private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'uploads' | 'wrongCodes' | 'now'>;
+  /** Every call to Redis a request makes goes through it: a Redis away is a 503 `unavailable`, never a 500. */
+  private readonly redis: RedisCalls;
 
   constructor(deps: AdminServiceDeps) {
     this.store = deps.store;
     this.jobs = deps.jobs;
     this.changes = deps.changes;
+    this.redis = deps.redis ?? plainRedisCalls();
     this.options = { lockReleases: deps.lockReleases, uploads: deps.uploads, wrongCodes: deps.wrongCodes, now: deps.now };
   }
 
@@ -81,15 +87,19 @@ export class AdminService {
     if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
     const uploads = this.options.uploads;
     if (!uploads) throw new ApiError('unavailable', 'imports need the upload staging, which this admin does not have');
-    const staged = await stageImport(uploads, input, format).catch((err: unknown) => {
-      if (err instanceof UploadTooLargeError) throw new ApiError('payload_too_large', `${err.message}: split the file`);
-      throw err;
-    });
+    const staged = await this.redis.run(() =>
+      stageImport(uploads, input, format).catch((err: unknown) => {
+        if (err instanceof UploadTooLargeError) throw new ApiError('payload_too_large', `${err.message}: split the file`);
+        throw err;
+      }),
+    );
     try {
-      const jobId = await enqueueAdminJob(this.jobs, {
-        name: 'import-codes',
-        data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, headerLines: staged.headerLines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
-      });
+      const jobId = await this.redis.run(() =>
+        enqueueAdminJob(this.jobs, {
+          name: 'import-codes',
+          data: { campaignId: campaign.id, uploadId: staged.uploadId, bytes: staged.bytes, lines: staged.lines, headerLines: staged.headerLines, format, defaultTier: defaultTier ?? null, requestedBy: who.name },
+        }),
+      );
       return { jobId, bytes: staged.bytes, lines: staged.lines };
     } catch (err) {
       await uploads.drop(staged.uploadId).catch(() => undefined);
@@ -120,14 +130,18 @@ export class AdminService {
         return translate(err);
       }
     })();
+    // Its codes come from a job in Redis: refused before the campaign is made while Redis is known to be away.
+    if (prepared.tiers.length > 0 && this.redis.isDown) throw redisUnavailable();
     const created = await this.store.campaigns.create(prepared.input).catch(translate);
     const campaign = prepared.tiers.length === 0 && prepared.activate ? await this.store.campaigns.setStatus(created.id, 'active').catch(translate) : created;
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'created' });
     if (prepared.tiers.length === 0) return { campaign, jobId: null };
-    const jobId = await enqueueAdminJob(this.jobs, {
-      name: 'generate-codes',
-      data: { campaignId: campaign.id, tiers: prepared.tiers, activate: prepared.activate, requestedBy: who.name },
-    });
+    const jobId = await this.redis.run(() =>
+      enqueueAdminJob(this.jobs, {
+        name: 'generate-codes',
+        data: { campaignId: campaign.id, tiers: prepared.tiers, activate: prepared.activate, requestedBy: who.name },
+      }),
+    );
     return { campaign, jobId };
   }
 
@@ -142,20 +156,27 @@ export class AdminService {
     } catch (err) {
       translate(err);
     }
-    return enqueueAdminJob(this.jobs, { name: 'generate-codes', data: { campaignId: campaign.id, tiers: [{ tier, count }], activate: false, requestedBy: who.name } });
+    return this.redis.run(() => enqueueAdminJob(this.jobs, { name: 'generate-codes', data: { campaignId: campaign.id, tiers: [{ tier, count }], activate: false, requestedBy: who.name } }));
   }
 
   async job(jobId: string): Promise<AdminJobStatus> {
-    const status = await getAdminJobStatus(this.jobs, jobId);
+    const status = await this.redis.run(() => getAdminJobStatus(this.jobs, jobId));
     if (!status) throw new ApiError('job_not_found', 'no such job (unknown, or expired)');
     return status;
   }
 
-  /** Polls a job until it ends or `waitMs` passes; null if it is still running then. */
+  /**
+   * Polls a job until it ends or `waitMs` passes; null if it is still running then, or if its status cannot be read
+   * (Redis gone meanwhile: the job is queued, and what was asked done so far, so no error the caller would retry).
+   */
   async waitForJob(jobId: string, waitMs: number): Promise<AdminJobStatus | null> {
     const deadline = Date.now() + waitMs;
     for (let pause = 20; ; pause = Math.min(250, pause * 2)) {
-      const status = await this.job(jobId);
+      const status = await this.job(jobId).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === 'unavailable') return null;
+        throw err;
+      });
+      if (status === null) return null;
       if (status.state === 'completed' || status.state === 'failed') return status;
       if (Date.now() + pause > deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -193,7 +214,7 @@ export class AdminService {
       this.store.codes.counts(campaign.id),
       this.store.redemptions.outcomeCounts(campaign.id),
       // A count for the operator, never worth failing the stats for: unreadable (Redis down) answers null.
-      this.options.wrongCodes ? this.options.wrongCodes(campaign.id).catch(() => null) : null,
+      this.options.wrongCodes ? this.redis.run(() => this.options.wrongCodes!(campaign.id)).catch(() => null) : null,
     ]);
     return { campaignId: campaign.id, status: campaign.status, target: campaign.target, redemptions: campaign.redeemedCount, codes, outcomes, wrongCodes };
   }
@@ -237,8 +258,11 @@ export class AdminService {
       const codes = await this.store.codes.lockAvailable({ campaignId: campaign.id, tier: body.tier!, count: body.count!, releaseAt, reason }).catch(translate);
       result = { locked: codes.length, codes };
     }
-    // The release job is scheduled after the lock: should scheduling fail, the periodic sweep still ends the lock.
-    const releaseJobId = releaseAt !== null && result.locked > 0 ? await this.options.lockReleases!.schedule(campaign.id, releaseAt) : null;
+    // The release job is scheduled after the lock: should scheduling fail (Redis away), the lock stands and the answer
+    // says so (`releaseJobId` null: an error would have the client lock more codes again); the periodic sweep, or
+    // the one when the admin starts, still ends it, and the store treats a due lock as available anyway.
+    const releaseJobId =
+      releaseAt !== null && result.locked > 0 ? await this.redis.run(() => this.options.lockReleases!.schedule(campaign.id, releaseAt)).catch(() => null) : null;
     if (result.locked > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'locked' });
     return { ...result, releaseAt, reason, releaseJobId };
   }

@@ -12,6 +12,7 @@ import type { AuthThrottle } from './auth-throttle';
 import { bearerAuth } from './bearer-auth';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
 import { requireScope } from './principal';
+import type { RedisCalls } from './redis-calls';
 import { adminRoutes } from './routes';
 
 export interface AdminDeps {
@@ -22,6 +23,8 @@ export interface AdminDeps {
   lockReleases?: LockReleaseScheduler | undefined;
   /** A campaign's wrong codes, for its stats (@dropgate/guard's `readCampaignWrongCodes`); absent: null in the stats. */
   wrongCodes?: ((campaignId: string) => Promise<number>) | undefined;
+  /** How requests call Redis: refused at once (503 `unavailable`) while it is away; default: never known away. */
+  redis?: RedisCalls | undefined;
   /** The admin jobs queue (code generation, ...); its worker runs in the admin process (see main.ts). */
   jobs: AdminJobQueue;
   /** How long campaign creation waits for its generation job before answering 202 (default 10 s). */
@@ -40,7 +43,7 @@ export interface AdminDeps {
   /** A failed audit write (the action itself succeeded): report it. */
   onAuditError?: ((err: unknown) => void) | undefined;
   /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
-  page?: Omit<AdminPageDeps, 'verifyToken' | 'authThrottle'>;
+  page?: Omit<AdminPageDeps, 'verifyToken' | 'authThrottle' | 'redis'>;
 }
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -72,6 +75,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     lockReleases: deps.lockReleases,
     uploads: deps.uploads,
     wrongCodes: deps.wrongCodes,
+    redis: deps.redis,
   });
   const routes = adminRoutes(service, { createWaitMs: deps.createWaitMs ?? 10_000 });
   const openApi = JSON.stringify(adminOpenApi(routes));
@@ -111,7 +115,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   // A known path with another method: 405 (OPTIONS: 204), both with `Allow` (after the bearer check, as every route).
   answerOtherMethods(admin, routes);
   app.use(ADMIN_PREFIX, admin);
-  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null, authThrottle: deps.authThrottle }));
+  if (deps.page) app.use(adminPageRouter({ ...deps.page, verifyToken: (token) => matchToken(tokens, token) !== null, authThrottle: deps.authThrottle, redis: deps.redis }));
   answerOtherMethods(app, [
     { method: 'get', path: '/healthz' },
     { method: 'get', path: '/readyz' },

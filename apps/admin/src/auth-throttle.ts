@@ -23,10 +23,12 @@ export interface AuthThrottle {
 /**
  * rate-limiter-flexible on Redis (shared by every admin process), with an in-memory insurance limiter while Redis
  * is down: a brute-force guesser is slowed to `maxFailures` guesses per `windowS`, then shut out for `blockS`.
+ * The insurance takes over at once while the connection is not ready: every request passes here, and one that needs
+ * only the store must not wait for Redis's reconnects (seconds) first.
  */
 export function createAuthThrottle(options: AuthThrottleOptions): AuthThrottle {
   const common = { keyPrefix: options.keyPrefix, points: options.maxFailures, duration: options.windowS, blockDuration: options.blockS };
-  const limiter = new RateLimiterRedis({ ...common, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(common) });
+  const limiter = new RateLimiterRedis({ ...common, storeClient: options.redis, insuranceLimiter: new RateLimiterMemory(common), rejectIfRedisNotReady: true });
   const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
   return {
     async blockedFor(ip) {

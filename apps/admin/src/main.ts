@@ -26,6 +26,7 @@ import { createAdminApp } from './app';
 import { createNotConfiguredApp } from './not-configured-app';
 import { LockReleases } from './jobs/lock-releases';
 import { createAuthThrottle } from './auth-throttle';
+import { redisCalls } from './redis-calls';
 import { codesChangedHook } from './codes-changed';
 import { registerWrongCodesMetric } from './wrong-codes-metric';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     prefix: config.QUEUE_PREFIX,
     ackTimeoutMs: config.CHANGES_ACK_TIMEOUT_MS,
     onError: quiet((err) => logger.warn({ err }, 'change not published (intakes catch up by their periodic reload)')),
+    isDown: () => redisOutage.isDown,
   });
   // Not awaited: with Redis down the admin still starts; until the subscription is up a change only waits its timeout.
   changes.start().catch(quiet((err) => logger.warn({ err }, 'change acknowledgements unavailable')));
@@ -137,9 +139,16 @@ async function main(): Promise<void> {
   const attemptQueue = createAttemptQueue(client, config.QUEUE_PREFIX);
   shutdown.register('attempt queue', () => attemptQueue.close());
 
+  // A request's Redis calls: refused at once (503 unavailable) while Redis is away, a failure a 503 too, never a
+  // 500 with a stack per request; the outage log has the outage.
+  const redis = redisCalls({
+    isDown: () => redisOutage.isDown,
+    onError: quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis call failed (answered 503 unavailable)')),
+  });
   const app = createAdminApp({
     store,
     jobs,
+    redis,
     tokens,
     authThrottle: createAuthThrottle({
       redis: client,

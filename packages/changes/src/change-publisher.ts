@@ -12,6 +12,11 @@ export interface ChangePublisherOptions {
   ackTimeoutMs: number;
   /** Redis failures: the change is in the store already, so they are reported, never thrown at the caller. */
   onError?: (err: unknown) => void;
+  /**
+   * Is Redis known to be away (an outage log's `isDown`)? Then a change is not published (told to `onError`) rather
+   * than wait in the connection's offline queue for reconnects, seconds that the admin's request would wait too.
+   */
+  isDown?: () => boolean;
 }
 
 export interface PublishResult {
@@ -63,6 +68,10 @@ export class ChangePublisher implements ChangeSink {
   }
 
   async publish(event: ChangeEvent): Promise<PublishResult> {
+    if (this.options.isDown?.()) {
+      this.options.onError?.(new Error(`change not published, Redis is unavailable: ${event.kind} ${event.action} of ${event.campaignId}`));
+      return { receivers: 0, applied: 0 };
+    }
     const id = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     // Registered before PUBLISH: an acknowledgement may arrive before PUBLISH's own reply.

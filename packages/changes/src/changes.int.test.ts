@@ -55,6 +55,23 @@ describe('ChangePublisher + ChangeFeed', () => {
     expect(applied).toContain('fast:summer_drop:codes');
   });
 
+  it('publishes nothing while told Redis is away, and says so to onError at once (no wait for reconnects)', async () => {
+    const prefix = newPrefix();
+    const { feed } = feedOn(prefix);
+    const heard: ChangeEvent[] = [];
+    feed.onChange((e) => void heard.push(e));
+    await feed.start();
+    let down = true;
+    const errors: unknown[] = [];
+    const publisher = new ChangePublisher({ redis: connect(), subscriber: connect(), prefix, ackTimeoutMs: 5_000, onError: (e) => errors.push(e), isDown: () => down });
+    await publisher.start();
+    expect(await publisher.publish(created)).toEqual({ receivers: 0, applied: 0 });
+    expect(errors.map((e) => (e as Error).message)).toEqual(['change not published, Redis is unavailable: campaign created of summer_drop']);
+    down = false;
+    expect(await publisher.publish(created)).toEqual({ receivers: 1, applied: 1 });
+    expect(heard).toHaveLength(1);
+  });
+
   it('answers at once when nobody listens, and after the timeout when a feed fails to apply', async () => {
     const prefix = newPrefix();
     const publisher = await publisherOn(prefix, 300);
