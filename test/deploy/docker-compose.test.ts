@@ -1,58 +1,18 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { parse } from 'yaml';
-import { ENV_VARS, loadAdminConfig, loadIntakeConfig, loadStoreConfig, loadWorkerConfig, type Env } from '@dropgate/config';
+import { ENV_VARS, loadAdminConfig, loadIntakeConfig, loadStoreConfig, loadWorkerConfig } from '@dropgate/config';
+import { envOf, MONGO, POSTGRES, PROJECTS, type Compose } from './compose-files';
 
 /**
  * docker-compose.yml (MongoDB) and docker-compose.yml + docker-compose.postgres.yml (PostgreSQL) read against the
  * configuration they feed (no Docker engine runs here; dclint checks the schema): every variable set on a Dropgate
  * service is one packages/config reads, each service's environment parses with that process's own loader, each
- * project runs one store's containers only, and docker gives each process time to finish its own shutdown.
+ * project runs one store's containers only, a bad configuration stops `up` before any service starts (the `config`
+ * service) while a crash at runtime is restarted, and docker gives each process time to finish its own shutdown.
  */
-interface Dependency {
-  condition?: string;
-  required?: boolean;
-}
-interface Service {
-  environment?: Record<string, string | null>;
-  stop_grace_period?: string;
-  command?: string[];
-  profiles?: string[];
-  depends_on?: Record<string, Dependency>;
-}
-interface Compose {
-  services: Record<string, Service>;
-}
-
-const read = (file: string): Compose => parse(readFileSync(path.resolve(__dirname, '..', '..', file), 'utf8'), { merge: true }) as Compose;
-
-/** Compose's merge of an override file (`-f a -f b`): mappings merged key by key, scalars replaced, sequences appended. */
-function merged(base: unknown, override: unknown): unknown {
-  if (Array.isArray(base) && Array.isArray(override)) return [...(base as unknown[]), ...(override as unknown[])];
-  if (isMapping(base) && isMapping(override)) {
-    const out: Record<string, unknown> = { ...base };
-    for (const [key, value] of Object.entries(override)) out[key] = key in base ? merged(base[key], value) : value;
-    return out;
-  }
-  return override;
-}
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const MONGO = read('docker-compose.yml');
-const POSTGRES = merged(MONGO, read('docker-compose.postgres.yml')) as Compose;
-const PROJECTS = { mongo: MONGO, postgres: POSTGRES };
-const DROPGATE = ['migrate', 'intake', 'admin', 'worker'];
+const DROPGATE = ['config', 'migrate', 'intake', 'admin', 'worker'];
+/** The long-running Dropgate services (each restarted after a crash). */
+const SERVICES = ['intake', 'admin', 'worker'];
 const THIRD_PARTY_VARS = new Set(['POSTGRES_USER', 'POSTGRES_PASSWORD', 'POSTGRES_DB']);
 const ADMIN_TOKENS = `ops:read+write+export:${'a'.repeat(64)}`;
-
-/** The environment a service gets (`${X:-default}` → the host's X, else default). */
-function envOf(compose: Compose, service: string, host: Record<string, string> = {}): Env {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(compose.services[service]?.environment ?? {})) {
-    env[name] = String(value ?? '').replace(/\$\{(\w+):-([^}]*)\}/g, (_, v: string, fallback: string) => host[v] ?? fallback);
-  }
-  return env;
-}
 
 /** The services `docker compose up` starts with no profile given: those without one. */
 const startedByUp = (compose: Compose): string[] =>
@@ -93,8 +53,8 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs one store: `up` starts MongoDB alone, or (with docker-compose.postgres.yml) PostgreSQL alone', () => {
-    expect(startedByUp(MONGO)).toEqual(['admin', 'intake', 'migrate', 'mongo', 'mongo-init', 'redis', 'worker']);
-    expect(startedByUp(POSTGRES)).toEqual(['admin', 'intake', 'migrate', 'postgres', 'redis', 'worker']);
+    expect(startedByUp(MONGO)).toEqual(['admin', 'config', 'intake', 'migrate', 'mongo', 'mongo-init', 'redis', 'worker']);
+    expect(startedByUp(POSTGRES)).toEqual(['admin', 'config', 'intake', 'migrate', 'postgres', 'redis', 'worker']);
     // The store every Dropgate service is given is the one that runs.
     expect(new URL(envOf(POSTGRES, 'migrate').DATABASE_URL!).hostname).toBe('postgres');
     expect(new URL(envOf(MONGO, 'migrate').MONGO_URL!).hostname).toBe('mongo');
@@ -109,6 +69,28 @@ describe('docker-compose.yml', () => {
           if (!started.has(dependency)) expect({ store, name, dependency, required }).toEqual({ store, name, dependency, required: false });
         }
       }
+    }
+  });
+
+  it("checks every service's variables before any starts (the one-shot `config`, with each service's own values)", () => {
+    for (const [store, compose] of Object.entries(PROJECTS)) {
+      const checked = envOf(compose, 'config');
+      for (const service of SERVICES) {
+        const own = envOf(compose, service);
+        const differing = Object.keys(own).filter((name) => checked[name] !== own[name]);
+        expect({ store, service, differing }).toEqual({ store, service, differing: [] });
+        // Every service waits for migrate to have completed, and migrate for config.
+        expect({ store, service, dependsOn: compose.services[service]?.depends_on }).toEqual({ store, service, dependsOn: { migrate: { condition: 'service_completed_successfully' } } });
+      }
+      expect(compose.services.migrate?.depends_on?.config).toEqual({ condition: 'service_completed_successfully' });
+      expect(compose.services.config?.command).toEqual(['node', 'apps/supervisor/dist/check-config.js']);
+    }
+  });
+
+  it('restarts a service that crashed at runtime, whatever its exit code; runs the one-shots once', () => {
+    for (const compose of Object.values(PROJECTS)) {
+      for (const service of SERVICES) expect({ service, restart: compose.services[service]?.restart }).toEqual({ service, restart: 'unless-stopped' });
+      for (const oneShot of ['config', 'migrate']) expect({ oneShot, restart: compose.services[oneShot]?.restart }).toEqual({ oneShot, restart: 'no' });
     }
   });
 

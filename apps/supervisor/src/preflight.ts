@@ -19,6 +19,16 @@ export function checkChildConfigs(env: NodeJS.ProcessEnv, config: SupervisorConf
   return intake;
 }
 
+/**
+ * Every service's configuration from one environment: docker compose's one-shot `config` service, whose environment is
+ * the union of the intake's, the admin's and the worker's (the same values; test/deploy checks it).
+ */
+export function checkServiceConfigs(env: NodeJS.ProcessEnv): void {
+  loadIntakeConfig(env);
+  loadAdminConfig(env);
+  loadWorkerConfig(env);
+}
+
 /** Redis answers, or an Error saying where it was looked for (every child needs it; see waitForRedis). */
 export function awaitRedis(config: SupervisorConfig, log: (msg: string) => void): Promise<void> {
   return waitForRedis(config.REDIS_URL, {
