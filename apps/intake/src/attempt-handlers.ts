@@ -90,6 +90,8 @@ export function attemptHandlers(deps: IntakeDeps) {
       const code = normalizeCode(campaign.codeSpec, input.code);
       if (!matchesCodeSpec(campaign.codeSpec, code)) return refused.refuse(res, 'code_format', 'invalid_code_format', 'this is not a code of this campaign');
       const customerId = await identify(deps, call.req, campaign, input.customerId);
+      const tokenCustomer = tokenCustomerVerdict(deps, source, input.customerId, customerId);
+      if (tokenCustomer.blocked) return refused.blocked(res, tokenCustomer);
       if (!deps.codeFilter.mightContain(campaign.id, code)) {
         // Certainly not a code of this campaign: answered without queueing; the wrong guess is counted.
         const verdict = await deps.guesses.recordWrongGuess({ source, customerId, campaignId: campaign.id }, campaign.settings.guessBudget);
@@ -112,6 +114,8 @@ export function attemptHandlers(deps: IntakeDeps) {
         throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
       }
       const customerId = await identify(deps, call.req, campaign, input.customerId);
+      const tokenCustomer = tokenCustomerVerdict(deps, source, input.customerId, customerId);
+      if (tokenCustomer.blocked) return refused.blocked(res, tokenCustomer);
       await accept(deps, refused, call, body, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString(), source } });
     },
   };
@@ -127,6 +131,17 @@ function openCampaign(deps: IntakeDeps, refused: Refusals, res: ServerResponse, 
   if (refusal === 'sold_out') refused.refuse(res, refusal, 'sold_out', 'every code of this campaign is taken');
   else refused.refuse(res, refusal, 'campaign_not_active', 'this campaign is not taking attempts now');
   return undefined;
+}
+
+const NOT_BLOCKED: GuessVerdict = Object.freeze({ blocked: false });
+
+/**
+ * Is a customer the token alone names (customerAuth "jwt", no customerId in the body) blocked? Known only once the
+ * token is verified, so asked then (memory only, as for a body's customerId right after the body is parsed);
+ * without it a verified customer over their guess budget could still redeem by leaving customerId out.
+ */
+function tokenCustomerVerdict(deps: IntakeDeps, source: ClientSource, bodyCustomerId: string | undefined, customerId: string): GuessVerdict {
+  return bodyCustomerId === undefined ? deps.guesses.blocked(source, customerId) : NOT_BLOCKED;
 }
 
 /** The customer the attempt is for (body or verified token); refusals are counted by reason. */
