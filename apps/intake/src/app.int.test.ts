@@ -538,6 +538,41 @@ describe('without a worker', () => {
       expect(attemptOf(again)).toBe(attemptOf(mine));
     });
 
+    it('answers a retry with its attempt after the campaign closed (sold out, ended), and anything else with the refusal', async () => {
+      const closing = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'pin', quantity: 3 }] });
+      await app.catalog.refresh();
+      const key = `order-${randomBytes(6).toString('hex')}`;
+      const body = claim(closing.campaign.id, 'idem-late');
+      const first = await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': key } });
+      expect(first.status).toBe(202);
+      const redemption = { campaignId: closing.campaign.id, code: closing.codes.standard![0]!, customerId: 'idem-late' };
+      const firstRedemption = await http(app.url, '/v1/redemptions', { body: redemption, headers: { 'idempotency-key': key } });
+      expect(firstRedemption.status).toBe(202);
+      // Its answer lost, the client retries; meanwhile someone else reached the campaign's target.
+      await store.campaigns.update(closing.campaign.id, { target: 1 });
+      const early = await store.redemptions.claim({ attemptId: `att_early_${randomBytes(6).toString('hex')}`, campaignId: closing.campaign.id, customerId: 'early', now: new Date() });
+      expect(early.outcome).toBe('claimed');
+      await app.catalog.refresh();
+      const before = await waitingCount();
+      const retry = await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': key } });
+      expect(retry.status).toBe(202);
+      expect(retry.json).toEqual({ attemptId: attemptOf(first), status: 'queued' });
+      expect(retry.headers.get('location')).toBe(`/v1/attempts/${attemptOf(first)}`);
+      // Another key, the same key with another body, no key at all: the campaign's refusal.
+      expectApiError(await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': `${key}-2` } }), 409, 'sold_out');
+      expectApiError(await http(app.url, '/v1/claims', { body: { ...body, tier: 'standard' }, headers: { 'idempotency-key': key } }), 409, 'sold_out');
+      expectApiError(await http(app.url, '/v1/claims', { body }), 409, 'sold_out');
+      // Ended: a redemption's retry, waiting for its outcome, gets its attempt (still queued: no worker here).
+      await store.campaigns.setStatus(closing.campaign.id, 'ended');
+      await app.catalog.refresh();
+      const waited = await http(app.url, '/v1/redemptions', { body: redemption, headers: { 'idempotency-key': key, prefer: 'wait=1' }, timeoutMs: HUNG_MS });
+      expect(waited.status).toBe(202);
+      expect(waited.json).toEqual({ attemptId: attemptOf(firstRedemption), status: 'queued' });
+      expect(waited.headers.get('preference-applied')).toBe('wait=1');
+      expectApiError(await http(app.url, '/v1/redemptions', { body: { ...redemption, customerId: 'idem-other' }, headers: { 'idempotency-key': key } }), 409, 'campaign_not_active');
+      expect(await waitingCount()).toBe(before);
+    });
+
     it.each([
       ['too short', 'short'],
       ['too long', 'k'.repeat(129)],
