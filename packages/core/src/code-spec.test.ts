@@ -2,6 +2,7 @@ import {
   assertCodeSpaceFor,
   CHARSETS,
   codeLength,
+  CODE_MAX_LENGTH,
   codeStrength,
   CodeSpecError,
   DEFAULT_CHARSET,
@@ -160,6 +161,22 @@ describe('resolveCodeSpec()', () => {
     ['17 characters', 'S'.repeat(17)],
   ])('rejects a suffix with %s', (_label, suffix) => {
     expect(invalid({ length: 10, suffix })).toBe('invalid_code_spec');
+  });
+
+  it.each<[string, CodeSpecInput]>([
+    ['64 random characters and a prefix', { length: 64, prefix: 'PROMO-' }],
+    ['a suffix after 60', { length: 60, suffix: '-2026X' }],
+    ['a long pattern', { pattern: '########-########-########-########-########-########-########-##' }],
+    ['a pattern between prefix and suffix', { pattern: '####-####-####-####-####-####-####-####', prefix: 'SUMMER-DROP-2026', suffix: '-LIMITED-EDITION' }],
+  ])('rejects a spec whose codes are longer than CODE_MAX_LENGTH (64), which no API takes as a code: %s', (_label, input) => {
+    expect(CODE_MAX_LENGTH).toBe(64);
+    expect(invalid(input)).toBe('invalid_code_spec');
+  });
+
+  it('accepts codes of exactly CODE_MAX_LENGTH characters, literals included', () => {
+    const spec = resolveCodeSpec({ length: 58, prefix: 'PROMO-' });
+    expect(codeLength(spec)).toBe(CODE_MAX_LENGTH);
+    expect(codeLength(resolveCodeSpec({ pattern: '###############-###############-###############-###############' }))).toBe(CODE_MAX_LENGTH - 1);
   });
 
   it('accepts prefix and suffix of 16 letters, digits, "-" and "_"', () => {

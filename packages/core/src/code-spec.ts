@@ -48,6 +48,11 @@ export class CodeSpecError extends Error {
 
 const LITERAL = /^[A-Za-z0-9_-]*$/;
 const MAX_RANDOM_CHARS = 64;
+/**
+ * The longest code, literals included: every API that takes a code refuses a longer one (the HTTP schemas'
+ * `codeInput`), so a spec whose codes would be longer is refused too, not created with codes nobody can redeem.
+ */
+export const CODE_MAX_LENGTH = 64;
 
 export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const charset =
@@ -71,6 +76,9 @@ export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const suffix = input.suffix ?? '';
   if (!LITERAL.test(prefix) || !LITERAL.test(suffix) || prefix.length > 16 || suffix.length > 16)
     throw new CodeSpecError('prefix/suffix: up to 16 letters, digits, "-" or "_"', 'invalid_code_spec');
+  const total = prefix.length + (pattern?.length ?? length) + suffix.length;
+  if (total > CODE_MAX_LENGTH)
+    throw new CodeSpecError(`codes would be ${total} characters long (prefix, pattern or length, suffix); at most ${CODE_MAX_LENGTH}`, 'invalid_code_spec');
   // normalizeCode upper-cases input for an upper-case alphabet: the (ASCII-only, checked above) literals must be
   // upper-case too, or a generated code would not match itself once typed back in.
   if (charset === charset.toUpperCase())
