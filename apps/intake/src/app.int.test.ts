@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
+import { resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import {
@@ -391,6 +392,25 @@ describe('with a worker running', () => {
     expect((await http(app.url, `/v1/campaigns/${paused.campaign.id}`)).json).toMatchObject({ id: paused.campaign.id, open: false });
     expectApiError(await http(app.url, '/v1/campaigns/no_such_campaign'), 404, 'campaign_not_found');
     expectApiError(await http(app.url, '/v1/campaigns/bad%20id'), 400, 'invalid_request');
+  });
+
+  it('keeps a draft campaign unpublished: 404 campaign_not_found, its name and rewards not shown', async () => {
+    const draft = await store.campaigns.create({
+      name: 'Unannounced collab',
+      status: 'draft',
+      tiers: [{ name: 'standard', reward: 'unreleased sneaker' }],
+      perCustomerLimit: 1,
+      codeSpec: resolveCodeSpec({ length: 12 }),
+    });
+    await app.catalog.refresh();
+    expect(app.catalog.get(draft.id)?.status).toBe('draft');
+    const res = await http(app.url, `/v1/campaigns/${draft.id}`);
+    expectApiError(res, 404, 'campaign_not_found');
+    expect(res.text).not.toContain('sneaker');
+    // Once it goes live it is shown.
+    await store.campaigns.setStatus(draft.id, 'active');
+    await app.catalog.refresh();
+    expect((await http(app.url, `/v1/campaigns/${draft.id}`)).json).toMatchObject({ name: 'Unannounced collab', open: true });
   });
 
   it('is healthy and ready', async () => {
