@@ -243,6 +243,17 @@ describe('normalizeCode()', () => {
     expect(normalizeCode(lower, 'Ａｂ\u200bｃ')).toBe('Abc');
   });
 
+  it('reads the dashes a page or a word processor shows for "-" as "-", and drops direction marks', () => {
+    // Non-breaking hyphen (a code kept on one line), hyphen, figure dash, en and em dashes, horizontal bar, minus sign.
+    for (const dash of ['\u2011', '\u2010', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212']) {
+      expect(normalizeCode(upper, `dg${dash}abc23xyz45`)).toBe('DG-ABC23XYZ45');
+    }
+    // Copied from a right-to-left page: LRM/RLM, ALM, an embedding, an isolate around the code.
+    expect(normalizeCode(upper, '\u200fDG-ABC23XYZ45\u200e')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, '\u061c\u202aDG-ABC23XYZ45\u202c')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, '\u2067DG\u2011ABC23XYZ45\u2069')).toBe('DG-ABC23XYZ45');
+  });
+
   it('leaves control characters and other non-ASCII alone (the format refuses them)', () => {
     expect(normalizeCode(upper, 'DG-ABC\u000023XYZ45')).toBe('DG-ABC\u000023XYZ45');
     expect(matchesCodeSpec(upper, normalizeCode(upper, 'DG-ABCé3XYZ45'))).toBe(false);
