@@ -50,11 +50,11 @@ export function cliReadingFirstChunk(system: () => RunningSystem): (args: string
       const child = spawn(process.execPath, [appEntry('cli'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
-      child.stdout!.once('data', (d: Buffer) => {
+      child.stdout.once('data', (d: Buffer) => {
         stdout = d.toString();
-        child.stdout!.destroy();
+        child.stdout.destroy();
       });
-      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
