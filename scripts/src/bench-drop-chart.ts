@@ -9,7 +9,11 @@ import { parseFlags } from './bench/cli-flags';
 import { dropChart, type ChartSide } from './bench/drop/chart';
 import { TOTAL_CODES } from './bench/drop/dropgate-side';
 
-const flags = parseFlags(process.argv.slice(2), 'npm run bench:drop:chart -- [--in <json>] [--svg <file>]', {}, {}, { in: 'docs/bench-drop.json', svg: 'docs/bench-drop.svg' });
+const flags = parseFlags(process.argv.slice(2), {
+  usage: 'npm run bench:drop:chart -- [--in <json>] [--svg <file>]: the chart of a bench:drop run',
+  text: { in: 'docs/bench-drop.json', svg: 'docs/bench-drop.svg' },
+  about: { in: "bench:drop's full result (its --out)", svg: 'where the chart is written' },
+});
 
 interface SavedSide {
   requests: number;

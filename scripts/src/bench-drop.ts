@@ -37,13 +37,19 @@ import { BOT_ADDRESSES, BOT_SUBNETS, BotBrain, planDrop } from './bench/drop/tra
 import { requireServices } from './bench/preflight';
 import { formatTable, round } from './bench/table';
 
-const flags = parseFlags(
-  process.argv.slice(2),
-  'npm run bench:drop -- [flags]: the drop replayed against Dropgate and the afternoon build, side by side',
-  { requests: 200_000, connections: 64, 'drain-timeout': 300 },
-  { sides: ['both', 'dropgate', 'baseline'] as const },
-  { out: 'docs/bench-drop.json' },
-);
+const flags = parseFlags(process.argv.slice(2), {
+  usage: 'npm run bench:drop -- [flags]: the drop replayed against Dropgate and the afternoon build, side by side',
+  numeric: { requests: 200_000, connections: 64, 'drain-timeout': 300 },
+  words: { sides: ['both', 'dropgate', 'baseline'] as const },
+  text: { out: 'docs/bench-drop.json' },
+  about: {
+    requests: 'requests in the replay (about a tenth from legitimate customers, the rest from bots)',
+    connections: 'client lanes sending the replay, the same for both sides',
+    'drain-timeout': 'seconds to wait for every accepted attempt to be processed after the replay',
+    sides: 'which builds to replay against',
+    out: 'where the full result with per-second timelines is written (for npm run bench:drop:chart)',
+  },
+});
 
 const log = (line = ''): void => void process.stdout.write(line + '\n');
 

@@ -49,23 +49,28 @@ import { requireServices } from './bench/preflight';
 import { createCampaignByAdmin, storedCodes } from './bench/seed';
 import { formatTable, round } from './bench/table';
 
-const flags = parseFlags(
-  process.argv.slice(2),
-  'npm run bench:intake -- [flags]: each intake path against bare Express, in one run\n' +
-    '  --paths a,b: only these paths (bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted)\n' +
-    "  --shed-ms <n>: the intake's SHED_EVENT_LOOP_DELAY_MS (default: its configured default; 0 = no shedding)\n" +
-    "  --max-in-flight <n>: the intake's SHED_MAX_IN_FLIGHT (default: its configured default; 0 = no cap)\n" +
-    "  --target-ms <n>: the intake's SHED_TARGET_LATENCY_MS (default: its configured default; 0 = the cap is fixed)\n" +
-    "  --min-in-flight <n>: the intake's SHED_MIN_IN_FLIGHT (default: its configured default)\n" +
-    "  --intake-processes <n>: the intake's INTAKE_PROCESSES and as many bare Express processes (default 1; a deployment\n" +
-    '  runs one per core); CPU per answer then sums every process of each\n' +
-    '  overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
-    '  p99 of what was served is reported apart from the p99 of what was shed\n' +
-    "  --semi-space-mb <n>: Node's --max-semi-space-size for the intake processes (default 0: the system's default)",
-  { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1, 'semi-space-mb': 0 },
-  {},
-  { paths: '', 'shed-ms': '', 'max-in-flight': '', 'target-ms': '', 'min-in-flight': '' },
-);
+const flags = parseFlags(process.argv.slice(2), {
+  usage:
+    'npm run bench:intake -- [flags]: each intake path against bare Express, in one run\n' +
+    'overload: e.g. --connections 256 --paths accepted: 503 overloaded answers count as shed, not as failures, and the\n' +
+    'p99 of what was served is reported apart from the p99 of what was shed',
+  numeric: { duration: 8, warmup: 2, connections: 64, codes: 20_000, profile: 0, 'intake-processes': 1, 'semi-space-mb': 0 },
+  text: { paths: '', 'shed-ms': '', 'max-in-flight': '', 'target-ms': '', 'min-in-flight': '' },
+  about: {
+    duration: 'seconds of load per path',
+    warmup: 'seconds of unmeasured load before each path',
+    connections: 'concurrent connections of the load',
+    codes: "codes in the bench's campaign",
+    profile: '1: the intake runs under --cpu-prof and where its CPU went is printed per path',
+    'intake-processes': "the intake's INTAKE_PROCESSES and as many bare Express processes (a deployment runs one per core); CPU per answer sums every process",
+    'semi-space-mb': "Node's --max-semi-space-size for the intake processes; 0 = Node's default",
+    paths: 'only these paths, comma-separated: bad-format, filter-miss, blocked-address, blocked-subnet, claims-disabled, accepted (all when not set)',
+    'shed-ms': "the intake's SHED_EVENT_LOOP_DELAY_MS (its configured default when not set; 0 = no shedding)",
+    'max-in-flight': "the intake's SHED_MAX_IN_FLIGHT (its configured default when not set; 0 = no cap)",
+    'target-ms': "the intake's SHED_TARGET_LATENCY_MS (its configured default when not set; 0 = the cap is fixed)",
+    'min-in-flight': "the intake's SHED_MIN_IN_FLIGHT (its configured default when not set)",
+  },
+});
 /** The intake's load shedding as deployed (the configured default) unless --shed-ms says otherwise. */
 const shedMs = flags['shed-ms'] === '' ? ENV_VARS.SHED_EVENT_LOOP_DELAY_MS.parse(undefined) : Number(flags['shed-ms']);
 if (!Number.isInteger(shedMs) || shedMs < 0) throw new Error(`--shed-ms needs a whole number of ms, got "${flags['shed-ms']}"`);

@@ -26,7 +26,10 @@ import { procInfo } from './bench/proc-stats';
 import { formatTable } from './bench/table';
 
 // No flags: `--help` says what it does, and a typo is refused instead of starting a minute of heavy load.
-parseFlags(process.argv.slice(2), 'npm run bench:store: claims/s of the PostgreSQL adapter, single calls at 1, 16, 64 and batches at 16, 64 in flight, 100,000 codes (schema dg_bench_<random>, dropped at the end)', {});
+parseFlags(process.argv.slice(2), {
+  usage: 'npm run bench:store: claims/s of the PostgreSQL adapter, single calls at 1, 16, 64 and batches at 16, 64 in flight, 100,000 codes (schema dg_bench_<random>, dropped at the end)',
+  about: {},
+});
 
 const SCHEMA = `dg_bench_${randomBytes(4).toString('hex')}`;
 const CODES = 100_000;

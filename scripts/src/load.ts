@@ -18,13 +18,24 @@ import { parseFlags } from './bench/cli-flags';
 import { parseCodesFile, SCENARIOS, scenarioRequests } from './bench/load/scenarios';
 import { formatTable, round } from './bench/table';
 
-const flags = parseFlags(
-  process.argv.slice(2),
-  'npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment',
-  { duration: 30, connections: 64, xff: 0 },
-  { scenario: SCENARIOS },
-  { url: '', campaign: '', codes: '', 'codes-file': '', tier: '', 'customer-prefix': '' },
-);
+const flags = parseFlags(process.argv.slice(2), {
+  usage: 'npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment',
+  numeric: { duration: 30, connections: 64, xff: 0 },
+  words: { scenario: SCENARIOS },
+  text: { url: '', campaign: '', codes: '', 'codes-file': '', tier: '', 'customer-prefix': '' },
+  about: {
+    duration: 'seconds of load',
+    connections: 'concurrent connections',
+    xff: '1: every request from a different made-up address in X-Forwarded-For (ONLY against a target that trusts the proxy hop)',
+    scenario: 'redeem the codes given, claim, or bots (well-formed wrong codes shaped like the codes given)',
+    url: "the intake's base URL, e.g. http://127.0.0.1:3000 (required)",
+    campaign: 'the campaign id (required)',
+    codes: 'codes to redeem, comma-separated',
+    'codes-file': "codes to redeem, one per line, or the admin's CSV export",
+    tier: "the tier to claim (the campaign's first when not set)",
+    'customer-prefix': 'prefix of the customer ids sent, one new id per request (random when not set)',
+  },
+});
 
 const log = (line = ''): void => void process.stdout.write(line + '\n');
 const ERROR_CODE = /"code"\s*:\s*"([a-z_]+)"/;

@@ -17,7 +17,11 @@ import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '
 import { parseFlags } from './bench/cli-flags';
 import { formatNumber, formatTable, round } from './bench/table';
 
-const flags = parseFlags(process.argv.slice(2), 'node scripts/dist/measure-attempt-memory.js [flags]: Redis bytes per finished attempt', { n: 2_000, concurrency: 64 });
+const flags = parseFlags(process.argv.slice(2), {
+  usage: 'node scripts/dist/measure-attempt-memory.js [flags]: Redis bytes per finished attempt',
+  numeric: { n: 2_000, concurrency: 64 },
+  about: { n: 'claims sent through the intake and finished before Redis is measured', concurrency: 'claims in flight at once' },
+});
 const N = Math.floor(flags.n);
 const TIER = 'standard';
 

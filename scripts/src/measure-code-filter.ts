@@ -13,10 +13,14 @@ import { BloomCodeFilter, codeFilterOf, decodeCodeFilter, encodeCodeFilter, type
 import { parseFlags } from './bench/cli-flags';
 import { formatNumber, formatTable, round } from './bench/table';
 
-const flags = parseFlags(process.argv.slice(2), 'node --expose-gc scripts/dist/measure-code-filter.js [flags]: code filter memory and false positives', {
-  codes: 1_000_000,
-  probes: 1_000_000,
-  exact: 50_000,
+const flags = parseFlags(process.argv.slice(2), {
+  usage: 'node --expose-gc scripts/dist/measure-code-filter.js [flags]: code filter memory and false positives',
+  numeric: { codes: 1_000_000, probes: 1_000_000, exact: 50_000 },
+  about: {
+    codes: "codes in the Bloom filter (as a large campaign's)",
+    probes: 'codes NOT in the filter looked up, for its false-positive rate',
+    exact: 'codes in the exact set (what small campaigns get)',
+  },
 });
 const log = (line = ''): void => void process.stdout.write(line + '\n');
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';

@@ -13,7 +13,11 @@ import { parseFlags } from './bench/cli-flags';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), 'npm run screenshot:admin -- [flags]', { seconds: 40, redemptionsPerSecond: 2 });
+  const flags = parseFlags(process.argv.slice(2), {
+    usage: "npm run screenshot:admin -- [flags]: the README's picture of the admin page (docs/admin-page.png)",
+    numeric: { seconds: 40, redemptionsPerSecond: 2 },
+    about: { seconds: 'seconds of redemptions before the screenshot (the rate chart needs a line)', redemptionsPerSecond: 'redemptions per second meanwhile' },
+  });
   const out = path.join(ROOT, 'docs', 'admin-page.png');
   const log = (msg: string): void => void process.stdout.write(`${msg}\n`);
 

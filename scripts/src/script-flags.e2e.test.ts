@@ -20,6 +20,18 @@ describe('script flags', () => {
     },
   );
 
+  it.each(['load', 'bench-pipeline', 'bench-drain', 'bench-intake', 'bench-drop', 'bench-drop-chart', 'bench-generate', 'measure-attempt-memory'])(
+    '%s --help: every flag with what it sets, exit 0 without running',
+    (name) => {
+      const result = run(name, ['--help']);
+      expect(result.status).toBe(0);
+      const rows = result.stdout.split('\n').filter((line) => line.startsWith('  --'));
+      expect(rows.length).toBeGreaterThan(0);
+      // "  --flag <n>   what it sets; default 20": a description, not only the default.
+      for (const row of rows) expect(row).toMatch(/^ {2}--[a-zA-Z-]+ \S+ +(?!default )\S.{7,}$/);
+    },
+  );
+
   it('a bad value names the flag: load --scenario nope', () => {
     const result = run('load', ['--scenario', 'nope']);
     expect(result.status).toBe(2);
