@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix } from '@dropgate/code-filter';
 import { ADMIN_TOKENS_MISSING, loadAdminConfig, type AdminConfig } from '@dropgate/config';
@@ -6,6 +5,7 @@ import { guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } 
 import {
   captureException,
   closeSentry,
+  createInternalServer,
   createLogger,
   createMetricsRegistry,
   createPublicServer,
@@ -13,12 +13,12 @@ import {
   initSentry,
   installSignalHandlers,
   listenOn,
-  metricsHandler,
+  registryMetrics,
   reportedOutageLog,
   ShutdownRegistry,
   type Logger,
 } from '@dropgate/observability';
-import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
+import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, redisAnswers, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
 import { tokenEntries } from './admin-tokens';
@@ -139,6 +139,8 @@ async function main(): Promise<void> {
 
   const app = createAdminApp({
     store,
+    // /readyz: Redis too (the jobs, the uploads and the login throttle live there), not the store alone.
+    redisReady: () => redisAnswers(client),
     jobs,
     tokens,
     authThrottle: createAuthThrottle({
@@ -172,7 +174,8 @@ async function main(): Promise<void> {
     () => readAllCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX)),
     quiet((err) => logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape')),
   );
-  const metricsServer = http.createServer(metricsHandler(registry));
+  // The same readiness on the metrics port as on the API's /readyz (the store and Redis answer).
+  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: async () => void (await Promise.all([store.ping(), redisAnswers(client)])) });
   metricsServer.on('error', (err) => {
     // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
     logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');

@@ -51,6 +51,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** A readiness check that takes longer than this is a no: a probe must not hang on a dependency that is away. */
+const READY_TIMEOUT_MS = 2000;
+
+function answersWithin(ms: number, check: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([check(), late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The operator's port: `/metrics` (Prometheus) and `/readyz` (dependencies reachable), `/healthz` too, never on the
  * public port (a scraper's view of queue depths and outcomes is nobody else's business, and readiness probes must
@@ -71,7 +82,7 @@ export function createInternalServer(endpoints: InternalEndpoints): Server {
         () => send(res, 500, { error: { code: 'internal_error', message: 'metrics unavailable' } }),
       );
     } else if (path === '/readyz') {
-      (endpoints.ready ?? (() => Promise.resolve()))().then(
+      answersWithin(READY_TIMEOUT_MS, endpoints.ready ?? (() => Promise.resolve())).then(
         () => send(res, 200, { status: 'ready' }),
         () => send(res, 503, { error: { code: 'unavailable', message: 'not ready' } }),
       );

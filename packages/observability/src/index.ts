@@ -2,7 +2,7 @@ export { redact } from './redact';
 export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger';
 export { captureException, closeSentry, flushSentry, initSentry, type SentryOptions } from './sentry';
 export { createMetricsRegistry } from './metrics-registry';
-export { metricsHandler } from './metrics-handler';
+export { registryMetrics } from './registry-metrics';
 export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResult } from './shutdown-registry';
 export { installSignalHandlers, STOP_SIGNALS, type SignalHandlerOptions } from './signal-handlers';
 export { createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, PortUnavailableError, type HttpTimeouts, type InternalEndpoints } from './http-servers';
