@@ -5,6 +5,7 @@ import { guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } 
 import {
   captureException,
   closeSentry,
+  closeServer,
   createInternalServer,
   createLogger,
   createMetricsRegistry,
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   const server = createPublicServer(app, httpTimeoutsFrom(config));
   const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
   logger.info({ port }, 'admin listening');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  shutdown.register('http', () => closeServer(server));
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 
@@ -196,7 +197,7 @@ async function serveNotConfigured(config: AdminConfig, logger: Logger, shutdown:
   const server = createPublicServer(createNotConfiguredApp(ADMIN_TOKENS_MISSING), httpTimeoutsFrom(config));
   const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
   logger.warn({ port }, 'admin listening, not configured: every request answers 503 admin_not_configured');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  shutdown.register('http', () => closeServer(server));
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 

@@ -47,6 +47,26 @@ export function createPublicServer(handler: http.RequestListener, t: HttpTimeout
   return server;
 }
 
+/**
+ * Stops a public server for a shutdown: no new connections, and whatever still arrives on a kept-alive connection
+ * is answered with `Connection: close`, so the connection ends with that answer; idle ones are closed as they go idle
+ * (every 100 ms). `server.close()` alone waits for kept-alive connections to go quiet, which a client that keeps them
+ * busy (a load balancer, a load generator) never lets happen: the process kept serving until its shutdown deadline.
+ * Resolves once every connection is gone; requests in flight are answered first.
+ */
+export function closeServer(server: Server): Promise<void> {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  });
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  return new Promise<void>((resolve) =>
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    }),
+  );
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
