@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Job } from 'bullmq';
+import { resolveCodeSpec } from '@dropgate/core';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import {
@@ -393,6 +394,25 @@ describe('with a worker running', () => {
     expectApiError(await http(app.url, '/v1/campaigns/bad%20id'), 400, 'invalid_request');
   });
 
+  it('keeps a draft campaign unpublished: 404 campaign_not_found, its name and rewards not shown', async () => {
+    const draft = await store.campaigns.create({
+      name: 'Unannounced collab',
+      status: 'draft',
+      tiers: [{ name: 'standard', reward: 'unreleased sneaker' }],
+      perCustomerLimit: 1,
+      codeSpec: resolveCodeSpec({ length: 12 }),
+    });
+    await app.catalog.refresh();
+    expect(app.catalog.get(draft.id)?.status).toBe('draft');
+    const res = await http(app.url, `/v1/campaigns/${draft.id}`);
+    expectApiError(res, 404, 'campaign_not_found');
+    expect(res.text).not.toContain('sneaker');
+    // Once it goes live it is shown.
+    await store.campaigns.setStatus(draft.id, 'active');
+    await app.catalog.refresh();
+    expect((await http(app.url, `/v1/campaigns/${draft.id}`)).json).toMatchObject({ name: 'Unannounced collab', open: true });
+  });
+
   it('is healthy and ready', async () => {
     const health = await http(app.url, '/healthz');
     expect({ status: health.status, body: health.json }).toEqual({ status: 200, body: { status: 'ok', pid: process.pid } });
@@ -536,6 +556,41 @@ describe('without a worker', () => {
       // The same request through another spelling of the route is still the same attempt.
       const again = await http(app.url, '/v1/claims/', { body: claim(drop.campaign.id, 'idem-4'), headers: { 'idempotency-key': key } });
       expect(attemptOf(again)).toBe(attemptOf(mine));
+    });
+
+    it('answers a retry with its attempt after the campaign closed (sold out, ended), and anything else with the refusal', async () => {
+      const closing = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'pin', quantity: 3 }] });
+      await app.catalog.refresh();
+      const key = `order-${randomBytes(6).toString('hex')}`;
+      const body = claim(closing.campaign.id, 'idem-late');
+      const first = await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': key } });
+      expect(first.status).toBe(202);
+      const redemption = { campaignId: closing.campaign.id, code: closing.codes.standard![0]!, customerId: 'idem-late' };
+      const firstRedemption = await http(app.url, '/v1/redemptions', { body: redemption, headers: { 'idempotency-key': key } });
+      expect(firstRedemption.status).toBe(202);
+      // Its answer lost, the client retries; meanwhile someone else reached the campaign's target.
+      await store.campaigns.update(closing.campaign.id, { target: 1 });
+      const early = await store.redemptions.claim({ attemptId: `att_early_${randomBytes(6).toString('hex')}`, campaignId: closing.campaign.id, customerId: 'early', now: new Date() });
+      expect(early.outcome).toBe('claimed');
+      await app.catalog.refresh();
+      const before = await waitingCount();
+      const retry = await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': key } });
+      expect(retry.status).toBe(202);
+      expect(retry.json).toEqual({ attemptId: attemptOf(first), status: 'queued' });
+      expect(retry.headers.get('location')).toBe(`/v1/attempts/${attemptOf(first)}`);
+      // Another key, the same key with another body, no key at all: the campaign's refusal.
+      expectApiError(await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': `${key}-2` } }), 409, 'sold_out');
+      expectApiError(await http(app.url, '/v1/claims', { body: { ...body, tier: 'standard' }, headers: { 'idempotency-key': key } }), 409, 'sold_out');
+      expectApiError(await http(app.url, '/v1/claims', { body }), 409, 'sold_out');
+      // Ended: a redemption's retry, waiting for its outcome, gets its attempt (still queued: no worker here).
+      await store.campaigns.setStatus(closing.campaign.id, 'ended');
+      await app.catalog.refresh();
+      const waited = await http(app.url, '/v1/redemptions', { body: redemption, headers: { 'idempotency-key': key, prefer: 'wait=1' }, timeoutMs: HUNG_MS });
+      expect(waited.status).toBe(202);
+      expect(waited.json).toEqual({ attemptId: attemptOf(firstRedemption), status: 'queued' });
+      expect(waited.headers.get('preference-applied')).toBe('wait=1');
+      expectApiError(await http(app.url, '/v1/redemptions', { body: { ...redemption, customerId: 'idem-other' }, headers: { 'idempotency-key': key } }), 409, 'campaign_not_active');
+      expect(await waitingCount()).toBe(before);
     });
 
     it.each([

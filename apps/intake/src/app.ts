@@ -56,7 +56,8 @@ export function createIntakeApp(deps: IntakeDeps, handlers: AttemptHandlers, met
   mountRoute(app, INTAKE_ROUTES.campaign, (req, res) => {
     const id = parseOrThrow(schemas.id, req.params.campaignId, 'campaign id');
     const campaign = deps.campaigns.get(id);
-    if (!campaign) throw new ApiError('campaign_not_found', 'no such campaign');
+    // A draft is not announced yet (nor while its codes are generated): its name and rewards stay unpublished.
+    if (!campaign || campaign.status === 'draft') throw new ApiError('campaign_not_found', 'no such campaign');
     res.json({
       id: campaign.id,
       name: campaign.name,

@@ -14,6 +14,8 @@ export interface AttemptGateway {
    * stands for (the proposal when it is new).
    */
   rememberKey(scope: string, key: string, proposal: KeyedAttempt): Promise<KeyedAttempt>;
+  /** What (scope, key) stands for, if it is remembered; remembers nothing. */
+  recallKey(scope: string, key: string): Promise<KeyedAttempt | null>;
   view(attemptId: string): Promise<AttemptStatus | null>;
   /** Resolves with the finished view, or null if it did not finish within `ms`. */
   waitFinished(attemptId: string, ms: number): Promise<AttemptStatus | null>;

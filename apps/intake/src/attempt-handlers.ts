@@ -85,11 +85,14 @@ export function attemptHandlers(deps: IntakeDeps) {
       const input = parseOrThrow(INTAKE_ROUTES.redeem.body, body);
       const customerBlocked = deps.guesses.blocked(source, input.customerId);
       if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
-      const campaign = openCampaign(deps, refused, res, input.campaignId, now());
+      const campaign = openCampaign(deps, refused, call, input.campaignId, now());
       if (!campaign) return;
+      if (isClosed(campaign)) return retryOrRefuse(deps, refused, call, body, 'redeem', campaign, input.customerId);
       const code = normalizeCode(campaign.codeSpec, input.code);
       if (!matchesCodeSpec(campaign.codeSpec, code)) return refused.refuse(res, 'code_format', 'invalid_code_format', 'this is not a code of this campaign');
       const customerId = await identify(deps, call.req, campaign, input.customerId);
+      const tokenCustomer = tokenCustomerVerdict(deps, source, input.customerId, customerId);
+      if (tokenCustomer.blocked) return refused.blocked(res, tokenCustomer);
       if (!deps.codeFilter.mightContain(campaign.id, code)) {
         // Certainly not a code of this campaign: answered without queueing; the wrong guess is counted.
         const verdict = await deps.guesses.recordWrongGuess({ source, customerId, campaignId: campaign.id }, campaign.settings.guessBudget);
@@ -103,8 +106,9 @@ export function attemptHandlers(deps: IntakeDeps) {
       const { res, source } = call;
       const input = parseOrThrow(INTAKE_ROUTES.claim.body, body);
       // Claims ("any code") are opt-in per campaign: decided from the catalog first, before anything else is looked at.
-      const campaign = openCampaign(deps, refused, res, input.campaignId, now());
+      const campaign = openCampaign(deps, refused, call, input.campaignId, now());
       if (!campaign) return;
+      if (isClosed(campaign)) return retryOrRefuse(deps, refused, call, body, 'claim', campaign, input.customerId);
       if (!campaign.settings.claims) return refused.refuse(res, 'claims_disabled', 'claims_disabled', 'this campaign hands out codes only by redeeming a known code');
       const customerBlocked = deps.guesses.blocked(source, input.customerId);
       if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
@@ -112,21 +116,94 @@ export function attemptHandlers(deps: IntakeDeps) {
         throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
       }
       const customerId = await identify(deps, call.req, campaign, input.customerId);
+      const tokenCustomer = tokenCustomerVerdict(deps, source, input.customerId, customerId);
+      if (tokenCustomer.blocked) return refused.blocked(res, tokenCustomer);
       await accept(deps, refused, call, body, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString(), source } });
     },
   };
 }
 
-/** The campaign if it takes attempts now; otherwise the refusal is sent and the answer is undefined. */
-function openCampaign(deps: IntakeDeps, refused: Refusals, res: ServerResponse, campaignId: string, now: Date): Campaign | undefined {
+/** A campaign that takes no attempts now, asked for by a request with an Idempotency-Key (maybe a retry). */
+interface ClosedCampaign {
+  closed: 'sold_out' | 'campaign_not_active';
+  campaign: Campaign;
+}
+
+const isClosed = (found: Campaign | ClosedCampaign): found is ClosedCampaign => 'closed' in found;
+
+/**
+ * The campaign if it takes attempts now. Otherwise the refusal is sent and the answer is undefined, but for a request
+ * with an Idempotency-Key: it may retry an attempt accepted before the campaign closed, so the caller looks first.
+ */
+function openCampaign(deps: IntakeDeps, refused: Refusals, call: AttemptCall, campaignId: string, now: Date): Campaign | ClosedCampaign | undefined {
   const campaign = deps.campaigns.get(campaignId);
-  if (!campaign) return void refused.refuse(res, 'campaign_not_found', 'campaign_not_found', 'no such campaign');
+  if (!campaign) return void refused.refuse(call.res, 'campaign_not_found', 'campaign_not_found', 'no such campaign');
   // Cheap early answer from the cached catalog; the store re-checks authoritatively for what gets through.
   const refusal = campaignRefusal(campaign, now);
   if (refusal === null) return campaign;
+  if (header(call.req, 'idempotency-key') !== undefined) return { closed: refusal, campaign };
+  return void refuseClosed(refused, call.res, refusal);
+}
+
+function refuseClosed(refused: Refusals, res: ServerResponse, refusal: ClosedCampaign['closed']): void {
   if (refusal === 'sold_out') refused.refuse(res, refusal, 'sold_out', 'every code of this campaign is taken');
   else refused.refuse(res, refusal, 'campaign_not_active', 'this campaign is not taking attempts now');
-  return undefined;
+}
+
+/**
+ * A request with an Idempotency-Key on a closed campaign. The retry of an attempt accepted before the campaign closed
+ * gets that attempt, as any retry does: a drop sells out in seconds, and a client whose 202 was lost must not be told
+ * `sold_out` about the attempt that may have won. Anything else (an unknown key, another body, another customer) gets
+ * the refusal. Costs a Redis read (two for a retry), on this path only; nothing is queued.
+ */
+async function retryOrRefuse(
+  deps: IntakeDeps,
+  refused: Refusals,
+  call: AttemptCall,
+  body: unknown,
+  kind: AttemptJobRequest['name'],
+  { closed, campaign }: ClosedCampaign,
+  bodyCustomerId: string | undefined,
+): Promise<void> {
+  const attemptId = await earlierAttempt(deps, call.req, body, kind, campaign, bodyCustomerId);
+  if (attemptId === undefined) return refuseClosed(refused, call.res, closed);
+  await answerAccepted(deps, call, attemptId);
+}
+
+/** The attempt this request's Idempotency-Key was first used for with the same body, if it exists. */
+async function earlierAttempt(
+  deps: IntakeDeps,
+  req: IncomingMessage,
+  body: unknown,
+  kind: AttemptJobRequest['name'],
+  campaign: Campaign,
+  bodyCustomerId: string | undefined,
+): Promise<string | undefined> {
+  const key = header(req, 'idempotency-key');
+  if (key === undefined || !IDEMPOTENCY_KEY.test(key)) return undefined;
+  // Not a customer this campaign would take (no customerId, a bad token): no attempt of theirs was accepted.
+  const customerId = await identifyCustomer(deps.customerTokens, campaign, req, bodyCustomerId).catch(() => undefined);
+  if (customerId === undefined) return undefined;
+  const known = await deps.gateway.recallKey(`${kind}:${customerId}`, key).catch((err: unknown) => {
+    throw unavailable(err);
+  });
+  if (known === null || known.bodyHash !== bodyFingerprint(body)) return undefined;
+  // The key is remembered just before its attempt is queued: answer only an attempt that exists.
+  const view = await deps.gateway.view(known.attemptId).catch((err: unknown) => {
+    throw unavailable(err);
+  });
+  return view === null ? undefined : known.attemptId;
+}
+
+const NOT_BLOCKED: GuessVerdict = Object.freeze({ blocked: false });
+
+/**
+ * Is a customer the token alone names (customerAuth "jwt", no customerId in the body) blocked? Known only once the
+ * token is verified, so asked then (memory only, as for a body's customerId right after the body is parsed);
+ * without it a verified customer over their guess budget could still redeem by leaving customerId out.
+ */
+function tokenCustomerVerdict(deps: IntakeDeps, source: ClientSource, bodyCustomerId: string | undefined, customerId: string): GuessVerdict {
+  return bodyCustomerId === undefined ? deps.guesses.blocked(source, customerId) : NOT_BLOCKED;
 }
 
 /** The customer the attempt is for (body or verified token); refusals are counted by reason. */
@@ -179,7 +256,12 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, bo
     throw unavailable(err);
   });
   deps.metrics.enqueued.inc({ kind: job.name });
+  await answerAccepted(deps, call, attemptId);
+}
 
+/** The answer of an accepted attempt: 202 + Location, or 200 with its outcome if the client waits (Prefer) and it finishes. */
+async function answerAccepted(deps: IntakeDeps, call: AttemptCall, attemptId: string): Promise<void> {
+  const { req, res } = call;
   const waitS = preferredWaitSeconds(header(req, 'prefer'), deps.settings.preferWaitMaxS);
   res.setHeader('Location', `/v1/attempts/${attemptId}`);
   if (waitS > 0) {

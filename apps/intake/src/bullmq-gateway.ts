@@ -109,9 +109,13 @@ export class BullmqGateway implements AttemptGateway {
       'NX',
       'GET',
     )) as string | null;
-    if (previous === null) return proposal;
-    const [attemptId = '', bodyHash = ''] = previous.split(' ');
-    return { attemptId, bodyHash };
+    return previous === null ? proposal : keyedAttemptOf(previous);
+  }
+
+  async recallKey(scope: string, key: string): Promise<KeyedAttempt | null> {
+    this.assertConnected();
+    const value = await this.redis.get(idempotencyRedisKey(this.options.keyPrefix, scope, key));
+    return value === null ? null : keyedAttemptOf(value);
   }
 
   async view(attemptId: string): Promise<AttemptStatus | null> {
@@ -163,4 +167,10 @@ export class BullmqGateway implements AttemptGateway {
   private assertConnected(): void {
     if (!this.options.connected()) throw new QueueUnreachableError();
   }
+}
+
+/** A remembered Idempotency-Key's value, `<attempt id> <body fingerprint>`, read back. */
+function keyedAttemptOf(value: string): KeyedAttempt {
+  const [attemptId = '', bodyHash = ''] = value.split(' ');
+  return { attemptId, bodyHash };
 }

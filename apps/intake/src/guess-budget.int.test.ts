@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { codeFilterPrefix, rebuildCodeFilter } from '@dropgate/code-filter';
 import { generateCodes } from '@dropgate/core';
 import { clientSource, GuessBudget, guessBudgetPrefix } from '@dropgate/guard';
@@ -20,6 +21,9 @@ const prefix = `dgt${randomBytes(4).toString('hex')}`;
 let store: Store;
 let filtered: CampaignFixture;
 let unfiltered: CampaignFixture;
+/** Customers verified by a token (customerAuth "jwt"): the body may leave customerId out. */
+let verified: CampaignFixture;
+const JWT_SECRET = randomBytes(32).toString('base64url');
 let app: RunningIntake;
 let worker: TestWorker;
 const workerRedis = createRedis(TEST_REDIS_URL, 'client', 'test-worker-guesses', { onError: () => undefined });
@@ -40,13 +44,16 @@ beforeAll(async () => {
   await store.migrate();
   filtered = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 't-shirt', quantity: 20 }], perCustomerLimit: 1 });
   unfiltered = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'cap', quantity: 5 }] });
+  verified = await createCampaignWithCodes(store, { tiers: [{ name: 'standard', reward: 'pin', quantity: 5 }], settings: { claims: true, customerAuth: 'jwt' } });
   app = await startIntake({
     store,
-    env: { QUEUE_PREFIX: prefix, TRUST_PROXY: '1', RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', RATE_SUBNET_POINTS: '100000', RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000', CODE_FILTER_POLL_MS: '100', PREFER_WAIT_MAX_S: '10' },
+    env: { QUEUE_PREFIX: prefix, TRUST_PROXY: '1', RATE_IP_POINTS: '100000', RATE_CUSTOMER_POINTS: '100000', RATE_SUBNET_POINTS: '100000', RATE_ADDRESS_CUSTOMERS: '100000', RATE_SUBNET_CUSTOMERS: '100000', CODE_FILTER_POLL_MS: '100', PREFER_WAIT_MAX_S: '10', CUSTOMER_JWT_SECRET: JWT_SECRET },
   });
   await app.catalog.refresh();
-  await rebuildCodeFilter(store, app.producer, codeFilterPrefix(prefix), filtered.campaign.id);
-  await waitFor('filter loaded', () => (app.codeFilter.get(filtered.campaign.id) ? true : undefined), 2000, 10);
+  for (const f of [filtered, verified]) {
+    await rebuildCodeFilter(store, app.producer, codeFilterPrefix(prefix), f.campaign.id);
+    await waitFor('filter loaded', () => (app.codeFilter.get(f.campaign.id) ? true : undefined), 2000, 10);
+  }
   const guesses = new GuessBudget({ redis: workerRedis, prefix: guessBudgetPrefix(prefix) });
   worker = await startAttemptWorker({ prefix, redemptions: store.redemptions, onWrongCode: (a) => guesses.recordWrongGuess(a) });
 });
@@ -119,6 +126,39 @@ describe('guess budgets at the intake (defaults)', () => {
     expect(Number(await workerRedis.get(`${gb}:address:${source.address}`))).toBe(1);
     expect(Number(await workerRedis.get(`${gb}:subnet:${source.subnet}`))).toBe(1);
     expect(Number(await workerRedis.hget(`${gb}:campaigns`, unfiltered.campaign.id))).toBe(1);
+  });
+});
+
+describe('a verified customer (customerAuth "jwt") over the customer budget', () => {
+  const bearerFor = async (sub: string) => ({
+    authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET))}`,
+  });
+  // The documented request of a verified customer: no customerId in the body, the token's sub names them.
+  const send = async (path: string, ip: string, sub: string, body: Record<string, string> = {}) =>
+    http(app.url, path, { body: { campaignId: verified.campaign.id, ...body }, headers: { ...from(ip), ...(await bearerFor(sub)) } });
+
+  it('is refused when the token alone names them, a real code and a claim included, as with a customerId in the body', async () => {
+    // A new address (and /24) for every wrong code: only the customer's budget (GUESS_CUSTOMER_BUDGET, 10) can trip.
+    let firstBlocked = -1;
+    for (let i = 1; i <= 20 && firstBlocked < 0; i++) {
+      const res = await send('/v1/redemptions', `100.72.${i}.1`, 'mallory', { code: wrongCode(verified) });
+      if (res.status === 429) firstBlocked = i;
+      else expectApiError(res, 404, 'code_not_found');
+    }
+    expect(firstBlocked).toBeGreaterThan(3);
+    const realCode = verified.codes.standard![0]!;
+    // From addresses that never guessed: the customer is what is blocked.
+    expectApiError(await send('/v1/redemptions', '100.73.0.1', 'mallory', { code: realCode, customerId: 'mallory' }), 429, 'rate_limited');
+    const byToken = await send('/v1/redemptions', '100.73.0.2', 'mallory', { code: realCode });
+    expectApiError(byToken, 429, 'rate_limited');
+    expect(Number(byToken.headers.get('retry-after'))).toBeGreaterThanOrEqual(55);
+    expectApiError(await send('/v1/claims', '100.73.0.3', 'mallory'), 429, 'rate_limited');
+    // Another verified customer redeems that code from the same kind of address.
+    const honest = await http(app.url, '/v1/redemptions', {
+      body: { campaignId: verified.campaign.id, code: realCode },
+      headers: { ...from('100.73.0.4'), ...(await bearerFor('trudy')), prefer: 'wait=10' },
+    });
+    expect(honest.json).toMatchObject({ status: 'done', outcome: 'redeemed', code: realCode });
   });
 });
 

@@ -2,6 +2,7 @@ import {
   assertCodeSpaceFor,
   CHARSETS,
   codeLength,
+  CODE_MAX_LENGTH,
   codeStrength,
   CodeSpecError,
   DEFAULT_CHARSET,
@@ -162,6 +163,22 @@ describe('resolveCodeSpec()', () => {
     expect(invalid({ length: 10, suffix })).toBe('invalid_code_spec');
   });
 
+  it.each<[string, CodeSpecInput]>([
+    ['64 random characters and a prefix', { length: 64, prefix: 'PROMO-' }],
+    ['a suffix after 60', { length: 60, suffix: '-2026X' }],
+    ['a long pattern', { pattern: '########-########-########-########-########-########-########-##' }],
+    ['a pattern between prefix and suffix', { pattern: '####-####-####-####-####-####-####-####', prefix: 'SUMMER-DROP-2026', suffix: '-LIMITED-EDITION' }],
+  ])('rejects a spec whose codes are longer than CODE_MAX_LENGTH (64), which no API takes as a code: %s', (_label, input) => {
+    expect(CODE_MAX_LENGTH).toBe(64);
+    expect(invalid(input)).toBe('invalid_code_spec');
+  });
+
+  it('accepts codes of exactly CODE_MAX_LENGTH characters, literals included', () => {
+    const spec = resolveCodeSpec({ length: 58, prefix: 'PROMO-' });
+    expect(codeLength(spec)).toBe(CODE_MAX_LENGTH);
+    expect(codeLength(resolveCodeSpec({ pattern: '###############-###############-###############-###############' }))).toBe(CODE_MAX_LENGTH - 1);
+  });
+
   it('accepts prefix and suffix of 16 letters, digits, "-" and "_"', () => {
     const spec = resolveCodeSpec({ length: 10, prefix: 'AB_cd-09AB_cd-09', suffix: '-X_1' });
     expect(spec.prefix).toHaveLength(16);
@@ -224,6 +241,17 @@ describe('normalizeCode()', () => {
     expect(matchesCodeSpec(upper, normalizeCode(upper, 'ＤＧ－ＡＢＣ２３ＸＹＺ４５'))).toBe(true);
     // Folded for a case-sensitive alphabet too, keeping the case.
     expect(normalizeCode(lower, 'Ａｂ\u200bｃ')).toBe('Abc');
+  });
+
+  it('reads the dashes a page or a word processor shows for "-" as "-", and drops direction marks', () => {
+    // Non-breaking hyphen (a code kept on one line), hyphen, figure dash, en and em dashes, horizontal bar, minus sign.
+    for (const dash of ['\u2011', '\u2010', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212']) {
+      expect(normalizeCode(upper, `dg${dash}abc23xyz45`)).toBe('DG-ABC23XYZ45');
+    }
+    // Copied from a right-to-left page: LRM/RLM, ALM, an embedding, an isolate around the code.
+    expect(normalizeCode(upper, '\u200fDG-ABC23XYZ45\u200e')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, '\u061c\u202aDG-ABC23XYZ45\u202c')).toBe('DG-ABC23XYZ45');
+    expect(normalizeCode(upper, '\u2067DG\u2011ABC23XYZ45\u2069')).toBe('DG-ABC23XYZ45');
   });
 
   it('leaves control characters and other non-ASCII alone (the format refuses them)', () => {

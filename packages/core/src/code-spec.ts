@@ -48,6 +48,11 @@ export class CodeSpecError extends Error {
 
 const LITERAL = /^[A-Za-z0-9_-]*$/;
 const MAX_RANDOM_CHARS = 64;
+/**
+ * The longest code, literals included: every API that takes a code refuses a longer one (the HTTP schemas'
+ * `codeInput`), so a spec whose codes would be longer is refused too, not created with codes nobody can redeem.
+ */
+export const CODE_MAX_LENGTH = 64;
 
 export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const charset =
@@ -71,6 +76,9 @@ export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const suffix = input.suffix ?? '';
   if (!LITERAL.test(prefix) || !LITERAL.test(suffix) || prefix.length > 16 || suffix.length > 16)
     throw new CodeSpecError('prefix/suffix: up to 16 letters, digits, "-" or "_"', 'invalid_code_spec');
+  const total = prefix.length + (pattern?.length ?? length) + suffix.length;
+  if (total > CODE_MAX_LENGTH)
+    throw new CodeSpecError(`codes would be ${total} characters long (prefix, pattern or length, suffix); at most ${CODE_MAX_LENGTH}`, 'invalid_code_spec');
   // normalizeCode upper-cases input for an upper-case alphabet: the (ASCII-only, checked above) literals must be
   // upper-case too, or a generated code would not match itself once typed back in.
   if (charset === charset.toUpperCase())
@@ -89,18 +97,27 @@ export function codeLength(spec: CodeSpec): number {
 
 /** Anything outside ASCII: only such input needs the Unicode folding below (the hot path stays two string ops). */
 const NON_ASCII = /[\u0080-\uffff]/;
-/** Zero-width characters a copy from a web page or a chat brings along: ZWSP, ZWNJ, ZWJ, word joiner, BOM. */
-const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/g;
+/**
+ * Invisible characters a copy from a web page or a chat brings along: zero-width ones (ZWSP, ZWNJ, ZWJ, word joiner,
+ * BOM) and direction marks (LRM, RLM, ALM, embeddings, overrides and isolates: a page in Arabic or Hebrew wraps a
+ * Latin code in them).
+ */
+const INVISIBLE = /[\u200b-\u200f\u061c\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+/**
+ * What a page or a word processor shows for "-" and NFKC leaves as it is: hyphen, non-breaking hyphen (a page keeps a
+ * code on one line with it), figure dash, en and em dashes, horizontal bar, minus sign.
+ */
+const DASHES = /[\u2010-\u2015\u2212]/g;
 
 /**
  * What a person typed or pasted → the code as stored, the one rule every path that takes a submitted code applies
  * (the intake and its code filter lookup, admin lookups and locks, imports): full-width and other compatibility forms
- * folded (NFKC: `ＡＢ－１２` → `AB-12`) and zero-width characters dropped, only when the input has a non-ASCII
- * character; then trimmed and, for an upper-case alphabet, upper-cased. Control characters are left for the format
+ * folded (NFKC: `ＡＢ－１２` → `AB-12`), typographic dashes read as "-" and invisible characters dropped, only when
+ * the input has a non-ASCII character; then trimmed and, for an upper-case alphabet, upper-cased. Control characters are left for the format
  * check (and the HTTP schemas) to refuse.
  */
 export function normalizeCode(spec: CodeSpec, input: string): string {
-  const folded = NON_ASCII.test(input) ? input.normalize('NFKC').replace(ZERO_WIDTH, '') : input;
+  const folded = NON_ASCII.test(input) ? input.normalize('NFKC').replace(INVISIBLE, '').replace(DASHES, '-') : input;
   const trimmed = folded.trim();
   return isCaseInsensitive(spec) ? trimmed.toUpperCase() : trimmed;
 }

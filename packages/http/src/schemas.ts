@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ATTEMPT_ID, CUSTOMER_ID_MAX_LENGTH, normalizeCustomerId } from '@dropgate/core';
+import { ATTEMPT_ID, CODE_MAX_LENGTH, CUSTOMER_ID_MAX_LENGTH, normalizeCustomerId } from '@dropgate/core';
 
 /**
  * Field rules shared by every API: strings only, bounded, no control characters. Objects such as
@@ -22,7 +22,7 @@ export const customerId = z
 export const codeInput = z
   .string()
   .min(1)
-  .max(64)
+  .max(CODE_MAX_LENGTH)
   .refine((s) => !/[\p{Cc}\p{Cs}]/u.test(s.trim()), 'no control characters or lone surrogates');
 /**
  * Free text an operator writes (campaign names, rewards, reasons): bounded, no control characters (a NUL cannot be
