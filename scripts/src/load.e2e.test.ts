@@ -49,7 +49,7 @@ describe('npm run load', () => {
     const before = claims;
     const unknownCampaign = await run(['--campaign', 'nope', '--scenario', 'claim']);
     expect(unknownCampaign.status).toBe(1);
-    expect(unknownCampaign.stderr).toBe(`load failed: campaign nope is not known at ${url} (GET /v1/campaigns/nope: 404)\n`);
+    expect(unknownCampaign.stderr).toBe(`load failed: campaign nope is not known at ${url}, or still a draft (GET /v1/campaigns/nope: 404)\n`);
     const unknownTier = await run(['--campaign', 'drop', '--scenario', 'claim', '--tier', 'yeti']);
     expect(unknownTier.status).toBe(1);
     expect(unknownTier.stderr).toBe('load failed: --tier yeti is not a tier of campaign drop (its tiers: tshirt, deck)\n');

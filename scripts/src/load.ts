@@ -122,7 +122,7 @@ async function main(): Promise<void> {
  */
 async function checkCampaign(url: string, campaignId: string, tier: string): Promise<void> {
   const res = await fetch(`${url}/v1/campaigns/${encodeURIComponent(campaignId)}`, { signal: AbortSignal.timeout(5000) });
-  if (res.status === 404) throw new Error(`campaign ${campaignId} is not known at ${url} (GET /v1/campaigns/${campaignId}: 404)`);
+  if (res.status === 404) throw new Error(`campaign ${campaignId} is not known at ${url}, or still a draft (GET /v1/campaigns/${campaignId}: 404)`);
   if (!res.ok) return log(`note: GET /v1/campaigns/${campaignId} answered ${res.status}; not checked`);
   const campaign = (await res.json()) as { open?: boolean; tiers?: { name: string }[] };
   const tiers = (campaign.tiers ?? []).map((t) => t.name);
