@@ -18,6 +18,8 @@ import { parseFlags } from './bench/cli-flags';
 import { parseCodesFile, SCENARIOS, scenarioRequests } from './bench/load/scenarios';
 import { formatTable, round } from './bench/table';
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
 const flags = parseFlags(process.argv.slice(2), {
   usage: 'npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment',
   numeric: { duration: 30, connections: 64, xff: 0 },
@@ -60,13 +62,23 @@ async function main(): Promise<void> {
     throw new Error(`cannot reach ${url}/healthz: ${err instanceof Error ? err.message : String(err)}`);
   });
   if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
+  await checkCampaign(url, flags.campaign, flags.scenario === 'claim' ? flags.tier : '');
   log(
     `load: ${flags.scenario} on campaign ${flags.campaign} at ${url}, ${flags.connections} connections for ${flags.duration} s` +
       `${codes.length ? `, ${codes.length.toLocaleString('en-US')} codes given` : ''}${flags.xff === 1 ? ', rotating X-Forwarded-For' : ''}`,
   );
   const answers = new Map<string, number>();
   let n = 0;
+  // Ctrl-C (or SIGTERM): stop sending and still print what came back, then exit 130; a second one quits at once.
+  const interrupted = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    log(`\ninterrupted (${signal}): stopping the load and summing up what came back (again to quit at once)`);
+    interrupted.abort();
+    for (const s of STOP_SIGNALS) process.once(s, () => process.exit(130));
+  };
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
   const run = await cannon({
+    signal: interrupted.signal,
     url,
     connections: flags.connections,
     durationS: flags.duration,
@@ -78,6 +90,7 @@ async function main(): Promise<void> {
     progressLabel: flags.scenario,
     progressEveryS: 2,
   });
+  for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   log('');
   log(formatTable(['answer', 'count', 'share'], [...answers].sort(([a], [b]) => a.localeCompare(b)).map(([k, c]) => [k, c, `${round((c / Math.max(1, run.responses)) * 100, 1)}%`])));
   log('');
@@ -97,8 +110,24 @@ async function main(): Promise<void> {
       timeouts: run.timeouts,
       statuses: run.statuses,
       answers: Object.fromEntries(answers),
+      ...(interrupted.signal.aborted ? { interrupted: true } : {}),
     }),
   );
+  if (interrupted.signal.aborted) process.exitCode = 130;
+}
+
+/**
+ * The campaign as the intake's public view has it, before any load: an unknown campaign or tier would otherwise be
+ * seconds of identical 404s or 422s. A closed campaign is only a warning (its 409s may be what is being tested).
+ */
+async function checkCampaign(url: string, campaignId: string, tier: string): Promise<void> {
+  const res = await fetch(`${url}/v1/campaigns/${encodeURIComponent(campaignId)}`, { signal: AbortSignal.timeout(5000) });
+  if (res.status === 404) throw new Error(`campaign ${campaignId} is not known at ${url}, or still a draft (GET /v1/campaigns/${campaignId}: 404)`);
+  if (!res.ok) return log(`note: GET /v1/campaigns/${campaignId} answered ${res.status}; not checked`);
+  const campaign = (await res.json()) as { open?: boolean; tiers?: { name: string }[] };
+  const tiers = (campaign.tiers ?? []).map((t) => t.name);
+  if (tier && !tiers.includes(tier)) throw new Error(`--tier ${tier} is not a tier of campaign ${campaignId} (its tiers: ${tiers.join(', ')})`);
+  if (campaign.open === false) log(`note: campaign ${campaignId} is not open: expect 409 answers`);
 }
 
 main().catch((err: unknown) => {

@@ -93,6 +93,10 @@ describe('Redis away at runtime (spawned processes, own redis-server)', () => {
     const before = counts();
     await redis.stop();
     await waitFor('the intake to report Redis gone (/readyz 503)', async () => ((await readyz()) === 503 ? true : undefined));
+    // Every process's readiness says so, not only the intake's (the worker's port used to answer /readyz with its
+    // metrics, 200; the admin's /readyz looked at the store alone).
+    const otherReadyz = (): Promise<number[]> => Promise.all([`${sys.adminUrl}/readyz`, ...sys.workerInternalUrls.map((u) => `${u}/readyz`)].map(async (u) => (await requestJson(u, { timeoutMs: 5000 })).status));
+    await waitFor('the admin and the worker to report Redis gone (/readyz 503)', async () => ((await otherReadyz()).every((s) => s === 503) ? true : undefined));
     const until = Date.now() + OUTAGE_MS;
     let refused = 0;
     const adminAnswers: AdminAnswer[] = [];
@@ -156,6 +160,7 @@ describe('Redis away at runtime (spawned processes, own redis-server)', () => {
     await redis.start();
     await waitFor('the intake to be ready again (/readyz 200)', async () => ((await readyz()) === 200 ? true : undefined), 30_000, 100);
     expect((await claims(5)).map((r) => r.status)).toEqual([202, 202, 202, 202, 202]);
+    await waitFor('the admin and the worker to be ready again (/readyz 200)', async () => ((await otherReadyz()).every((s) => s === 200) ? true : undefined), 30_000, 100);
     for (const app of APPS) {
       await waitFor(`the ${app} to log that Redis is back`, () => (linesOf(app, before[app]).every((lines) => matching(lines, /^redis back after [\d.]+ s$/).length > 0) ? true : undefined), 30_000, 100);
       for (const lines of linesOf(app, before[app])) {

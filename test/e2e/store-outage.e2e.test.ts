@@ -70,6 +70,9 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
     const linesBefore = workerLines().map((l) => l.length);
     await relay.cut();
     const during = await claims(DURING);
+    // The workers' readiness says so (their port used to answer /readyz with the metrics, 200, whatever the store).
+    const workerReadyz = (): Promise<number[]> => Promise.all(sys.workerInternalUrls.map(async (u) => (await requestJson(`${u}/readyz`, { timeoutMs: 5000 })).status));
+    await waitFor('the workers to report the store gone (/readyz 503)', async () => ((await workerReadyz()).every((s) => s === 503) ? true : undefined), 15_000, 100);
     await waitFor('a worker to log the outage', () => (workerLines(linesBefore).some((l) => matching(l, /^postgres store unavailable: .+, retrying$/).length > 0) ? true : undefined), 15_000, 100);
     const until = Date.now() + OUTAGE_MS;
     while (Date.now() < until) {
@@ -82,6 +85,7 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
     // Back: every attempt finishes, none failed, no code twice.
     await relay.restore();
     const finals = await finished(during);
+    await waitFor('the workers to be ready again (/readyz 200)', async () => ((await workerReadyz()).every((s) => s === 200) ? true : undefined), 30_000, 100);
     expect(finals.filter((a) => a.status !== 'done')).toEqual([]);
     const claimed = [...before, ...finals].filter((a) => a.outcome === 'claimed');
     expect(claimed).toHaveLength(CODES);

@@ -23,7 +23,7 @@ describe('stopping the supervisor stops every process', () => {
     for (const cleanup of cleanups) await cleanup();
   });
 
-  async function start(command: 'npm start' | 'supervisor'): Promise<Started> {
+  async function start(command: 'npm start' | 'supervisor', untilReady = true): Promise<Started> {
     const id = randomBytes(4).toString('hex');
     const [port, adminPort, adminMetricsPort, intakeMetricsPort, workerMetricsPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
     const env = appEnv({
@@ -56,7 +56,8 @@ describe('stopping the supervisor stops every process', () => {
     await waitFor('three children started', () => {
       for (const [, name, pid] of output.matchAll(/\] (\S+) started \(pid (\d+)\)/g)) childPids[name!] = Number(pid);
       return Object.keys(childPids).length === 3 ? true : undefined;
-    }, 60_000, 100);
+    }, 60_000, 25);
+    if (!untilReady) return { child, output: () => output, childPids };
     // Ready: each has installed its signal handlers by the time it answers.
     await waitFor('intake ready', async () => ((await requestJson(`http://127.0.0.1:${intakeMetricsPort}/readyz`)).status === 200 ? true : undefined), 30_000);
     await waitFor('admin ready', async () => ((await requestJson(`http://127.0.0.1:${adminPort}/readyz`)).status === 200 ? true : undefined), 30_000);
@@ -68,8 +69,8 @@ describe('stopping the supervisor stops every process', () => {
   /** Waits until `pattern` occurs `times` times in the output (children may still be writing when a parent exits). */
   const logged = (output: () => string, pattern: RegExp, times: number): Promise<true> =>
     waitFor(`${times} x ${pattern}`, () => (output().match(pattern)?.length === times ? true : undefined), 10_000, 50);
-  const allGone = (pids: Record<string, number>): Promise<true> =>
-    waitFor('every child to exit', () => (Object.values(pids).every((pid) => !isRunning(pid)) ? true : undefined), 20_000, 50);
+  const allGone = (pids: Record<string, number>, timeoutMs = 20_000): Promise<true> =>
+    waitFor('every child to exit', () => (Object.values(pids).every((pid) => !isRunning(pid)) ? true : undefined), timeoutMs, 50);
 
   it('SIGTERM to `npm start` alone: npm, the supervisor and every child exit', async () => {
     const { child, output, childPids } = await start('npm start');
@@ -98,5 +99,13 @@ describe('stopping the supervisor stops every process', () => {
     await allGone(childPids);
     await logged(output, /"msg":"parent process gone"/g, 3);
     await logged(output, /"msg":"shutdown finished"/g, 3);
+  }, 120_000);
+
+  it('the supervisor SIGKILLed while its children are still starting: they stop once started, none is left running', async () => {
+    // Their channel closes before they listen for it; they used to run on as orphans (npm start | head, a crash).
+    const { child, output, childPids } = await start('supervisor', false);
+    child.kill('SIGKILL');
+    await allGone(childPids, 60_000);
+    await logged(output, /"msg":"parent process gone"/g, 3);
   }, 120_000);
 });

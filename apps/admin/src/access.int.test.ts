@@ -117,6 +117,17 @@ describe('failed-login throttling', () => {
     expect((await http(harness.url, '/session', { body: { token: TOKENS.all }, headers: { 'x-forwarded-for': '198.51.100.22' } })).status).toBe(204);
   });
 
+  it('does not count a request without any token (a browser tab, a monitor): it guesses nothing, and must not shut the address out', async () => {
+    const tab = '198.51.100.30';
+    for (let i = 0; i < MAX_FAILURES * 3; i++) expectApiError(await http(harness.url, '/admin/v1/campaigns', { headers: { 'x-forwarded-for': tab } }), 401, 'unauthorized');
+    expect((await as('all', '/campaigns', {}, tab)).status).toBe(200);
+    // A header that is there but malformed is a try like a wrong token.
+    const malformed = () => http(harness.url, '/admin/v1/campaigns', { headers: { authorization: `Basic ${token()}`, 'x-forwarded-for': tab } });
+    for (let i = 0; i < MAX_FAILURES; i++) expectApiError(await malformed(), 401, 'unauthorized');
+    expectApiError(await malformed(), 429, 'rate_limited');
+    expectApiError(await as('all', '/campaigns', {}, tab), 429, 'rate_limited');
+  });
+
   it('leaves other addresses alone', async () => {
     expect((await as('all', '/campaigns', {}, '198.51.100.8')).status).toBe(200);
   });

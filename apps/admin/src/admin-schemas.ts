@@ -190,6 +190,17 @@ export const releaseView = z.object({
     .describe('listed codes the campaign does not have (a list; none found at all: 404 code_not_found); a listed code that is not locked is found, and left as it is'),
 });
 
+/** Codes taken out of circulation for good: a leaked or mistaken code that must never be redeemed. */
+export const disableBody = z.strictObject({ codes: codeList, reason: schemas.text(200).optional() });
+export type DisableBody = z.infer<typeof disableBody>;
+
+export const disableView = z.object({
+  disabled: z.number().int().describe('codes moved to disabled (from available, locked or published)'),
+  notFound: z
+    .array(z.string())
+    .describe('listed codes the campaign does not have (none found at all: 404 code_not_found); a listed code already disabled, or redeemed (rollback takes those back), is found and left as it is'),
+});
+
 export const codeParams = z.strictObject({ id: schemas.id, code: schemas.codeInput });
 
 export const rollbackBody = z.strictObject({ to: z.enum(['available', 'disabled']), reason: schemas.text(200) });

@@ -4,7 +4,7 @@ import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCo
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
-import type { CreateCampaignBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
+import type { CreateCampaignBody, DisableBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
 import { stageImport, type ImportFormat } from './codes-import';
 import { prepareCampaign } from './create-campaign';
 import type { LockReleaseScheduler } from './jobs/lock-releases';
@@ -84,7 +84,7 @@ export class AdminService {
    */
   async importCodes(who: Principal, campaignId: string, input: AsyncIterable<Buffer | string>, format: ImportFormat, defaultTier: string | undefined): Promise<StagedImport> {
     const campaign = await this.campaign(campaignId);
-    if (defaultTier !== undefined && !campaign.tiers.some((t) => t.name === defaultTier)) throw new ApiError('unknown_tier', `campaign has no tier "${defaultTier}"`);
+    requireTier(campaign, defaultTier);
     const uploads = this.options.uploads;
     if (!uploads) throw new ApiError('unavailable', 'imports need the upload staging, which this admin does not have');
     const staged = await this.redis.run(() =>
@@ -148,7 +148,7 @@ export class AdminService {
   /** Adds `count` fresh codes to a tier in the background; answers the job id at once. */
   async generateCodes(who: Principal, campaignId: string, tier: string, count: number): Promise<string> {
     const campaign = await this.campaign(campaignId);
-    if (!campaign.tiers.some((t) => t.name === tier)) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
+    requireTier(campaign, tier);
     const counts = await this.store.codes.counts(campaign.id);
     const existing = Object.values(counts).reduce((n, byState) => n + Object.values(byState).reduce((m, v) => m + v, 0), 0);
     try {
@@ -313,6 +313,7 @@ export class AdminService {
   /** Releases locks now: the listed codes, a tier's, or every lock of the campaign. */
   async releaseLocks(_who: Principal, campaignId: string, body: ReleaseBody): Promise<{ released: number; notFound?: string[] }> {
     const campaign = await this.campaign(campaignId);
+    requireTier(campaign, body.tier);
     let released = 0;
     let notFound: string[] | undefined;
     if (body.codes !== undefined) {
@@ -332,6 +333,19 @@ export class AdminService {
     }
     if (released > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'released' });
     return notFound === undefined ? { released } : { released, notFound };
+  }
+
+  /**
+   * Takes listed codes out of circulation for good (a code leaked, printed wrong, sent to the wrong person): available,
+   * locked or published ones become disabled, and a redemption of one answers `code_disabled`. A redeemed code has an
+   * owner, a quota and a target slot: only a rollback takes it back (core's transition table).
+   */
+  async disable(_who: Principal, campaignId: string, body: DisableBody): Promise<{ disabled: number; notFound: string[] }> {
+    const campaign = await this.campaign(campaignId);
+    const codes = listedCodes(campaign.codeSpec, body.codes);
+    const disabled = await this.store.codes.disable(campaign.id, codes).catch(translate);
+    if (disabled > 0) await this.changes.publish({ kind: 'codes', campaignId: campaign.id, action: 'disabled' });
+    return { disabled, notFound: await this.notFoundAmong(campaign.id, codes, disabled) };
   }
 
   /**
@@ -368,6 +382,14 @@ export function translate(err: unknown): never {
   if (err instanceof CampaignValidationError) throw new ApiError('invalid_request', err.message, { details: [{ path: err.field }] });
   if (isStoreError(err) && isApiErrorCode(err.code)) throw new ApiError(err.code, err.message);
   throw err;
+}
+
+/**
+ * A tier the request names must be one of the campaign's: a typo is a 422 `unknown_tier`, as for a lock or a
+ * publication, never an answer about no codes at all ("released 0", an empty export).
+ */
+export function requireTier(campaign: Campaign, tier: string | undefined): void {
+  if (tier !== undefined && !campaign.tiers.some((t) => t.name === tier)) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
 }
 
 const RELEASE_PAGE = 5_000;

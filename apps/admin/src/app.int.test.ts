@@ -335,7 +335,8 @@ describe('codes export', () => {
     const both = (await admin(`/campaigns/${campaign.id}/codes?tier=premium&state=available`)).json as CodeView[];
     expect(both).toHaveLength(3);
     expect(both.every((c) => c.tier === 'premium' && c.state === 'available')).toBe(true);
-    expect((await admin(`/campaigns/${campaign.id}/codes?tier=gold`)).json).toEqual([]);
+    // A tier the campaign does not have is a mistake to name, not a filter matching nothing (a typo would look like "no codes").
+    expectApiError(await admin(`/campaigns/${campaign.id}/codes?tier=gold`), 422, 'unknown_tier');
   });
 
   it('exports CSV: a header line, one row per code, filters, spreadsheet-safe cells', async () => {
@@ -359,8 +360,9 @@ describe('codes export', () => {
     expect(premium.every((r) => r.split(',')[1] === 'premium')).toBe(true);
     const redeemed = csvRows((await admin(`/campaigns/${campaign.id}/codes?format=csv&state=redeemed`)).text);
     expect(redeemed).toHaveLength(3);
-    const empty = await admin(`/campaigns/${campaign.id}/codes?format=csv&tier=gold`);
-    expect(empty.text).toBe(`${CSV_HEADER}\n`);
+    // Nothing matching: the header alone.
+    expect((await admin(`/campaigns/${campaign.id}/codes?format=csv&tier=premium&state=disabled`)).text).toBe(`${CSV_HEADER}\n`);
+    expectApiError(await admin(`/campaigns/${campaign.id}/codes?format=csv&tier=gold`), 422, 'unknown_tier');
   });
 
   it.each([

@@ -25,6 +25,8 @@ export interface AdminDeps {
   wrongCodes?: ((campaignId: string) => Promise<number>) | undefined;
   /** How requests call Redis: refused at once (503 `unavailable`) while it is away; default: never known away. */
   redis?: RedisCalls | undefined;
+  /** Resolves when Redis answers (@dropgate/queue's `redisAnswers`), for /readyz; absent: only the store is checked. */
+  redisReady?: (() => Promise<void>) | undefined;
   /** The admin jobs queue (code generation, ...); its worker runs in the admin process (see main.ts). */
   jobs: AdminJobQueue;
   /** How long campaign creation waits for its generation job before answering 202 (default 10 s). */
@@ -91,6 +93,9 @@ export function createAdminApp(deps: AdminDeps): express.Express {
   app.get('/readyz', async (_req, res) => {
     await deps.store.ping().catch(() => {
       throw new ApiError('unavailable', 'the store is unreachable', { retryAfterS: 1 });
+    });
+    await deps.redisReady?.().catch(() => {
+      throw new ApiError('unavailable', 'Redis is unreachable', { retryAfterS: 1 });
     });
     res.json({ status: 'ready' });
   });

@@ -250,6 +250,32 @@ describe('GET /audit', () => {
     expect(exports.map((e) => (e.details as { query?: { format?: string } }).query?.format ?? null)).toEqual(['json', null]);
   });
 
+  it('files an admin action under the customer and the code as the store keeps them, however the request typed them', async () => {
+    const own = await newCampaign();
+    expect(await imported(own, codes(2).join('\n'), 'text/csv', '?tier=standard')).toMatchObject({ inserted: 2 });
+    // Published to "Ａｌｉｃｅ " (full-width, a space after): the store keeps customer "alice".
+    const published = await as('ops', `/campaigns/${own}/publications`, { body: { tier: 'standard', count: 1, customerId: 'Ａｌｉｃｅ ' } });
+    expect(published.status).toBe(201);
+    expect(published.json).toMatchObject({ customerId: 'alice' });
+    const code = (published.json as { codes: string[] }).codes[0]!;
+    // Entries are written as responses finish: the publication's first, so the redemption is newer.
+    await waitFor('the publication audit entry', async () => ((await as('ops', `/audit?campaignId=${own}`)).json as Page).entries.find((e) => e.action === 'publishCodes'));
+    await store.redemptions.redeem({ attemptId: `att_audit_${randomBytes(4).toString('hex')}`, campaignId: own, code, customerId: 'alice', now: new Date() });
+    // Rolled back with the code typed in lower case: the campaign keeps it upper-cased.
+    const rolled = await as('ops', `/campaigns/${own}/codes/${code.toLowerCase()}/rollback`, { body: { to: 'available', reason: 'typed by hand' } });
+    expect(rolled.status).toBe(200);
+    await waitFor('the rollback audit entry', async () => ((await as('ops', `/audit?campaignId=${own}`)).json as Page).entries.find((e) => e.action === 'rollbackCode'));
+
+    const entries = ((await as('ops', `/audit?campaignId=${own}`)).json as Page).entries;
+    expect(entries.find((e) => e.action === 'publishCodes')).toMatchObject({ customerId: 'alice' });
+    expect(entries.find((e) => e.action === 'rollbackCode')).toMatchObject({ code });
+    // So asking for the customer, or the code, finds the admin actions as well as the redemption.
+    const byCustomer = ((await as('ops', `/audit?campaignId=${own}&customerId=Alice`)).json as Page).entries;
+    expect(byCustomer.map((e) => e.action)).toEqual(['redeemed', 'publishCodes']);
+    const byCode = ((await as('ops', `/audit?campaignId=${own}&code=${code}`)).json as Page).entries;
+    expect(byCode.map((e) => e.action)).toEqual(['rollbackCode', 'redeemed']);
+  });
+
   it('refuses a bad cursor, a bad limit and unknown parameters with 400', async () => {
     expectApiError(await as('ops', '/audit?after=garbage'), 400, 'invalid_request');
     expectApiError(await as('ops', '/audit?limit=0'), 400, 'invalid_request');

@@ -1,4 +1,5 @@
 import type { RequestHandler, Response } from 'express';
+import { normalizeCustomerId } from '@dropgate/core';
 import type { RouteSpec } from '@dropgate/http';
 import type { AuditLog } from '@dropgate/store';
 import { principalOf } from './principal';
@@ -6,6 +7,8 @@ import { principalOf } from './principal';
 interface AuditNote {
   /** The campaign, when the path does not name it (a created campaign). */
   campaignId?: string | undefined;
+  /** The code as the campaign keeps it (the path's is as typed: the audit query matches the stored form). */
+  code?: string | undefined;
   /** Recorded instead of the request body (e.g. an import's counts). */
   details?: Record<string, unknown> | undefined;
 }
@@ -25,6 +28,7 @@ function bodyForAudit(body: unknown): unknown {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const customerOf = (raw: string | undefined): string | null => (raw === undefined ? null : normalizeCustomerId(raw));
 
 /**
  * Records every successful admin action of a route (write and export routes) once its response is sent: who (the
@@ -44,8 +48,9 @@ export function auditTrail(route: RouteSpec, audit: AuditLog, onError: (err: unk
           actor: principalOf(res).name,
           action: route.operationId,
           campaignId: params.id ?? note.campaignId ?? str(body?.campaignId) ?? null,
-          customerId: params.customerId ?? str(body?.customerId) ?? null,
-          code: params.code ?? str(body?.code) ?? null,
+          // As the store keeps them and the audit query looks for them: "Alice " is customer "alice".
+          customerId: customerOf(params.customerId ?? str(body?.customerId)),
+          code: note.code ?? params.code ?? str(body?.code) ?? null,
           details: { status: res.statusCode, path: req.originalUrl.split('?')[0], ...(Object.keys(req.query ?? {}).length > 0 ? { query: req.query } : {}), ...(note.details ?? { body: bodyForAudit(body) }) },
         })
         .catch(onError);

@@ -53,14 +53,16 @@ const tooManyFailures = (retryAfterS: number) => new ApiError('rate_limited', 't
 /**
  * One login attempt under the throttle, whichever door it comes through (the API's bearer token, the page's sign-in):
  * a blocked address is refused (429) before its token is even looked at, so a guesser cannot tell a hit; a miss is
- * counted. Answers what `check` found, or null for a miss that did not get the address blocked.
+ * counted, unless no credential was presented at all (`presented` false: a request without an Authorization header
+ * guesses nothing, and counting it would let a browser tab or a monitor shut every operator of the address out).
+ * Answers what `check` found, or null for a miss that did not get the address blocked.
  */
-export async function attemptLogin<T>(throttle: AuthThrottle | undefined, ip: string, check: () => T | null): Promise<T | null> {
+export async function attemptLogin<T>(throttle: AuthThrottle | undefined, ip: string, check: () => T | null, presented = true): Promise<T | null> {
   const blocked = throttle ? await throttle.blockedFor(ip) : null;
   if (blocked !== null) throw tooManyFailures(blocked);
   const hit = check();
   if (hit !== null) return hit;
-  const nowBlocked = throttle ? await throttle.failed(ip) : null;
+  const nowBlocked = throttle && presented ? await throttle.failed(ip) : null;
   if (nowBlocked !== null) throw tooManyFailures(nowBlocked);
   return null;
 }

@@ -12,10 +12,12 @@ import { setPrincipal } from './principal';
 export function bearerAuth(tokens: readonly AdminTokenEntry[], throttle?: AuthThrottle): RequestHandler {
   return async (req, res, next) => {
     // The scheme is case-insensitive (RFC 9110 §11.1); the rest of the header is not.
-    const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(req.get('authorization') ?? '');
+    const header = req.get('authorization');
+    const m = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header ?? '');
     let principal;
     try {
-      principal = await attemptLogin(throttle, req.ip ?? 'unknown', () => (m ? matchToken(tokens, m[1]!) : null));
+      // Any Authorization header is a try (a guess, however malformed); none at all is not one.
+      principal = await attemptLogin(throttle, req.ip ?? 'unknown', () => (m ? matchToken(tokens, m[1]!) : null), header !== undefined);
     } catch (err) {
       return next(err);
     }

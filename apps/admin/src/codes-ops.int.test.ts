@@ -140,6 +140,8 @@ describe('locks', () => {
     expect(one.json).toEqual({ released: 1, notFound: [] });
     const tier = await admin(`/campaigns/${id}/locks/release`, { body: { tier: 'premium' } });
     expect(tier.json).toEqual({ released: 2 });
+    // A tier the campaign does not have (a typo) is refused, not "released 0" while the codes stay locked.
+    expectApiError(await admin(`/campaigns/${id}/locks/release`, { body: { tier: 'skate-decks' } }), 422, 'unknown_tier');
     const all = await admin(`/campaigns/${id}/locks/release`, { body: {} });
     expect(all.json).toEqual({ released: 4 });
     expect((await store.codes.counts(id)).standard!.locked).toBe(0);
@@ -228,6 +230,41 @@ describe('locks and releases of listed codes that do not exist', () => {
     // A listed code that is not locked (any more) is found: released 0, nothing named.
     const again = await admin(`/campaigns/${id}/locks/release`, { body: { codes: [real!.code] } });
     expect({ status: again.status, body: again.json }).toEqual({ status: 200, body: { released: 0, notFound: [] } });
+  });
+});
+
+describe('POST /campaigns/:id/codes/disable', () => {
+  it('takes available, locked and published codes (typed any way) out for good, names the unknown ones, leaves a redeemed one to rollback', async () => {
+    const id = await campaign(6);
+    const [available, locked, redeemed] = await store.codes.list({ campaignId: id, tier: 'standard', limit: 3 });
+    expect((await admin(`/campaigns/${id}/locks`, { body: { codes: [locked!.code], releaseAt: new Date(Date.now() + 3_600_000).toISOString() } })).status).toBe(201);
+    const published = (await admin(`/campaigns/${id}/publications`, { body: { tier: 'premium', count: 1, channel: 'instagram' } })).json as PublicationJson;
+    const leaked = published.codes[0]!;
+    const attemptId = `att_dis_${randomBytes(6).toString('hex')}`;
+    expect((await store.redemptions.redeem({ attemptId, campaignId: id, code: redeemed!.code, customerId: 'bob', now: new Date() })).outcome).toBe('redeemed');
+
+    const fullWidth = (s: string): string => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+    const res = await admin(`/campaigns/${id}/codes/disable`, {
+      body: { codes: [available!.code.toLowerCase(), fullWidth(locked!.code), leaked, redeemed!.code, 'SYN-2222-2222'], reason: 'posted on a bot forum' },
+    });
+    expect({ status: res.status, body: res.json }).toEqual({ status: 200, body: { disabled: 3, notFound: ['SYN-2222-2222'] } });
+    for (const code of [available!.code, locked!.code, leaked]) expect(await store.codes.get(id, code)).toMatchObject({ state: 'disabled' });
+    expect(await store.codes.get(id, redeemed!.code)).toMatchObject({ state: 'redeemed', customerId: 'bob' });
+    expect((await admin(`/campaigns/${id}/locks`)).json).toEqual([]);
+    expect(heard).toContainEqual({ kind: 'codes', campaignId: id, action: 'disabled' });
+    // Nobody redeems a disabled code, even the one published for them.
+    expect((await store.redemptions.redeem({ attemptId: `${attemptId}x`, campaignId: id, code: leaked, customerId: 'carol', now: new Date() })).outcome).toBe('code_disabled');
+
+    // Again: every code found, none moved; none of them known: 404, nothing changed.
+    expect((await admin(`/campaigns/${id}/codes/disable`, { body: { codes: [leaked] } })).json).toEqual({ disabled: 0, notFound: [] });
+    const none = await admin(`/campaigns/${id}/codes/disable`, { body: { codes: ['SYN-2222-2222', 'syn-3333-3333'] } });
+    expectApiError(none, 404, 'code_not_found');
+    expect(none.json).toMatchObject({ error: { details: { notFound: ['SYN-2222-2222', 'SYN-3333-3333'] } } });
+    for (const body of [{}, { codes: [] }, { codes: 'SYN-2222-2222' }, { codes: [{ $ne: null }] }, { codes: ['SYN-2222-2222'], tier: 'standard' }])
+      expectApiError(await admin(`/campaigns/${id}/codes/disable`, { body }), 400, 'invalid_request');
+    expectApiError(await admin('/campaigns/nope/codes/disable', { body: { codes: [leaked] } }), 404, 'campaign_not_found');
+    const trail = (await admin(`/audit?campaignId=${id}`)).json as { entries: Array<{ action: string; details: { body?: { reason?: string } } }> };
+    expect(trail.entries.find((e) => e.action === 'disableCodes' && e.details.body?.reason === 'posted on a bot forum')).toBeDefined();
   });
 });
 

@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { ChangePublisher } from '@dropgate/changes';
 import { codeFilterPrefix } from '@dropgate/code-filter';
 import { ADMIN_TOKENS_MISSING, loadAdminConfig, type AdminConfig } from '@dropgate/config';
@@ -6,6 +5,8 @@ import { guessBudgetPrefix, readAllCampaignWrongCodes, readCampaignWrongCodes } 
 import {
   captureException,
   closeSentry,
+  closeServer,
+  createInternalServer,
   createLogger,
   createMetricsRegistry,
   createPublicServer,
@@ -13,12 +14,12 @@ import {
   initSentry,
   installSignalHandlers,
   listenOn,
-  metricsHandler,
+  registryMetrics,
   reportedOutageLog,
   ShutdownRegistry,
   type Logger,
 } from '@dropgate/observability';
-import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, UploadStaging } from '@dropgate/queue';
+import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, redisAnswers, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
 import { tokenEntries } from './admin-tokens';
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
   });
   const app = createAdminApp({
     store,
+    // /readyz: Redis too (the jobs, the uploads and the login throttle live there), not the store alone.
+    redisReady: () => redisAnswers(client),
     jobs,
     redis,
     tokens,
@@ -181,7 +184,8 @@ async function main(): Promise<void> {
     () => readAllCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX)),
     quiet((err) => logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape')),
   );
-  const metricsServer = http.createServer(metricsHandler(registry));
+  // The same readiness on the metrics port as on the API's /readyz (the store and Redis answer).
+  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: async () => void (await Promise.all([store.ping(), redisAnswers(client)])) });
   metricsServer.on('error', (err) => {
     // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
     logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');
@@ -192,7 +196,7 @@ async function main(): Promise<void> {
   const server = createPublicServer(app, httpTimeoutsFrom(config));
   const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
   logger.info({ port }, 'admin listening');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  shutdown.register('http', () => closeServer(server));
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 
@@ -202,7 +206,7 @@ async function serveNotConfigured(config: AdminConfig, logger: Logger, shutdown:
   const server = createPublicServer(createNotConfiguredApp(ADMIN_TOKENS_MISSING), httpTimeoutsFrom(config));
   const port = await listenOn(server, config.ADMIN_PORT, undefined, 'ADMIN_PORT');
   logger.warn({ port }, 'admin listening, not configured: every request answers 503 admin_not_configured');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  shutdown.register('http', () => closeServer(server));
   installSignalHandlers(shutdown, logger, { parent: process });
 }
 

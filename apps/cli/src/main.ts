@@ -36,6 +36,14 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+// A reader that stops early (`dropgate export c1 | head`) closes the pipe: the end of the output it wanted, not a
+// failure of the API (it was "dropgate: write EPIPE", exit 4). Listening first, this answers before any other listener.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(EXIT_CODES.ok);
+  process.stderr.write(`dropgate: cannot write the output: ${err.message}\n`);
+  process.exit(EXIT_CODES.usage);
+});
+
 main().then(
   (code) => {
     process.exitCode = code;

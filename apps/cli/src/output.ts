@@ -25,3 +25,8 @@ export function emit(out: Output, value: unknown, human: () => string[]): void {
   if (out.json) printJson(out, value);
   else printLines(out, human());
 }
+
+/** The listed codes the campaign does not have, one a line (ready to check or fix); nothing when every one was found. */
+export function notFoundLines(notFound: string[] | undefined): string[] {
+  return notFound?.length ? [`not found (${notFound.length}):`, ...notFound] : [];
+}

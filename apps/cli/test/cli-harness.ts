@@ -38,3 +38,24 @@ export function cliJsonFor(cli: Cli): <T>(args: string[]) => Promise<T> {
     return JSON.parse(run.stdout) as T;
   };
 }
+
+/**
+ * Runs `dropgate` as `dropgate ... | head -c N` would: reads its first chunk of stdout, then closes the pipe while it
+ * is still writing (its next write fails with EPIPE).
+ */
+export function cliReadingFirstChunk(system: () => RunningSystem): (args: string[]) => Promise<CliRun> {
+  return (args) =>
+    new Promise((resolve, reject) => {
+      const env = { PATH: process.env.PATH ?? '', DROPGATE_ADMIN_URL: system().adminUrl, DROPGATE_TOKEN: system().adminToken };
+      const child = spawn(process.execPath, [appEntry('cli'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.once('data', (d: Buffer) => {
+        stdout = d.toString();
+        child.stdout.destroy();
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+}

@@ -6,7 +6,7 @@ import { requestJson, startSystem, waitFor, type RunningSystem } from '@dropgate
 import { cliFor, cliJsonFor } from './cli-harness';
 
 /**
- * The code operations of `dropgate` (generate, import, job, publish, publications, lock, release, rollback, audit)
+ * The code operations of `dropgate` (generate, import, job, publish, publications, lock, release, disable, rollback, audit)
  * run as processes against the real admin, intake and worker of `npm start` on the test PostgreSQL and Redis.
  */
 
@@ -178,6 +178,18 @@ describe('lock and release', () => {
     expect(await cliJson(['release', campaign.id, '--tier', 'yeti'])).toEqual({ released: 2 });
   });
 
+  it('disables codes for good (a leaked one, typed any way), names the unknown ones; none known exits 2', async () => {
+    const [leaked] = (await cliJson<Array<{ code: string }>>(['export', campaign.id, '--format', 'json', '--tier', 'yeti', '--state', 'available'])).map((c) => c.code) as [string];
+    const run = await cli(['disable', campaign.id, '--codes', `${leaked.toLowerCase()},nope-0000`, '--reason', 'posted on a forum']);
+    expect({ code: run.code, stdout: run.stdout.trim() }).toEqual({ code: 0, stdout: 'disabled 1 codes\nnot found (1):\nNOPE-0000' });
+    const listed = await cliJson<Array<{ code: string }>>(['export', campaign.id, '--format', 'json', '--state', 'disabled']);
+    expect(listed.map((c) => c.code)).toEqual([leaked]);
+    const none = await cli(['disable', campaign.id, '--codes', 'nope-0000,nope-1111']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('NOPE-0000, NOPE-1111');
+    expect((await cli(['disable', campaign.id])).code).toBe(1);
+  });
+
   it.each<[string, string[]]>([
     ['neither a count nor codes', ['--tier', 'yeti']],
     ['--before without --release-at', ['--tier', 'yeti', '--count', '1', '--before', '30m']],
@@ -217,7 +229,7 @@ describe('rollback and audit', () => {
     const admin = page.entries.filter((e) => e.kind === 'admin' && e.actor !== 'scheduler');
     expect(admin.every((e) => e.actor === 'admin' && e.campaignId === campaign.id)).toBe(true);
     expect(page.entries.filter((e) => e.actor === 'scheduler').map((e) => e.action)).toEqual(['releaseDueLocks']);
-    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'codesImported', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'rollbackCode']));
+    expect(new Set(admin.map((e) => e.action))).toEqual(new Set(['createCampaign', 'updateCampaign', 'generateCodes', 'importCodes', 'codesImported', 'exportCodes', 'publishCodes', 'lockCodes', 'releaseLocks', 'disableCodes', 'rollbackCode']));
     expect(page.entries).toContainEqual(expect.objectContaining({ kind: 'redemption', action: 'redeemed', customerId: 'alice', code: redeemed }));
 
     const byCode = await cli(['audit', '--code', redeemed]);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, startSystem, type RunningSystem } from '@dropgate/testkit';
-import { cliFor, cliJsonFor } from './cli-harness';
+import { cliFor, cliJsonFor, cliReadingFirstChunk } from './cli-harness';
 
 /**
  * The built `dropgate` CLI run as a process (as `npm run cli --` runs it) against the real processes of
@@ -45,7 +45,7 @@ describe('usage', () => {
   it('prints help with the exit codes on --help (exit 0), for the program and for a subcommand', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['campaign', 'generate', 'import', 'job', 'export', 'publish', 'publications', 'lock', 'release', 'rollback', 'pause', 'resume', 'stop', 'end', 'stats', 'audit']) {
+    for (const command of ['campaign', 'generate', 'import', 'job', 'export', 'publish', 'publications', 'lock', 'release', 'disable', 'rollback', 'pause', 'resume', 'stop', 'end', 'stats', 'audit']) {
       expect(top.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(top.stdout).toContain('3  authentication');
@@ -69,6 +69,9 @@ describe('usage', () => {
     ['a state that does not exist', ['export', 'c1', '--state', 'lost']],
     ['a tier and count together with a list of codes', ['lock', 'c1', '--tier', 'tshirt', '--count', '2', '--codes', 'A,B']],
     ['a date that is not one', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', 'tomorrow']],
+    ['a date without its time zone', ['campaign', 'create', '--name', 'x', '--tier', 'tshirt:5', '--starts-at', '2026-12-24T20:00']],
+    ['a date in another form than ISO', ['campaign', 'update', 'c1', '--ends-at', '12/05/2026']],
+    ['a release time that is not a day of the calendar', ['lock', 'c1', '--tier', 'tshirt', '--count', '1', '--release-at', '2027-02-30T20:00:00Z']],
     ['a --url that is not an http(s) URL (as DROPGATE_ADMIN_URL)', ['--url', 'ftp://nowhere', 'campaign', 'list']],
     ['a --url that is not a URL', ['--url', 'nowhere', 'campaign', 'list']],
   ])('exits 1 on %s, sending nothing', async (_name, args) => {
@@ -177,6 +180,16 @@ describe('campaigns', () => {
     expect(json.stderr).toContain('5 codes exported');
   });
 
+  it('stops quietly with exit 0 when the reader closes the pipe early (`dropgate export c1 | head`)', async () => {
+    // Enough codes that the export is still writing when the reader goes (more than a pipe holds).
+    const big = await cliJson<Campaign>(['campaign', 'create', '--name', 'Big', '--tier', 'tshirt:20000']);
+    const run = await cliReadingFirstChunk(() => system)(['export', big.id]);
+    expect(run.stdout.startsWith('code,tier,state,customerId,redeemedAt,publicationId\n')).toBe(true);
+    // It was "dropgate: write EPIPE" and exit 4, as if the API had failed.
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE|dropgate:/);
+  });
+
   it('exits 1 when the export file cannot be written, naming it, and leaves no file', async () => {
     const missingDir = path.join(scratch, 'no-such-dir', 'codes.csv');
     const run = await cli(['export', campaign.id, '--out', missingDir]);
@@ -209,5 +222,9 @@ describe('campaigns', () => {
     const bad = await cli(['campaign', 'create', '--name', 'x', '--tier', 'Upper:1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid_request');
+    // --length with a --pattern of another length: refused by the API, not dropped (it used to make 8-character codes).
+    const disagree = await cli(['campaign', 'create', '--name', 'x', '--tier', 'tshirt:1', '--pattern', 'SKATE-####-####', '--length', '10']);
+    expect(disagree.code).toBe(2);
+    expect(disagree.stderr).toContain('invalid_code_spec (HTTP 400): length 10 disagrees with the 8 "#" of the pattern');
   });
 });

@@ -179,7 +179,7 @@ describe('the fast lane answers every rejection as the Express path does', () =>
     expect(await lane.queue.count()).toBe(await plain.queue.count());
   });
 
-  it('accepts a real code typed full-width, with zero-width characters or typographic dashes, alike: 202, queued in its canonical form', async () => {
+  it('accepts a real code typed full-width, with zero-width characters, typographic dashes or without its separators, alike: 202, queued in its canonical form', async () => {
     const fullWidth = (s: string): string => s.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
     const spellings = [
       (c: string) => fullWidth(c.toLowerCase()),
@@ -188,7 +188,11 @@ describe('the fast lane answers every rejection as the Express path does', () =>
       // As a page shows it (non-breaking hyphens keep it on one line), or a right-to-left page with an en dash.
       (c: string) => c.replace(/-/g, '\u2011'),
       (c: string) => `\u200f${c.replace(/-/g, '\u2013')}\u200e`,
+      // Typed without its separators, or with spaces for them.
+      (c: string) => c.replace(/-/g, '').toLowerCase(),
+      (c: string) => c.replace(/-/g, ' '),
     ];
+    expect(realCode()).toContain('-'); // the campaign's codes have separators to leave out
     for (const [i, spell] of spellings.entries()) {
       const code = realCode();
       const answer = await same({ body: redeem(open, spell(code)), headers: fromAddress(`192.0.2.${210 + i}`) });

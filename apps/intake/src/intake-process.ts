@@ -5,6 +5,7 @@ import {
   answerClusterMetrics,
   captureException,
   closeSentry,
+  closeServer,
   createInternalServer,
   createLogger,
   createPublicServer,
@@ -116,7 +117,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   const server = createPublicServer(handler, httpTimeoutsFrom(config));
   const port = await listenOn(server, config.PORT, undefined, 'PORT');
   logger.info({ port, metrics }, 'intake listening');
-  shutdown.register('http', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  shutdown.register('http', () => closeServer(server));
   // Runs before the server closes (registered after it): the long polls answer 202 now instead of holding it up.
   shutdown.register('long polls', () => gateway.endWaits());
   installSignalHandlers(shutdown, logger, { parent: process });

@@ -1,22 +1,22 @@
-import http from 'node:http';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { ChangePublisher } from '@dropgate/changes';
 import { loadWorkerConfig } from '@dropgate/config';
 import {
   captureException,
   closeSentry,
+  createInternalServer,
   createLogger,
   createMetricsRegistry,
   initSentry,
   installSignalHandlers,
   listenOn,
-  metricsHandler,
+  registryMetrics,
   reportedOutageLog,
   ShutdownRegistry,
 } from '@dropgate/observability';
 import { attemptProcessor, batchingRedemptions, jobResultOf } from '@dropgate/attempt-processing';
 import { CampaignGuessOverrides, GuessBudget, guessBudgetFrom, guessBudgetPrefix, holdRuleFrom, rateGuardPrefix, SharedSourceBlocks, sourceBlocksPrefix, wrongCodeCounter } from '@dropgate/guard';
-import { createRedis, QUEUES, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
+import { createRedis, QUEUES, redisAnswers, type AttemptJobData, type AttemptJobName, type AttemptJobResult } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
 import { holdingThroughStoreOutage, StoreOutage } from './store-outage';
@@ -42,16 +42,20 @@ async function main(): Promise<void> {
 
   const registry = createMetricsRegistry('worker');
   const metrics = createWorkerMetrics(registry);
-  // Bound before any job is taken: a port in use stops the worker with a message naming WORKER_METRICS_PORT.
-  // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
-  const metricsServer = http.createServer(metricsHandler(registry));
-  const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
   // Redis or the store going away: one line when it goes, a summary at most every 10 s, one when it is back, one
   // report each; the failures that follow from it are only counted meanwhile (`quiet`).
   const redisOutage = reportedOutageLog('redis', { app: 'worker', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
   const storeOutageLog = reportedOutageLog(`${store.name} store`, { app: 'worker', part: 'store' }, logger);
   const connection = createRedis(config.REDIS_URL, 'worker', 'worker', { shutdown, health: redisOutage });
+  // The operator's port: /metrics, /healthz, and /readyz (Redis and the store answer: this worker can process jobs).
+  // Bound before any job is taken: a port in use stops the worker with a message naming WORKER_METRICS_PORT.
+  // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
+  const metricsServer = createInternalServer({
+    metrics: registryMetrics(registry),
+    ready: async () => void (await Promise.all([redisAnswers(connection), store.ping()])),
+  });
+  const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
 
   // The store away while we run: jobs keep their tries and wait, the worker stops taking jobs until it answers.
   const storeOutage = new StoreOutage({

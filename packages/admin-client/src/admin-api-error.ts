@@ -27,13 +27,13 @@ export class AdminUnreachableError extends Error {
   }
 }
 
-/** A background job ended in `failed`. */
+/** A background job ended in `failed`: the message says why, as the job reported it (`GET /admin/v1/jobs/:id`'s `error`). */
 export class AdminJobFailedError extends Error {
   constructor(
     readonly jobId: string,
-    readonly job: unknown,
+    readonly job: { error?: string | undefined },
   ) {
-    super(`job ${jobId} failed`);
+    super(`job ${jobId} failed${job.error ? `: ${job.error}` : ''}`);
     this.name = 'AdminJobFailedError';
   }
 }

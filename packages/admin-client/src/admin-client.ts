@@ -8,6 +8,8 @@ import type {
   CodesQuery,
   CodeView,
   CreatedCampaignView,
+  DisableRequest,
+  DisableView,
   ImportAccepted,
   JobAccepted,
   JobView,
@@ -198,6 +200,11 @@ export class AdminClient {
 
   release(id: string, body: ReleaseRequest = {}): Promise<ReleaseView> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/locks/release`, { body });
+  }
+
+  /** Takes listed codes out of circulation for good (available, locked or published ones). */
+  disable(id: string, body: DisableRequest): Promise<DisableView> {
+    return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/disable`, { body });
   }
 
   rollback(id: string, code: string, body: RollbackRequest): Promise<RollbackView> {

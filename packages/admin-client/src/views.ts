@@ -155,6 +155,18 @@ export interface ReleaseView {
   notFound?: string[];
 }
 
+export interface DisableRequest {
+  codes: string[];
+  /** Why (kept in the audit trail). */
+  reason?: string;
+}
+
+export interface DisableView {
+  disabled: number;
+  /** Listed codes the campaign does not have (none at all is a 404 code_not_found). */
+  notFound: string[];
+}
+
 export interface RollbackView {
   code: string;
   state: 'available' | 'disabled';

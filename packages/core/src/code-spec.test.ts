@@ -254,6 +254,33 @@ describe('normalizeCode()', () => {
     expect(normalizeCode(upper, '\u2067DG\u2011ABC23XYZ45\u2069')).toBe('DG-ABC23XYZ45');
   });
 
+  it('lays out a code typed without its separators, or with spaces or other dashes for them', () => {
+    const grouped = resolveCodeSpec({ pattern: 'SYN-####-####' });
+    for (const typed of ['syn7kq2m4xp', 'SYN 7KQ2 M4XP', ' syn-7kq2 m4xp ', 'SYN7KQ2-M4XP', 'SYN_7KQ2_M4XP', 'S Y N 7 K Q 2 M 4 X P'])
+      expect(normalizeCode(grouped, typed)).toBe('SYN-7KQ2-M4XP');
+    // A prefix and a suffix with separators of their own.
+    const framed = resolveCodeSpec({ prefix: 'DG-', pattern: '####_####', suffix: '-X' });
+    expect(normalizeCode(framed, 'dgabcdefghx')).toBe('DG-ABCD_EFGH-X');
+    expect(matchesCodeSpec(framed, normalizeCode(framed, 'DG ABCD EFGH X'))).toBe(true);
+    // Letters of the layout must be typed as they are: a wrong literal, one character too many or too few is left
+    // unchanged, for the format check to refuse.
+    for (const typed of ['SYX7KQ2M4XP', 'SYN7KQ2M4XPQ', 'SYN7KQ2M4X', 'SYN-7KQ2-M4X-P2']) {
+      expect(matchesCodeSpec(grouped, normalizeCode(grouped, typed))).toBe(false);
+    }
+    // A "-" the alphabet itself holds is a character of the code, never dropped.
+    const dashed = resolveCodeSpec({ length: 6, charset: 'AB-' });
+    expect(normalizeCode(dashed, 'A-B-AB')).toBe('A-B-AB');
+    expect(normalizeCode(dashed, 'A B-ABA')).toBe('AB-ABA');
+    expect(matchesCodeSpec(dashed, normalizeCode(dashed, 'A B-AB'))).toBe(false);
+  });
+
+  it('lays out no two codes alike: every generated code, typed without separators, is itself again', () => {
+    const grouped = resolveCodeSpec({ pattern: 'SYN-####-####' });
+    const codes = generateCodes(grouped, 2_000);
+    const typedBack = codes.map((c) => normalizeCode(grouped, c.replace(/-/g, '').toLowerCase()));
+    expect(typedBack).toEqual(codes);
+  });
+
   it('leaves control characters and other non-ASCII alone (the format refuses them)', () => {
     expect(normalizeCode(upper, 'DG-ABC\u000023XYZ45')).toBe('DG-ABC\u000023XYZ45');
     expect(matchesCodeSpec(upper, normalizeCode(upper, 'DG-ABCé3XYZ45'))).toBe(false);

@@ -113,13 +113,39 @@ const DASHES = /[\u2010-\u2015\u2212]/g;
  * What a person typed or pasted → the code as stored, the one rule every path that takes a submitted code applies
  * (the intake and its code filter lookup, admin lookups and locks, imports): full-width and other compatibility forms
  * folded (NFKC: `ＡＢ－１２` → `AB-12`), typographic dashes read as "-" and invisible characters dropped, only when
- * the input has a non-ASCII character; then trimmed and, for an upper-case alphabet, upper-cased. Control characters are left for the format
- * check (and the HTTP schemas) to refuse.
+ * the input has a non-ASCII character; then trimmed and, for an upper-case alphabet, upper-cased; a code typed without
+ * its separators (or with spaces for them) is laid out as the spec writes it. Control characters are left for the
+ * format check (and the HTTP schemas) to refuse.
  */
 export function normalizeCode(spec: CodeSpec, input: string): string {
   const folded = NON_ASCII.test(input) ? input.normalize('NFKC').replace(INVISIBLE, '').replace(DASHES, '-') : input;
   const trimmed = folded.trim();
-  return isCaseInsensitive(spec) ? trimmed.toUpperCase() : trimmed;
+  const cased = isCaseInsensitive(spec) ? trimmed.toUpperCase() : trimmed;
+  return matchesCodeSpec(spec, cased) ? cased : laidOut(spec, cased);
+}
+
+/** Characters a person puts between a code's groups, or leaves out: whitespace, "-" and "_" (unless the alphabet has them). */
+const isSeparator = (spec: CodeSpec, c: string): boolean => (c === '-' || c === '_' || /\s/.test(c)) && !spec.charset.includes(c);
+
+/**
+ * A code typed without its separators or with others (`SYN7KQ2M4XP`, `SYN 7KQ2 M4XP` for `SYN-####-####`) laid out
+ * as the spec writes it; input that does not fit comes back as it is, for the format check to refuse. The separators
+ * sit at fixed places, so two codes never lay out alike: this makes no code easier to guess.
+ */
+function laidOut(spec: CodeSpec, code: string): string {
+  const typed = [...code].filter((c) => !isSeparator(spec, c));
+  let next = 0;
+  let out = '';
+  for (const c of spec.prefix + (spec.pattern ?? PATTERN_SLOT.repeat(spec.length)) + spec.suffix) {
+    if (isSeparator(spec, c)) {
+      out += c;
+      continue;
+    }
+    const got = typed[next++];
+    if (got === undefined || (c !== PATTERN_SLOT && got !== c)) return code;
+    out += got;
+  }
+  return next === typed.length ? out : code;
 }
 
 const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');

@@ -47,8 +47,39 @@ export function createPublicServer(handler: http.RequestListener, t: HttpTimeout
   return server;
 }
 
+/**
+ * Stops a public server for a shutdown: no new connections, and whatever still arrives on a kept-alive connection
+ * is answered with `Connection: close`, so the connection ends with that answer; idle ones are closed as they go idle
+ * (every 100 ms). `server.close()` alone waits for kept-alive connections to go quiet, which a client that keeps them
+ * busy (a load balancer, a load generator) never lets happen: the process kept serving until its shutdown deadline.
+ * Resolves once every connection is gone; requests in flight are answered first.
+ */
+export function closeServer(server: Server): Promise<void> {
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  });
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  return new Promise<void>((resolve) =>
+    server.close(() => {
+      clearInterval(sweep);
+      resolve();
+    }),
+  );
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/** A readiness check that takes longer than this is a no: a probe must not hang on a dependency that is away. */
+const READY_TIMEOUT_MS = 2000;
+
+function answersWithin(ms: number, check: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([check(), late]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -71,7 +102,7 @@ export function createInternalServer(endpoints: InternalEndpoints): Server {
         () => send(res, 500, { error: { code: 'internal_error', message: 'metrics unavailable' } }),
       );
     } else if (path === '/readyz') {
-      (endpoints.ready ?? (() => Promise.resolve()))().then(
+      answersWithin(READY_TIMEOUT_MS, endpoints.ready ?? (() => Promise.resolve())).then(
         () => send(res, 200, { status: 'ready' }),
         () => send(res, 503, { error: { code: 'unavailable', message: 'not ready' } }),
       );

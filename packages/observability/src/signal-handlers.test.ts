@@ -64,6 +64,28 @@ describe('installSignalHandlers', () => {
     expect(close).toHaveBeenCalledTimes(1);
   });
 
+  it('shuts down at once when the channel closed before the handlers were installed (the supervisor died during start-up)', async () => {
+    // What `process` looks like then: `connected` false, and no 'disconnect' will ever come. It used to run on as an orphan.
+    const registry = new ShutdownRegistry(silent, 1000);
+    const close = jest.fn();
+    registry.register('server', close);
+    const parent = Object.assign(new EventEmitter(), { connected: false });
+    const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve, parent })));
+    expect(await exited).toBe(0);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not stop while the channel is connected, nor without one', async () => {
+    const registry = new ShutdownRegistry(silent, 1000);
+    const close = jest.fn();
+    registry.register('server', close);
+    uninstall = installSignalHandlers(registry, silent, { exit: () => undefined, parent: Object.assign(new EventEmitter(), { connected: true }) });
+    uninstall();
+    uninstall = installSignalHandlers(registry, silent, { exit: () => undefined, parent: new EventEmitter() });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(close).not.toHaveBeenCalled();
+  });
+
   it('stops on SIGHUP too (a closed terminal drains like Ctrl-C)', async () => {
     const registry = new ShutdownRegistry(silent, 1000);
     const exited = new Promise<number>((resolve) => (uninstall = installSignalHandlers(registry, silent, { exit: resolve })));

@@ -14,7 +14,8 @@ export interface SignalHandlerOptions {
   /**
    * Apps pass `process`: when its IPC channel to the parent closes (a supervisor spawns its children with one), the
    * parent is gone, even SIGKILLed, and this process stops as on a signal instead of running on as an orphan.
-   * Ignored without a channel and in a cluster worker (node:cluster handles its own). Not the default: a test
+   * Ignored without a channel and in a cluster worker (node:cluster handles its own); a channel already closed
+   * (`connected` false: the parent died while this process was starting) stops it at once. Not the default: a test
    * runner's worker has a channel of its own that must be left alone.
    */
   parent?: NodeJS.EventEmitter;
@@ -30,7 +31,11 @@ export function installSignalHandlers(registry: ShutdownRegistry, logger: Shutdo
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? STOP_SIGNALS;
   const graceMs = options.repeatGraceMs ?? 1000;
-  const parent = options.parent === process && (!process.channel || cluster.isWorker) ? undefined : options.parent;
+  const watched = options.parent === process && cluster.isWorker ? undefined : options.parent;
+  // A channel that closed before we got here (the supervisor died while this process was still starting) emits no
+  // 'disconnect' any more: `connected` false says so (undefined: there never was one). Such an orphan stops now.
+  const goneAlready = (watched as { connected?: boolean } | undefined)?.connected === false;
+  const parent = watched === process && !process.channel ? undefined : watched;
   let received: string | undefined;
   let receivedAt = 0;
 
@@ -54,6 +59,7 @@ export function installSignalHandlers(registry: ShutdownRegistry, logger: Shutdo
     // Listening for 'disconnect' holds the channel open; it must not keep an otherwise finished process alive.
     if (parent === process) process.channel?.unref();
   }
+  if (goneAlready) onParentGone();
   return () => {
     for (const signal of signals) process.off(signal, onStop);
     parent?.off('disconnect', onParentGone);

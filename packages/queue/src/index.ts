@@ -2,6 +2,7 @@ export { ATTEMPT_JOB_NAMES, isAttemptJobName, QUEUES, type AttemptJobName, type 
 export type { AttemptJob, AttemptJobContract, AttemptSource, AttemptJobData, AttemptJobPayloads, AttemptJobRequest, AttemptJobResult, ClaimJob, RedeemJob } from './attempt-jobs';
 export { isValidAttemptId, newAttemptId } from './attempt-id';
 export { closeRedis, createRedis, type CloseRegistry, type ConnectionHealth, type CreateRedisOptions, type RedisKind } from './redis-connection';
+export { redisAnswers } from './redis-readiness';
 export { redisAddress, waitForRedis, type WaitForRedisOptions } from './wait-for-redis';
 export { ATTEMPT_EVENTS_MAX_LEN, createAttemptQueue, eventsMaxLenOf, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';

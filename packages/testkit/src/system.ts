@@ -37,6 +37,8 @@ export interface RunningSystem {
   queuePrefix: string;
   env: Record<string, string>;
   workers: ChildProcess[];
+  /** The internal port (WORKER_METRICS_PORT: /metrics, /healthz, /readyz) of every worker started, `addWorker`'s too, in order. */
+  workerInternalUrls: string[];
   /** The intake process (with INTAKE_PROCESSES > 1, the cluster primary). */
   intake: ChildProcess;
   /** Starts one more worker process (e.g. after killing one). */
@@ -102,11 +104,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     launched.push(entry);
     return entry;
   };
-  /** A worker, ready once its metrics endpoint answers; fails at once if it (or one of `alsoWatch`) exits first. */
+  const workerInternalUrls: string[] = [];
+  /** A worker, once its /readyz says so (Redis and the store answer); fails at once if it (or one of `alsoWatch`) exits first. */
   const startWorker = async (alsoWatch: readonly Launched[]): Promise<ChildProcess> => {
     const metricsPort = await freePort();
     const worker = launch('worker', { ...options.workerEnv, WORKER_METRICS_PORT: String(metricsPort) });
-    await serving(`worker metrics on :${metricsPort}`, `http://127.0.0.1:${metricsPort}/metrics`, [...alsoWatch, worker]);
+    const internalUrl = `http://127.0.0.1:${metricsPort}`;
+    await serving(`worker ready on :${metricsPort}`, `${internalUrl}/readyz`, [...alsoWatch, worker]);
+    workerInternalUrls.push(internalUrl);
     return worker.child;
   };
 
@@ -145,6 +150,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     queuePrefix: env.QUEUE_PREFIX!,
     env,
     workers,
+    workerInternalUrls,
     intake: intake.child,
     addWorker: () => startWorker([]),
     output: (app) => launched.filter((l) => l.app === app).map((l) => l.stdout),

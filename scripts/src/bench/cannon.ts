@@ -29,6 +29,8 @@ export interface CannonOptions {
   progressLabel?: string;
   progressEveryS?: number;
   log?: (line: string) => void;
+  /** Aborted (Ctrl-C): the run stops within a second and resolves with what came back so far. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function cannon(options: CannonOptions): Promise<CannonRun> {
       },
     ],
   });
+  options.signal?.addEventListener('abort', () => instance.stop(), { once: true });
   // Latency by answer kind: a shedding server's overall p99 mixes fast 503s with what it served.
   const served: number[] = [];
   const shed: number[] = [];

@@ -2,7 +2,7 @@ import type { Campaign } from '@dropgate/core';
 import type { Route } from '@dropgate/http';
 import { z } from 'zod';
 import { campaignParams, campaignStatsView, campaignView, createdCampaignView, codesQuery, codeView, createCampaignBody, patchCampaignBody, statusBody } from '../admin-schemas';
-import type { AdminService } from '../admin-service';
+import { requireTier, type AdminService } from '../admin-service';
 import { streamCodes } from '../codes-export';
 import { noteForAudit } from '../audit-trail';
 import { principalOf } from '../principal';
@@ -70,6 +70,7 @@ export function campaignRoutes(service: AdminService, options: CampaignRouteOpti
       summary: 'Export codes (streamed JSON array or CSV), filtered by tier and state',
       handler: async ({ params, query }, req, res) => {
         const campaign = await service.campaign(params.id);
+        requireTier(campaign, query.tier);
         // Express answers HEAD with the GET route: the headers, without reading every code for a body never sent.
         await streamCodes(service.store, res, { campaignId: campaign.id, tier: query.tier, state: query.state }, query.format, req.method === 'HEAD');
       },

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import {
   campaignParams,
   codeParams,
+  disableBody,
+  disableView,
   idempotencyKey,
   lockBody,
   lockGroupView,
@@ -17,6 +19,7 @@ import {
   rollbackView,
 } from '../admin-schemas';
 import type { AdminService } from '../admin-service';
+import { noteForAudit } from '../audit-trail';
 import { principalOf } from '../principal';
 import { routeGroup } from './declare-route';
 
@@ -60,10 +63,19 @@ export function codeRoutes(service: AdminService): Route[] {
       summary: "Release locks now: the listed codes, a tier's, or every lock of the campaign",
       handler: async ({ params, body }, _req, res) => void res.json(await service.releaseLocks(principalOf(res), params.id, body)),
     }),
+    declare('disableCodes', 'POST /campaigns/:id/codes/disable', {
+      scope: 'write', params: campaignParams, body: disableBody, answers: [200, 'Disabled', disableView],
+      summary: 'Take listed codes out of circulation for good (available, locked or published ones); a redemption of one answers code_disabled',
+      handler: async ({ params, body }, _req, res) => void res.json(await service.disable(principalOf(res), params.id, body)),
+    }),
     declare('rollbackCode', 'POST /campaigns/:id/codes/:code/rollback', {
       scope: 'write', params: codeParams, body: rollbackBody, answers: [200, 'Rolled back', rollbackView],
       summary: 'Take a redeemed code back (available or disabled); the attempt that held it is marked rolled back',
-      handler: async ({ params, body }, _req, res) => void res.json(await service.rollback(principalOf(res), params.id, params.code, body)),
+      handler: async ({ params, body }, _req, res) => {
+        const result = await service.rollback(principalOf(res), params.id, params.code, body);
+        noteForAudit(res, { code: result.code });
+        res.json(result);
+      },
     }),
   ];
 }

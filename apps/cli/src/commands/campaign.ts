@@ -60,8 +60,8 @@ export function registerCampaign(program: Command, act: Act): void {
     .option('--charset <charset>', 'alphabet name or the characters themselves')
     .option('--prefix <prefix>', 'literal prefix (without --pattern)')
     .option('--target <n>', 'stop by itself after this many redemptions', positiveInt)
-    .option('--starts-at <iso>', 'opens at (ISO date)', isoDate)
-    .option('--ends-at <iso>', 'closes at (ISO date)', isoDate)
+    .option('--starts-at <iso>', 'opens at (ISO date and time with its zone, e.g. 2026-12-24T20:00:00Z)', isoDate)
+    .option('--ends-at <iso>', 'closes at (ISO date and time with its zone)', isoDate)
     .option('--require-publication', 'only published codes can be redeemed')
     .option('--draft', 'create as a draft (resume to activate)')
     .option('--no-wait', 'return once the campaign exists, while its codes are still being generated')
@@ -72,7 +72,9 @@ export function registerCampaign(program: Command, act: Act): void {
           tiers: o.tier,
           perCustomerLimit: o.perCustomer,
           code: {
-            ...(o.pattern ? { pattern: o.pattern } : { length: o.length ?? DEFAULT_CODE_LENGTH }),
+            // --length goes along with --pattern too: the API refuses the two when they disagree, rather than one being dropped.
+            ...(o.pattern ? { pattern: o.pattern } : {}),
+            ...(o.length !== undefined ? { length: o.length } : o.pattern ? {} : { length: DEFAULT_CODE_LENGTH }),
             ...(o.charset ? { charset: o.charset } : {}),
             ...(o.prefix ? { prefix: o.prefix } : {}),
           },

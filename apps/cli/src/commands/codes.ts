@@ -11,8 +11,8 @@ import type { CommandContext } from '../context';
 import { UsageError } from '../exit-codes';
 import { exportProgress } from '../export-progress';
 import { waitWithProgress } from '../job-progress';
-import { emit } from '../output';
-import { codeState, positiveInt } from '../parse-options';
+import { emit, notFoundLines } from '../output';
+import { codeState, list, positiveInt } from '../parse-options';
 
 /** A job-returning request: waits with a progress bar unless --no-wait, then prints the final job. */
 async function followJob({ client, out }: CommandContext, accepted: { jobId: string }, label: string, wait: boolean): Promise<void> {
@@ -123,6 +123,20 @@ export function registerCodes(program: Command, act: Act): void {
         const job = await waitWithProgress(client, accepted.jobId, 'import', out);
         const report = job.result as unknown as ImportReportView;
         emit(out, { jobId: accepted.jobId, ...report }, () => importLines(report));
+      }),
+    );
+
+  program
+    .command('disable')
+    .description('take codes out of circulation for good (available, locked or published ones: a leaked code); a redemption of one answers code_disabled')
+    .argument('<campaignId>')
+    .requiredOption('--codes <codes>', 'these codes (comma separated, repeatable)', list)
+    .option('--reason <reason>', 'why (kept in the audit log)')
+    .action(
+      act<{ codes: string[]; reason?: string }>(async ({ client, out }, [id], o) => {
+        if (o.codes.length === 0) throw new UsageError('--codes names no code');
+        const result = await client.disable(id!, { codes: o.codes, ...(o.reason ? { reason: o.reason } : {}) });
+        emit(out, result, () => [`disabled ${result.disabled} codes`, ...notFoundLines(result.notFound)]);
       }),
     );
 

@@ -12,7 +12,7 @@ export function registerJob(program: Command, act: Act): void {
     .action(
       act<{ wait?: boolean }>(async ({ client, out }, [jobId], o) => {
         const job = o.wait ? await waitWithProgress(client, jobId!, `job ${jobId}`, out) : await client.job(jobId!);
-        emit(out, { jobId, ...job }, () => [`${jobId}: ${job.state}, ${job.done} of ${job.total}`]);
+        emit(out, { jobId, ...job }, () => [`${jobId}: ${job.state}, ${job.done} of ${job.total}${job.error ? `: ${job.error}` : ''}`]);
       }),
     );
 }

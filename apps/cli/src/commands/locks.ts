@@ -2,7 +2,7 @@ import type { LockRequest } from '@dropgate/admin-client';
 import type { Command } from 'commander';
 import type { Act } from '../action';
 import { UsageError } from '../exit-codes';
-import { emit, table } from '../output';
+import { emit, notFoundLines, table } from '../output';
 import { duration, isoDate, list, positiveInt } from '../parse-options';
 
 interface LockOptions {
@@ -23,7 +23,7 @@ export function registerLocks(program: Command, act: Act): void {
     .option('--tier <tier>', 'tier to lock from')
     .option('--count <n>', 'how many codes of the tier', positiveInt)
     .option('--codes <codes>', 'these codes (comma separated, repeatable)', list)
-    .option('--release-at <iso>', 'release them by themselves at this time', isoDate)
+    .option('--release-at <iso>', 'release them by themselves at this time (ISO, with its zone: 2026-12-24T20:00:00Z)', isoDate)
     .option('--release-in <duration>', 'release them by themselves after 90s, 30m, 2h, ...', duration)
     .option('--before <duration>', 'with --release-at: that long before it (e.g. --release-at <show time> --before 30m)', duration)
     .option('--reason <reason>', 'why (kept in the audit log)')
@@ -79,9 +79,4 @@ export function registerLocks(program: Command, act: Act): void {
         emit(out, result, () => [`released ${result.released} codes`, ...notFoundLines(result.notFound)]);
       }),
     );
-}
-
-/** The listed codes the campaign does not have, one a line (ready to check or fix); nothing when every one was found. */
-function notFoundLines(notFound: string[] | undefined): string[] {
-  return notFound?.length ? [`not found (${notFound.length}):`, ...notFound] : [];
 }

@@ -30,6 +30,20 @@ describe('load scenarios', () => {
 
   it('reads codes from a plain list or a CSV export', () => {
     expect(parseCodesFile('code,tier,state\nDG-1,a,available\n"DG-2",b,x\n\n')).toEqual(['DG-1', 'DG-2']);
-    expect(wrongCodeLike('AB-123456', 'XY', 6)).toMatch(/^AB-[XY]{6}$/);
+    expect(wrongCodeLike('AB-123456', '0123456789', 4)).toMatch(/^AB-12\d{4}$/);
+  });
+
+  it("bots keep a pattern's separators where they are, so their wrong codes pass the campaign's format check", () => {
+    // The README's pattern, SKATE-####-####: a separator among the last six characters must not move.
+    const codes = ['SKATE-29KS-KFSJ', 'SKATE-B77D-WVEJ', 'SKATE-BYQ4-Y6YW', 'SKATE-3MNP-7RTZ'];
+    const next = scenarioRequests({ scenario: 'bots', campaignId: 'c1', codes, rotateForwardedFor: false, customerPrefix: 'bot' });
+    const alphabet = alphabetOf(codes);
+    expect(alphabet).not.toContain('-');
+    for (let n = 0; n < 200; n++) {
+      const { code } = JSON.parse(next(n).body!) as { code: string };
+      expect(code).toMatch(/^SKATE-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+      expect(codes).not.toContain(code);
+    }
+    expect(wrongCodeLike('SKATE-29KS-KFSJ', alphabet, 6)).toMatch(/^SKATE-29[0-9A-Z]{2}-[0-9A-Z]{4}$/);
   });
 });

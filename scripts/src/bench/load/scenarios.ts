@@ -19,21 +19,35 @@ export interface ScenarioOptions {
 }
 
 /**
- * A code of the same shape as `sample` (same length, same literal prefix) with its last `tail` characters replaced
- * by random characters of `alphabet`: well-formed for the campaign, but (with overwhelming probability) not one of
- * its codes. What a guessing bot sends.
+ * A code of the same shape as `sample` with its last `tail` random characters (those of `alphabet`) replaced by
+ * random characters of `alphabet`: well-formed for the campaign, but (with overwhelming probability) not one of its
+ * codes. What a guessing bot sends. Characters outside `alphabet` (a pattern's separators: `SKATE-####-####`) stay
+ * where they are: a bot that moved them would only send codes of the wrong format, refused before any lookup.
  */
 export function wrongCodeLike(sample: string, alphabet: string, tail = 6): string {
-  const keep = Math.max(0, sample.length - tail);
-  let out = sample.slice(0, keep);
-  for (let i = keep; i < sample.length; i++) out += alphabet[randomInt(alphabet.length)];
-  return out;
+  const chars = [...sample];
+  let left = tail;
+  for (let i = chars.length - 1; i >= 0 && left > 0; i--) {
+    if (!alphabet.includes(chars[i]!)) continue;
+    chars[i] = alphabet[randomInt(alphabet.length)]!;
+    left--;
+  }
+  return chars.join('');
 }
 
-/** The characters the random part of the sample codes uses (the default alphabet when there are no samples). */
-export function alphabetOf(codes: readonly string[], tail = 6): string {
+/**
+ * The characters the random part of the sample codes uses: those at the positions where the samples differ (a
+ * pattern's literals and separators never do), letters and digits only; the default alphabet when the samples
+ * show fewer than two.
+ */
+export function alphabetOf(codes: readonly string[]): string {
+  const samples = codes.slice(0, 1000);
   const chars = new Set<string>();
-  for (const c of codes.slice(0, 1000)) for (const ch of c.slice(-tail)) chars.add(ch);
+  const longest = Math.max(0, ...samples.map((c) => c.length));
+  for (let i = 0; i < longest; i++) {
+    const here = new Set(samples.map((c) => c[i]).filter((ch): ch is string => ch !== undefined && /[\p{L}\p{N}]/u.test(ch)));
+    if (here.size > 1) for (const ch of here) chars.add(ch);
+  }
   return chars.size >= 2 ? [...chars].sort().join('') : CHARSETS[DEFAULT_CHARSET];
 }
 
