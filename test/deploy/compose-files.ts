@@ -18,6 +18,7 @@ export interface Service {
   profiles?: string[];
   depends_on?: Record<string, Dependency>;
   restart?: string;
+  healthcheck?: { test?: string[] };
 }
 export interface Compose {
   services: Record<string, Service>;

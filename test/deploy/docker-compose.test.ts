@@ -87,6 +87,20 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("calls a service healthy when its /readyz says it can work, on the port its configuration gives", () => {
+    for (const compose of Object.values(PROJECTS)) {
+      const ports = {
+        intake: loadIntakeConfig(envOf(compose, 'intake')).METRICS_PORT,
+        admin: loadAdminConfig(envOf(compose, 'admin', { ADMIN_TOKENS })).ADMIN_PORT,
+        worker: loadWorkerConfig(envOf(compose, 'worker')).WORKER_METRICS_PORT,
+      };
+      for (const [service, port] of Object.entries(ports)) {
+        const probe = compose.services[service]?.healthcheck?.test?.join(' ') ?? 'none';
+        expect(`${service}: ${probe}`).toContain(`${service}: CMD node -e fetch('http://127.0.0.1:${port}/readyz')`);
+      }
+    }
+  });
+
   it('restarts a service that crashed at runtime, whatever its exit code; runs the one-shots once', () => {
     for (const compose of Object.values(PROJECTS)) {
       for (const service of SERVICES) expect({ service, restart: compose.services[service]?.restart }).toEqual({ service, restart: 'unless-stopped' });
