@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ChangeSink } from '@dropgate/changes';
-import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, normalizeCode, type Campaign, type CampaignStatus, type CodeSpec } from '@dropgate/core';
+import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, findTier, normalizeCode, type Campaign, type CampaignStatus, type CodeSpec } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
 import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
@@ -389,7 +389,7 @@ export function translate(err: unknown): never {
  * publication, never an answer about no codes at all ("released 0", an empty export).
  */
 export function requireTier(campaign: Campaign, tier: string | undefined): void {
-  if (tier !== undefined && !campaign.tiers.some((t) => t.name === tier)) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
+  if (tier !== undefined && findTier(campaign, tier) === undefined) throw new ApiError('unknown_tier', `campaign has no tier "${tier}"`);
 }
 
 const RELEASE_PAGE = 5_000;

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { campaignRefusal, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
+import { campaignRefusal, findTier, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { API_ERRORS, ApiError, parseOrThrow, sendJsonText, type ApiErrorCode } from '@dropgate/http';
 import { clientSource, type ClientSource, type GuessVerdict } from '@dropgate/guard';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import { identifyCustomer } from './customer-identity';
-import { bodyFingerprint, IDEMPOTENCY_KEY } from './idempotency';
+import { bodyFingerprint, IDEMPOTENCY_KEY, idempotencyScope } from './idempotency';
 import type { IntakeDeps } from './intake-deps';
 import { INTAKE_ROUTES } from './intake-routes';
 import { preferredWaitSeconds } from './prefer-wait';
@@ -112,7 +112,7 @@ export function attemptHandlers(deps: IntakeDeps) {
       if (!campaign.settings.claims) return refused.refuse(res, 'claims_disabled', 'claims_disabled', 'this campaign hands out codes only by redeeming a known code');
       const customerBlocked = deps.guesses.blocked(source, input.customerId);
       if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
-      if (input.tier !== undefined && !campaign.tiers.some((t) => t.name === input.tier)) {
+      if (input.tier !== undefined && findTier(campaign, input.tier) === undefined) {
         throw new ApiError('unknown_tier', `campaign has no tier "${input.tier}"`);
       }
       const customerId = await identify(deps, call.req, campaign, input.customerId);
@@ -184,7 +184,7 @@ async function earlierAttempt(
   // Not a customer this campaign would take (no customerId, a bad token): no attempt of theirs was accepted.
   const customerId = await identifyCustomer(deps.customerTokens, campaign, req, bodyCustomerId).catch(() => undefined);
   if (customerId === undefined) return undefined;
-  const known = await deps.gateway.recallKey(`${kind}:${customerId}`, key).catch((err: unknown) => {
+  const known = await deps.gateway.recallKey(idempotencyScope(kind, customerId), key).catch((err: unknown) => {
     throw unavailable(err);
   });
   if (known === null || known.bodyHash !== bodyFingerprint(body)) return undefined;
@@ -245,7 +245,7 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, bo
   let attemptId = deps.newAttemptId();
   if (key !== undefined) {
     const bodyHash = bodyFingerprint(body);
-    const known = await deps.gateway.rememberKey(`${job.name}:${job.data.customerId}`, key, { attemptId, bodyHash }).catch((err: unknown) => {
+    const known = await deps.gateway.rememberKey(idempotencyScope(job.name, job.data.customerId), key, { attemptId, bodyHash }).catch((err: unknown) => {
       throw unavailable(err);
     });
     if (known.bodyHash !== bodyHash) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');

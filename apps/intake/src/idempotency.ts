@@ -8,6 +8,11 @@ import { createHash } from 'node:crypto';
  */
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{8,128}$/;
 
+/** Whose keys a key is told apart among: one attempt kind's, one customer's (a key means nothing across them). */
+export function idempotencyScope(kind: string, customerId: string): string {
+  return `${kind}:${customerId}`;
+}
+
 /** The Redis key a client's idempotency key is remembered under (hashed: customer ids never appear in keys). */
 export function idempotencyRedisKey(prefix: string, scope: string, key: string): string {
   return `${prefix}:idem:${createHash('sha256').update(`${scope}\n${key}`).digest('base64url')}`;
