@@ -1,6 +1,7 @@
 import { OUTCOME_NAMES, statesAllowing, type AttemptResult, type ClaimRequest, type Outcome, type RedeemRequest } from '@dropgate/core';
 import { checkedRefusal, withNormalizedCustomer, type AttemptRequest, type FaultHook, type RedemptionService, type RefusalRequest } from '@dropgate/store';
 import type { Pool } from 'pg';
+import { queryKeepingConnection } from './connection';
 import { toAttempt, type AttemptRow } from './row-mappers';
 import { retryTransient } from './transient-retry';
 
@@ -10,14 +11,15 @@ const REDEEMABLE = [...statesAllowing('redeem')];
 /**
  * Redeem and claim are each ONE call of a stored function (migrations/002_redemption_functions.sql): one round
  * trip, one transaction, every check and conditional write inside the database. Named statements are prepared
- * once per connection. A whole call is retried on the rare serialization failure or deadlock.
+ * once per connection, which a refused statement keeps (queryKeepingConnection). A whole call is retried on the rare
+ * serialization failure or deadlock.
  */
 export function createRedemptionService(pool: Pool, faults?: FaultHook): RedemptionService {
   const service: RedemptionService = {
     async redeem(request: RedeemRequest): Promise<AttemptResult> {
       const req = withNormalizedCustomer(request);
       const { rows } = await retryTransient(() =>
-        pool.query<AttemptRow>({
+        queryKeepingConnection<AttemptRow>(pool, {
           name: 'dg_redeem',
           text: 'SELECT * FROM dg_redeem($1, $2, $3, $4, $5, $6::text[])',
           values: [req.attemptId, req.campaignId, req.code, req.customerId, req.now, REDEEMABLE],
@@ -30,7 +32,7 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
     async claim(request: ClaimRequest): Promise<AttemptResult> {
       const req = withNormalizedCustomer(request);
       const { rows } = await retryTransient(() =>
-        pool.query<AttemptRow>({
+        queryKeepingConnection<AttemptRow>(pool, {
           name: 'dg_claim',
           text: 'SELECT * FROM dg_claim($1, $2, $3, $4, $5)',
           values: [req.attemptId, req.campaignId, req.tier ?? null, req.customerId, req.now],
@@ -51,7 +53,7 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
         const only = requests[0]!;
         return [only.kind === 'redeem' ? await service.redeem(only) : await service.claim(only)];
       }
-      const { rows } = await pool.query<AttemptRow>({
+      const { rows } = await queryKeepingConnection<AttemptRow>(pool, {
         name: 'dg_attempt_many',
         text: 'SELECT * FROM dg_attempt_many($1::jsonb, $2::text[])',
         values: [JSON.stringify(requests.map((r) => toBatchElement(withNormalizedCustomer(r)))), REDEEMABLE],
@@ -72,7 +74,7 @@ export function createRedemptionService(pool: Pool, faults?: FaultHook): Redempt
     async refuse(request: RefusalRequest): Promise<AttemptResult> {
       const req = checkedRefusal(request);
       const { rows } = await retryTransient(() =>
-        pool.query<AttemptRow>({
+        queryKeepingConnection<AttemptRow>(pool, {
           name: 'dg_refuse',
           text: `INSERT INTO attempts (attempt_id, kind, campaign_id, customer_id, outcome, finished_at) VALUES ($1, $2, $3, $4, $5, $6)
                  ON CONFLICT (attempt_id) DO NOTHING RETURNING *`,
