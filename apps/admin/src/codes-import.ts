@@ -26,6 +26,8 @@ export interface ImportOptions {
   resume?: ImportResume | undefined;
   /** After each batch written (and every few thousand lines without one): a point to resume from. */
   onProgress?: ((at: ImportResume) => Promise<void> | void) | undefined;
+  /** Asked before the first line and at each resume point: true stops the import there (a cancel). */
+  shouldStop?: (() => Promise<boolean>) | undefined;
 }
 
 /** Splits a byte stream into lines (LF or CRLF) without ever holding more than MAX_LINE characters of one. */
@@ -140,6 +142,8 @@ export async function importCodes(
     marked = line;
     await options.onProgress?.({ line, report: structuredClone(report) });
   };
+  const stop = options.shouldStop ?? (() => Promise.resolve(false));
+  if (await stop()) return { ...report, cancelled: true };
   let batch: NewCode[] = [];
   let batchLines: number[] = [];
   const malformed = (line: number, problem: string) => {
@@ -179,7 +183,10 @@ export async function importCodes(
     const header = lineNo === 1 && format === 'csv' && text !== null ? csvHeader(text) : null;
     if (header) layout = header;
     if (lineNo <= skipThrough || header) continue;
-    if (batch.length === 0 && lineNo - 1 - marked >= IMPORT_BATCH) await mark(lineNo - 1);
+    if (batch.length === 0 && lineNo - 1 - marked >= IMPORT_BATCH) {
+      await mark(lineNo - 1);
+      if (await stop()) return { ...report, cancelled: true };
+    }
     if (text === null) {
       report.lines++;
       malformed(lineNo, `longer than ${MAX_LINE} characters`);
@@ -211,6 +218,8 @@ export async function importCodes(
     if (batch.length >= IMPORT_BATCH) {
       await flush();
       await mark(lineNo);
+      // A batch boundary: everything read is written and reported, so a cancel leaves nothing half done.
+      if (await stop()) return { ...report, cancelled: true };
     }
   }
   await flush();
