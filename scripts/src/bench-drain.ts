@@ -29,13 +29,13 @@ import { createAttemptQueue, createRedis, closeRedis } from '@dropgate/queue';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { appEnv, deleteKeysByPrefix, dropSchema, scrape, stopChild, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { integrity, lostAttempts } from './bench/db-checks';
-import { allProcs, type CpuSnapshot, type ProcInfo } from './bench/proc-stats';
+import { allProcs, cpuDelta, type CpuSnapshot, type ProcInfo } from './bench/proc-stats';
 import { CpuSampler } from './bench/cpu-sampler';
 import { commandStats } from './bench/redis-info';
 import { redisServers } from './bench/pipeline/system-procs';
 import { log, seconds } from './bench/pipeline/output';
 import { reportProfiles } from './bench/pipeline/profiles-report';
-import { formatNumber } from './bench/table';
+import { formatNumber, round } from './bench/table';
 import { enqueueBacklog } from './bench/drain/backlog';
 import { splitCpu } from './bench/cpu-groups';
 import { flags } from './bench/drain/flags';
@@ -130,7 +130,10 @@ async function main(): Promise<void> {
     const cpu = splitCpu(fromStartup(window.before, startup), window.after, [...workers, bench].map((p) => ({ label: p.label, pids: [p.pid] })), redisPids, window.backends);
     const startupCpuS = [...startup.values()].reduce((n, p) => n + p.cpuS, 0);
     const workerBackends = [...window.backends].filter(([, owner]) => owner.startsWith('worker-')).map(([pid]) => pid);
-    log(`the workers' PostgreSQL backends: ${workerBackends.length} seen during the drain, ${workerBackends.filter((pid) => window.gone.has(pid)).length} of them gone before its end`);
+    const goneBackends = workerBackends.filter((pid) => window.gone.has(pid));
+    const goneCpuS = goneBackends.reduce((n, pid) => n + cpuDelta(window.before, window.after, pid), 0);
+    // Gone ones: closed by the pool's idle timeout (10 s; its idle list is a stack, so a connection not needed while load is steady times out) or after an error.
+    log(`the workers' PostgreSQL backends: ${workerBackends.length} seen during the drain, ${goneBackends.length} of them gone before its end (${round(goneCpuS, 2)} CPU s, counted)`);
     const summary = reportDrain({ attempts: ids.length, workerCount, workerConfig, progress, drainMs, cores, cpu, startupCpuS, checks, lost, redisBefore, redisAfter, workerMetrics });
     log(JSON.stringify(summary));
     if (summary.doubleAssigned > 0 || summary.lost > 0 || !progress.done) process.exitCode = 1;
