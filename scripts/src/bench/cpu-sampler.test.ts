@@ -59,6 +59,16 @@ describe('ProcTally', () => {
     expect(cpuOf(split, (l) => l.startsWith('postgres (server'))).toBeCloseTo(0.5); // the newcomer, unowned, from zero
   });
 
+  it("puts another client's backend that exited among OTHER clients, not among the server's helpers", () => {
+    const before = snapshot(0, 100, [proc(910001, 1), proc(910009, 0.5)]);
+    const tally = new ProcTally(before, (pid) => pid === 910002); // 910002's command line says "(port)"
+    tally.observe([proc(910001, 1), proc(910002, 2), proc(910009, 0.5)]);
+    const end = tally.end(snapshot(10_000, 110, [proc(910009, 0.75)]));
+    const split = splitCpu(before, end.after, [], [], end.backends);
+    expect(cpuOf(split, (l) => l === 'postgres (backends of OTHER clients)')).toBeCloseTo(2);
+    expect(cpuOf(split, (l) => l.startsWith('postgres (server'))).toBeCloseTo(0.25);
+  });
+
   it('adds nothing for processes that did not change or were gone before the window', () => {
     const before = snapshot(0, 100, [proc(910001, 2), proc(910002, 1)]);
     const split = windowCpu(before, [{ procs: [proc(910001, 2)], owners: [[910001, 'worker-1']] }], snapshot(10_000, 101, [proc(910001, 2)]));

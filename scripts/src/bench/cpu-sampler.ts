@@ -1,4 +1,5 @@
 import type { Client } from 'pg';
+import { isClientBackend, isPostgres } from './cpu-groups';
 import { allProcs, cpuSnapshot, type CpuSnapshot, type ProcInfo, sameProcess } from './proc-stats';
 import { backendOwners, type Proc } from './pipeline/system-procs';
 
@@ -8,6 +9,9 @@ import { backendOwners, type Proc } from './pipeline/system-procs';
  * and learns who a backend served only from those still there. `ProcTally` keeps the last reading of every process
  * seen during the window (and its owner), so `end` gives an "after" snapshot where the gone ones still count.
  */
+/** With splitCpu's "backends of " prefix, the row every other client's backends are in. */
+const OTHER_CLIENTS = 'OTHER clients';
+
 export interface WindowEnd {
   /** The end snapshot with the processes gone meanwhile put back. */
   after: CpuSnapshot;
@@ -22,18 +26,27 @@ export class ProcTally {
   private readonly owners = new Map<number, string>();
   /** Processes whose pid a later process took over during the window, with their owner. */
   private readonly retired: Array<{ proc: ProcInfo; owner: string | undefined }> = [];
+  /** PostgreSQL client backends not (yet) known to serve one of ours: once gone, they are "OTHER clients". */
+  private readonly otherClients = new Set<number>();
 
-  constructor(private readonly before: CpuSnapshot) {
-    for (const p of before.procs.values()) this.last.set(p.pid, p);
+  /** `isClient`: is this live postgres process a client backend (its command line), not a server helper? */
+  constructor(
+    private readonly before: CpuSnapshot,
+    private readonly isClient: (pid: number) => boolean = isClientBackend,
+  ) {
+    this.observe(before.procs.values());
   }
 
   observe(procs: Iterable<ProcInfo>): void {
     for (const p of procs) {
       const seen = this.last.get(p.pid);
       if (seen && !sameProcess(seen, p)) {
-        this.retired.push({ proc: seen, owner: this.owners.get(p.pid) });
+        this.retired.push({ proc: seen, owner: this.owners.get(p.pid) ?? (this.otherClients.has(p.pid) ? OTHER_CLIENTS : undefined) });
         this.owners.delete(p.pid);
+        this.otherClients.delete(p.pid);
       }
+      // Asked once per process, while it is alive: a gone one has no command line left.
+      if ((!seen || !sameProcess(seen, p)) && p.pid > 0 && isPostgres(p.comm) && this.isClient(p.pid)) this.otherClients.add(p.pid);
       this.last.set(p.pid, p);
     }
   }
@@ -53,6 +66,8 @@ export class ProcTally {
     const procs = new Map(this.last);
     const gone = new Set([...this.last.keys()].filter((pid) => !after.procs.has(pid)));
     const backends = new Map(this.owners);
+    // splitCpu labels an unowned postgres process by its command line now: a gone client backend would pass for a server helper.
+    for (const pid of gone) if (this.otherClients.has(pid) && !backends.has(pid)) backends.set(pid, OTHER_CLIENTS);
     this.retired.forEach(({ proc, owner }, i) => {
       const b = this.before.procs.get(proc.pid);
       const start = b && sameProcess(b, proc) ? b : undefined;
