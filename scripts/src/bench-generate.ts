@@ -15,6 +15,7 @@ import { Client } from 'pg';
 import { parseFlags } from './bench/cli-flags';
 import { residentMemory, resetPeakMemory } from './bench/proc-stats';
 import { formatTable, round } from './bench/table';
+import { errorWithStack } from '@dropgate/core';
 
 const flags = parseFlags(process.argv.slice(2), {
   usage: "npm run bench:generate -- [flags]: codes per second through the admin's generation job, counted in the database",
@@ -124,6 +125,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:generate failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(`bench:generate failed: ${errorWithStack(err)}\n`);
   process.exit(1);
 });

@@ -17,6 +17,7 @@ import { cannon, statusText } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
 import { parseCodesFile, SCENARIOS, scenarioRequests } from './bench/load/scenarios';
 import { formatTable, round } from './bench/table';
+import { errorMessage } from '@dropgate/core';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
     customerPrefix: flags['customer-prefix'] || `load-${randomBytes(3).toString('hex')}`,
   });
   const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
-    throw new Error(`cannot reach ${url}/healthz: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach ${url}/healthz: ${errorMessage(err)}`);
   });
   if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
   await checkCampaign(url, flags.campaign, flags.scenario === 'claim' ? flags.tier : '');
@@ -131,6 +132,6 @@ async function checkCampaign(url: string, campaignId: string, tier: string): Pro
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`load failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`load failed: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 });

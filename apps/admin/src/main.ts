@@ -31,6 +31,7 @@ import { redisCalls } from './redis-calls';
 import { codesChangedHook } from './codes-changed';
 import { registerWrongCodesMetric } from './wrong-codes-metric';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
+import { errorMessage } from '@dropgate/core';
 
 async function main(): Promise<void> {
   const config = loadAdminConfig(process.env);
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   // failures that follow from it (jobs workers, sweeps, publications) are only counted meanwhile (`quiet`).
   const redisOutage = reportedOutageLog('redis', { app: 'admin', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
-  const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
+  const onRedisError = quiet((err) => logger.warn({ err: errorMessage(err) }, 'redis connection error'));
   const changes = new ChangePublisher({
     redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, health: redisOutage }),
     subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, health: redisOutage }),
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
   // 500 with a stack per request; the outage log has the outage.
   const redis = redisCalls({
     isDown: () => redisOutage.isDown,
-    onError: quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis call failed (answered 503 unavailable)')),
+    onError: quiet((err) => logger.warn({ err: errorMessage(err) }, 'redis call failed (answered 503 unavailable)')),
   });
   const app = createAdminApp({
     store,

@@ -6,6 +6,7 @@ import { STOP_SIGNALS } from '@dropgate/observability';
 import { ProcessGroup } from '@dropgate/supervision';
 import { awaitRedis, checkChildConfigs, workerEnv } from './preflight';
 import { announceWhenReady } from './ready-summary';
+import { errorMessage } from '@dropgate/core';
 
 const log = (msg: string): void => void process.stdout.write(`[supervisor] ${msg}\n`);
 const appScript = (app: string): string => path.resolve(__dirname, '..', '..', app, 'dist', 'main.js');
@@ -56,6 +57,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  log(`failed to start: ${errorMessage(err)}`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { loadStoreConfig } from '@dropgate/config';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
+import { errorMessage } from '@dropgate/core';
 
 /** `npm run migrate`: brings the configured store's schema up to date, then exits. */
 async function main(): Promise<void> {
@@ -16,6 +17,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`migration failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`migration failed: ${errorMessage(err)}\n`);
   process.exit(1);
 });

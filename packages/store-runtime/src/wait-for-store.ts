@@ -1,4 +1,5 @@
 import { isStoreSetupError, StoreClosedError, StoreSetupError, type Store } from '@dropgate/store';
+import { errorMessage } from '@dropgate/core';
 
 export interface WaitForStoreOptions {
   /** Gives up this long after the first try (a try still under way then is abandoned). */
@@ -42,7 +43,7 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
     const left = deadline - Date.now();
     if (left <= 0) {
       const last = said ?? failure;
-      const message = last instanceof Error ? last.message : String(last);
+      const message = errorMessage(last);
       throw new Error(
         `the ${store.name} store is unreachable: gave up after ${tries} ${tries === 1 ? 'try' : 'tries'} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
           `(STORE_CONNECT_TIMEOUT_MS=${options.timeoutMs}); last error: ${message}`,
