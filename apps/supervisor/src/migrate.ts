@@ -1,6 +1,6 @@
 import { loadStoreConfig } from '@dropgate/config';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
-import { errorMessage } from '@dropgate/core';
+import { exitOnStartupFailure } from '@dropgate/supervision';
 
 /** `npm run migrate`: brings the configured store's schema up to date, then exits. */
 async function main(): Promise<void> {
@@ -16,7 +16,5 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`migration failed: ${errorMessage(err)}\n`);
-  process.exit(1);
-});
+// One line naming the cause, and its kind's exit code (69: the store did not answer; 78: it refused the configuration).
+main().catch((err: unknown) => exitOnStartupFailure('migrate', err));

@@ -1,5 +1,5 @@
 export { redact } from './redact';
-export { createLogger, type Logger, type LoggerOptions, type LogLevel } from './logger';
+export { createLogger, stderrSync, type Logger, type LoggerOptions, type LogLevel } from './logger';
 export { captureException, closeSentry, flushSentry, initSentry, type SentryOptions } from './sentry';
 export { createMetricsRegistry } from './metrics-registry';
 export { registryMetrics } from './registry-metrics';

@@ -4,7 +4,7 @@ import type * as PostgresAdapter from '@dropgate/store-postgres';
 import { waitForStore } from './wait-for-store';
 import { errorMessage } from '@dropgate/core';
 
-export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, waitForStore, type WaitForStoreOptions } from './wait-for-store';
+export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, StoreUnreachableError, waitForStore, type WaitForStoreOptions } from './wait-for-store';
 
 export type StoreSettings =
   | { kind: 'postgres'; url: string; schema: string; poolSize: number; applicationName: string }

@@ -44,7 +44,7 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
     if (left <= 0) {
       const last = said ?? failure;
       const message = errorMessage(last);
-      throw new Error(
+      throw new StoreUnreachableError(
         `the ${store.name} store is unreachable: gave up after ${tries} ${tries === 1 ? 'try' : 'tries'} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
           `(STORE_CONNECT_TIMEOUT_MS=${options.timeoutMs}); last error: ${message}`,
         { cause: last },
@@ -55,6 +55,15 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, options.maxDelayMs ?? STORE_RETRY_MAX_DELAY_MS);
   }
+}
+
+/**
+ * The store did not answer within STORE_CONNECT_TIMEOUT_MS: a restart later may find it (`unavailable`: the process
+ * exits EXIT_UNAVAILABLE, see @dropgate/supervision).
+ */
+export class StoreUnreachableError extends Error {
+  readonly unavailable = true;
+  override readonly name = 'StoreUnreachableError';
 }
 
 class NoAnswer extends Error {}
