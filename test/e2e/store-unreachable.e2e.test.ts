@@ -72,7 +72,7 @@ describe('a store unreachable at start', () => {
       expect(failure).toMatchObject({ exitCode: 69, failure: 'unavailable' });
       const gaveUp = /^\w+ failed to start: the postgres store is unreachable: gave up after \d+ tries in (\d+\.\d) s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/.exec(failure.msg);
       expect(gaveUp).not.toBeNull();
-      // Every failed try before giving up was logged (pino JSON lines on stdout; the migrate tool writes stderr).
+      // Every failed try before giving up was logged (pino JSON lines on stdout, the migrate tool's too).
       const tries = (exit.stdout + exit.stderr).match(/postgres store unreachable; trying again/g) ?? [];
       expect(tries.length).toBeGreaterThanOrEqual(2);
       // Bounded: the wait itself (as the process measured it, its own start-up excluded: seconds on a busy machine)
