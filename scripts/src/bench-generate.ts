@@ -76,7 +76,7 @@ async function main(): Promise<void> {
         async () => {
           const status = (await requestJson(`${url}/admin/v1/jobs/${jobId}`, { headers })).body as { state: string; done: number; total: number; error?: string };
           const percent = Math.floor((100 * status.done) / Math.max(1, status.total));
-          if (percent >= lastPrinted + 10) {
+          if (percent >= lastPrinted + 10 || (status.done === status.total && percent > lastPrinted)) {
             lastPrinted = percent;
             log(`  run ${run}: ${status.done.toLocaleString('en-US')} / ${status.total.toLocaleString('en-US')} codes (${percent}%) after ${round(Number(process.hrtime.bigint() - started) / 1e9)} s`);
           }
