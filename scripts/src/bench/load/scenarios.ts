@@ -86,7 +86,7 @@ export function scenarioRequests(o: ScenarioOptions): (n: number) => BenchReques
  * = + - @) is taken off again: no code has a `'`. Blank lines and empty cells are skipped.
  */
 export function parseCodesFile(text: string): string[] {
-  const rows = parseCsv<string[]>(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
+  const rows: string[][] = parseCsv(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
   const header = rows[0]?.findIndex((cell) => cell.toLowerCase() === 'code') ?? -1;
   const column = Math.max(0, header);
   return rows
