@@ -1,10 +1,12 @@
 import express, { type RequestHandler, type Response } from 'express';
 import { campaignRefusal } from '@dropgate/core';
+import { isFinished, type AttemptStatus } from '@dropgate/queue';
 import { answerOtherMethods, ApiError, apiErrorHandler, jsonBody, mountRoute, notFoundHandler, parseOrThrow, schemas } from '@dropgate/http';
 import type { ClientSource } from '@dropgate/guard';
 import { rateLimit, unavailable, type AttemptHandlers } from './attempt-handlers';
 import type { IntakeDeps } from './intake-deps';
 import { INTAKE_ROUTES, intakeOpenApi } from './intake-routes';
+import { preferredWaitSeconds } from './prefer-wait';
 import { RequestMeter, routeLabel } from './request-meter';
 
 export type { CampaignLookup, CodeFilterLookup, GuessBudgetLike, IntakeDeps, IntakeSettings, RateGuardLike } from './intake-deps';
@@ -76,7 +78,7 @@ export function createIntakeApp(deps: IntakeDeps, handlers: AttemptHandlers, met
       throw unavailable(err);
     });
     if (!view) throw new ApiError('attempt_not_found', 'no such attempt (unknown, or expired)');
-    res.json(view);
+    res.json(await waitedView(deps, req, res, view));
   });
 
   // A known path with another method: 405 (OPTIONS: 204), both with `Allow`; only unknown paths are 404.
@@ -86,11 +88,33 @@ export function createIntakeApp(deps: IntakeDeps, handlers: AttemptHandlers, met
   return app;
 }
 
-/** Request count and latency by route template, when the answer is sent. */
+/**
+ * `GET /v1/attempts/:id` with `Prefer: wait=N`: an unfinished attempt is answered once it finishes or after N seconds
+ * (capped as on POST), whichever comes first, by the same waits as POST's (woken by the queue's events, no polling).
+ */
+async function waitedView(deps: IntakeDeps, req: express.Request, res: Response, view: AttemptStatus): Promise<AttemptStatus> {
+  const waitS = preferredWaitSeconds(req.get('prefer'), deps.settings.preferWaitMaxS);
+  if (waitS === 0) return view;
+  res.setHeader('Preference-Applied', `wait=${waitS}`);
+  if (isFinished(view)) return view;
+  // Waiting costs a listener, not work: the request leaves the shedder's in-flight count.
+  deps.shedder?.leave(res);
+  // A failure while waiting answers what was read, as a poll would have.
+  const finished = await deps.gateway.waitFinished(view.attemptId, waitS * 1000).catch((err: unknown) => {
+    deps.onUnexpected(err, req);
+    return null;
+  });
+  return finished ?? view;
+}
+
+/**
+ * Request count and latency by route template, when the answer is sent: the route Express ran (so `/v1/claims/` or
+ * `/V1/CLAIMS`, which Express routes to `/v1/claims`, count there too); `routeLabel` for what is answered before routing.
+ */
 function measure(meter: RequestMeter): RequestHandler {
   return (req, res, next) => {
     const start = process.hrtime.bigint();
-    res.on('finish', () => meter.observe(routeLabel(req.path), res.statusCode, start));
+    res.on('finish', () => meter.observe((req.route as { path?: string } | undefined)?.path ?? routeLabel(req.path), res.statusCode, start));
     next();
   };
 }

@@ -15,7 +15,8 @@ import { fastLane } from './fast-lane';
 import type { CampaignLookup, CodeFilterLookup, IntakeDeps } from './intake-deps';
 import { createIntakeMetrics } from './intake-metrics';
 import { openGuard, openGuessBudget } from './open-guard';
-import { RequestMeter } from './request-meter';
+import { publicCors } from './public-cors';
+import { RequestMeter, routeLabel } from './request-meter';
 
 export interface IntakeParts {
   /** The 'producer' connection, shared by the queue and the rate guard. */
@@ -119,11 +120,21 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
   const handlers = attemptHandlers(deps);
   const meter = new RequestMeter(metrics);
   const app = createIntakeApp(deps, handlers, meter);
-  const handler =
+  const served =
     parts.fastLane === false ? app : fastLane({ app, handlers, meter, shedder, settings: deps.settings, onUnexpected: parts.onUnexpected });
+  // In front of everything (a preflight is answered before shedding, rate limits and bodies); absent unless configured.
+  const cors = publicCors(config.PUBLIC_CORS_ORIGINS);
+  const handler = cors ? cors.wrap(served, (req, res) => meter.observe(routeLabel(pathOf(req.url)), res.statusCode, process.hrtime.bigint())) : served;
   const internal: InternalEndpoints = {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
     ready: async () => void (await parts.producer.ping()),
   };
   return { handler, gateway, internal, registry, shedder };
+}
+
+/** A request target's path (no query string). */
+function pathOf(url: string | undefined): string {
+  const target = url ?? '';
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
 }

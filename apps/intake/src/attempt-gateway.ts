@@ -1,9 +1,9 @@
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 
-/** What an Idempotency-Key stands for: the attempt it was first used for, and that request's body fingerprint. */
+/** What an Idempotency-Key stands for: the attempt it was first used for, and that request's fingerprint (idempotency.ts requestFingerprint). */
 export interface KeyedAttempt {
   attemptId: string;
-  bodyHash: string;
+  fingerprint: string;
 }
 
 /** The intake's only way to the queue (and, for expired jobs, to the recorded outcome). */

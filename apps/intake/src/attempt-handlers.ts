@@ -4,7 +4,7 @@ import { API_ERRORS, ApiError, parseOrThrow, sendJsonText, type ApiErrorCode } f
 import { clientSource, type ClientSource, type GuessVerdict } from '@dropgate/guard';
 import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
 import { identifyCustomer } from './customer-identity';
-import { bodyFingerprint, IDEMPOTENCY_KEY, idempotencyScope } from './idempotency';
+import { IDEMPOTENCY_KEY, idempotencyScope, requestFingerprint, type AttemptRequestFacts } from './idempotency';
 import type { IntakeDeps } from './intake-deps';
 import { INTAKE_ROUTES } from './intake-routes';
 import { preferredWaitSeconds } from './prefer-wait';
@@ -87,7 +87,10 @@ export function attemptHandlers(deps: IntakeDeps) {
       if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
       const campaign = openCampaign(deps, refused, call, input.campaignId, now());
       if (!campaign) return;
-      if (isClosed(campaign)) return retryOrRefuse(deps, refused, call, body, 'redeem', campaign, input.customerId);
+      if (isClosed(campaign)) {
+        const facts = { campaignId: campaign.campaign.id, code: normalizeCode(campaign.campaign.codeSpec, input.code) };
+        return retryOrRefuse(deps, refused, call, facts, 'redeem', campaign, input.customerId);
+      }
       const code = normalizeCode(campaign.codeSpec, input.code);
       if (!matchesCodeSpec(campaign.codeSpec, code)) return refused.refuse(res, 'code_format', 'invalid_code_format', 'this is not a code of this campaign');
       const customerId = await identify(deps, call.req, campaign, input.customerId);
@@ -99,7 +102,7 @@ export function attemptHandlers(deps: IntakeDeps) {
         if (verdict.blocked) return refused.blocked(res, verdict);
         return refused.codeNotFound(res);
       }
-      await accept(deps, refused, call, body, { name: 'redeem', data: { campaignId: campaign.id, customerId, code, acceptedAt: now().toISOString(), source } });
+      await accept(deps, refused, call, { name: 'redeem', data: { campaignId: campaign.id, customerId, code, acceptedAt: now().toISOString(), source } });
     },
 
     async claim(body: unknown, call: AttemptCall): Promise<void> {
@@ -108,7 +111,7 @@ export function attemptHandlers(deps: IntakeDeps) {
       // Claims ("any code") are opt-in per campaign: decided from the catalog first, before anything else is looked at.
       const campaign = openCampaign(deps, refused, call, input.campaignId, now());
       if (!campaign) return;
-      if (isClosed(campaign)) return retryOrRefuse(deps, refused, call, body, 'claim', campaign, input.customerId);
+      if (isClosed(campaign)) return retryOrRefuse(deps, refused, call, { campaignId: campaign.campaign.id, tier: input.tier }, 'claim', campaign, input.customerId);
       if (!campaign.settings.claims) return refused.refuse(res, 'claims_disabled', 'claims_disabled', 'this campaign hands out codes only by redeeming a known code');
       const customerBlocked = deps.guesses.blocked(source, input.customerId);
       if (customerBlocked.blocked) return refused.blocked(res, customerBlocked);
@@ -118,7 +121,7 @@ export function attemptHandlers(deps: IntakeDeps) {
       const customerId = await identify(deps, call.req, campaign, input.customerId);
       const tokenCustomer = tokenCustomerVerdict(deps, source, input.customerId, customerId);
       if (tokenCustomer.blocked) return refused.blocked(res, tokenCustomer);
-      await accept(deps, refused, call, body, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString(), source } });
+      await accept(deps, refused, call, { name: 'claim', data: { campaignId: campaign.id, customerId, tier: input.tier, acceptedAt: now().toISOString(), source } });
     },
   };
 }
@@ -153,28 +156,28 @@ function refuseClosed(refused: Refusals, res: ServerResponse, refusal: ClosedCam
 /**
  * A request with an Idempotency-Key on a closed campaign. The retry of an attempt accepted before the campaign closed
  * gets that attempt, as any retry does: a drop sells out in seconds, and a client whose 202 was lost must not be told
- * `sold_out` about the attempt that may have won. Anything else (an unknown key, another body, another customer) gets
- * the refusal. Costs a Redis read (two for a retry), on this path only; nothing is queued.
+ * `sold_out` about the attempt that may have won. Anything else (an unknown key, another request, another customer)
+ * gets the refusal. Costs a Redis read (two for a retry), on this path only; nothing is queued.
  */
 async function retryOrRefuse(
   deps: IntakeDeps,
   refused: Refusals,
   call: AttemptCall,
-  body: unknown,
+  facts: AttemptRequestFacts,
   kind: AttemptJobRequest['name'],
   { closed, campaign }: ClosedCampaign,
   bodyCustomerId: string | undefined,
 ): Promise<void> {
-  const attemptId = await earlierAttempt(deps, call.req, body, kind, campaign, bodyCustomerId);
+  const attemptId = await earlierAttempt(deps, call.req, facts, kind, campaign, bodyCustomerId);
   if (attemptId === undefined) return refuseClosed(refused, call.res, closed);
   await answerAccepted(deps, call, attemptId);
 }
 
-/** The attempt this request's Idempotency-Key was first used for with the same body, if it exists. */
+/** The attempt this request's Idempotency-Key was first used for with the same request, if it exists. */
 async function earlierAttempt(
   deps: IntakeDeps,
   req: IncomingMessage,
-  body: unknown,
+  facts: AttemptRequestFacts,
   kind: AttemptJobRequest['name'],
   campaign: Campaign,
   bodyCustomerId: string | undefined,
@@ -187,7 +190,7 @@ async function earlierAttempt(
   const known = await deps.gateway.recallKey(idempotencyScope(kind, customerId), key).catch((err: unknown) => {
     throw unavailable(err);
   });
-  if (known === null || known.bodyHash !== bodyFingerprint(body)) return undefined;
+  if (known === null || known.fingerprint !== requestFingerprint(facts)) return undefined;
   // The key is remembered just before its attempt is queued: answer only an attempt that exists.
   const view = await deps.gateway.view(known.attemptId).catch((err: unknown) => {
     throw unavailable(err);
@@ -232,7 +235,7 @@ function header(req: IncomingMessage, name: 'idempotency-key' | 'prefer'): strin
 }
 
 /** Rate filter → backpressure → idempotent enqueue → 202 (or 200 when the client asked to wait and it finished). */
-async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, body: unknown, job: AttemptJobRequest): Promise<void> {
+async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, job: AttemptJobRequest): Promise<void> {
   const { req, res } = call;
   await rateLimit(deps, call.ip, job.data.customerId, call.source);
   if (deps.gateway.depth() > deps.settings.maxQueueDepth) {
@@ -244,11 +247,11 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, bo
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
   let attemptId = deps.newAttemptId();
   if (key !== undefined) {
-    const bodyHash = bodyFingerprint(body);
-    const known = await deps.gateway.rememberKey(idempotencyScope(job.name, job.data.customerId), key, { attemptId, bodyHash }).catch((err: unknown) => {
+    const fingerprint = requestFingerprint(factsOf(job));
+    const known = await deps.gateway.rememberKey(idempotencyScope(job.name, job.data.customerId), key, { attemptId, fingerprint }).catch((err: unknown) => {
       throw unavailable(err);
     });
-    if (known.bodyHash !== bodyHash) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+    if (known.fingerprint !== fingerprint) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request (campaign, code or tier)');
     attemptId = known.attemptId;
   }
 
@@ -257,6 +260,11 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, bo
   });
   deps.metrics.enqueued.inc({ kind: job.name });
   await answerAccepted(deps, call, attemptId);
+}
+
+/** What a queued attempt asks for, as its Idempotency-Key remembers it. */
+function factsOf(job: AttemptJobRequest): AttemptRequestFacts {
+  return job.name === 'redeem' ? { campaignId: job.data.campaignId, code: job.data.code } : { campaignId: job.data.campaignId, tier: job.data.tier };
 }
 
 /** The answer of an accepted attempt: 202 + Location, or 200 with its outcome if the client waits (Prefer) and it finishes. */

@@ -103,7 +103,7 @@ export class BullmqGateway implements AttemptGateway {
     const previous = (await this.redis.call(
       'SET',
       idempotencyRedisKey(this.options.keyPrefix, scope, key),
-      `${proposal.attemptId} ${proposal.bodyHash}`,
+      `${proposal.attemptId} ${proposal.fingerprint}`,
       'EX',
       String(this.options.retentionS),
       'NX',
@@ -169,8 +169,8 @@ export class BullmqGateway implements AttemptGateway {
   }
 }
 
-/** A remembered Idempotency-Key's value, `<attempt id> <body fingerprint>`, read back. */
+/** A remembered Idempotency-Key's value, `<attempt id> <request fingerprint>`, read back. */
 function keyedAttemptOf(value: string): KeyedAttempt {
-  const [attemptId = '', bodyHash = ''] = value.split(' ');
-  return { attemptId, bodyHash };
+  const [attemptId = '', fingerprint = ''] = value.split(' ');
+  return { attemptId, fingerprint };
 }

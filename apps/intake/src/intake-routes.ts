@@ -22,7 +22,7 @@ const accepted = {
 };
 
 const acceptNotes =
-  'Optional headers: `Idempotency-Key` (8-128 visible ASCII; a retry with the same key and body returns the same attempt) and `Prefer: wait=N` (wait up to N seconds for the outcome).';
+  'Optional headers: `Idempotency-Key` (8-128 visible ASCII; a retry with the same key and the same request, however spelled, returns the same attempt) and `Prefer: wait=N` (wait up to N seconds for the outcome).';
 
 export const INTAKE_ROUTES = {
   redeem: {
@@ -71,6 +71,7 @@ export const INTAKE_ROUTES = {
     method: 'get',
     path: '/v1/attempts/:attemptId',
     summary: 'Where an attempt is, and its outcome once done',
+    description: 'Optional header `Prefer: wait=N`: an unfinished attempt is answered once it finishes, or after N seconds with its state then (`Preference-Applied: wait=N`).',
     tags: ['public'],
     params: z.strictObject({ attemptId: schemas.attemptId }),
     responses: { 200: { description: 'The attempt', schema: attemptStatus } },

@@ -22,19 +22,26 @@ export class RequestMeter {
   }
 }
 
-/** The route label of a path. */
+/**
+ * The route label of a path answered before Express routed it (shed, or taken by the fast lane), matched as Express
+ * matches its routes (case-insensitive, one trailing slash allowed, a parameter is one segment): label and routing
+ * agree. Anything else is `other`.
+ */
 export function routeLabel(path: string): string {
-  if (path.startsWith('/v1/attempts/')) return '/v1/attempts/:attemptId';
-  if (path.startsWith('/v1/campaigns/')) return '/v1/campaigns/:campaignId';
-  switch (path) {
+  const p = (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+  if (ONE_SEGMENT_AFTER.attempts.test(p)) return '/v1/attempts/:attemptId';
+  if (ONE_SEGMENT_AFTER.campaigns.test(p)) return '/v1/campaigns/:campaignId';
+  switch (p) {
     case '/v1/redemptions':
     case '/v1/claims':
     case '/healthz':
     case '/readyz':
     case '/metrics':
     case '/openapi.json':
-      return path;
+      return p;
     default:
       return 'other';
   }
 }
+
+const ONE_SEGMENT_AFTER = { attempts: /^\/v1\/attempts\/[^/]+$/, campaigns: /^\/v1\/campaigns\/[^/]+$/ };

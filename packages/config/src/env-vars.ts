@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { adminTokensVar } from './admin-tokens';
 import { publicKeyVar } from './customer-jwt';
 import { boolVar, dsnVar, enumVar, intListVar, intVar, mongoUrlVar, secretVar, stringVar, urlVar } from './env-fields';
+import { corsOriginsVar } from './cors-origins';
 import { trustProxyVar } from './trust-proxy';
 
 /**
@@ -68,6 +69,11 @@ export const ENV_VARS = {
   /** Loopback by default; 0.0.0.0 (or an internal address) only where the network in between is private. */
   METRICS_HOST: stringVar(/^[A-Za-z0-9.:_-]{1,253}$/, 'an address or host name').default('127.0.0.1'),
   TRUST_PROXY: trustProxyVar().default(false),
+  /**
+   * Web origins whose pages may call the public intake from a browser (CORS): empty = none (no CORS header sent),
+   * `*` = any, else a comma-separated list (https://shop.example,https://m.shop.example). See cors-origins.ts.
+   */
+  PUBLIC_CORS_ORIGINS: corsOriginsVar().default([]),
   /** Slow-loris guards of the public HTTP servers (Node's own are 60 s / 300 s). */
   HTTP_HEADERS_TIMEOUT_MS: intVar(1000, 120_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: intVar(1000, 600_000).default(30_000),

@@ -2,6 +2,7 @@ export { ConfigError, type ConfigIssue } from './config-error';
 export { loadConfig, type Env, type LoadedConfig } from './load-config';
 export { ENV_VARS, LOG_LEVELS, NODE_ENVS, STORES, type EnvVarName } from './env-vars';
 export { parseTrustProxy, type TrustProxy } from './trust-proxy';
+export { parseCorsOrigins, type CorsOrigins } from './cors-origins';
 export { customerJwtConfigSchema, intakeConfigSchema, loadCustomerJwtConfig, loadIntakeConfig, type IntakeConfig } from './intake-config';
 export type { CustomerJwtPublicKey } from './customer-jwt';
 export { loadWorkerConfig, workerConfigSchema, type WorkerConfig } from './worker-config';

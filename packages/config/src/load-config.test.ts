@@ -43,6 +43,7 @@ describe('loadIntakeConfig', () => {
       SHED_TARGET_LATENCY_MS: 0,
       SHED_MIN_IN_FLIGHT: 8,
       TRUST_PROXY: false,
+      PUBLIC_CORS_ORIGINS: [],
       HTTP_HEADERS_TIMEOUT_MS: 10_000,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 65_000,

@@ -8,5 +8,6 @@ export * from './validate';
 export * as schemas from './schemas';
 export * from './route-table';
 export * from './other-methods';
+export * from './cors';
 export * from './openapi';
 export * from './load-shedder';
