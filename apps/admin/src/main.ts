@@ -10,6 +10,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createPublicServer,
+  dependencyChecks,
   httpTimeoutsFrom,
   initSentry,
   installSignalHandlers,
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
     quiet((err) => logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape')),
   );
   // The same readiness on the metrics port as on the API's /readyz (the store and Redis answer).
-  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: async () => void (await Promise.all([store.ping(), redisAnswers(client)])) });
+  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: dependencyChecks({ [`the ${store.name} store`]: () => store.ping(), Redis: () => redisAnswers(client) }) });
   metricsServer.on('error', (err) => {
     // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
     logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');

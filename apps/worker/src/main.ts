@@ -7,6 +7,7 @@ import {
   createInternalServer,
   createLogger,
   createMetricsRegistry,
+  dependencyChecks,
   initSentry,
   installSignalHandlers,
   listenOn,
@@ -54,7 +55,7 @@ async function main(): Promise<void> {
   // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
   const metricsServer = createInternalServer({
     metrics: registryMetrics(registry),
-    ready: async () => void (await Promise.all([redisAnswers(connection), store.ping()])),
+    ready: dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() }),
   });
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
 
