@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { campaignRefusal, findTier, matchesCodeSpec, normalizeCode, type Campaign } from '@dropgate/core';
 import { API_ERRORS, ApiError, parseOrThrow, sendJsonText, type ApiErrorCode } from '@dropgate/http';
 import { clientSource, type ClientSource, type GuessVerdict } from '@dropgate/guard';
-import type { AttemptJobRequest, AttemptStatus } from '@dropgate/queue';
+import { isFinished, type AttemptJobRequest, type AttemptStatus } from '@dropgate/queue';
 import { identifyCustomer } from './customer-identity';
 import { IDEMPOTENCY_KEY, idempotencyScope, requestFingerprint, type AttemptRequestFacts } from './idempotency';
 import type { IntakeDeps } from './intake-deps';
@@ -168,12 +168,12 @@ async function retryOrRefuse(
   { closed, campaign }: ClosedCampaign,
   bodyCustomerId: string | undefined,
 ): Promise<void> {
-  const attemptId = await earlierAttempt(deps, call.req, facts, kind, campaign, bodyCustomerId);
-  if (attemptId === undefined) return refuseClosed(refused, call.res, closed);
-  await answerAccepted(deps, call, attemptId);
+  const earlier = await earlierAttempt(deps, call.req, facts, kind, campaign, bodyCustomerId);
+  if (earlier === undefined) return refuseClosed(refused, call.res, closed);
+  await answerAccepted(deps, call, earlier.attemptId, earlier);
 }
 
-/** The attempt this request's Idempotency-Key was first used for with the same request, if it exists. */
+/** The attempt this request's Idempotency-Key was first used for with the same request, as it is now, if it exists. */
 async function earlierAttempt(
   deps: IntakeDeps,
   req: IncomingMessage,
@@ -181,7 +181,7 @@ async function earlierAttempt(
   kind: AttemptJobRequest['name'],
   campaign: Campaign,
   bodyCustomerId: string | undefined,
-): Promise<string | undefined> {
+): Promise<AttemptStatus | undefined> {
   const key = header(req, 'idempotency-key');
   if (key === undefined || !IDEMPOTENCY_KEY.test(key)) return undefined;
   // Not a customer this campaign would take (no customerId, a bad token): no attempt of theirs was accepted.
@@ -195,7 +195,7 @@ async function earlierAttempt(
   const view = await deps.gateway.view(known.attemptId).catch((err: unknown) => {
     throw unavailable(err);
   });
-  return view === null ? undefined : known.attemptId;
+  return view ?? undefined;
 }
 
 const NOT_BLOCKED: GuessVerdict = Object.freeze({ blocked: false });
@@ -246,12 +246,14 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, jo
   const key = header(req, 'idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) throw new ApiError('invalid_request', 'Idempotency-Key must be 8-128 visible ASCII characters');
   let attemptId = deps.newAttemptId();
+  let retry = false;
   if (key !== undefined) {
     const fingerprint = requestFingerprint(factsOf(job));
     const known = await deps.gateway.rememberKey(idempotencyScope(job.name, job.data.customerId), key, { attemptId, fingerprint }).catch((err: unknown) => {
       throw unavailable(err);
     });
     if (known.fingerprint !== fingerprint) throw new ApiError('idempotency_key_reused', 'this Idempotency-Key was used with a different request (campaign, code or tier)');
+    retry = known.attemptId !== attemptId;
     attemptId = known.attemptId;
   }
 
@@ -259,7 +261,7 @@ async function accept(deps: IntakeDeps, refused: Refusals, call: AttemptCall, jo
     throw unavailable(err);
   });
   deps.metrics.enqueued.inc({ kind: job.name });
-  await answerAccepted(deps, call, attemptId);
+  await answerAccepted(deps, call, attemptId, retry ? 'unread' : undefined);
 }
 
 /** What a queued attempt asks for, as its Idempotency-Key remembers it. */
@@ -267,8 +269,13 @@ function factsOf(job: AttemptJobRequest): AttemptRequestFacts {
   return job.name === 'redeem' ? { campaignId: job.data.campaignId, code: job.data.code } : { campaignId: job.data.campaignId, tier: job.data.tier };
 }
 
-/** The answer of an accepted attempt: 202 + Location, or 200 with its outcome if the client waits (Prefer) and it finishes. */
-async function answerAccepted(deps: IntakeDeps, call: AttemptCall, attemptId: string): Promise<void> {
+/**
+ * The answer of an accepted attempt: 202 + Location, or 200 with its outcome if the client waits (Prefer) and it
+ * finishes. A retry (its Idempotency-Key already known: `retryOf`, its attempt as read, or 'unread') is answered with
+ * where its attempt is now, 200 with the outcome once finished: a client whose first answer was lost learns the outcome
+ * rather than "queued" about an attempt long done. Read on retries only.
+ */
+async function answerAccepted(deps: IntakeDeps, call: AttemptCall, attemptId: string, retryOf?: AttemptStatus | 'unread'): Promise<void> {
   const { req, res } = call;
   const waitS = preferredWaitSeconds(header(req, 'prefer'), deps.settings.preferWaitMaxS);
   res.setHeader('Location', `/v1/attempts/${attemptId}`);
@@ -283,6 +290,10 @@ async function answerAccepted(deps: IntakeDeps, call: AttemptCall, attemptId: st
     });
     res.setHeader('Preference-Applied', `wait=${waitS}`);
     if (finished) return sendJsonText(res, 200, JSON.stringify(finished));
+  } else if (retryOf !== undefined) {
+    const now = retryOf !== 'unread' ? retryOf : await deps.gateway.view(attemptId).catch((err: unknown) => void deps.onUnexpected(err, req));
+    if (now && isFinished(now)) return sendJsonText(res, 200, JSON.stringify(now));
+    if (now) return sendJsonText(res, 202, JSON.stringify(now));
   }
   const queued: AttemptStatus = { attemptId, status: 'queued' };
   sendJsonText(res, 202, JSON.stringify(queued));

@@ -42,14 +42,14 @@ export class CustomerTokenVerifier {
         ...(audience === null ? {} : { audience }),
       });
       const sub = schemas.customerId.safeParse(payload.sub);
-      if (!sub.success) throw new ApiError('customer_token_invalid', 'the token names no valid customer (sub)');
+      if (!sub.success) throw tokenRefused('customer_token_invalid', 'the token names no valid customer (sub)');
       return sub.data;
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      if (err instanceof errors.JWTExpired) throw new ApiError('customer_token_expired', 'the customer token has expired');
+      if (err instanceof errors.JWTExpired) throw tokenRefused('customer_token_expired', 'the customer token has expired');
       if (err instanceof errors.JWTClaimValidationFailed)
-        throw new ApiError('customer_token_invalid', `the customer token's "${err.claim}" claim is missing or wrong`);
-      throw new ApiError('customer_token_invalid', 'the customer token is not valid');
+        throw tokenRefused('customer_token_invalid', `the customer token's "${err.claim}" claim is missing or wrong`);
+      throw tokenRefused('customer_token_invalid', 'the customer token is not valid');
     }
   }
 
@@ -60,11 +60,20 @@ export class CustomerTokenVerifier {
   }
 }
 
+/**
+ * A 401 about the customer token, with the challenge RFC 6750 §3 gives a bearer-token API: `error="invalid_token"`
+ * when one was sent but is refused, no error code when none was sent.
+ */
+function tokenRefused(code: 'customer_token_missing' | 'customer_token_invalid' | 'customer_token_expired', message: string): ApiError {
+  const challenge = code === 'customer_token_missing' ? 'Bearer realm="dropgate"' : 'Bearer realm="dropgate", error="invalid_token"';
+  return new ApiError(code, message, { challenge });
+}
+
 function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer ([A-Za-z0-9_.~+/=-]+)$/i.exec(header.trim());
-  if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw new ApiError('customer_token_invalid', 'Authorization must be "Bearer <JWT>"');
+  if (!match || match[1]!.length > MAX_TOKEN_LENGTH) throw tokenRefused('customer_token_invalid', 'Authorization must be "Bearer <JWT>"');
   return match[1];
 }
 
@@ -84,7 +93,7 @@ export async function identifyCustomer(
     return bodyCustomerId;
   }
   const token = bearerToken(req);
-  if (token === undefined) throw new ApiError('customer_token_missing', 'this campaign needs a customer token: Authorization: Bearer <JWT>');
+  if (token === undefined) throw tokenRefused('customer_token_missing', 'this campaign needs a customer token: Authorization: Bearer <JWT>');
   if (!verifier.configured) throw new ApiError('unavailable', 'customer tokens cannot be verified here (no key configured)', { retryAfterS: 60 });
   const customerId = await verifier.verify(token, campaign.settings.customerAudience);
   if (bodyCustomerId !== undefined && normalizeCustomerId(bodyCustomerId) !== customerId)

@@ -138,6 +138,15 @@ describe('verified customers (customerAuth "jwt")', () => {
     expect(await jobCount()).toBe(before);
   });
 
+  it('challenges as RFC 6750 says: Bearer realm on a missing token, error="invalid_token" on a refused one', async () => {
+    expect((await claimOn(verified, {})).headers.get('www-authenticate')).toBe('Bearer realm="dropgate"');
+    expect((await claimOn(verified, bearer('not-a-jwt'))).headers.get('www-authenticate')).toBe('Bearer realm="dropgate", error="invalid_token"');
+    const expired = await claimOn(verified, bearer(await token({ sub: 'mallory', aud: 'shop.example', expIn: -60 })));
+    expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="dropgate", error="invalid_token"');
+    // Only 401s challenge.
+    expect((await claimOn(verified, bearer(await token({ sub: 'alice', aud: 'shop.example' })), { customerId: 'bob' })).headers.get('www-authenticate')).toBeNull();
+  });
+
   it('refuses a body customerId that is not the token\'s sub with 403 customer_mismatch', async () => {
     const jwt = await token({ sub: 'alice', aud: 'shop.example' });
     expectApiError(await claimOn(verified, bearer(jwt), { customerId: 'bob' }), 403, 'customer_mismatch');

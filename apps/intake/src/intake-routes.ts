@@ -1,6 +1,7 @@
 import { OUTCOME_NAMES } from '@dropgate/core';
 import { openApiDocument, schemas, type RouteSpec } from '@dropgate/http';
 import { z } from 'zod';
+import { IDEMPOTENCY_KEY } from './idempotency';
 
 /**
  * The intake's public routes, declared once: `app.ts` registers each at this method and path (with its own
@@ -16,13 +17,27 @@ const attemptStatus = z.object({
   reward: z.string().optional(),
 });
 
+const LOCATION = 'Where to read the attempt: `/v1/attempts/{attemptId}`';
+const PREFERENCE_APPLIED = '`wait=N` when the request asked to wait (`Prefer: wait=N`), N as capped by the server';
+
 const accepted = {
-  200: { description: 'Finished while the client waited (`Prefer: wait=N`): the recorded outcome', schema: attemptStatus },
-  202: { description: 'Accepted and queued; poll the Location (/v1/attempts/{attemptId})', schema: attemptStatus },
+  200: { description: 'Finished while the client waited (`Prefer: wait=N`): the recorded outcome', schema: attemptStatus, headers: { Location: LOCATION, 'Preference-Applied': PREFERENCE_APPLIED } },
+  202: { description: 'Accepted and queued; poll the Location (/v1/attempts/{attemptId})', schema: attemptStatus, headers: { Location: LOCATION, 'Preference-Applied': PREFERENCE_APPLIED } },
 };
 
-const acceptNotes =
-  'Optional headers: `Idempotency-Key` (8-128 visible ASCII; a retry with the same key and the same request, however spelled, returns the same attempt) and `Prefer: wait=N` (wait up to N seconds for the outcome).';
+const preferWait = z
+  .string()
+  .describe('`wait=N` (RFC 7240): wait up to N seconds (capped by the server, PREFER_WAIT_MAX_S) for the outcome instead of answering at once')
+  .optional();
+
+const attemptHeaders = z.object({
+  'Idempotency-Key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY)
+    .describe('8-128 visible ASCII characters: a retry with the same key and the same request (however spelled) returns the same attempt; the same key with another campaign, code or tier is 422 idempotency_key_reused')
+    .optional(),
+  Prefer: preferWait,
+});
 
 export const INTAKE_ROUTES = {
   redeem: {
@@ -30,8 +45,8 @@ export const INTAKE_ROUTES = {
     method: 'post',
     path: '/v1/redemptions',
     summary: 'Redeem a specific code',
-    description: acceptNotes,
     tags: ['public'],
+    headers: attemptHeaders,
     body: schemas.redemptionRequest,
     responses: accepted,
   },
@@ -40,8 +55,8 @@ export const INTAKE_ROUTES = {
     method: 'post',
     path: '/v1/claims',
     summary: 'Claim the next available code of a tier',
-    description: acceptNotes,
     tags: ['public'],
+    headers: attemptHeaders,
     body: schemas.claimRequest,
     responses: accepted,
   },
@@ -71,10 +86,11 @@ export const INTAKE_ROUTES = {
     method: 'get',
     path: '/v1/attempts/:attemptId',
     summary: 'Where an attempt is, and its outcome once done',
-    description: 'Optional header `Prefer: wait=N`: an unfinished attempt is answered once it finishes, or after N seconds with its state then (`Preference-Applied: wait=N`).',
+    description: 'With `Prefer: wait=N` an unfinished attempt is answered once it finishes, or after N seconds with its state then.',
     tags: ['public'],
     params: z.strictObject({ attemptId: schemas.attemptId }),
-    responses: { 200: { description: 'The attempt', schema: attemptStatus } },
+    headers: z.object({ Prefer: preferWait }),
+    responses: { 200: { description: 'The attempt', schema: attemptStatus, headers: { 'Preference-Applied': PREFERENCE_APPLIED } } },
   },
 } as const satisfies Record<string, RouteSpec>;
 

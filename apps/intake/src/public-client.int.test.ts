@@ -241,6 +241,19 @@ describe('GET /v1/attempts/:id with Prefer: wait', () => {
     }
   });
 
+  it('answers a retry of a finished attempt (same Idempotency-Key) with its outcome, 200, queueing nothing', async () => {
+    const key = `retry-${randomBytes(6).toString('hex')}`;
+    const body = { campaignId: drop.campaign.id, customerId: 'retry-after-done' };
+    const first = await http(app.url, '/v1/claims', { body, headers: { 'idempotency-key': key, prefer: 'wait=20' }, timeoutMs: HUNG_MS + 20_000 });
+    expect(first.status).toBe(200);
+    const retry = await http(app.url, '/v1/claims', { body: { ...body, customerId: 'Retry-After-Done ' }, headers: { 'idempotency-key': key } });
+    expect({ status: retry.status, body: retry.json }).toEqual({ status: 200, body: first.json });
+    expect(retry.headers.get('location')).toBe(`/v1/attempts/${attemptOf(first)}`);
+    expect(retry.headers.get('preference-applied')).toBeNull();
+    const jobs = (await app.queue.getJobs(['wait', 'active', 'completed', 'failed', 'delayed'])).filter((j) => j.data.customerId === 'retry-after-done');
+    expect(jobs.map((j) => j.id)).toEqual([attemptOf(first)]);
+  });
+
   it('answers a finished attempt, an unknown one or one without Prefer at once', async () => {
     const done = await http(app.url, '/v1/claims', { body: { campaignId: drop.campaign.id, customerId: 'poll-done' }, headers: { prefer: 'wait=20' }, timeoutMs: HUNG_MS + 20_000 });
     expect(done.status).toBe(200);

@@ -63,7 +63,12 @@ export class ApiError extends Error {
   constructor(
     readonly code: ApiErrorCode,
     message: string,
-    readonly options: { retryAfterS?: number | undefined; details?: unknown } = {},
+    readonly options: {
+      retryAfterS?: number | undefined;
+      details?: unknown;
+      /** A 401's `WWW-Authenticate` challenge (RFC 9110 §15.5.2: a 401 carries one), e.g. `Bearer realm="..."`. */
+      challenge?: string | undefined;
+    } = {},
   ) {
     super(message);
     this.name = 'ApiError';

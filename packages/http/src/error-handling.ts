@@ -16,6 +16,7 @@ export function sendJsonText(res: ServerResponse, status: number, body: string):
 
 export function sendApiError(res: ServerResponse, err: ApiError): void {
   if (err.options.retryAfterS !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(err.options.retryAfterS))));
+  if (err.options.challenge !== undefined) res.setHeader('WWW-Authenticate', err.options.challenge);
   sendJsonText(res, err.status, JSON.stringify(err.toBody()));
 }
 

@@ -39,7 +39,7 @@ export function openApiPath(prefix: string, expressPath: string): string {
   return (prefix + expressPath).replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 }
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (!schema) return [];
   const object = jsonSchema(schema, 'input');
   const properties = (object.properties ?? {}) as Record<string, JsonSchema>;
@@ -60,7 +60,7 @@ function operation(route: RouteSpec, bearer: boolean): JsonSchema {
   const op: JsonSchema = { operationId: route.operationId, summary: route.summary };
   if (route.description) op.description = route.description;
   if (route.tags) op.tags = route.tags;
-  const params = [...parameters(route.params, 'path'), ...parameters(route.query, 'query')];
+  const params = [...parameters(route.params, 'path'), ...parameters(route.query, 'query'), ...parameters(route.headers, 'header')];
   if (params.length > 0) op.parameters = params;
   if (route.body || route.bodyContentTypes) {
     const content: Record<string, JsonSchema> = {};
@@ -73,6 +73,9 @@ function operation(route: RouteSpec, bearer: boolean): JsonSchema {
     const type = spec.contentType ?? 'application/json';
     responses[status] = {
       description: spec.description,
+      ...(spec.headers
+        ? { headers: Object.fromEntries(Object.entries(spec.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }])) }
+        : {}),
       ...(spec.schema ? { content: { [type]: { schema: jsonSchema(spec.schema, 'output') } } } : spec.contentType ? { content: { [type]: { schema: { type: 'string' } } } } : {}),
     };
   }

@@ -14,6 +14,8 @@ export interface ResponseSpec {
   description: string;
   /** JSON body schema (documentation only: responses are not re-validated at run time). */
   schema?: z.ZodType | undefined;
+  /** Response headers a client acts on (documentation only), by name. */
+  headers?: Record<string, string> | undefined;
   /** Defaults to application/json when a schema is given. */
   contentType?: string | undefined;
 }
@@ -35,6 +37,8 @@ export interface RouteSpec<P extends Maybe = Maybe, Q extends Maybe = Maybe, B e
   params?: P;
   query?: Q;
   body?: B;
+  /** Request headers the route reads (documentation only: the handlers read them themselves). */
+  headers?: z.ZodType | undefined;
   /** Body media types other than JSON (a streamed import takes text/csv and NDJSON). */
   bodyContentTypes?: string[] | undefined;
   responses: Record<number, ResponseSpec>;
