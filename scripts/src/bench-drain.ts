@@ -10,8 +10,9 @@
  *      store, or its job failed for good): processedPerSec;
  *   4. checks IN THE DATABASE: doubleAssigned (a code held by two attempts or customers, customers over their limit,
  *      successes whose code is held elsewhere) and lost (attempts with no recorded outcome);
- *   5. where the time goes: CPU of every process (/proc) over the drain, per attempt — workers, PostgreSQL backends
- *      serving them, Redis — the Redis commands per attempt, and the workers' store batch sizes.
+ *   5. where the time goes: CPU of every process (/proc) over the drain, per attempt — workers (from the end of
+ *      their start-up, which is reported apart), PostgreSQL backends serving them (sampled throughout: a backend that
+ *      exits during the drain still counts), Redis — the Redis commands per attempt, and the workers' store batch sizes.
  *
  * Flags (`--help`): --attempts, --workers / --concurrency / --store-batch-max / --store-batch-wait-ms / --pool (default:
  * what `npm start` runs with),
@@ -28,19 +29,20 @@ import { createAttemptQueue, createRedis, closeRedis } from '@dropgate/queue';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { appEnv, deleteKeysByPrefix, dropSchema, scrape, stopChild, TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
 import { integrity, lostAttempts } from './bench/db-checks';
-import { allProcs, cpuSnapshot } from './bench/proc-stats';
+import { allProcs, cpuDelta, type CpuSnapshot, type ProcInfo } from './bench/proc-stats';
+import { CpuSampler } from './bench/cpu-sampler';
 import { commandStats } from './bench/redis-info';
-import { backendOwners, redisServers } from './bench/pipeline/system-procs';
+import { redisServers } from './bench/pipeline/system-procs';
 import { log, seconds } from './bench/pipeline/output';
 import { reportProfiles } from './bench/pipeline/profiles-report';
-import { formatNumber } from './bench/table';
+import { formatNumber, round } from './bench/table';
 import { enqueueBacklog } from './bench/drain/backlog';
 import { splitCpu } from './bench/cpu-groups';
 import { flags } from './bench/drain/flags';
 import { reportDrain } from './bench/drain/report';
 import { untilFinal } from './bench/drain/until-final';
 import { createCampaigns, planAttempts } from './bench/drain/workload';
-import { startWorkers, type WorkerProc } from './bench/drain/worker-procs';
+import { startupCpu, startWorkers, type WorkerProc } from './bench/drain/worker-procs';
 import { errorWithStack } from '@dropgate/core';
 
 async function main(): Promise<void> {
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
   const queue = createAttemptQueue(redis, prefix);
   const db = new Client({ connectionString: TEST_DATABASE_URL, application_name: 'dropgate-bench-drain-checks', options: `-c search_path=${schema}` });
   let workers: WorkerProc[] = [];
+  let sampler: CpuSampler | undefined;
   const stopWorkers = (): Promise<unknown> => Promise.all(workers.map((w) => stopChild(w.child)));
   const onSignal = (): void => {
     log('\ninterrupted: stopping the workers...');
@@ -99,17 +102,20 @@ async function main(): Promise<void> {
 
     const redisPids = redisServers(allProcs(), Number(new URL(TEST_REDIS_URL).port || 6379));
     const redisBefore = commandStats(TEST_REDIS_URL);
-    const cpuBefore = cpuSnapshot();
+    const pgPort = Number(new URL(TEST_DATABASE_URL).port || 5432);
+    const bench = { label: 'bench (enqueue done; polling)', pid: process.pid };
+    // Backends come and go during the drain (pool idle timeout, errors): sampled throughout, so the gone ones count.
+    sampler = new CpuSampler(db, () => [...workers, bench], pgPort).run();
     const startedAt = performance.now();
     workers = await startWorkers(workerCount, workerEnv);
+    const ready = startupCpu(workers);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     log(`workers started: ${workers.map((w) => `${w.label} ${w.pid}`).join(', ')}; draining...`);
     const progress = await untilFinal(db, queue, ids.length, workers, startedAt, flags['drain-timeout'] * 1000);
-    const cpuAfter = cpuSnapshot();
+    const window = await sampler.cut();
+    sampler.stop();
     const redisAfter = commandStats(TEST_REDIS_URL);
-    const pgPort = Number(new URL(TEST_DATABASE_URL).port || 5432);
-    const bench = { label: 'bench (enqueue done; polling)', pid: process.pid };
-    const backends = await backendOwners(db, [...workers, bench], pgPort);
+    const startup = await ready;
     const workerMetrics = await Promise.all(workers.map((w) => scrape(w.metricsUrl).catch(() => [])));
     const drainMs = progress.finishedAt - startedAt;
     log(`drained: ${progress.done ? 'yes' : 'NO'}, ${formatNumber(progress.recorded)} recorded + ${formatNumber(progress.failed)} failed in ${seconds(drainMs)}`);
@@ -121,12 +127,20 @@ async function main(): Promise<void> {
     log('checking the database...');
     const checks = await Promise.all([campaigns.claims, campaigns.redeems, campaigns.paused].map(async (c) => ({ campaign: c, report: await integrity(db, c.id, c.perCustomerLimit) })));
     const lost = await lostAttempts(db, ids);
-    const cpu = splitCpu(cpuBefore, cpuAfter, [...workers, bench].map((p) => ({ label: p.label, pids: [p.pid] })), redisPids, backends);
-    const summary = reportDrain({ attempts: ids.length, workerCount, workerConfig, progress, drainMs, cores, cpu, checks, lost, redisBefore, redisAfter, workerMetrics });
+    // The workers' CPU counts from their start-up's end (reported apart): per attempt is then per attempt.
+    const cpu = splitCpu(fromStartup(window.before, startup), window.after, [...workers, bench].map((p) => ({ label: p.label, pids: [p.pid] })), redisPids, window.backends);
+    const startupCpuS = [...startup.values()].reduce((n, p) => n + p.cpuS, 0);
+    const workerBackends = [...window.backends].filter(([, owner]) => owner.startsWith('worker-')).map(([pid]) => pid);
+    const goneBackends = workerBackends.filter((pid) => window.gone.has(pid));
+    const goneCpuS = goneBackends.reduce((n, pid) => n + cpuDelta(window.before, window.after, pid), 0);
+    // Gone ones: closed by the pool's idle timeout (10 s; its idle list is a stack, so a connection not needed while load is steady times out) or after an error.
+    log(`the workers' PostgreSQL backends: ${workerBackends.length} seen during the drain, ${goneBackends.length} of them gone before its end (${round(goneCpuS, 2)} CPU s, counted)`);
+    const summary = reportDrain({ attempts: ids.length, workerCount, workerConfig, progress, drainMs, cores, cpu, startupCpuS, checks, lost, redisBefore, redisAfter, workerMetrics });
     log(JSON.stringify(summary));
     if (summary.doubleAssigned > 0 || summary.lost > 0 || !progress.done) process.exitCode = 1;
   } finally {
     process.off('SIGINT', onSignal);
+    sampler?.stop();
     await stopWorkers();
     await queue.close().catch(() => undefined);
     await closeRedis(redis);
@@ -135,6 +149,11 @@ async function main(): Promise<void> {
     const cleanups = await Promise.allSettled([dropSchema(schema, TEST_DATABASE_URL), deleteKeysByPrefix(prefix, TEST_REDIS_URL)]);
     for (const c of cleanups) if (c.status === 'rejected') log(`clean-up failed: ${String(c.reason)}`);
   }
+}
+
+/** `before` with each started worker at its reading when it was ready, so its start-up is not drain CPU. */
+function fromStartup(before: CpuSnapshot, startup: ReadonlyMap<number, ProcInfo>): CpuSnapshot {
+  return { ...before, procs: new Map([...before.procs, ...startup]) };
 }
 
 main().catch((err: unknown) => {

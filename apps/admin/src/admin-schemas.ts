@@ -224,10 +224,15 @@ export const jobParams = z.strictObject({ jobId: z.string().regex(/^job_[A-Za-z0
 
 export const jobAccepted = z.object({ jobId: z.string() });
 
+/** A cancel says nothing more than its path: `{}` or no body at all. */
+export const cancelJobBody = z.strictObject({});
+
 export const jobStatusView = z.object({
   jobId: z.string(),
   name: z.string(),
-  state: z.enum(['waiting', 'active', 'completed', 'failed']),
+  campaignId: z.string().describe('the campaign whose codes it writes'),
+  state: z.enum(['waiting', 'active', 'completed', 'failed', 'cancelled']).describe('cancelled: stopped by a cancel at a batch boundary; its result says how many codes it wrote'),
+  cancelRequested: z.literal(true).optional().describe('a cancel is asked for: the job stops at its next batch boundary'),
   done: z.number().int(),
   total: z.number().int(),
   result: z.record(z.string(), z.unknown()).optional(),

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { ChangeSink } from '@dropgate/changes';
 import { assertCodeSpaceFor, CampaignValidationError, CodeSpecError, findTier, normalizeCode, type Campaign, type CampaignStatus, type CodeSpec } from '@dropgate/core';
 import { ApiError, isApiErrorCode } from '@dropgate/http';
-import { enqueueAdminJob, getAdminJobStatus, UploadTooLargeError, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
+import { ENDED_ADMIN_JOB_STATES, enqueueAdminJob, getAdminJobStatus, pendingAdminJobsOf, UploadTooLargeError, type AdminJobCancels, type AdminJobQueue, type AdminJobStatus, type UploadStaging } from '@dropgate/queue';
 import { isStoreError, type AuditPage, type AuditQuery, type CodeCounts, type LockGroup, type Publication, type Store } from '@dropgate/store';
 import type { CreateCampaignBody, DisableBody, LockBody, PatchCampaignBody, PublicationBody, ReleaseBody, RollbackBody } from './admin-schemas';
 import { stageImport, type ImportFormat } from './codes-import';
@@ -47,6 +47,8 @@ export interface AdminServiceDeps {
   changes: ChangeSink;
   /** Where imports are staged for their job (without it, imports are refused). */
   uploads?: UploadStaging | undefined;
+  /** Where a job's cancel is asked for (without it, cancels are refused). */
+  jobCancels?: AdminJobCancels | undefined;
   /** Ends timed locks by themselves (the admin process's lock-release jobs). */
   lockReleases?: LockReleaseScheduler | undefined;
   /** A campaign's wrong codes (the guess budgets' per-campaign count in Redis); absent: stats answer null. */
@@ -66,7 +68,7 @@ export class AdminService {
 
   /** Every change is published once it is in the store (and before the caller hears of it). */
   private readonly changes: ChangeSink;
-  private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'uploads' | 'wrongCodes' | 'now'>;
+  private readonly options: Pick<AdminServiceDeps, 'lockReleases' | 'uploads' | 'jobCancels' | 'wrongCodes' | 'now'>;
   /** Every call to Redis a request makes goes through it: a Redis away is a 503 `unavailable`, never a 500. */
   private readonly redis: RedisCalls;
 
@@ -75,7 +77,7 @@ export class AdminService {
     this.jobs = deps.jobs;
     this.changes = deps.changes;
     this.redis = deps.redis ?? plainRedisCalls();
-    this.options = { lockReleases: deps.lockReleases, uploads: deps.uploads, wrongCodes: deps.wrongCodes, now: deps.now };
+    this.options = { lockReleases: deps.lockReleases, uploads: deps.uploads, jobCancels: deps.jobCancels, wrongCodes: deps.wrongCodes, now: deps.now };
   }
 
   /**
@@ -159,10 +161,27 @@ export class AdminService {
     return this.redis.run(() => enqueueAdminJob(this.jobs, { name: 'generate-codes', data: { campaignId: campaign.id, tiers: [{ tier, count }], activate: false, requestedBy: who.name } }));
   }
 
-  async job(jobId: string): Promise<AdminJobStatus> {
+  /** A job's state and progress; `cancelRequested` while a cancel is asked for and the job has not stopped yet. */
+  async job(jobId: string): Promise<AdminJobStatus & { cancelRequested?: true }> {
     const status = await this.redis.run(() => getAdminJobStatus(this.jobs, jobId));
     if (!status) throw new ApiError('job_not_found', 'no such job (unknown, or expired)');
-    return status;
+    const cancels = this.options.jobCancels;
+    if (ENDED_ADMIN_JOB_STATES.has(status.state) || !cancels) return status;
+    return (await this.redis.run(() => cancels.isRequested(jobId))) ? { ...status, cancelRequested: true } : status;
+  }
+
+  /**
+   * Asks a generation or import job to stop: it does at its next batch boundary (a waiting one as soon as it starts),
+   * keeping what it wrote, and ends `cancelled` with how many codes it wrote in its result. A generation job that was
+   * to activate its campaign leaves it a draft. A job that has ended is a 409 `job_finished`.
+   */
+  async cancelJob(_who: Principal, jobId: string): Promise<AdminJobStatus & { cancelRequested?: true }> {
+    const cancels = this.options.jobCancels;
+    if (!cancels) throw new ApiError('unavailable', 'cancelling a job needs the job cancels, which this admin does not have');
+    const status = await this.job(jobId);
+    if (ENDED_ADMIN_JOB_STATES.has(status.state)) throw new ApiError('job_finished', `the job has ended (${status.state}): nothing to cancel`);
+    await this.redis.run(() => cancels.request(jobId));
+    return { ...status, cancelRequested: true };
   }
 
   /**
@@ -177,7 +196,7 @@ export class AdminService {
         throw err;
       });
       if (status === null) return null;
-      if (status.state === 'completed' || status.state === 'failed') return status;
+      if (ENDED_ADMIN_JOB_STATES.has(status.state)) return status;
       if (Date.now() + pause > deadline) return null;
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
@@ -202,7 +221,11 @@ export class AdminService {
   }
 
   async setStatus(_who: Principal, id: string, status: CampaignStatus): Promise<Campaign> {
-    if (status === 'active') this.refuseEnded((await this.campaign(id)).endsAt);
+    if (status === 'active') {
+      const campaign = await this.campaign(id);
+      this.refuseEnded(campaign.endsAt);
+      if (campaign.status === 'draft') await this.refuseWhileCodesJobPending(campaign.id);
+    }
     const campaign = await this.store.campaigns.setStatus(id, status, status === 'stopped' ? 'manual' : undefined).catch(translate);
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'status' });
     return campaign;
@@ -363,6 +386,18 @@ export class AdminService {
     // A rollback can bring a campaign stopped at its target back under it: the campaign's record changed too.
     await this.changes.publish({ kind: 'campaign', campaignId: campaign.id, action: 'updated' });
     return { code, state: body.to, attemptId: before.attemptId };
+  }
+
+  /**
+   * A draft goes live with all its codes: not while a generation or import job for it is waiting or running (it would
+   * go live half filled). Asked only of a draft, so a pause and resume never needs Redis.
+   */
+  private async refuseWhileCodesJobPending(campaignId: string): Promise<void> {
+    const pending = await this.redis.run(() => pendingAdminJobsOf(this.jobs, campaignId));
+    if (pending.length > 0)
+      throw new ApiError('codes_job_in_progress', `codes are still being written by job ${pending.join(', ')}: activate it once the job ends, or cancel the job (POST /admin/v1/jobs/{jobId}/cancel) first`, {
+        details: { jobIds: pending },
+      });
   }
 
   /** An active campaign must be able to take attempts: an end already passed is a mistake (a wrong year, a time zone). */

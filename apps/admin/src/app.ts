@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { ChangeSink } from '@dropgate/changes';
 import helmet from 'helmet';
 import { answerOtherMethods, ApiError, apiErrorHandler, jsonBody, mountRoutes, notFoundHandler, openApiDocument, type Route } from '@dropgate/http';
-import type { AdminJobQueue, UploadStaging } from '@dropgate/queue';
+import type { AdminJobCancels, AdminJobQueue, UploadStaging } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { adminPageRouter, type AdminPageDeps } from './admin-page';
 import { AdminService } from './admin-service';
@@ -42,6 +42,8 @@ export interface AdminDeps {
   onUnexpected: (err: unknown, req: Request) => void;
   /** Where imports are staged for the import job (the admin jobs worker reads them); without it, imports are refused. */
   uploads?: UploadStaging | undefined;
+  /** Where a job's cancel is asked for (the admin jobs worker looks); without it, cancels are refused. */
+  jobCancels?: AdminJobCancels | undefined;
   /** A failed audit write (the action itself succeeded): report it. */
   onAuditError?: ((err: unknown) => void) | undefined;
   /** The web page at / and bull-board at /admin/queues (its queues); without it, the API only. */
@@ -76,6 +78,7 @@ export function createAdminApp(deps: AdminDeps): express.Express {
     changes: deps.changes,
     lockReleases: deps.lockReleases,
     uploads: deps.uploads,
+    jobCancels: deps.jobCancels,
     wrongCodes: deps.wrongCodes,
     redis: deps.redis,
   });

@@ -1,15 +1,8 @@
 import type { Response } from 'express';
 import type { CodeRecord, Store } from '@dropgate/store';
+import { CSV_COLUMNS, csvCell } from './codes-csv';
 
 const EXPORT_PAGE = 5_000;
-const CSV_COLUMNS = ['code', 'tier', 'state', 'customerId', 'redeemedAt', 'publicationId'] as const;
-
-function csvCell(value: string | Date | null | undefined): string {
-  const s = value instanceof Date ? value.toISOString() : (value ?? '');
-  // Quote always-risky cells; prefix formula starters so a spreadsheet never executes a customer id.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export interface CodesFilter {
   campaignId: string;

@@ -3,6 +3,7 @@ import { matchesCodeSpec, normalizeCode, type Campaign, type CodeImportReport } 
 import { hasDuplicateKeys } from '@dropgate/http';
 import type { StagedUpload, UploadStaging } from '@dropgate/queue';
 import type { NewCode, Store } from '@dropgate/store';
+import { csvHeader, DEFAULT_CSV_LAYOUT, parseCsvLine, type CsvLayout } from './codes-csv';
 
 /** Codes per store call (one transaction each). */
 const IMPORT_BATCH = 5_000;
@@ -25,6 +26,8 @@ export interface ImportOptions {
   resume?: ImportResume | undefined;
   /** After each batch written (and every few thousand lines without one): a point to resume from. */
   onProgress?: ((at: ImportResume) => Promise<void> | void) | undefined;
+  /** Asked before the first line and at each resume point: true stops the import there (a cancel). */
+  shouldStop?: (() => Promise<boolean>) | undefined;
 }
 
 /** Splits a byte stream into lines (LF or CRLF) without ever holding more than MAX_LINE characters of one. */
@@ -54,11 +57,6 @@ async function* lines(input: AsyncIterable<Buffer | string>): AsyncGenerator<{ t
   else if (pending.replace(/\r$/, '') !== '') yield { text: pending.replace(/\r$/, '') };
 }
 
-/** A CSV's optional first line naming its columns (`code` or `code,tier`, any case, quoted or not): not a code. */
-export function isCsvHeader(line: string): boolean {
-  return /^\s*"?code"?\s*(,\s*"?tier"?\s*)?$/i.test(line);
-}
-
 /** A staged upload and the size of its import: `lines` counts lines of codes (a CSV header is not one). */
 export interface StagedCodes extends StagedUpload {
   /** 1 when the upload starts with a CSV header (line 1, skipped by the import), else 0. */
@@ -72,7 +70,7 @@ export interface StagedCodes extends StagedUpload {
 export async function stageImport(uploads: UploadStaging, input: AsyncIterable<Buffer | string>, format: ImportFormat): Promise<StagedCodes> {
   let first: string | undefined;
   const staged = await uploads.stage(notingFirstLine(input, (line) => (first = line)));
-  const headerLines = format === 'csv' && first !== undefined && isCsvHeader(first) ? 1 : 0;
+  const headerLines = format === 'csv' && first !== undefined && csvHeader(first) !== null ? 1 : 0;
   return { ...staged, lines: staged.lines - headerLines, headerLines };
 }
 
@@ -93,10 +91,12 @@ async function* notingFirstLine(input: AsyncIterable<Buffer | string>, note: (li
 
 type Parsed = { code: string; tier: string | undefined } | { problem: string } | null;
 
-function parseCsv(text: string): Parsed {
-  const cells = text.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-  if (cells.length > 2) return { problem: 'more than two columns (code,tier)' };
-  return { code: cells[0]!, tier: cells[1] === '' ? undefined : cells[1] };
+function parseCsv(text: string, layout: CsvLayout): Parsed {
+  const cells = parseCsvLine(text);
+  if (!cells) return { problem: 'a quote left open, or text after a closing quote' };
+  if (cells.length > layout.cells) return { problem: layout === DEFAULT_CSV_LAYOUT ? 'more than two columns (code,tier; other columns need a header naming them)' : `more than the header's ${layout.cells} columns` };
+  const tier = layout.tier === undefined ? undefined : cells[layout.tier];
+  return { code: cells[layout.code] ?? '', tier: tier === '' ? undefined : tier };
 }
 
 function parseJsonLine(text: string): Parsed {
@@ -117,7 +117,7 @@ function parseJsonLine(text: string): Parsed {
 }
 
 /**
- * Streams codes from a CSV (`code[,tier]`, optional header) or JSON-lines (`{"code","tier"?}`) upload into the
+ * Streams codes from a CSV (`code[,tier]`, or the export's own CSV: see `codes-csv.ts`) or JSON-lines (`{"code","tier"?}`) upload into the
  * store in batches: memory stays bounded whatever the size. Resumable: `options.onProgress` hears of each point
  * it may be resumed from, and `options.resume` continues after one (a batch written just before a crash and not yet
  * marked is written again: its codes then count as duplicates, at most one batch's worth). A line is malformed when it cannot be parsed, names an
@@ -142,6 +142,8 @@ export async function importCodes(
     marked = line;
     await options.onProgress?.({ line, report: structuredClone(report) });
   };
+  const stop = options.shouldStop ?? (() => Promise.resolve(false));
+  if (await stop()) return { ...report, cancelled: true };
   let batch: NewCode[] = [];
   let batchLines: number[] = [];
   const malformed = (line: number, problem: string) => {
@@ -174,19 +176,25 @@ export async function importCodes(
   };
 
   let lineNo = 0;
+  let layout = DEFAULT_CSV_LAYOUT;
   for await (const { text } of lines(input)) {
     lineNo++;
-    if (lineNo <= skipThrough) continue;
-    if (batch.length === 0 && lineNo - 1 - marked >= IMPORT_BATCH) await mark(lineNo - 1);
+    // A header is read even when resuming past it: it says where the code and the tier are.
+    const header = lineNo === 1 && format === 'csv' && text !== null ? csvHeader(text) : null;
+    if (header) layout = header;
+    if (lineNo <= skipThrough || header) continue;
+    if (batch.length === 0 && lineNo - 1 - marked >= IMPORT_BATCH) {
+      await mark(lineNo - 1);
+      if (await stop()) return { ...report, cancelled: true };
+    }
     if (text === null) {
       report.lines++;
       malformed(lineNo, `longer than ${MAX_LINE} characters`);
       continue;
     }
     if (text.trim() === '') continue;
-    if (lineNo === 1 && format === 'csv' && isCsvHeader(text)) continue;
     report.lines++;
-    const parsed = format === 'csv' ? parseCsv(text) : parseJsonLine(text);
+    const parsed = format === 'csv' ? parseCsv(text, layout) : parseJsonLine(text);
     if (!parsed || 'problem' in parsed) {
       malformed(lineNo, parsed?.problem ?? 'empty');
       continue;
@@ -210,6 +218,8 @@ export async function importCodes(
     if (batch.length >= IMPORT_BATCH) {
       await flush();
       await mark(lineNo);
+      // A batch boundary: everything read is written and reported, so a cancel leaves nothing half done.
+      if (await stop()) return { ...report, cancelled: true };
     }
   }
   await flush();

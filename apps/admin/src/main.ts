@@ -20,7 +20,7 @@ import {
   ShutdownRegistry,
   type Logger,
 } from '@dropgate/observability';
-import { createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, redisAnswers, UploadStaging } from '@dropgate/queue';
+import { AdminJobCancels, createAdminJobQueue, createAttemptQueue, createLockReleaseQueue, createRedis, QUEUES, redisAnswers, UploadStaging } from '@dropgate/queue';
 import { openStore, storeSettingsFrom, waitForConfiguredStore } from '@dropgate/store-runtime';
 import { exitOnStartupFailure } from '@dropgate/supervision';
 import { tokenEntries } from './admin-tokens';
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   shutdown.register('admin-jobs queue', () => jobs.close());
   // Imports: the request streams the file into Redis, the import job reads it from there (a restart loses nothing).
   const uploads = new UploadStaging({ redis: client, prefix: config.QUEUE_PREFIX, maxBytes: config.ADMIN_IMPORT_MAX_BYTES });
+  const jobCancels = new AdminJobCancels(client, config.QUEUE_PREFIX);
 
   // The admin jobs worker runs in this process: long operations (code generation, imports) survive the request, and a
   // restarted admin picks up where a killed one stopped (BullMQ stalled-job recovery + the job's resume point).
@@ -110,6 +111,7 @@ async function main(): Promise<void> {
     prefix: config.QUEUE_PREFIX,
     store,
     uploads,
+    cancels: jobCancels,
     onCodesChanged: (campaignId, cause) => codesChanged(campaignId, cause),
     onError: quiet((err) => logger.error({ err }, 'admin jobs worker error')),
     onFailed: (job, err) => {
@@ -166,6 +168,7 @@ async function main(): Promise<void> {
     lockReleases,
     wrongCodes: (campaignId) => readCampaignWrongCodes(client, guessBudgetPrefix(config.QUEUE_PREFIX), campaignId),
     uploads,
+    jobCancels,
     trustProxy: config.TRUST_PROXY,
     bodyLimitBytes: 64 * 1024,
     page: { queues: [attemptQueue, jobs] },

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
-import { closeRedis, createAdminJobQueue, createRedis, UploadStaging, type AdminJobQueue } from '@dropgate/queue';
+import { AdminJobCancels, closeRedis, createAdminJobQueue, createRedis, UploadStaging, type AdminJobQueue } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
 import { deleteKeysByPrefix, http, tempPgSchema, TEST_DATABASE_URL, TEST_REDIS_URL, type HttpInit, type HttpResult } from '@dropgate/testkit';
@@ -15,6 +15,8 @@ export interface AdminJobsHarness {
   queue: AdminJobQueue;
   /** Where imports are staged (under `prefix`), for the app and the worker alike. */
   uploads: UploadStaging;
+  /** Where cancels are asked for (under `prefix`), for the app and the worker alike. */
+  cancels: AdminJobCancels;
   /** The 'client' connection the queue and the staging use. */
   redis: Redis;
   worker: AdminJobsWorker | null;
@@ -29,11 +31,12 @@ export async function startAdminJobs(
   const client: Redis = createRedis(TEST_REDIS_URL, 'client', 'admin-test');
   const queue = createAdminJobQueue(client, prefix);
   const uploads = new UploadStaging({ redis: client, prefix, maxBytes: options.importMaxBytes ?? 16 * 1024 * 1024 });
+  const cancels = new AdminJobCancels(client, prefix);
   let workerConnection: Redis | null = null;
   let worker: AdminJobsWorker | null = null;
   if (options.worker !== false) {
     workerConnection = createRedis(TEST_REDIS_URL, 'worker', 'admin-jobs-test');
-    const started = startAdminJobsWorker({ connection: workerConnection, prefix, store, uploads, onCodesChanged: options.onCodesChanged });
+    const started = startAdminJobsWorker({ connection: workerConnection, prefix, store, uploads, cancels, onCodesChanged: options.onCodesChanged });
     await started.waitUntilReady();
     worker = started;
   }
@@ -41,6 +44,7 @@ export async function startAdminJobs(
     prefix,
     queue,
     uploads,
+    cancels,
     redis: client,
     worker,
     async close() {
@@ -101,7 +105,7 @@ export interface AdminHarnessOptions {
   /** Largest import staged (bytes). */
   importMaxBytes?: number | undefined;
   /** The app's own dependencies (tokens, lock releases, changes, ...); store, jobs and uploads come from the harness. */
-  app: Omit<ListenDeps, 'store' | 'jobs' | 'uploads'>;
+  app: Omit<ListenDeps, 'store' | 'jobs' | 'uploads' | 'jobCancels'>;
 }
 
 /** A PostgreSQL store in a schema of its own; `drop` closes it and drops the schema. */
@@ -123,7 +127,7 @@ export async function startTempStore(name: string, options: { poolSize?: number 
 export async function startAdminHarness(options: AdminHarnessOptions): Promise<AdminHarness> {
   const store = await startTempStore(options.name, options);
   const jobs = await startAdminJobs(store, { worker: options.worker, importMaxBytes: options.importMaxBytes });
-  const server = await listenAdmin({ store, jobs: jobs.queue, uploads: jobs.uploads, ...options.app });
+  const server = await listenAdmin({ store, jobs: jobs.queue, uploads: jobs.uploads, jobCancels: jobs.cancels, ...options.app });
   return {
     store,
     jobs,

@@ -7,8 +7,9 @@ import { http, launchChromium, startSystem, waitFor, type RunningSystem } from '
 /**
  * The admin web page in headless Chromium (Debian's, through playwright-core) against the real processes of
  * `npm start`: sign in with the token, create a campaign, watch its counts, generate and import codes with progress
- * bars, publish 10 codes and download them, lock and release, read the audit trail, pause/resume/stop, download
- * the codes, open bull-board, all under the page's strict CSP (no violation may be reported); saves a screenshot.
+ * bars, publish 10 codes and download them, lock and release, disable a leaked code, read the audit trail,
+ * pause/resume/stop, download the codes, cancel a long generation, open bull-board, all under the page's strict CSP
+ * (no violation may be reported); saves a screenshot.
  */
 
 const SCREENSHOT = path.resolve(__dirname, '..', '..', '..', 'test-results', 'admin-page.png');
@@ -182,11 +183,24 @@ describe('in Chromium', () => {
     await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="available"]'), /^4$/);
   });
 
+  it('disables a leaked code from its form, naming a listed code the campaign does not have', async () => {
+    const campaignId = await page.locator('tr.selected').getAttribute('data-campaign');
+    const available = (await (await fetch(`${system.adminUrl}/admin/v1/campaigns/${campaignId}/codes?tier=yeti&state=available`, { headers: { authorization: `Bearer ${system.adminToken}` } })).json()) as Array<{ code: string }>;
+    const form = page.getByRole('form', { name: 'Disable codes' });
+    // Typed as a person pastes it (lower case), with a code that is not the campaign's.
+    await form.getByLabel('Codes (one a line)').fill(`${available[0]!.code.toLowerCase()}\nSKATE-2222-9999\n`);
+    await form.getByLabel('Reason').fill('leaked on a forum');
+    await form.getByRole('button', { name: 'Disable for good' }).click();
+    await expectText(form.getByRole('status'), /^disabled 1 codes; not found \(1\): SKATE-2222-9999$/);
+    await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="disabled"]'), /^1$/);
+    await expectText(counts().locator('tr[data-tier="yeti"] td[data-state="available"]'), /^3$/);
+  });
+
   it('shows the audit trail: each admin action by token name, and the redemption', async () => {
     const trail = page.getByRole('table', { name: 'Audit trail' });
     await waitFor('every action in the trail', async () => {
       const text = await trail.innerText({ timeout: 1000 }).catch(() => '');
-      return ['createCampaign', 'generateCodes', 'importCodes', 'codesImported', 'publishCodes', 'lockCodes', 'releaseLocks'].every((a) => text.includes(a)) ? true : undefined;
+      return ['createCampaign', 'generateCodes', 'importCodes', 'codesImported', 'publishCodes', 'lockCodes', 'releaseLocks', 'disableCodes'].every((a) => text.includes(a)) ? true : undefined;
     }, 15_000, 200);
     const lockRow = trail.locator('tr', { hasText: 'lockCodes' });
     expect(await lockRow.locator('td').nth(1).innerText()).toBe('admin');
@@ -244,6 +258,22 @@ describe('in Chromium', () => {
     expect(lines).toHaveLength(1 + 70 + 500 + 2); // created, generated, imported
     expect(lines.filter((l) => l.includes(',redeemed,fan-1,'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes(',published,'))).toHaveLength(10);
+  });
+
+  it('cancels a long generation from its button: it stops at a batch boundary, and the codes it wrote are counted', async () => {
+    const before = Number(await counts().locator('tr[data-tier="tshirt"] td[data-state="available"]').innerText());
+    const form = page.getByRole('form', { name: 'Generate codes' });
+    await form.getByLabel('Tier').selectOption('tshirt');
+    await form.getByLabel('Count').fill('400000');
+    await form.getByRole('button', { name: 'Generate' }).click();
+    await form.getByRole('button', { name: 'Cancel generation' }).click({ timeout: 10_000 });
+    await expectText(form.getByRole('status'), /^cancelled: \d+ codes written before it stopped$/, 30_000);
+    const written = Number(/(\d+) codes/.exec(await form.getByRole('status').innerText())![1]);
+    expect(written).toBeLessThan(400_000);
+    await expectText(form.locator('.muted'), /^cancelled: \d+ \/ 400000 codes$/);
+    expect(await form.getByRole('button', { name: 'Cancel generation' }).isVisible()).toBe(false);
+    await expectText(counts().locator('tr[data-tier="tshirt"] td[data-state="available"]'), new RegExp(`^${before + written}$`));
+    await expectText(page.getByRole('table', { name: 'Audit trail' }).locator('tr', { hasText: 'cancelJob' }).locator('td').nth(1), /^admin$/);
   });
 
   it('opens bull-board with the session cookie set at sign-in', async () => {

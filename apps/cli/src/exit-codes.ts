@@ -1,4 +1,4 @@
-import { AdminApiError, AdminJobFailedError, AdminUnreachableError } from '@dropgate/admin-client';
+import { AdminApiError, AdminJobCancelledError, AdminJobFailedError, AdminUnreachableError } from '@dropgate/admin-client';
 import { CommanderError } from 'commander';
 
 /** What `dropgate` exits with (documented in `dropgate --help` and the README). */
@@ -12,7 +12,7 @@ export const EXIT_CODES = {
   auth: 3,
   /** The API failed (5xx) or could not be reached. */
   unavailable: 4,
-  /** A background job the command waited for ended failed. */
+  /** A background job the command waited for ended failed, or was cancelled (by `dropgate cancel`, the page). */
   jobFailed: 5,
 } as const;
 
@@ -23,7 +23,7 @@ Exit codes:
   2  the API refused the request (4xx): unknown campaign, invalid input, not enough codes, ...
   3  authentication: no token, or the token was refused (401/403)
   4  the API failed (5xx) or could not be reached
-  5  a background job (generate, import) failed`;
+  5  a background job (generate, import) failed or was cancelled`;
 
 /** Thrown for a usage problem found after parsing (e.g. conflicting options). */
 export class UsageError extends Error {}
@@ -37,6 +37,6 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof MissingTokenError) return EXIT_CODES.auth;
   if (err instanceof AdminApiError) return err.isAuth ? EXIT_CODES.auth : err.status >= 500 ? EXIT_CODES.unavailable : EXIT_CODES.refused;
   if (err instanceof AdminUnreachableError) return EXIT_CODES.unavailable;
-  if (err instanceof AdminJobFailedError) return EXIT_CODES.jobFailed;
+  if (err instanceof AdminJobFailedError || err instanceof AdminJobCancelledError) return EXIT_CODES.jobFailed;
   return EXIT_CODES.unavailable;
 }

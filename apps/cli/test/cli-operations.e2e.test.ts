@@ -65,6 +65,25 @@ describe('generate and job', () => {
     expect((await stats()).codes.tshirt?.available).toBe(100);
   });
 
+  it('cancels a running generation: `cancel --wait` says how many codes it wrote, all in; the draft stays a draft', async () => {
+    const drop = await cliJson<CampaignView>(['campaign', 'create', '--name', 'Cancelled drop', '--pattern', 'CNCL-####-####', '--tier', 'bulk:0', '--draft']);
+    const { jobId } = await cliJson<{ jobId: string }>(['generate', drop.id, '--tier', 'bulk', '--count', '500000', '--no-wait']);
+    const activate = await cli(['resume', drop.id]);
+    expect(activate.code).toBe(2);
+    expect(activate.stderr).toContain('codes_job_in_progress');
+    const run = await cli(['cancel', jobId, '--wait']);
+    expect(run.code).toBe(0);
+    const said = new RegExp(`^${jobId}: cancelled, \\d+ of 500000: (\\d+) codes written before it stopped$`, 'm').exec(run.stdout);
+    expect(said).not.toBeNull();
+    const written = Number(said![1]);
+    expect(written).toBeLessThan(500_000);
+    expect((await cliJson<StatsView>(['stats', drop.id])).codes.bulk?.available ?? 0).toBe(written);
+    expect((await cliJson<CampaignView>(['campaign', 'show', drop.id])).status).toBe('draft');
+    const again = await cli(['cancel', jobId]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('job_finished');
+  });
+
   it('exits 2 for a tier the campaign does not have and for an unknown job', async () => {
     const tier = await cli(['generate', campaign.id, '--tier', 'hoodie', '--count', '5']);
     expect(tier.code).toBe(2);

@@ -45,7 +45,7 @@ describe('usage', () => {
   it('prints help with the exit codes on --help (exit 0), for the program and for a subcommand', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['campaign', 'generate', 'import', 'job', 'export', 'publish', 'publications', 'lock', 'release', 'disable', 'rollback', 'pause', 'resume', 'stop', 'end', 'stats', 'audit']) {
+    for (const command of ['campaign', 'generate', 'import', 'job', 'cancel', 'export', 'publish', 'publications', 'lock', 'release', 'disable', 'rollback', 'pause', 'resume', 'stop', 'end', 'stats', 'audit']) {
       expect(top.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
     }
     expect(top.stdout).toContain('3  authentication');

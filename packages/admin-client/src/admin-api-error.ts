@@ -1,4 +1,5 @@
 import { errorMessage } from '@dropgate/core';
+import type { JobView } from './views';
 
 /** The admin API answered with an error: `status` and the stable `code` of `{"error":{"code","message"}}`. */
 export class AdminApiError extends Error {
@@ -37,5 +38,17 @@ export class AdminJobFailedError extends Error {
   ) {
     super(`job ${jobId} failed${job.error ? `: ${job.error}` : ''}`);
     this.name = 'AdminJobFailedError';
+  }
+}
+
+/** A background job ended `cancelled` (someone cancelled it): how far it got is in `job` (done/total, its result). */
+export class AdminJobCancelledError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly job: JobView,
+  ) {
+    const inserted = job.result?.inserted;
+    super(`job ${jobId} was cancelled${typeof inserted === 'number' ? `: ${inserted} codes written before it stopped` : ''}`);
+    this.name = 'AdminJobCancelledError';
   }
 }

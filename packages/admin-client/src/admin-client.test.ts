@@ -1,5 +1,5 @@
 import { AdminClient } from './admin-client';
-import { AdminJobFailedError } from './admin-api-error';
+import { AdminJobCancelledError, AdminJobFailedError } from './admin-api-error';
 import type { JobView } from './views';
 
 /** The client over a stand-in for the admin API's job route (the client's own logic; the API is tested on its own). */
@@ -26,5 +26,15 @@ describe('waitForJob', () => {
     await expect(clientAnswering([{ state: 'failed', done: 0, total: 5 }]).waitForJob('job_0123456789abcdef', undefined, 1)).rejects.toThrow(
       /^job job_0123456789abcdef failed$/,
     );
+  });
+
+  it('ends on a cancel, saying how many codes the job wrote before it stopped', async () => {
+    const client = clientAnswering([
+      { state: 'active', done: 10_000, total: 50_000, cancelRequested: true },
+      { state: 'cancelled', done: 20_000, total: 50_000, result: { inserted: 20_000, cancelled: true } },
+    ]);
+    const cancelled = client.waitForJob('job_0123456789abcdef', undefined, 1);
+    await expect(cancelled).rejects.toThrow(AdminJobCancelledError);
+    await expect(cancelled).rejects.toThrow('job job_0123456789abcdef was cancelled: 20000 codes written before it stopped');
   });
 });

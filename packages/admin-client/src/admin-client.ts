@@ -1,5 +1,5 @@
 import type { CampaignStatus } from '@dropgate/core';
-import { AdminApiError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
+import { AdminApiError, AdminJobCancelledError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
 import type {
   AuditPageView,
   CampaignPatch,
@@ -160,7 +160,6 @@ export class AdminClient {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/generate`, { body });
   }
 
-  /** Imports codes from CSV (`text/csv`) or JSON lines (`application/x-ndjson`), streamed; answers what went in and what did not. */
   /** Uploads codes for the import job (202): follow the job (`waitForJob`); its result is an `ImportReportView`. */
   importCodes(id: string, body: string | Blob | ReadableStream<Uint8Array>, contentType: string, query: Query = {}): Promise<ImportAccepted> {
     return this.json('POST', `${PREFIX}/campaigns/${enc(id)}/codes/import`, { raw: { body, contentType }, query });
@@ -170,13 +169,22 @@ export class AdminClient {
     return this.json('GET', `${PREFIX}/jobs/${enc(jobId)}`);
   }
 
-  /** Polls a job until it completes (resolves) or fails (`AdminJobFailedError`), reporting each poll. */
+  /** Asks a generation or import job to stop at its next batch boundary (202); it then ends `cancelled`. */
+  cancelJob(jobId: string): Promise<JobView> {
+    return this.json('POST', `${PREFIX}/jobs/${enc(jobId)}/cancel`, { body: {} });
+  }
+
+  /**
+   * Polls a job until it completes (resolves), fails (`AdminJobFailedError`) or is cancelled (`AdminJobCancelledError`),
+   * reporting each poll.
+   */
   async waitForJob(jobId: string, onProgress: (job: JobView) => void = () => undefined, intervalMs = 250): Promise<JobView> {
     for (;;) {
       const job = await this.job(jobId);
       onProgress(job);
       if (job.state === 'completed') return job;
       if (job.state === 'failed') throw new AdminJobFailedError(jobId, job);
+      if (job.state === 'cancelled') throw new AdminJobCancelledError(jobId, job);
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }

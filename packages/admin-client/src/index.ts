@@ -1,3 +1,3 @@
 export { AdminClient, type AdminClientOptions } from './admin-client';
-export { AdminApiError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
+export { AdminApiError, AdminJobCancelledError, AdminJobFailedError, AdminUnreachableError } from './admin-api-error';
 export * from './views';

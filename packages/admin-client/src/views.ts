@@ -77,14 +77,19 @@ export interface CampaignPatch {
   redeemRequiresPublication?: boolean;
 }
 
-export const JOB_STATES = ['waiting', 'active', 'completed', 'failed'] as const;
+export const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /** `GET /admin/v1/jobs/:jobId`: a background generation or import, its result or error once it ended. */
 export interface JobView {
   jobId?: string;
   name?: string;
+  /** The campaign whose codes it writes. */
+  campaignId?: string;
+  /** `cancelled`: stopped by a cancel at a batch boundary; its result says how many codes it wrote. */
   state: JobState;
+  /** A cancel is asked for: it stops at its next batch boundary. */
+  cancelRequested?: true;
   done: number;
   total: number;
   result?: Record<string, unknown>;

@@ -10,4 +10,6 @@ export interface CodeImportReport {
   malformed: number;
   firstDuplicates: Array<{ line: number; code: string }>;
   firstMalformed: Array<{ line: number; problem: string }>;
+  /** Present when the import was cancelled: it stopped at a batch boundary after `lines` lines, `inserted` codes in. */
+  cancelled?: true | undefined;
 }

@@ -47,6 +47,20 @@ export class CodeSpecError extends Error {
 }
 
 const LITERAL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * What a code never begins with: a spreadsheet runs a cell starting with `=`, `+`, `-` or `@` as a formula (and reads
+ * a leading `'` as "text follows"), so the CSV export writes such cells after a `'`, and a code so written would come
+ * back from a spreadsheet, or be typed at the intake, with that `'`. A spec whose codes could begin with one is
+ * refused; the export's guard then never touches a code.
+ */
+export const SPREADSHEET_FORMULA_STARTERS = "=+-@'";
+
+/** The first character of every code of the spec, as a class: its literal, or any of the alphabet. */
+function firstCharacters(charset: string, pattern: string | null, prefix: string): string {
+  const first = (prefix + (pattern ?? PATTERN_SLOT))[0]!;
+  return first === PATTERN_SLOT ? charset : first;
+}
 const MAX_RANDOM_CHARS = 64;
 /**
  * The longest code, literals included: every API that takes a code refuses a longer one (the HTTP schemas'
@@ -76,6 +90,12 @@ export function resolveCodeSpec(input: CodeSpecInput): CodeSpec {
   const suffix = input.suffix ?? '';
   if (!LITERAL.test(prefix) || !LITERAL.test(suffix) || prefix.length > 16 || suffix.length > 16)
     throw new CodeSpecError('prefix/suffix: up to 16 letters, digits, "-" or "_"', 'invalid_code_spec');
+  const leading = [...firstCharacters(charset, pattern, prefix)].filter((c) => SPREADSHEET_FORMULA_STARTERS.includes(c));
+  if (leading.length > 0)
+    throw new CodeSpecError(
+      `codes could begin with ${leading.map((c) => `"${c}"`).join(', ')}, which a spreadsheet reads as a formula: start them with a prefix or a pattern literal, or leave ${leading.length === 1 ? 'it' : 'those'} out of the alphabet`,
+      'invalid_code_spec',
+    );
   const total = prefix.length + (pattern?.length ?? length) + suffix.length;
   if (total > CODE_MAX_LENGTH)
     throw new CodeSpecError(`codes would be ${total} characters long (prefix, pattern or length, suffix); at most ${CODE_MAX_LENGTH}`, 'invalid_code_spec');

@@ -36,6 +36,10 @@ export const API_ERRORS = {
   campaign_exists: 409,
   publication_conflict: 409,
   code_not_redeemed: 409,
+  /** A draft activated while a generation or import job for it is pending or running: it would go live half filled. */
+  codes_job_in_progress: 409,
+  /** A cancel of a background job that has already ended (completed, failed or cancelled). */
+  job_finished: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

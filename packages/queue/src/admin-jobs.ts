@@ -25,6 +25,8 @@ export interface GenerateCodesResult {
   /** Random codes that collided with stored ones and were replaced by others (the database decides uniqueness). */
   regenerated: number;
   activated: boolean;
+  /** Present when the job was cancelled: it stopped at a batch boundary, `inserted` codes in (each batch whole). */
+  cancelled?: true | undefined;
 }
 
 /**
@@ -70,12 +72,18 @@ export interface AdminJobProgress {
   resume?: Record<string, unknown> | undefined;
 }
 
-export type AdminJobState = 'waiting' | 'active' | 'completed' | 'failed';
+/** `cancelled`: ended by a cancel, its result saying how far it got. */
+export type AdminJobState = 'waiting' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+/** A job in one of these states is over: it writes nothing more, and cannot be cancelled. */
+export const ENDED_ADMIN_JOB_STATES: ReadonlySet<AdminJobState> = new Set(['completed', 'failed', 'cancelled']);
 
 /** `GET /admin/v1/jobs/:jobId`. */
 export interface AdminJobStatus {
   jobId: string;
   name: AdminJobName;
+  /** The campaign whose codes it writes. */
+  campaignId: string;
   state: AdminJobState;
   done: number;
   total: number;
@@ -124,11 +132,12 @@ export async function getAdminJobStatus(queue: AdminJobQueue, jobId: string): Pr
   const raw = await queue.getJobState(jobId);
   const job = await queue.getJob(jobId);
   if (!job || raw === 'unknown') return null;
-  const state: AdminJobState = raw === 'active' ? 'active' : raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : 'waiting';
+  const cancelled = raw === 'completed' && (job.returnvalue as { cancelled?: boolean } | undefined)?.cancelled === true;
+  const state: AdminJobState = raw === 'active' ? 'active' : cancelled ? 'cancelled' : raw === 'completed' ? 'completed' : raw === 'failed' ? 'failed' : 'waiting';
   const progress = progressOf(job);
   const total = progress?.total ?? totalOf(job.data);
-  const status: AdminJobStatus = { jobId, name: job.name, state, done: state === 'completed' ? total : (progress?.done ?? 0), total };
-  if (state === 'completed') status.result = job.returnvalue;
+  const status: AdminJobStatus = { jobId, name: job.name, campaignId: job.data.campaignId, state, done: state === 'completed' ? total : (progress?.done ?? 0), total };
+  if (raw === 'completed') status.result = job.returnvalue;
   if (state === 'failed') status.error = job.failedReason || 'failed';
   return status;
 }
@@ -136,4 +145,13 @@ export async function getAdminJobStatus(queue: AdminJobQueue, jobId: string): Pr
 /** Before the first progress report: the job's declared size (codes to generate, lines to import). */
 function totalOf(data: AdminJobData): number {
   return 'tiers' in data ? data.tiers.reduce((n, t) => n + t.count, 0) : data.lines;
+}
+
+/** States of a job not over yet: waiting (or delayed: waiting for a retry), or running. */
+const PENDING_STATES = ['waiting', 'delayed', 'prioritized', 'waiting-children', 'active'] as const;
+
+/** The ids of a campaign's generation and import jobs not over yet (the admin queue holds few unfinished jobs). */
+export async function pendingAdminJobsOf(queue: AdminJobQueue, campaignId: string): Promise<string[]> {
+  const jobs = await queue.getJobs([...PENDING_STATES]);
+  return jobs.filter((job) => job?.data?.campaignId === campaignId && job.id !== undefined).map((job) => job.id!);
 }

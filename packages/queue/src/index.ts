@@ -24,8 +24,10 @@ export {
 export {
   ADMIN_JOB_ID,
   createAdminJobQueue,
+  ENDED_ADMIN_JOB_STATES,
   enqueueAdminJob,
   getAdminJobStatus,
+  pendingAdminJobsOf,
   newAdminJobId,
   type AdminJob,
   type AdminJobContract,
@@ -41,4 +43,5 @@ export {
   type GenerateCodesResult,
   type ImportCodesJob,
 } from './admin-jobs';
+export { AdminJobCancels } from './admin-job-cancels';
 export { UploadStaging, UploadTooLargeError, type StagedUpload, type UploadStagingOptions } from './upload-staging';

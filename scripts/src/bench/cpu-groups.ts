@@ -42,7 +42,8 @@ function postgresRowOf(pid: number, backends: Map<number, string>): string {
 
 /**
  * `groups`: our processes, one row each; `redis`: the redis-server pids; `backends`: PostgreSQL backend pid → owner
- * label (`backendOwners`). Every postgres process present at the end counts (backends come and go).
+ * label (`backendOwners`). Every postgres process in `after` counts: pass a `ProcTally`'s end (cpu-sampler.ts) for the
+ * backends that exited during the window to be there.
  */
 export function splitCpu(before: CpuSnapshot, after: CpuSnapshot, groups: readonly ProcGroup[], redis: readonly number[], backends: Map<number, string>): CpuSplit {
   const d = (pid: number): number => cpuDelta(before, after, pid);

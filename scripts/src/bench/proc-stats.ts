@@ -26,6 +26,13 @@ export interface ProcInfo {
    * is the event loop: how long it was starved of CPU by the other processes.
    */
   runQueueWaitS: number;
+  /** When it started, in clock ticks since boot (/proc/<pid>/stat field 22): tells a recycled pid from its earlier process. */
+  startTicks?: number;
+}
+
+/** Are two readings of one pid the same process? (pid_max can be 32768: pids are reused within a bench run.) */
+export function sameProcess(a: ProcInfo, b: ProcInfo): boolean {
+  return a.comm === b.comm && a.startTicks === b.startTicks;
 }
 
 function runQueueWait(pid: number): number {
@@ -48,11 +55,12 @@ export function procInfo(pid: number): ProcInfo | undefined {
   const close = text.lastIndexOf(')');
   const comm = text.slice(text.indexOf('(') + 1, close);
   const rest = text.slice(close + 2).split(' ');
-  // rest[0] = state (field 3); ppid = field 4; utime = field 14; stime = field 15.
+  // rest[0] = state (field 3); ppid = field 4; utime = field 14; stime = field 15; starttime = field 22.
   const ppid = Number(rest[1]);
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
-  return { pid, ppid, comm, cpuS: (utime + stime) / CLK_TCK, sysS: stime / CLK_TCK, runQueueWaitS: runQueueWait(pid) };
+  const startTicks = Number(rest[19]);
+  return { pid, ppid, comm, cpuS: (utime + stime) / CLK_TCK, sysS: stime / CLK_TCK, runQueueWaitS: runQueueWait(pid), startTicks };
 }
 
 export function allPids(): number[] {
@@ -118,14 +126,15 @@ export function cpuSnapshot(): CpuSnapshot {
 
 /**
  * CPU seconds each process used between two snapshots. A process that started in between counts from zero
- * (all its time is inside the window); one that exited in between is missing (its time is lost).
+ * (all its time is inside the window); one that exited in between is missing from a plain snapshot (its time is
+ * lost): a `ProcTally` (cpu-sampler.ts) puts such processes back at their last reading.
  */
 export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot, pid: number): number {
   const a = after.procs.get(pid);
   if (!a) return 0;
   const b = before.procs.get(pid);
-  // A recycled pid (different comm) is a new process.
-  return b && b.comm === a.comm ? Math.max(0, a.cpuS - b.cpuS) : a.cpuS;
+  // A recycled pid is a new process.
+  return b && sameProcess(b, a) ? Math.max(0, a.cpuS - b.cpuS) : a.cpuS;
 }
 
 /** Run-queue wait of the main thread between two snapshots (0 for a process that is gone). */
@@ -133,7 +142,7 @@ export function runQueueWaitDelta(before: CpuSnapshot, after: CpuSnapshot, pid: 
   const a = after.procs.get(pid);
   if (!a) return 0;
   const b = before.procs.get(pid);
-  return b && b.comm === a.comm ? Math.max(0, a.runQueueWaitS - b.runQueueWaitS) : a.runQueueWaitS;
+  return b && sameProcess(b, a) ? Math.max(0, a.runQueueWaitS - b.runQueueWaitS) : a.runQueueWaitS;
 }
 
 /** Kernel (system) CPU seconds between two snapshots. */
@@ -141,7 +150,7 @@ export function sysDelta(before: CpuSnapshot, after: CpuSnapshot, pid: number): 
   const a = after.procs.get(pid);
   if (!a) return 0;
   const b = before.procs.get(pid);
-  return b && b.comm === a.comm ? Math.max(0, a.sysS - b.sysS) : a.sysS;
+  return b && sameProcess(b, a) ? Math.max(0, a.sysS - b.sysS) : a.sysS;
 }
 
 /** Socket inodes a process holds open. */

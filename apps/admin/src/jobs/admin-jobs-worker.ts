@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES, type AdminJob, type AdminJobData, type AdminJobName, type AdminJobProgress, type AdminJobResult, type GenerateCodesJob, type ImportCodesJob, type UploadStaging } from '@dropgate/queue';
+import { QUEUES, type AdminJobCancels, type AdminJob, type AdminJobData, type AdminJobName, type AdminJobProgress, type AdminJobResult, type GenerateCodesJob, type ImportCodesJob, type UploadStaging } from '@dropgate/queue';
 import type { Store } from '@dropgate/store';
 import { runGenerateCodes } from './generate-codes';
 import { importResumeOf, runImportCodes } from './import-codes';
@@ -12,6 +12,8 @@ export interface AdminJobsWorkerOptions {
   store: Store;
   /** Where imports are staged (the admin app stages them, the import job reads them). */
   uploads: UploadStaging;
+  /** Where cancels are asked for (a job looks between batches); absent, jobs run to their end. */
+  cancels?: AdminJobCancels | undefined;
   /** Jobs run at once in this process (each writes in batches of its own). */
   concurrency?: number | undefined;
   /** After codes of a campaign changed (code-filter rebuild, change announcement), by which kind of job. */
@@ -36,12 +38,15 @@ export function startAdminJobsWorker(options: AdminJobsWorkerOptions): AdminJobs
     QUEUES.adminJobs,
     async (job: AdminJob): Promise<AdminJobResult> => {
       const name: AdminJobName = job.name;
+      const cancels = options.cancels;
+      const cancelRequested = cancels && job.id !== undefined ? () => cancels.isRequested(job.id!) : undefined;
       switch (name) {
         case 'generate-codes':
           return runGenerateCodes(options.store, job.data as GenerateCodesJob, {
             resume: generationResumeOf(job),
             onProgress: (progress) => job.updateProgress(progress),
             onCodesChanged: changed && ((campaignId) => changed(campaignId, 'generated')),
+            cancelRequested,
           });
         case 'import-codes':
           return runImportCodes(options.store, options.uploads, job.data as ImportCodesJob, {
@@ -49,6 +54,7 @@ export function startAdminJobsWorker(options: AdminJobsWorkerOptions): AdminJobs
             resume: importResumeOf(job.progress) ?? undefined,
             onProgress: (progress) => job.updateProgress(progress),
             onCodesChanged: changed && ((campaignId) => changed(campaignId, 'imported')),
+            cancelRequested,
           });
         default: {
           const unknown: never = name;

@@ -85,3 +85,41 @@ it('holds the batches in flight, not the codes it sent: the heap does not grow w
 it('fails without writing for a campaign that does not exist', async () => {
   await expect(runGenerateCodes(store, { campaignId: 'missing', tiers: [{ tier: 'standard', count: 1 }], activate: false, requestedBy: 't' })).rejects.toThrow(/does not exist/);
 });
+
+it('stops at a batch boundary once cancelled: the batches written stay whole, in the filter, the campaign not activated', async () => {
+  const id = await draft();
+  const changed: string[] = [];
+  let progressReports = 0;
+  const result = await runGenerateCodes(
+    store,
+    { campaignId: id, tiers: [{ tier: 'standard', count: 45_000 }, { tier: 'premium', count: 10 }], activate: true, requestedBy: 't' },
+    {
+      onProgress: () => void progressReports++,
+      onCodesChanged: (c) => Promise.resolve(void changed.push(c)),
+      // Asked for once the first batch is in: the batch already in flight finishes, none is sent after it.
+      cancelRequested: () => Promise.resolve(progressReports > 0),
+    },
+  );
+  expect(result.cancelled).toBe(true);
+  expect(result.activated).toBe(false);
+  expect(result.inserted % 10_000).toBe(0);
+  expect(result.inserted).toBeGreaterThanOrEqual(10_000);
+  expect(result.inserted).toBeLessThan(45_000);
+  expect(await total(id, 'standard')).toBe(result.inserted);
+  expect(await total(id, 'premium')).toBe(0);
+  expect(changed).toEqual([id]);
+  expect((await store.campaigns.get(id))?.status).toBe('draft');
+});
+
+it('writes nothing when cancelled before it starts', async () => {
+  const id = await draft();
+  const changed: string[] = [];
+  const result = await runGenerateCodes(
+    store,
+    { campaignId: id, tiers: [{ tier: 'standard', count: 5 }], activate: true, requestedBy: 't' },
+    { cancelRequested: () => Promise.resolve(true), onCodesChanged: (c) => Promise.resolve(void changed.push(c)) },
+  );
+  expect(result).toEqual({ inserted: 0, regenerated: 0, activated: false, cancelled: true });
+  expect(await total(id, 'standard')).toBe(0);
+  expect(changed).toEqual([]);
+});

@@ -14,6 +14,8 @@ export interface GenerationHooks {
   resume?: Record<string, number> | undefined;
   /** Invalidate the code filter, announce the change... (after the codes are in, before any activation). */
   onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** Has a cancel been asked for? Looked at before each batch is sent. */
+  cancelRequested?: (() => Promise<boolean>) | undefined;
 }
 
 /**
@@ -23,7 +25,8 @@ export interface GenerationHooks {
  * memory is bounded by the batches in flight (IN_FLIGHT × GENERATION_BATCH codes), not by `count`.
  * Resumable: a retried job continues from `hooks.resume` (at worst one batch's progress report was lost, so a
  * crash can leave up to one batch more than asked in a tier — never fewer, never a duplicate).
- * Activates the campaign at the end when the job asks (a campaign never goes live half-filled).
+ * Activates the campaign at the end when the job asks (a campaign never goes live half-filled). A cancel stops it
+ * at a batch boundary: what it wrote stays (counted in `inserted`), the campaign is not activated.
  */
 export async function runGenerateCodes(store: Store, job: GenerateCodesJob, hooks: GenerationHooks = {}): Promise<GenerateCodesResult> {
   const campaign = await store.campaigns.get(job.campaignId);
@@ -32,12 +35,20 @@ export async function runGenerateCodes(store: Store, job: GenerateCodesJob, hook
   const perTier: Record<string, number> = { ...(hooks.resume ?? {}) };
   let done = Object.values(perTier).reduce((n, v) => n + v, 0);
   let regenerated = 0;
+  let cancelled = false;
+  const cancelRequested = hooks.cancelRequested ?? (() => Promise.resolve(false));
 
-  for (const { tier, count } of job.tiers) {
+  tiers: for (const { tier, count } of job.tiers) {
     let missing = count - (perTier[tier] ?? 0);
     while (missing > 0) {
       const inFlight = new Set<Promise<void>>();
       for (const batch of generateCodeBatches(campaign.codeSpec, missing, GENERATION_BATCH)) {
+        // A batch boundary: the batches in flight finish (each one transaction), none is sent after them.
+        if (await cancelRequested()) {
+          cancelled = true;
+          await Promise.all(inFlight);
+          break tiers;
+        }
         const write = store.codes.insert(campaign.id, batch.map((code) => ({ code, tier }))).then(async (result) => {
           perTier[tier] = (perTier[tier] ?? 0) + result.inserted;
           done += result.inserted;
@@ -52,7 +63,9 @@ export async function runGenerateCodes(store: Store, job: GenerateCodesJob, hook
       await Promise.all(inFlight);
     }
   }
-  if (hooks.onCodesChanged) await hooks.onCodesChanged(campaign.id);
+  // Codes written before a cancel are codes of the campaign like any others: in its filter too.
+  if (hooks.onCodesChanged && (!cancelled || done > 0)) await hooks.onCodesChanged(campaign.id);
+  if (cancelled) return { inserted: done, regenerated, activated: false, cancelled: true };
   let activated = false;
   if (job.activate) {
     const now = await store.campaigns.get(campaign.id);

@@ -93,3 +93,23 @@ it('fails, writing nothing, when the upload is gone', async () => {
   await expect(runImportCodes(store, uploads, job)).rejects.toThrow(/is gone/);
   expect(await total(id)).toBe(0);
 });
+
+it('stops at a batch boundary once cancelled: the report says how far it got, its codes are in, the upload is dropped', async () => {
+  const id = await campaign();
+  const codes = generateCodes(resolveCodeSpec(SPEC), 12_000);
+  const job = await staged(id, ['code', ...codes].join('\n'));
+  const changed: string[] = [];
+  let marks = 0;
+  const report = await runImportCodes(store, uploads, job, {
+    jobId: 'job_cancelled',
+    onProgress: () => void marks++,
+    onCodesChanged: (c) => Promise.resolve(void changed.push(c)),
+    cancelRequested: () => Promise.resolve(marks > 0),
+  });
+  expect(report).toMatchObject({ lines: 5_000, inserted: 5_000, duplicates: 0, malformed: 0, cancelled: true });
+  expect(await total(id)).toBe(5_000);
+  expect(changed).toEqual([id]);
+  expect(await redis.exists(`${PREFIX}:admin-uploads:${job.uploadId}`)).toBe(0);
+  const { entries } = await store.audit.query({ campaignId: id, limit: 5 });
+  expect(entries[0]).toMatchObject({ action: 'codesImported', details: { jobId: 'job_cancelled', report: { inserted: 5_000, cancelled: true } } });
+});

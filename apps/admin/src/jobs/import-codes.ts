@@ -12,6 +12,8 @@ export interface ImportHooks {
   resume?: ImportResume | undefined;
   /** Rebuild the code filter, announce the change (once codes were inserted). */
   onCodesChanged?: ((campaignId: string) => Promise<void>) | undefined;
+  /** Has a cancel been asked for? Looked at between batches. */
+  cancelRequested?: (() => Promise<boolean>) | undefined;
 }
 
 /** A resume point read back from a job's progress (null when it holds none, or not this shape). */
@@ -24,6 +26,7 @@ export function importResumeOf(progress: unknown): ImportResume | null {
 
 /**
  * Reads a staged upload into its campaign in batches, reporting progress in lines (and the resume point with it),
+ * or up to the batch boundary where a cancel finds it (its report then `cancelled`, its codes so far in the filter),
  * then drops the upload and records the import's result in the audit trail (who asked, what came of it). A retried
  * job continues from its resume point; one that finished all but the end (the upload already dropped) just answers
  * its report.
@@ -39,10 +42,16 @@ export async function runImportCodes(store: Store, uploads: UploadStaging, job: 
     : await importCodes(store, campaign, uploads.read(job.uploadId, job.bytes), job.format, job.defaultTier ?? undefined, {
         resume: hooks.resume,
         onProgress: (at) => hooks.onProgress?.({ done: Math.max(0, at.line - header), total: job.lines, resume: { ...at } }),
+        shouldStop: hooks.cancelRequested,
       });
   if (report.inserted > 0) await hooks.onCodesChanged?.(campaign.id);
-  const { lines, inserted, duplicates, malformed } = report;
-  await store.audit.record({ actor: job.requestedBy, action: 'codesImported', campaignId: campaign.id, details: { jobId: hooks.jobId ?? null, report: { lines, inserted, duplicates, malformed } } });
+  const { lines, inserted, duplicates, malformed, cancelled } = report;
+  await store.audit.record({
+    actor: job.requestedBy,
+    action: 'codesImported',
+    campaignId: campaign.id,
+    details: { jobId: hooks.jobId ?? null, report: { lines, inserted, duplicates, malformed, ...(cancelled ? { cancelled } : {}) } },
+  });
   await uploads.drop(job.uploadId);
   return report;
 }

@@ -19,7 +19,7 @@ export function importRoutes(service: AdminService): Route[] {
     routeGroup('codes')('importCodes', 'POST /campaigns/:id/codes/import', {
       scope: 'write', params: campaignParams, query: importQuery, bodyContentTypes: Object.keys(FORMATS),
       answers: [202, 'Staged and queued; follow GET /admin/v1/jobs/{jobId} (its result is the report)', importAccepted],
-      summary: 'Import codes from CSV (`code[,tier]`, optional header) or JSON lines (`{"code","tier"?}`), as a background job',
+      summary: "Import codes from CSV (`code[,tier]`, optional header, or the export's own CSV) or JSON lines (`{\"code\",\"tier\"?}`), as a background job",
       description:
         'The body is streamed into a staging area (Redis, at most ADMIN_IMPORT_MAX_BYTES; 413 beyond) and answered with the job that imports it: written in batches, progress in lines (`done`/`total`), resumable. Its result lists duplicates (already stored, or repeated in the file) and malformed lines, counted with their first line numbers; they never stop the import.',
       handler: async ({ params, query }, req, res) => {

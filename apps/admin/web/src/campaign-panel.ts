@@ -1,7 +1,8 @@
-import type { AdminClient, AuditEntryView, CampaignView, ImportReportView, JobView, LockGroupView, StatsView } from '@dropgate/admin-client';
+import type { AdminClient, AuditEntryView, CampaignView, ImportReportView, LockGroupView, StatsView } from '@dropgate/admin-client';
 import { CODE_STATES } from '@dropgate/core';
 import { statusBadge } from './campaign-list';
 import { busy, fields, h, replace } from './dom';
+import { JobFollower } from './job-follower';
 import { RateChart } from './rate-chart';
 import { importWithProgress } from './upload';
 
@@ -72,6 +73,7 @@ export class CampaignPanel {
       this.importSection(),
       this.publishSection(),
       this.lockSection(),
+      this.disableSection(),
       this.downloadSection(),
       h('section', { 'aria-label': 'Audit trail' }, h('h2', { text: 'Audit trail' }), this.audit),
     );
@@ -179,29 +181,9 @@ export class CampaignPanel {
     for (const fill of this.tierSelects) fill();
   }
 
-  private progressOf(label: string): {
-    bar: HTMLProgressElement;
-    text: HTMLElement;
-    element: HTMLElement;
-    onJob: (job: { state: JobView['state'] | 'uploading'; done: number; total: number }, unit?: string) => void;
-  } {
-    const bar = h('progress', { max: 1, value: 0, 'aria-label': `${label} progress` });
-    const text = h('span', { class: 'muted' });
-    return {
-      bar,
-      text,
-      element: h('div', { class: 'row' }, bar, text),
-      onJob: (job, unit = 'codes') => {
-        bar.max = Math.max(job.total, 1);
-        bar.value = job.done;
-        text.textContent = `${job.state}: ${job.done} / ${job.total} ${unit}`;
-      },
-    };
-  }
-
   private generateSection(): HTMLElement {
     const status = h('div', { class: 'notice', role: 'status' });
-    const progress = this.progressOf('Generation');
+    const progress = new JobFollower(this.client, 'Generation');
     const submit = h('button', { type: 'submit', text: 'Generate' });
     const form = h('form', { 'aria-label': 'Generate codes' }, h('div', { class: 'row' }, h('label', {}, 'Tier', this.tierSelect()), h('label', {}, 'Count', h('input', { name: 'count', type: 'number', min: 1, required: true })), submit), progress.element, status);
     form.addEventListener('submit', (ev) => {
@@ -209,9 +191,10 @@ export class CampaignPanel {
       void busy(submit, status, async () => {
         const f = fields(form);
         const { jobId } = await this.client.generateCodes(this.campaign!.id, { tier: f.tier ?? '', count: Number(f.count) });
-        const job = await this.client.waitForJob(jobId, progress.onJob);
+        const { job, cancelled } = await progress.follow(jobId, 'codes');
         await this.refresh();
-        return `generated ${job.done} codes`;
+        const inserted = job.result?.inserted;
+        return cancelled ? `cancelled: ${typeof inserted === 'number' ? inserted : 0} codes written before it stopped` : `generated ${job.done} codes`;
       });
     });
     return h('section', {}, h('h2', { text: 'Generate codes' }), form);
@@ -219,7 +202,7 @@ export class CampaignPanel {
 
   private importSection(): HTMLElement {
     const status = h('div', { class: 'notice', role: 'status' });
-    const progress = this.progressOf('Import');
+    const progress = new JobFollower(this.client, 'Import');
     const submit = h('button', { type: 'submit', text: 'Import' });
     const file = h('input', { name: 'file', type: 'file', accept: '.csv,.jsonl,.ndjson,text/csv', required: true });
     const form = h('form', { 'aria-label': 'Import codes' }, h('div', { class: 'row' }, h('label', {}, 'CSV or JSON lines', file), submit), progress.element, status);
@@ -231,13 +214,13 @@ export class CampaignPanel {
         const jsonl = /\.(jsonl|ndjson)$/i.test(chosen.name);
         // Two phases on one bar: the upload (bytes sent), then the import job (lines read and written).
         const accepted = await importWithProgress(this.campaign!.id, chosen, jsonl ? 'application/x-ndjson' : 'text/csv', this.token, (sent, total) =>
-          progress.onJob({ state: 'uploading', done: sent, total }, 'bytes'),
+          progress.show({ state: 'uploading', done: sent, total }, 'bytes'),
         );
-        const job = await this.client.waitForJob(accepted.jobId, (j) => progress.onJob(j, 'lines'));
+        const { job, cancelled } = await progress.follow(accepted.jobId, 'lines');
         const report = job.result as unknown as ImportReportView;
         await this.refresh();
         const problems = [...report.firstDuplicates.map((d) => `line ${d.line}: duplicate ${d.code}`), ...report.firstMalformed.map((m) => `line ${m.line}: ${m.problem}`)];
-        return `imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
+        return `${cancelled ? 'cancelled: ' : ''}imported ${report.inserted} of ${report.lines} lines: ${report.duplicates} duplicates, ${report.malformed} malformed${problems.length > 0 ? ` (${problems.join('; ')})` : ''}`;
       });
     });
     return h('section', {}, h('h2', { text: 'Import codes' }), form);
@@ -313,6 +296,38 @@ export class CampaignPanel {
       });
     });
     return h('section', {}, h('h2', { text: 'Lock and release' }), form, this.locks);
+  }
+
+  /** Leaked codes out of circulation for good (the API's disable, as the CLI's `disable`). */
+  private disableSection(): HTMLElement {
+    const status = h('div', { class: 'notice', role: 'status' });
+    const submit = h('button', { type: 'submit', class: 'danger', text: 'Disable for good' });
+    const form = h(
+      'form',
+      { 'aria-label': 'Disable codes' },
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'Codes (one a line)', h('textarea', { name: 'codes', required: true, placeholder: 'SKATE-29KS-KFSJ' })),
+        h('label', {}, 'Reason', h('input', { name: 'reason', placeholder: 'leaked on a forum', maxlength: 200 })),
+        submit,
+      ),
+      h('p', { class: 'muted', text: 'Available, locked or published codes stop working at once (a redemption answers code_disabled); a disabled code never comes back.' }),
+      status,
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      void busy(submit, status, async () => {
+        const f = fields(form);
+        // One a line: a code's own alphabet may hold a comma.
+        const codes = (f.codes ?? '').split(/\r?\n/).map((c) => c.trim()).filter((c) => c !== '');
+        const result = await this.client.disable(this.campaign!.id, { codes, ...(f.reason ? { reason: f.reason } : {}) });
+        form.reset();
+        await this.refresh();
+        return `disabled ${result.disabled} codes${result.notFound.length > 0 ? `; not found (${result.notFound.length}): ${result.notFound.join(', ')}` : ''}`;
+      });
+    });
+    return h('section', {}, h('h2', { text: 'Disable leaked codes' }), form);
   }
 
   private downloadSection(): HTMLElement {

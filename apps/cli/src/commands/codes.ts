@@ -95,7 +95,7 @@ export function registerCodes(program: Command, act: Act): void {
 
   program
     .command('import')
-    .description('import codes from a CSV (code[,tier]) or JSON-lines ({"code","tier"?}) file, - for stdin: uploaded, then imported by a background job (progress bar); duplicates and malformed lines are reported, not fatal')
+    .description('import codes from a CSV (code[,tier], or a file export wrote) or JSON-lines ({"code","tier"?}) file, - for stdin: uploaded, then imported by a background job (progress bar); duplicates and malformed lines are reported, not fatal')
     .argument('<campaignId>')
     .argument('<file>', 'CSV or .jsonl file, - for stdin')
     .addOption(new Option('--format <format>', 'file format (default: from the file name, else csv)').choices(['csv', 'jsonl']))

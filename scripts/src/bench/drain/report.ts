@@ -16,6 +16,8 @@ export interface DrainMeasurements {
   progress: DrainProgress;
   drainMs: number;
   cores: number;
+  /** The workers' CPU from spawn until each answered on its internal port (not in `cpu`). */
+  startupCpuS: number;
   cpu: CpuSplit;
   checks: Array<{ campaign: DrainCampaign; report: IntegrityReport }>;
   lost: { lost: number; sample: string[] };
@@ -52,6 +54,10 @@ export function reportDrain(m: DrainMeasurements): DrainSummary {
   // Where the time goes.
   log('');
   log(cpuTable('CPU during the drain', m.cpu, m.cores, m.attempts));
+  log(
+    `(workers: from each one's start-up's end; their start-up, spawn until the internal port answers, took ${round(m.startupCpuS, 2)} CPU s in all, ` +
+      `not in the table; PostgreSQL backends read every 500 ms, those gone before the end included)`,
+  );
   const workersCpu = cpuOf(m.cpu, (l) => l.startsWith('worker-'));
   const pgCpu = cpuOf(m.cpu, (l) => l === 'postgres (backends of workers)');
   const pgServerCpu = cpuOf(m.cpu, (l) => l.startsWith('postgres (server'));
@@ -92,6 +98,7 @@ export function reportDrain(m: DrainMeasurements): DrainSummary {
     storeBatchMax: m.workerConfig.WORKER_STORE_BATCH_MAX,
     meanStoreBatch: round(histMean(batches), 1),
     batchesFellBack: fellBack.count,
+    workerStartupCpuS: round(m.startupCpuS, 2),
     cpuMsPerAttempt: {
       workers: ms3(workersCpu, m.attempts),
       postgres: ms3(pgCpu, m.attempts),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appEntry, freePort } from '@dropgate/testkit';
+import { procInfo, type ProcInfo } from '../proc-stats';
 
 export interface WorkerProc {
   label: string;
@@ -25,4 +26,26 @@ export async function startWorkers(count: number, env: Record<string, string>): 
 /** Did a worker exit before we stopped it? (A crash would make the drain look slow or stuck.) */
 export function exited(workers: readonly WorkerProc[]): WorkerProc[] {
   return workers.filter((w) => w.child.exitCode !== null || w.child.signalCode !== null);
+}
+
+/**
+ * Each worker's /proc reading when its internal port first answers: its start-up (loading modules, connecting), done
+ * before it takes any job (the worker binds that port before it makes its BullMQ Worker). Polled every 20 ms; a
+ * worker that does not answer within `timeoutMs` is left out (its start-up then counts as drain CPU).
+ */
+export async function startupCpu(workers: readonly WorkerProc[], timeoutMs = 30_000): Promise<Map<number, ProcInfo>> {
+  const ready = new Map<number, ProcInfo>();
+  const deadline = performance.now() + timeoutMs;
+  await Promise.all(
+    workers.map(async (w) => {
+      const url = new URL('/healthz', w.metricsUrl);
+      while (performance.now() < deadline && w.child.exitCode === null) {
+        const ok = await fetch(url).then((r) => r.ok, () => false);
+        const info = ok ? procInfo(w.pid) : undefined;
+        if (info) return void ready.set(w.pid, info);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }),
+  );
+  return ready;
 }

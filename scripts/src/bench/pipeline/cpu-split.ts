@@ -36,7 +36,7 @@ export function cpuTable(title: string, split: CpuSplit, cores: number, perAttem
   out += '\n(in kernel: share of the CPU spent in system calls — socket I/O on loopback; run-queue wait: seconds the main thread was runnable';
   out += '\n but got no CPU — for Node, the event loop starved by the other processes; summed over processes)';
   if (split.others.length > 0)
-    out += '\n' + formatTable(['biggest processes NOT under test (noise; processes that exited meanwhile are only in the residual above)', 'CPU s', '% of 1 core', `% of ${cores} cores`], split.others.map((r) => row(r).slice(0, 4)));
+    out += '\n' + formatTable(['biggest processes NOT under test (noise; those that exited meanwhile at their last reading)', 'CPU s', '% of 1 core', `% of ${cores} cores`], split.others.map((r) => row(r).slice(0, 4)));
   return out;
 }
 

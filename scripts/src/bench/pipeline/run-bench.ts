@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { scrape, startSystem, waitFor } from '@dropgate/testkit';
 import { type IntegrityReport, integrity, lostAttempts, recordedOutcomes } from '../db-checks';
-import { cpuSnapshot } from '../proc-stats';
+import { CpuSampler } from '../cpu-sampler';
 import { commandStats } from '../redis-info';
 import { formatNumber } from '../table';
 import { createCampaign } from './campaign';
@@ -19,7 +19,7 @@ import { WaitSampler } from './pg-wait-sampler';
 import { reportProfiles } from './profiles-report';
 import { type Summary, reportRun } from './report';
 import { PER_CUSTOMER_LIMIT, type Setup, WORKERS } from './setups';
-import { type Proc, backendOwners, discoverProcesses, intakeProcessesUp } from './system-procs';
+import { type Proc, discoverProcesses, intakeProcessesUp } from './system-procs';
 
 export async function runBench(setup: Setup): Promise<Summary> {
   const cores = os.cpus().length;
@@ -103,17 +103,18 @@ export async function runBench(setup: Setup): Promise<Summary> {
     const redisBefore = commandStats(redisUrl);
     const waitsLoad = new WaitSampler(db, sp.workers, pgPort);
     waitsLoad.start();
-    const cpuBefore = cpuSnapshot();
+    // Read throughout both windows, so PostgreSQL backends that exit meanwhile (idle timeout, errors) still count.
+    const sampler = new CpuSampler(db, () => [sp.intake, sp.admin, ...sp.workers], pgPort).run();
+    const cpuBefore = sampler.start;
     log(`load: POST /v1/claims, ${flags.connections} connections, ${flags.duration} s...`);
     const loadFromUs = Number(process.hrtime.bigint() / 1000n);
     const load = await runLoad(sys, campaignId, sp, run);
     profileWindow = { fromUs: loadFromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
     profiled = [...sp.intake.pids!.map((pid, i) => ({ label: i === 0 ? 'intake' : `intake-${i}`, pid })), ...sp.workers];
-    const cpuAfterLoad = cpuSnapshot();
+    const { after: cpuAfterLoad, backends: backendsAfterLoad } = await sampler.cut();
     waitsLoad.stop();
     const outcomesAfterLoad = await recordedOutcomes(db, campaignId);
     const redisAfterLoad = commandStats(redisUrl);
-    const backendsAfterLoad = await backendOwners(db, [sp.intake, sp.admin, ...sp.workers], pgPort);
     const metricsAfterLoad = await metricsSnapshot(sp);
 
     // autocannon aborts the requests still in flight when the time is up; the intake may have enqueued some of
@@ -147,9 +148,9 @@ export async function runBench(setup: Setup): Promise<Summary> {
     waitsDrain.start();
     const drained = await drain(sys, campaignId, sp, target, load.loadEndAt, flags['drain-timeout'] * 1000);
     waitsDrain.stop();
-    const cpuAfterDrain = cpuSnapshot();
+    const { after: cpuAfterDrain, backends: backendsAfterDrain } = await sampler.cut();
+    sampler.stop();
     const redisAfterDrain = commandStats(redisUrl);
-    const backendsAfterDrain = await backendOwners(db, [sp.intake, sp.admin, ...sp.workers], pgPort);
     const metricsAfterDrain = await metricsSnapshot(sp);
     log(`drained: ${drained.drained} — ${formatNumber(drained.outcomesAtEnd)} outcomes recorded, ${seconds(drained.drainedAt - load.loadEndAt)} after the load ended`);
 
