@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ADMIN_SCOPES } from '@dropgate/config';
+import { errorMessage } from '@dropgate/core';
 
 const USAGE = `npm run admin-token -- --name <name> --scopes ${ADMIN_SCOPES.join(',')}
 
@@ -28,7 +29,7 @@ function main(): void {
       allowPositionals: false,
     }));
   } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
+    fail(errorMessage(err));
   }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);

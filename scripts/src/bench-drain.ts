@@ -43,6 +43,7 @@ import { reportDrain } from './bench/drain/report';
 import { untilFinal } from './bench/drain/until-final';
 import { createCampaigns, planAttempts } from './bench/drain/workload';
 import { startupCpu, startWorkers, type WorkerProc } from './bench/drain/worker-procs';
+import { errorWithStack } from '@dropgate/core';
 
 async function main(): Promise<void> {
   const id = randomBytes(4).toString('hex');
@@ -156,6 +157,6 @@ function fromStartup(before: CpuSnapshot, startup: ReadonlyMap<number, ProcInfo>
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench-drain failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench-drain failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parseFlags } from './bench/cli-flags';
 import { dropChart, type ChartSide } from './bench/drop/chart';
 import { TOTAL_CODES } from './bench/drop/dropgate-side';
+import { errorMessage } from '@dropgate/core';
 
 const flags = parseFlags(process.argv.slice(2), {
   usage: 'npm run bench:drop:chart -- [--in <json>] [--svg <file>]: the chart of a bench:drop run',
@@ -43,6 +44,6 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  process.stderr.write(`bench:drop:chart failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`bench:drop:chart failed: ${errorMessage(err)}\n`);
   process.exitCode = 1;
 }

@@ -36,6 +36,7 @@ import { summarise, type SideSummary, type SideTimeline } from './bench/drop/sum
 import { BOT_ADDRESSES, BOT_SUBNETS, BotBrain, planDrop } from './bench/drop/traffic';
 import { requireServices } from './bench/preflight';
 import { formatTable, round } from './bench/table';
+import { errorWithStack } from '@dropgate/core';
 
 const flags = parseFlags(process.argv.slice(2), {
   usage: 'npm run bench:drop -- [flags]: the drop replayed against Dropgate and the afternoon build, side by side',
@@ -231,6 +232,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:drop failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench:drop failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,8 @@
  * the real path: a spawned admin process (built dist, its own admin jobs worker), `POST /admin/v1/campaigns` with
  * `Prefer: respond-async`, then `GET /admin/v1/jobs/:jobId` polled until the job completes (progress printed).
  * Afterwards the codes are counted IN THE DATABASE (distinct, per campaign) and the campaign must be active.
+ * The admin's resident memory is read from /proc before each run and at its peak during it (VmHWM, reset per run):
+ * what a generation of that many codes costs the admin process.
  * Aim: 1,000,000 codes in under 60 s. Everything lives in a schema and queue prefix of its own, removed at the end.
  * Last line: one JSON summary.
  */
@@ -11,7 +13,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, migrateApp, requestJson, TEST_DATABASE_URL, waitFor } from '@dropgate/testkit';
 import { Client } from 'pg';
 import { parseFlags } from './bench/cli-flags';
+import { residentMemory, resetPeakMemory } from './bench/proc-stats';
 import { formatTable, round } from './bench/table';
+import { errorWithStack } from '@dropgate/core';
 
 const flags = parseFlags(process.argv.slice(2), {
   usage: "npm run bench:generate -- [flags]: codes per second through the admin's generation job, counted in the database",
@@ -28,7 +32,12 @@ interface RunResult {
   inDatabase: number;
   distinct: number;
   active: boolean;
+  /** The admin's resident memory when the run began, and its peak during the run (MiB). */
+  rssBeforeMiB: number;
+  peakRssMiB: number;
 }
+
+const mib = (bytes: number | undefined): number => round((bytes ?? NaN) / 2 ** 20, 1);
 
 async function main(): Promise<void> {
   const id = randomBytes(4).toString('hex');
@@ -45,6 +54,8 @@ async function main(): Promise<void> {
     await waitFor('admin ready', async () => ((await fetch(`${url}/readyz`)).ok ? true : undefined), 30_000, 100);
     await db.connect();
     for (let run = 1; run <= flags.runs; run++) {
+      if (!resetPeakMemory(admin.pid!)) log(`  note: the admin's peak memory could not be reset; run ${run}'s peak may be an earlier run's`);
+      const rssBefore = residentMemory(admin.pid!)?.rssBytes;
       const started = process.hrtime.bigint();
       const created = await requestJson(`${url}/admin/v1/campaigns`, {
         method: 'POST',
@@ -65,7 +76,7 @@ async function main(): Promise<void> {
         async () => {
           const status = (await requestJson(`${url}/admin/v1/jobs/${jobId}`, { headers })).body as { state: string; done: number; total: number; error?: string };
           const percent = Math.floor((100 * status.done) / Math.max(1, status.total));
-          if (percent >= lastPrinted + 10) {
+          if (percent >= lastPrinted + 10 || (status.done === status.total && percent > lastPrinted)) {
             lastPrinted = percent;
             log(`  run ${run}: ${status.done.toLocaleString('en-US')} / ${status.total.toLocaleString('en-US')} codes (${percent}%) after ${round(Number(process.hrtime.bigint() - started) / 1e9)} s`);
           }
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
         100,
       );
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const peak = residentMemory(admin.pid!)?.peakBytes;
       if (job.state !== 'completed') throw new Error(`job failed: ${job.error}`);
       const counted = await db.query<{ n: string; d: string }>(`SELECT count(*) AS n, count(DISTINCT code) AS d FROM ${env.DATABASE_SCHEMA}.codes WHERE campaign_id = $1`, [campaignId]);
       const campaign = (await requestJson(`${url}/admin/v1/campaigns/${campaignId}`, { headers })).body as { status: string };
@@ -86,6 +98,8 @@ async function main(): Promise<void> {
         inDatabase: Number(counted.rows[0]!.n),
         distinct: Number(counted.rows[0]!.d),
         active: campaign.status === 'active',
+        rssBeforeMiB: mib(rssBefore),
+        peakRssMiB: mib(peak),
       });
     }
   } finally {
@@ -96,7 +110,12 @@ async function main(): Promise<void> {
     await deleteKeysByPrefix(env.QUEUE_PREFIX!);
   }
   log('');
-  log(formatTable(['run', 'codes', 'seconds', 'codes/s', 'rows in db', 'distinct', 'active'], results.map((r) => [String(r.run), r.codes, r.seconds, r.codesPerSec, r.inDatabase, r.distinct, String(r.active)])));
+  log(
+    formatTable(
+      ['run', 'codes', 'seconds', 'codes/s', 'rows in db', 'distinct', 'active', 'admin RSS before MiB', 'admin peak RSS MiB'],
+      results.map((r) => [String(r.run), r.codes, r.seconds, r.codesPerSec, r.inDatabase, r.distinct, String(r.active), r.rssBeforeMiB, r.peakRssMiB]),
+    ),
+  );
   const best = Math.min(...results.map((r) => r.seconds));
   const ok = results.every((r) => r.inDatabase === r.codes && r.distinct === r.codes && r.active);
   log('');
@@ -106,6 +125,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:generate failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.stderr.write(`bench:generate failed: ${errorWithStack(err)}\n`);
   process.exit(1);
 });

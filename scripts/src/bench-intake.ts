@@ -34,7 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ENV_VARS } from '@dropgate/config';
-import { generateCodes } from '@dropgate/core';
+import { generateCodes, errorWithStack } from '@dropgate/core';
 import { closeRedis, createAttemptQueue, createRedis } from '@dropgate/queue';
 import { startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { startBareExpress } from './bench/bare-express';
@@ -385,6 +385,6 @@ function reportIntakeProfile(dir: string, pid: number, names: string[]): void {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench:intake failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench:intake failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

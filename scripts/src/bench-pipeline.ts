@@ -31,6 +31,7 @@
  */
 import { longAgent } from './bench/pipeline/campaign';
 import { compareOrRun } from './bench/pipeline/compare';
+import { errorWithStack } from '@dropgate/core';
 
 async function main(): Promise<void> {
   try {
@@ -41,6 +42,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench-pipeline failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench-pipeline failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

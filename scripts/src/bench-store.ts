@@ -14,7 +14,7 @@
  * dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { generateCodes, resolveCodeSpec, type AttemptResult } from '@dropgate/core';
+import { generateCodes, resolveCodeSpec, type AttemptResult, errorMessage, errorWithStack } from '@dropgate/core';
 import { batchingRedemptions } from '@dropgate/attempt-processing';
 import type { RedemptionService, Store } from '@dropgate/store';
 import { createPostgresStore } from '@dropgate/store-postgres';
@@ -150,7 +150,7 @@ async function run(mode: Mode, concurrency: number): Promise<RunResult> {
           } else other++;
         } catch (err) {
           errors++;
-          if (errors <= 5) log(`${label}: claim failed: ${err instanceof Error ? err.message : String(err)}`);
+          if (errors <= 5) log(`${label}: claim failed: ${errorMessage(err)}`);
         }
       }
     };
@@ -192,7 +192,7 @@ function dropSchemaOnInterrupt(): void {
       dropSchema(SCHEMA, DATABASE_URL).then(
         () => process.exit(130),
         (err: unknown) => {
-          process.stderr.write(`could not drop schema ${SCHEMA}: ${err instanceof Error ? err.message : String(err)}\n`);
+          process.stderr.write(`could not drop schema ${SCHEMA}: ${errorMessage(err)}\n`);
           process.exit(130);
         },
       );
@@ -280,6 +280,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`bench failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { loadCustomerJwtConfig } from '@dropgate/config';
+import { errorMessage } from '@dropgate/core';
 
 const USAGE = `npm run customer-token -- --sub <customer id> [--aud <audience>] [--ttl <seconds>] [--private-key <pem file>]
 
@@ -49,6 +50,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`customer-token: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`customer-token: ${errorMessage(err)}\n`);
   process.exit(1);
 });

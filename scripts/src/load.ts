@@ -10,30 +10,35 @@
  *           request: what a guessing botnet sends.
  * --xff 1 sends every request from a different made-up address in X-Forwarded-For: ONLY against a target that trusts
  * the proxy hop it comes through (else the target sees one address, yours, and rightly limits it).
+ * Its exit code says whether the target served (LOAD_EXIT: 3 nothing got through, 4 too many failures), so a
+ * script or CI running it fails when the deployment does.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { cannon, statusText } from './bench/cannon';
 import { parseFlags } from './bench/cli-flags';
+import { LOAD_EXIT, LOAD_EXIT_HELP, loadVerdict } from './bench/load/load-verdict';
 import { parseCodesFile, SCENARIOS, scenarioRequests } from './bench/load/scenarios';
 import { formatTable, round } from './bench/table';
+import { errorMessage } from '@dropgate/core';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 const flags = parseFlags(process.argv.slice(2), {
-  usage: 'npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment',
-  numeric: { duration: 30, connections: 64, xff: 0 },
+  usage: `npm run load -- --url <intake> --campaign <id> --scenario redeem|claim|bots [flags]: load against any deployment\n${LOAD_EXIT_HELP}`,
+  numeric: { duration: 30, connections: 64, xff: 0, 'max-failed-pct': 1 },
   words: { scenario: SCENARIOS },
   text: { url: '', campaign: '', codes: '', 'codes-file': '', tier: '', 'customer-prefix': '' },
   about: {
     duration: 'seconds of load',
     connections: 'concurrent connections',
+    'max-failed-pct': 'the share of requests (%) that may fail, transport errors and 5xx together, with the run still exiting 0',
     xff: '1: every request from a different made-up address in X-Forwarded-For (ONLY against a target that trusts the proxy hop)',
     scenario: 'redeem the codes given, claim, or bots (well-formed wrong codes shaped like the codes given)',
     url: "the intake's base URL, e.g. http://127.0.0.1:3000 (required)",
     campaign: 'the campaign id (required)',
     codes: 'codes to redeem, comma-separated',
-    'codes-file': "codes to redeem, one per line, or the admin's CSV export",
+    'codes-file': "codes to redeem: one per line, or a CSV with a header naming a code column (quoted or not), such as the admin's export",
     tier: "the tier to claim (the campaign's first when not set)",
     'customer-prefix': 'prefix of the customer ids sent, one new id per request (random when not set)',
   },
@@ -59,7 +64,7 @@ async function main(): Promise<void> {
     customerPrefix: flags['customer-prefix'] || `load-${randomBytes(3).toString('hex')}`,
   });
   const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
-    throw new Error(`cannot reach ${url}/healthz: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot reach ${url}/healthz: ${errorMessage(err)}`);
   });
   if (!health.ok) throw new Error(`${url}/healthz answered ${health.status}`);
   await checkCampaign(url, flags.campaign, flags.scenario === 'claim' ? flags.tier : '');
@@ -91,6 +96,7 @@ async function main(): Promise<void> {
     progressEveryS: 2,
   });
   for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+  const verdict = loadVerdict({ scenario: flags.scenario, statuses: run.statuses, errors: run.errors, maxFailedPct: flags['max-failed-pct'] });
   log('');
   log(formatTable(['answer', 'count', 'share'], [...answers].sort(([a], [b]) => a.localeCompare(b)).map(([k, c]) => [k, c, `${round((c / Math.max(1, run.responses)) * 100, 1)}%`])));
   log('');
@@ -110,10 +116,14 @@ async function main(): Promise<void> {
       timeouts: run.timeouts,
       statuses: run.statuses,
       answers: Object.fromEntries(answers),
-      ...(interrupted.signal.aborted ? { interrupted: true } : {}),
+      ...(interrupted.signal.aborted ? { interrupted: true } : { exitCode: verdict.exitCode }),
     }),
   );
-  if (interrupted.signal.aborted) process.exitCode = 130;
+  if (interrupted.signal.aborted) process.exitCode = LOAD_EXIT.interrupted;
+  else {
+    if (verdict.exitCode !== LOAD_EXIT.ok) process.stderr.write(`load: ${verdict.reason} (exit ${verdict.exitCode})\n`);
+    process.exitCode = verdict.exitCode;
+  }
 }
 
 /**
@@ -131,6 +141,6 @@ async function checkCampaign(url: string, campaignId: string, tier: string): Pro
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`load failed: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
+  process.stderr.write(`load failed: ${errorMessage(err)}\n`);
+  process.exitCode = LOAD_EXIT.failed;
 });

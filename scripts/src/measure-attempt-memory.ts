@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
 import { parseFlags } from './bench/cli-flags';
 import { formatNumber, formatTable, round } from './bench/table';
+import { errorWithStack } from '@dropgate/core';
 
 const flags = parseFlags(process.argv.slice(2), {
   usage: 'node scripts/dist/measure-attempt-memory.js [flags]: Redis bytes per finished attempt',
@@ -268,6 +269,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`measure-attempt-memory failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`measure-attempt-memory failed: ${errorWithStack(err)}\n`);
   process.exitCode = 1;
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AdminClient } from '@dropgate/admin-client';
 import { http, launchChromium, startSystem, waitFor } from '@dropgate/testkit';
 import { parseFlags } from './bench/cli-flags';
+import { errorWithStack } from '@dropgate/core';
 
 /**
  * `npm run screenshot:admin`: the README's picture of the admin page. Starts the real processes on a schema of its
@@ -93,6 +94,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`screenshot:admin failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(`screenshot:admin failed: ${errorWithStack(err)}\n`);
   process.exit(1);
 });

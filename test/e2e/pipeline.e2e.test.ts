@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { createAttemptQueue, type AttemptStatus } from '@dropgate/queue';
 import { requestJson, runPool, startSystem, waitFor, type RunningSystem } from '@dropgate/testkit';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * The whole pipeline as users run it: real intake, admin and worker processes, real Redis and PostgreSQL.
@@ -134,7 +135,7 @@ describe('pipeline end to end (spawned processes, real Redis + PostgreSQL)', () 
           30_000,
           1,
         ).catch((err: unknown) => {
-          throw new Error(`${err instanceof Error ? err.message : String(err)}; last read: ${described(last)}`);
+          throw new Error(`${errorMessage(err)}; last read: ${described(last)}`);
         });
         process.stdout.write(`at the kill: ${described(atKill)}\n`);
         accepted = [...firstHalf, ...(await send(requests.slice(350)))];

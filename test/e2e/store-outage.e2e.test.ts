@@ -73,6 +73,8 @@ describe('PostgreSQL away from the workers at runtime (a relay cut; spawned proc
     // The workers' readiness says so (their port used to answer /readyz with the metrics, 200, whatever the store).
     const workerReadyz = (): Promise<number[]> => Promise.all(sys.workerInternalUrls.map(async (u) => (await requestJson(`${u}/readyz`, { timeoutMs: 5000 })).status));
     await waitFor('the workers to report the store gone (/readyz 503)', async () => ((await workerReadyz()).every((s) => s === 503) ? true : undefined), 15_000, 100);
+    // Naming what does not answer: the operator knows where to look.
+    expect((await requestJson(`${sys.workerInternalUrls[0]!}/readyz`, { timeoutMs: 5000 })).body).toEqual({ error: { code: 'unavailable', message: 'not ready: the postgres store does not answer' } });
     await waitFor('a worker to log the outage', () => (workerLines(linesBefore).some((l) => matching(l, /^postgres store unavailable: .+, retrying$/).length > 0) ? true : undefined), 15_000, 100);
     const until = Date.now() + OUTAGE_MS;
     while (Date.now() < until) {

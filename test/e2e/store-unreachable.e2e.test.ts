@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { appEntry, appEnv, freePort, TEST_DATABASE_URL } from '@dropgate/testkit';
+import { appEntry, appEnv, freePort, logLines, TEST_DATABASE_URL } from '@dropgate/testkit';
 
 /**
  * Every process that needs the store waits for it at start, retrying with backoff for STORE_CONNECT_TIMEOUT_MS and
  * logging each failed try, then exits with a clear error: the real built processes, PostgreSQL on a closed port. A
- * store that answers but refuses the configuration is not retried: the process exits at once, saying why.
+ * store that answers but refuses the configuration is not retried: the process exits at once, saying why. Either way
+ * in one JSON line on stderr (level fatal, no stack) and a stable exit code: 69 unreachable, 78 refused.
  * (The same wait covers MongoDB, whose connection mongoose alone would never try again: packages/store-runtime.)
  */
 
@@ -48,6 +49,14 @@ async function processEnv(databaseUrl: string, timeoutMs: number): Promise<Recor
   });
 }
 
+/** The one start-up failure line a process wrote on stderr (and nothing like a stack trace anywhere). */
+function failureLine(exit: Exit): { msg: string; exitCode: number; failure: string } {
+  const fatal = logLines(exit.stderr).filter((line) => line.level === 'fatal');
+  expect(fatal).toHaveLength(1);
+  expect(exit.stdout + exit.stderr).not.toMatch(/\n\s+at /);
+  return fatal[0] as unknown as { msg: string; exitCode: number; failure: string };
+}
+
 /** Every process that waits for the store at start. */
 const runAll = (env: Record<string, string>): Promise<Exit[]> =>
   Promise.all([run('supervisor', 'migrate.js', env), run('worker', 'main.js', env), run('intake', 'main.js', env), run('admin', 'main.js', env)]);
@@ -58,10 +67,12 @@ describe('a store unreachable at start', () => {
     const env = await processEnv(`postgres://postgres@127.0.0.1:${closed}/test`, 1500);
     const exits = await runAll(env);
     for (const exit of exits) {
-      expect(exit.code).toBe(1);
-      const gaveUp = /the postgres store is unreachable: gave up after \d+ tries in (\d+\.\d) s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/.exec(exit.stderr);
+      expect(exit.code).toBe(69);
+      const failure = failureLine(exit);
+      expect(failure).toMatchObject({ exitCode: 69, failure: 'unavailable' });
+      const gaveUp = /^\w+ failed to start: the postgres store is unreachable: gave up after \d+ tries in (\d+\.\d) s \(STORE_CONNECT_TIMEOUT_MS=1500\); last error: .*ECONNREFUSED/.exec(failure.msg);
       expect(gaveUp).not.toBeNull();
-      // Every failed try before giving up was logged (pino JSON lines on stdout; the migrate tool writes stderr).
+      // Every failed try before giving up was logged (pino JSON lines on stdout, the migrate tool's too).
       const tries = (exit.stdout + exit.stderr).match(/postgres store unreachable; trying again/g) ?? [];
       expect(tries.length).toBeGreaterThanOrEqual(2);
       // Bounded: the wait itself (as the process measured it, its own start-up excluded: seconds on a busy machine)
@@ -78,11 +89,13 @@ describe('a store unreachable at start', () => {
     // A budget no test waits out: only stopping at once passes.
     const exits = await runAll(await processEnv(url.toString(), 120_000));
     for (const exit of exits) {
-      expect(exit.code).toBe(1);
-      expect(exit.stderr).toMatch(
-        /the postgres store refuses this configuration \(not retried\): database "dg_missing_[0-9a-f]+" does not exist \(SQLSTATE 3D000\): the database named in DATABASE_URL does not exist/,
+      expect(exit.code).toBe(78);
+      const failure = failureLine(exit);
+      expect(failure).toMatchObject({ exitCode: 78, failure: 'not_restartable' });
+      expect(failure.msg).toMatch(
+        /^\w+ failed to start: the postgres store refuses this configuration \(not retried\): database "dg_missing_[0-9a-f]+" does not exist \(SQLSTATE 3D000\): the database named in DATABASE_URL does not exist/,
       );
-      // Never tried again, and exited by itself (code 1, not the SIGKILL at 45 s) long before its 120 s budget. No
+      // Never tried again, and exited by itself (code 78, not the SIGKILL at 45 s) long before its 120 s budget. No
       // tighter bound on the time: the process's own start-up takes seconds on a busy machine.
       expect(exit.stdout + exit.stderr).not.toMatch(/trying again/);
     }

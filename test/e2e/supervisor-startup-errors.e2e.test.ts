@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, isRunning } from '@dropgate/testkit';
+import { appEntry, appEnv, deleteKeysByPrefix, dropSchema, freePort, isRunning, logLines } from '@dropgate/testkit';
 
 /**
- * `npm start` (the supervisor) when it cannot work: each case must end quickly, with exit code 1, a message naming
- * what to fix, and no process left behind — not half a minute of restarts, nor a system that seems to run.
+ * `npm start` (the supervisor) when it cannot work: each case must end quickly, with a stable exit code (78 a bad
+ * variable, 69 Redis away, 1 a child that cannot start), one structured line naming what to fix, and no process left
+ * behind — not half a minute of restarts, nor a system that seems to run.
  */
 interface Run {
   code: number | null;
@@ -35,6 +36,9 @@ function runSupervisor(extra: Record<string, string>, timeoutMs: number): Promis
   });
 }
 
+/** The supervisor's start-up failure: its one fatal JSON line. */
+const supervisorFailure = (output: string) => logLines(output).filter((line) => line.level === 'fatal' && line.app === 'supervisor');
+
 const startedPids = (output: string): number[] => [...output.matchAll(/started \(pid (\d+)\)/g)].map((m) => Number(m[1]));
 
 async function ports(): Promise<{ PORT: string } & Record<string, string>> {
@@ -52,17 +56,23 @@ async function ports(): Promise<{ PORT: string } & Record<string, string>> {
 describe('npm start refuses clearly and leaves nothing running', () => {
   it('a bad value of a variable only a child reads: refused before anything starts, naming the variable', async () => {
     const run = await runSupervisor({ ...(await ports()), RATE_IP_POINTS: 'lots' }, 20_000);
-    expect(run.code).toBe(1);
-    expect(run.output).toMatch(/\[supervisor\] failed to start: Invalid configuration: RATE_IP_POINTS must be an integer/);
+    expect(run.code).toBe(78);
+    const [failure, ...more] = supervisorFailure(run.output);
+    expect(more).toEqual([]);
+    expect(failure).toMatchObject({ exitCode: 78, failure: 'not_restartable' });
+    expect(failure!.msg).toMatch(/^supervisor failed to start: Invalid configuration: RATE_IP_POINTS must be an integer/);
+    expect(run.output).not.toMatch(/\n\s+at /);
     expect(startedPids(run.output)).toEqual([]);
   });
 
   it('Redis unreachable: says where it looked and gives up after REDIS_CONNECT_TIMEOUT_MS, starting nothing', async () => {
     const closed = await freePort();
     const run = await runSupervisor({ ...(await ports()), REDIS_URL: `redis://127.0.0.1:${closed}`, REDIS_CONNECT_TIMEOUT_MS: '1500' }, 20_000);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(69);
     expect(run.output).toContain(`Redis at redis://127.0.0.1:${closed} (REDIS_URL) does not answer (connect ECONNREFUSED`);
-    expect(run.output).toMatch(/failed to start: Redis at .* \(REDIS_URL\) is unreachable: gave up after \d+ tries .*REDIS_CONNECT_TIMEOUT_MS=1500.*ECONNREFUSED/);
+    const [failure] = supervisorFailure(run.output);
+    expect(failure).toMatchObject({ exitCode: 69, failure: 'unavailable' });
+    expect(failure!.msg).toMatch(/^supervisor failed to start: Redis at .* \(REDIS_URL\) is unreachable: gave up after \d+ tries .*REDIS_CONNECT_TIMEOUT_MS=1500.*ECONNREFUSED/);
     expect(startedPids(run.output)).toEqual([]);
     expect(run.ms).toBeLessThan(10_000);
   });

@@ -10,6 +10,7 @@ import {
   createLogger,
   createMetricsRegistry,
   createPublicServer,
+  dependencyChecks,
   httpTimeoutsFrom,
   initSentry,
   installSignalHandlers,
@@ -31,6 +32,7 @@ import { redisCalls } from './redis-calls';
 import { codesChangedHook } from './codes-changed';
 import { registerWrongCodesMetric } from './wrong-codes-metric';
 import { startAdminJobsWorker } from './jobs/admin-jobs-worker';
+import { errorMessage } from '@dropgate/core';
 
 async function main(): Promise<void> {
   const config = loadAdminConfig(process.env);
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   // failures that follow from it (jobs workers, sweeps, publications) are only counted meanwhile (`quiet`).
   const redisOutage = reportedOutageLog('redis', { app: 'admin', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
-  const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
+  const onRedisError = quiet((err) => logger.warn({ err: errorMessage(err) }, 'redis connection error'));
   const changes = new ChangePublisher({
     redis: createRedis(config.REDIS_URL, 'client', 'admin', { shutdown, health: redisOutage }),
     subscriber: createRedis(config.REDIS_URL, 'worker', 'admin-change-acks', { shutdown, health: redisOutage }),
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
   // 500 with a stack per request; the outage log has the outage.
   const redis = redisCalls({
     isDown: () => redisOutage.isDown,
-    onError: quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis call failed (answered 503 unavailable)')),
+    onError: quiet((err) => logger.warn({ err: errorMessage(err) }, 'redis call failed (answered 503 unavailable)')),
   });
   const app = createAdminApp({
     store,
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
     quiet((err) => logger.warn({ err }, 'wrong codes per campaign unreadable (redis): left out of this scrape')),
   );
   // The same readiness on the metrics port as on the API's /readyz (the store and Redis answer).
-  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: async () => void (await Promise.all([store.ping(), redisAnswers(client)])) });
+  const metricsServer = createInternalServer({ metrics: registryMetrics(registry), ready: dependencyChecks({ [`the ${store.name} store`]: () => store.ping(), Redis: () => redisAnswers(client) }) });
   metricsServer.on('error', (err) => {
     // Metrics are not worth taking the admin down for (a port taken by another process): say so loudly.
     logger.error({ err, port: config.ADMIN_METRICS_PORT }, 'admin metrics port unavailable; serving no metrics');

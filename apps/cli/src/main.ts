@@ -3,6 +3,7 @@ import { ConfigError, loadCliConfig } from '@dropgate/config';
 import { CommanderError } from 'commander';
 import { EXIT_CODES, exitCodeFor } from './exit-codes';
 import { createProgram } from './program';
+import { errorMessage, errorWithStack } from '@dropgate/core';
 
 /** `dropgate` (or `npm run cli --`): parses, runs one command, exits with a documented code. */
 async function main(): Promise<number> {
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
 
 function describe(err: unknown): string {
   if (err instanceof AdminApiError) return `${err.code} (HTTP ${err.status}): ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 // A reader that stops early (`dropgate export c1 | head`) closes the pipe: the end of the output it wanted, not a
@@ -49,7 +50,7 @@ main().then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`dropgate: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`dropgate: ${errorWithStack(err)}\n`);
     process.exitCode = EXIT_CODES.unavailable;
   },
 );

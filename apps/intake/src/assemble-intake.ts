@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { IntakeConfig } from '@dropgate/config';
 import { BlockMirror, SharedSourceBlocks, sourceBlocksPrefix } from '@dropgate/guard';
 import { LoadShedder } from '@dropgate/http';
-import { createMetricsRegistry, type InternalEndpoints } from '@dropgate/observability';
+import { createMetricsRegistry, dependencyChecks, type InternalEndpoints } from '@dropgate/observability';
 import { newAttemptId, type AttemptQueue } from '@dropgate/queue';
 import type { RedemptionService } from '@dropgate/store';
 import { createIntakeApp } from './app';
@@ -127,7 +127,7 @@ export function assembleIntake(config: IntakeConfig, parts: IntakeParts): Assemb
   const handler = cors ? cors.wrap(served, (req, res) => meter.observe(routeLabel(pathOf(req.url)), res.statusCode, process.hrtime.bigint())) : served;
   const internal: InternalEndpoints = {
     metrics: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
-    ready: async () => void (await parts.producer.ping()),
+    ready: dependencyChecks({ Redis: () => parts.producer.ping() }),
   };
   return { handler, gateway, internal, registry, shedder };
 }

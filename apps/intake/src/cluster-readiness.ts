@@ -64,6 +64,7 @@ export function clusterReadiness(timeoutMs = 2000): () => Promise<void> {
     const workers = [...serving].filter((w) => w.isConnected());
     if (workers.length === 0) throw new Error('no intake worker is serving');
     const answers = await Promise.all(workers.map(ask));
-    if (!answers.every(Boolean)) throw new Error('an intake worker is not ready');
+    const notReady = workers.filter((_, i) => !answers[i]).map((w) => w.process.pid);
+    if (notReady.length > 0) throw new Error(`intake worker${notReady.length === 1 ? '' : 's'} ${notReady.join(', ')} not ready`);
   };
 }

@@ -22,6 +22,7 @@ import { assembleIntake } from './assemble-intake';
 import { CampaignCatalog } from './campaign-catalog';
 import { followChanges } from './catalog-changes';
 import { answerReadiness } from './cluster-readiness';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * One intake process: HTTP in, guard, enqueue. `clustered`: one of INTAKE_PROCESSES node:cluster workers sharing
@@ -48,7 +49,7 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   // reconnect, poll or request); the failures that follow from it are only counted meanwhile (`quiet`).
   const redisOutage = reportedOutageLog('redis', { app: 'intake', part: 'redis' }, logger);
   const quiet = redisOutage.unlessDown;
-  const onRedisError = quiet((err) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'redis connection error'));
+  const onRedisError = quiet((err) => logger.warn({ err: errorMessage(err) }, 'redis connection error'));
   // Producer: fails fast while Redis is down (→ 503), never queues commands offline.
   const producer = createRedis(config.REDIS_URL, 'producer', 'intake', { shutdown, health: redisOutage });
   const queue = createAttemptQueue(producer, config.QUEUE_PREFIX, onRedisError);

@@ -1,5 +1,6 @@
 import { EXIT_NOT_RESTARTABLE, isNotRestartable } from '@dropgate/supervision';
 import { checkServiceConfigs } from './preflight';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * docker compose's one-shot `config` service, which every Dropgate service waits for (through `migrate`): a bad
@@ -11,6 +12,6 @@ try {
   checkServiceConfigs(process.env);
   process.stdout.write('configuration accepted: intake, admin, worker\n');
 } catch (err) {
-  process.stderr.write(`configuration refused, nothing started: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`configuration refused, nothing started: ${errorMessage(err)}\n`);
   process.exit(isNotRestartable(err) ? EXIT_NOT_RESTARTABLE : 1);
 }

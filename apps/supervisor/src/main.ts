@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadSupervisorConfig } from '@dropgate/config';
 import { STOP_SIGNALS } from '@dropgate/observability';
-import { ProcessGroup } from '@dropgate/supervision';
+import { EXIT_NOT_RESTARTABLE, EXIT_UNAVAILABLE, exitOnStartupFailure, ProcessGroup } from '@dropgate/supervision';
 import { awaitRedis, checkChildConfigs, workerEnv } from './preflight';
 import { announceWhenReady } from './ready-summary';
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const intake = checkChildConfigs(env, config);
   await awaitRedis(config, log);
   const migrate = spawnSync(process.execPath, [path.join(__dirname, 'migrate.js')], { stdio: 'inherit', env: process.env });
-  if (migrate.status !== 0) throw new Error('migrations failed; not starting');
+  if (migrate.status !== 0) throw new MigrationFailedError(migrate.status);
   if (madeUpToken !== undefined) log(`ADMIN_TOKENS was not set; this run's admin token is: ${madeUpToken} (name "admin", every scope)`);
 
   let stopping = false;
@@ -55,7 +55,16 @@ async function main(): Promise<void> {
   void announceWhenReady(config, intake, startedAt, () => stopping, log);
 }
 
-main().catch((err: unknown) => {
-  log(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+/** The migrate step failed; it logged why. Its exit code says what kind of failure it was (store away, refused, ...). */
+class MigrationFailedError extends Error {
+  override readonly name = 'MigrationFailedError';
+  readonly notRestartable: boolean;
+  readonly unavailable: boolean;
+  constructor(status: number | null) {
+    super(`migrations failed (exit ${status ?? 'by signal'}, said above); not starting`);
+    this.notRestartable = status === EXIT_NOT_RESTARTABLE;
+    this.unavailable = status === EXIT_UNAVAILABLE;
+  }
+}
+
+main().catch((err: unknown) => exitOnStartupFailure('supervisor', err));

@@ -7,6 +7,7 @@ import {
   createInternalServer,
   createLogger,
   createMetricsRegistry,
+  dependencyChecks,
   initSentry,
   installSignalHandlers,
   listenOn,
@@ -22,6 +23,7 @@ import { exitOnStartupFailure } from '@dropgate/supervision';
 import { holdingThroughStoreOutage, StoreOutage } from './store-outage';
 import { TargetStops } from './target-stops';
 import { createWorkerMetrics } from './worker-metrics';
+import { errorMessage } from '@dropgate/core';
 
 /** How soon after a success its campaign is checked for a stop at the target (one read per campaign per burst). */
 const TARGET_CHECK_AFTER_MS = 20;
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
   const metricsServer = createInternalServer({
     metrics: registryMetrics(registry),
-    ready: async () => void (await Promise.all([redisAnswers(connection), store.ping()])),
+    ready: dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() }),
   });
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
 
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   // failed because the store is away is part of the outage (usually its first sign): no line of its own.
   const onBatchFellBack = (err: unknown, size: number): void =>
     void storeOutage.explains(err).then((explained) => {
-      if (!explained) logger.warn({ size, err: err instanceof Error ? err.message : String(err) }, 'batched store call failed; running its attempts one by one');
+      if (!explained) logger.warn({ size, err: errorMessage(err) }, 'batched store call failed; running its attempts one by one');
     });
   const redemptions = batchingRedemptions(store.redemptions, {
     max: config.WORKER_STORE_BATCH_MAX,
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
         // At most one line a second outside an outage too: a Redis that fails only these reads.
         if (Date.now() - verdictErrorLogged < 1000) return;
         verdictErrorLogged = Date.now();
-        logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
+        logger.warn({ err: errorMessage(err) }, 'source blocks unreadable (redis): attempts judged without the deferred verdict');
       })(err);
     },
   });

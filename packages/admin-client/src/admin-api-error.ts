@@ -1,3 +1,4 @@
+import { errorMessage } from '@dropgate/core';
 import type { JobView } from './views';
 
 /** The admin API answered with an error: `status` and the stable `code` of `{"error":{"code","message"}}`. */
@@ -24,7 +25,7 @@ export class AdminUnreachableError extends Error {
     reason: unknown,
   ) {
     // fetch's own message is "fetch failed"; the reason (ECONNREFUSED, ...) is its cause.
-    super(`cannot reach the admin API at ${url}: ${reason instanceof Error ? (reason.cause instanceof Error ? reason.cause.message : reason.message) : String(reason)}`, { cause: reason });
+    super(`cannot reach the admin API at ${url}: ${errorMessage(reason instanceof Error && reason.cause instanceof Error ? reason.cause : reason)}`, { cause: reason });
     this.name = 'AdminUnreachableError';
   }
 }

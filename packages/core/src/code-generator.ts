@@ -53,8 +53,11 @@ export function generateCodes(spec: CodeSpec, count: number, options: GenerateOp
 }
 
 /**
- * Streams `count` distinct codes in batches of `batchSize`, for bulk inserts of millions without holding
- * the whole insert in memory twice. Uniqueness inside the run is kept with a Set of what was emitted.
+ * Streams `count` codes in batches of `batchSize`, for bulk inserts of millions: memory is bounded by one batch,
+ * whatever `count` is (10 million codes held in a Set cost about a gigabyte). Codes are distinct within a batch and
+ * never in `exclude`; across batches nothing is remembered, so uniqueness is the caller's, as it is anyway against
+ * the codes already stored: the database refuses a duplicate and the caller asks for a replacement (the admin's
+ * generation job). In a space at least 10⁶ times the count (`assertCodeSpaceFor`) that is a handful of codes.
  */
 export function generateCodeBatches(spec: CodeSpec, count: number, batchSize: number, options: GenerateOptions = {}): Generator<string[]> {
   // Validated here, eagerly: a generator function's body would only run at the first `next()`.
@@ -66,24 +69,24 @@ export function generateCodeBatches(spec: CodeSpec, count: number, batchSize: nu
 
 function* emitBatches(spec: CodeSpec, count: number, batchSize: number, options: GenerateOptions): Generator<string[]> {
   const symbols = new RandomSymbols(spec.charset);
-  const seen = new Set<string>();
   const every = options.progressEvery ?? 100_000;
-  let batch: string[] = [];
+  let emitted = 0;
   let reported = -1;
-  while (seen.size < count) {
-    const code = makeCode(spec, symbols);
-    if (seen.has(code) || options.exclude?.has(code)) continue;
-    seen.add(code);
-    batch.push(code);
-    if (options.onProgress && seen.size % every === 0) {
-      options.onProgress(seen.size, count);
-      reported = seen.size;
+  while (emitted < count) {
+    // One batch's codes, kept distinct by a Set dropped with the batch: nothing outlives it.
+    const batch = new Set<string>();
+    const size = Math.min(batchSize, count - emitted);
+    while (batch.size < size) {
+      const code = makeCode(spec, symbols);
+      if (batch.has(code) || options.exclude?.has(code)) continue;
+      batch.add(code);
+      emitted++;
+      if (options.onProgress && emitted % every === 0) {
+        options.onProgress(emitted, count);
+        reported = emitted;
+      }
     }
-    if (batch.length === batchSize) {
-      yield batch;
-      batch = [];
-    }
+    yield [...batch];
   }
-  if (batch.length > 0) yield batch;
   if (reported !== count) options.onProgress?.(count, count);
 }

@@ -10,3 +10,4 @@ export * from './customer-id';
 export * from './audit-entry';
 export * from './code-import-report';
 export * from './hold-verdict';
+export * from './error-message';

@@ -1,10 +1,11 @@
 import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { errorMessage } from '@dropgate/core';
 import { answerClientError } from '@dropgate/http';
 
 export interface InternalEndpoints {
   /** Prometheus text. */
   metrics: () => Promise<{ contentType: string; body: string }>;
-  /** Resolves when the process can take work (its dependencies answer); rejects otherwise. */
+  /** Resolves when the process can take work (its dependencies answer); rejects otherwise, saying why (`dependencyChecks`). */
   ready?: () => Promise<void>;
 }
 
@@ -104,7 +105,7 @@ export function createInternalServer(endpoints: InternalEndpoints): Server {
     } else if (path === '/readyz') {
       answersWithin(READY_TIMEOUT_MS, endpoints.ready ?? (() => Promise.resolve())).then(
         () => send(res, 200, { status: 'ready' }),
-        () => send(res, 503, { error: { code: 'unavailable', message: 'not ready' } }),
+        (err: unknown) => send(res, 503, { error: { code: 'unavailable', message: `not ready: ${errorMessage(err)}` } }),
       );
     } else if (path === '/healthz') {
       send(res, 200, { status: 'ok' });

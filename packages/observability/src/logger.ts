@@ -30,6 +30,14 @@ function censor(value: unknown, path: string[]): unknown {
 }
 
 /**
+ * stderr, written synchronously: for a process's last line before `process.exit` (an asynchronous stream could lose
+ * it), such as a start-up failure.
+ */
+export function stderrSync(): DestinationStream {
+  return pino.destination({ fd: 2, sync: true });
+}
+
+/**
  * JSON lines via pino, with `app` on every line. Fields named `code` or `customerId` (up to four levels deep)
  * are logged as `sha256:<12 hex>`, credentials (authorization, cookie, token, ...) as `[redacted]`.
  */

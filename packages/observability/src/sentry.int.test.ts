@@ -52,13 +52,23 @@ class FakeIngest {
 describe('Sentry (real HTTP to a local ingest)', () => {
   const ingest = new FakeIngest();
   let port = 0;
+  let consoleWarn: jest.SpyInstance;
 
   beforeAll(async () => {
     port = await ingest.listen();
+    // Before any init: the SDK's console instrumentation then wraps the spy, and its own warnings reach it.
+    consoleWarn = jest.spyOn(console, 'warn');
+  });
+
+  // Each test starts its own client, as each process does once: the previous one is closed first, else the SDK
+  // warns that init was called more than once (the new client replacing one still active).
+  afterEach(async () => {
+    await closeSentry(2000);
+    expect(consoleWarn).not.toHaveBeenCalled();
   });
 
   afterAll(async () => {
-    await closeSentry(2000);
+    consoleWarn.mockRestore();
     await ingest.close();
   });
 

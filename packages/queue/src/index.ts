@@ -3,7 +3,7 @@ export type { AttemptJob, AttemptJobContract, AttemptSource, AttemptJobData, Att
 export { isValidAttemptId, newAttemptId } from './attempt-id';
 export { closeRedis, createRedis, type CloseRegistry, type ConnectionHealth, type CreateRedisOptions, type RedisKind } from './redis-connection';
 export { redisAnswers } from './redis-readiness';
-export { redisAddress, waitForRedis, type WaitForRedisOptions } from './wait-for-redis';
+export { redisAddress, RedisUnreachableError, waitForRedis, type WaitForRedisOptions } from './wait-for-redis';
 export { ATTEMPT_EVENTS_MAX_LEN, createAttemptQueue, eventsMaxLenOf, type AttemptQueue } from './attempt-queue';
 export { createAttemptQueueEvents } from './attempt-queue-events';
 export { attemptJobOptions, enqueueAttempt, InvalidAttemptIdError, type EnqueueOptions } from './enqueue-attempt';

@@ -29,7 +29,7 @@ export async function waitForRedis(url: string, options: WaitForRedisOptions): P
     const failure = await pingOnce(url, Math.max(250, Math.min(2000, left)));
     if (failure === undefined) return;
     if (Date.now() - started >= options.timeoutMs) {
-      throw new Error(
+      throw new RedisUnreachableError(
         `Redis at ${redisAddress(url)} (REDIS_URL) is unreachable: gave up after ${tries} ${tries === 1 ? 'try' : 'tries'} in ` +
           `${((Date.now() - started) / 1000).toFixed(1)} s (REDIS_CONNECT_TIMEOUT_MS=${options.timeoutMs}); last error: ${failure.message}`,
         { cause: failure },
@@ -40,6 +40,12 @@ export async function waitForRedis(url: string, options: WaitForRedisOptions): P
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, options.maxDelayMs ?? 5_000);
   }
+}
+
+/** Redis did not answer within REDIS_CONNECT_TIMEOUT_MS: a restart later may find it (`unavailable`, EXIT_UNAVAILABLE). */
+export class RedisUnreachableError extends Error {
+  readonly unavailable = true;
+  override readonly name = 'RedisUnreachableError';
 }
 
 /** One connection and one PING: undefined when Redis answered, else why not. */

@@ -2,8 +2,9 @@ import type { Store } from '@dropgate/store';
 import type * as MongoAdapter from '@dropgate/store-mongo';
 import type * as PostgresAdapter from '@dropgate/store-postgres';
 import { waitForStore } from './wait-for-store';
+import { errorMessage } from '@dropgate/core';
 
-export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, waitForStore, type WaitForStoreOptions } from './wait-for-store';
+export { STORE_RETRY_FIRST_DELAY_MS, STORE_RETRY_MAX_DELAY_MS, StoreUnreachableError, waitForStore, type WaitForStoreOptions } from './wait-for-store';
 
 export type StoreSettings =
   | { kind: 'postgres'; url: string; schema: string; poolSize: number; applicationName: string }
@@ -55,6 +56,6 @@ export type StoreRetryWarn = (fields: { err: string; tries: number; nextInMs: nu
 export function waitForConfiguredStore(store: Store, config: { STORE_CONNECT_TIMEOUT_MS: number }, warn: StoreRetryWarn): Promise<void> {
   return waitForStore(store, {
     timeoutMs: config.STORE_CONNECT_TIMEOUT_MS,
-    onRetry: (err, tries, nextInMs) => warn({ err: err instanceof Error ? err.message : String(err), tries, nextInMs }, `${store.name} store unreachable; trying again`),
+    onRetry: (err, tries, nextInMs) => warn({ err: errorMessage(err), tries, nextInMs }, `${store.name} store unreachable; trying again`),
   });
 }

@@ -1,4 +1,5 @@
 import { isStoreSetupError, StoreClosedError, StoreSetupError, type Store } from '@dropgate/store';
+import { errorMessage } from '@dropgate/core';
 
 export interface WaitForStoreOptions {
   /** Gives up this long after the first try (a try still under way then is abandoned). */
@@ -42,8 +43,8 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
     const left = deadline - Date.now();
     if (left <= 0) {
       const last = said ?? failure;
-      const message = last instanceof Error ? last.message : String(last);
-      throw new Error(
+      const message = errorMessage(last);
+      throw new StoreUnreachableError(
         `the ${store.name} store is unreachable: gave up after ${tries} ${tries === 1 ? 'try' : 'tries'} in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
           `(STORE_CONNECT_TIMEOUT_MS=${options.timeoutMs}); last error: ${message}`,
         { cause: last },
@@ -54,6 +55,15 @@ export async function waitForStore(store: Store, options: WaitForStoreOptions): 
     await new Promise((resolve) => setTimeout(resolve, wait));
     delay = Math.min(delay * 2, options.maxDelayMs ?? STORE_RETRY_MAX_DELAY_MS);
   }
+}
+
+/**
+ * The store did not answer within STORE_CONNECT_TIMEOUT_MS: a restart later may find it (`unavailable`: the process
+ * exits EXIT_UNAVAILABLE, see @dropgate/supervision).
+ */
+export class StoreUnreachableError extends Error {
+  readonly unavailable = true;
+  override readonly name = 'StoreUnreachableError';
 }
 
 class NoAnswer extends Error {}

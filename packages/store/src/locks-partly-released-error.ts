@@ -1,4 +1,5 @@
 import type { ReleasedLocks } from './store';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * `releaseDueLocks` released some due locks, then failed (MongoDB releases them in several transactions; one failed
@@ -11,7 +12,7 @@ export class LocksPartlyReleasedError extends Error {
     cause: unknown,
   ) {
     const n = released.reduce((sum, g) => sum + g.released, 0);
-    super(`released ${n} due locks, then failed (the rest stays due for the next sweep): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`released ${n} due locks, then failed (the rest stays due for the next sweep): ${errorMessage(cause)}`, { cause });
     this.name = 'LocksPartlyReleasedError';
   }
 }

@@ -5,6 +5,8 @@
  * its driver's errors are such refusals, in one place (its `setup-errors.ts`); `ping()` throws this for them.
  */
 export class StoreSetupError extends Error {
+  /** Restarting cannot fix credentials, a database or a replica set: the process exits EXIT_NOT_RESTARTABLE. */
+  readonly notRestartable = true;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreSetupError';

@@ -1,6 +1,7 @@
 import type { ContractContext } from './context';
 import { attemptId, createCampaignWithCodes, NOW } from './fixtures';
 import { INTACT } from './harness';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * `sold_out` only when no code is left: never because the last codes are held, for now, by operations that have
@@ -17,7 +18,7 @@ export function heldCodesContract(ctx: ContractContext): void {
       const held = holderStore.redemptions.claim({ attemptId: holder, campaignId: campaign.id, customerId: 'holder', now: NOW });
       const heldSettled = held.then(
         () => 'committed',
-        (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        (err: unknown) => errorMessage(err),
       );
       await stall.reached;
 
@@ -42,7 +43,7 @@ export function heldCodesContract(ctx: ContractContext): void {
         const stall = await ctx.faults().stall('batch.count', batch[0]!.attemptId);
         const held = ctx.stores()[0]!.redemptions.processMany(batch).then(
           (results) => results.map((r) => r.outcome).join(),
-          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+          (err: unknown) => errorMessage(err),
         );
         await stall.reached;
         const singles = [0, 1].map((i) =>

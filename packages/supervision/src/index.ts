@@ -1,3 +1,3 @@
 export { MAX_QUICK_RESTARTS, ProcessGroup, type ChildSpec } from './process-group';
 export { nextRestart, STABLE_AFTER_MS, type RestartDecision } from './restart-rule';
-export { EXIT_NOT_RESTARTABLE, exitOnStartupFailure, isNotRestartable } from './startup-failure';
+export { EXIT_NOT_RESTARTABLE, EXIT_UNAVAILABLE, EXIT_UNEXPECTED, exitOnStartupFailure, isNotRestartable, isUnavailable, logStartupFailure, startupFailureOf, type StartupFailureKind } from './startup-failure';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorMessage } from '@dropgate/core';
 
 /** A flag the script does not take, or a value it cannot use: the operator's typo, not a failure of the script. */
 export class FlagError extends Error {
@@ -52,7 +53,7 @@ export function readFlags<N extends Record<string, number> = Empty, W extends Wo
   try {
     ({ values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }));
   } catch (err) {
-    throw new FlagError(`${err instanceof Error ? err.message : String(err)} (flags: ${names.length ? names.map((n) => `--${n}`).join(' ') : 'none'}; --help lists them)`, { cause: err });
+    throw new FlagError(`${errorMessage(err)} (flags: ${names.length ? names.map((n) => `--${n}`).join(' ') : 'none'}; --help lists them)`, { cause: err });
   }
   if (values.help === true) {
     process.stdout.write(helpText(spec));

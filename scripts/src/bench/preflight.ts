@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '@dropgate/testkit';
+import { errorMessage } from '@dropgate/core';
 
 /**
  * Fails at once, saying what to start, when the Redis or PostgreSQL the benches run against is not there (rather
@@ -14,7 +15,7 @@ export async function requireServices(redisUrl = TEST_REDIS_URL, databaseUrl = T
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    problems.push(`Redis is not reachable at ${redisUrl} (${err instanceof Error ? err.message : String(err)}): start redis-server, or set REDIS_URL`);
+    problems.push(`Redis is not reachable at ${redisUrl} (${errorMessage(err)}): start redis-server, or set REDIS_URL`);
   } finally {
     redis.disconnect();
   }
@@ -23,7 +24,7 @@ export async function requireServices(redisUrl = TEST_REDIS_URL, databaseUrl = T
     await db.connect();
     await db.query('SELECT 1');
   } catch (err) {
-    problems.push(`PostgreSQL is not reachable at ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')} (${err instanceof Error ? err.message : String(err)}): start it, or set DATABASE_URL`);
+    problems.push(`PostgreSQL is not reachable at ${databaseUrl.replace(/\/\/[^@/]*@/, '//…@')} (${errorMessage(err)}): start it, or set DATABASE_URL`);
   } finally {
     await db.end().catch(() => undefined);
   }

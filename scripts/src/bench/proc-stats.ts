@@ -4,7 +4,7 @@
  * in pg_stat_activity by client_port).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/<pid>/stat times. */
 export const CLK_TCK = (() => {
@@ -196,4 +196,26 @@ export function clientPortsTo(pid: number, remotePort: number): number[] {
     }
   }
   return ports;
+}
+
+/** Resident memory of a process now and at its peak (VmRSS, VmHWM of /proc/<pid>/status), in bytes; undefined once gone. */
+export function residentMemory(pid: number): { rssBytes: number; peakBytes: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
+  return { rssBytes: kib('VmRSS'), peakBytes: kib('VmHWM') };
+}
+
+/** Starts a process's peak (VmHWM) again from its resident memory now (`5` to /proc/<pid>/clear_refs). False if refused. */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -20,8 +20,9 @@ export interface GenerationHooks {
 
 /**
  * Fills each tier with `count` fresh random codes in batches. Uniqueness is the database's: a random code that
- * collides with a stored one comes back as a duplicate and is replaced by a new random one, never dropped, so the
- * tier gets exactly `count` new codes. Codes this run already emitted are never offered twice.
+ * collides with a stored one (of an earlier run or of this one) comes back as a duplicate and is replaced by a new
+ * random one, never dropped, so the tier gets exactly `count` new codes. Nothing here remembers the codes sent:
+ * memory is bounded by the batches in flight (IN_FLIGHT × GENERATION_BATCH codes), not by `count`.
  * Resumable: a retried job continues from `hooks.resume` (at worst one batch's progress report was lost, so a
  * crash can leave up to one batch more than asked in a tier — never fewer, never a duplicate).
  * Activates the campaign at the end when the job asks (a campaign never goes live half-filled). A cancel stops it
@@ -35,21 +36,19 @@ export async function runGenerateCodes(store: Store, job: GenerateCodesJob, hook
   let done = Object.values(perTier).reduce((n, v) => n + v, 0);
   let regenerated = 0;
   let cancelled = false;
-  const emitted = new Set<string>();
   const cancelRequested = hooks.cancelRequested ?? (() => Promise.resolve(false));
 
   tiers: for (const { tier, count } of job.tiers) {
     let missing = count - (perTier[tier] ?? 0);
     while (missing > 0) {
       const inFlight = new Set<Promise<void>>();
-      for (const batch of generateCodeBatches(campaign.codeSpec, missing, GENERATION_BATCH, { exclude: emitted })) {
+      for (const batch of generateCodeBatches(campaign.codeSpec, missing, GENERATION_BATCH)) {
         // A batch boundary: the batches in flight finish (each one transaction), none is sent after them.
         if (await cancelRequested()) {
           cancelled = true;
           await Promise.all(inFlight);
           break tiers;
         }
-        for (const code of batch) emitted.add(code);
         const write = store.codes.insert(campaign.id, batch.map((code) => ({ code, tier }))).then(async (result) => {
           perTier[tier] = (perTier[tier] ?? 0) + result.inserted;
           done += result.inserted;

@@ -1,3 +1,5 @@
+import { errorMessage } from '@dropgate/core';
+
 /** A tiny element builder: properties and listeners set from script (no inline handlers: the page runs under a strict CSP). */
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event) => void)>;
@@ -33,7 +35,7 @@ export function fields(form: HTMLFormElement): Record<string, string> {
 
 export function describeError(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && 'message' in err) return `${String(err.code)}: ${String(err.message)}`;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }
 
 /** Runs an action behind a button: disabled while it runs, its error or notice shown in `status`. */

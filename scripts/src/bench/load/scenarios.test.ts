@@ -30,7 +30,24 @@ describe('load scenarios', () => {
 
   it('reads codes from a plain list or a CSV export', () => {
     expect(parseCodesFile('code,tier,state\nDG-1,a,available\n"DG-2",b,x\n\n')).toEqual(['DG-1', 'DG-2']);
+    expect(parseCodesFile('DG-1\r\n DG-2 \r\n\r\nDG-3')).toEqual(['DG-1', 'DG-2', 'DG-3']);
     expect(wrongCodeLike('AB-123456', '0123456789', 4)).toMatch(/^AB-12\d{4}$/);
+  });
+
+  it("reads quoted CSV as the admin's export writes it: quoted header, quotes, commas and line breaks in cells", () => {
+    // The export's columns; a customer id with a comma, a quote and a line break is quoted, "" inside.
+    const exported = [
+      '\ufeff"code","tier","state","customerId","redeemedAt","publicationId"',
+      '"SKATE-29KS-KFSJ","tshirt","redeemed","smith, ""jr""\nline two","2026-12-04T10:00:00.000Z",""',
+      'SKATE-B77D-WVEJ,tshirt,available,,,',
+      // The spreadsheet guard: a cell starting with - gets a leading '.
+      "'-LEAD-1234,tshirt,available,,,",
+    ].join('\r\n');
+    expect(parseCodesFile(exported)).toEqual(['SKATE-29KS-KFSJ', 'SKATE-B77D-WVEJ', '-LEAD-1234']);
+  });
+
+  it('takes the code column wherever the header puts it', () => {
+    expect(parseCodesFile('tier,Code\ntshirt,"DG-1"\ndeck,DG-2\n')).toEqual(['DG-1', 'DG-2']);
   });
 
   it("bots keep a pattern's separators where they are, so their wrong codes pass the campaign's format check", () => {

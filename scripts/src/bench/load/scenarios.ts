@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { CHARSETS, DEFAULT_CHARSET } from '@dropgate/core';
 import { spreadAddress } from '../addresses';
 import type { BenchRequest } from '../intake/paths';
@@ -78,10 +79,18 @@ export function scenarioRequests(o: ScenarioOptions): (n: number) => BenchReques
   }
 }
 
-/** Codes from a file: one per line, or a CSV export (first column, header "code" skipped), blank lines ignored. */
+/**
+ * Codes from a file: one per line, or a CSV (RFC 4180: quoted cells, `""` inside them, commas and line breaks in
+ * quotes), such as the admin's export. A first row naming a `code` column is a header: that column is read, at any
+ * position; without one, the first column. The export's spreadsheet guard (a `'` before a cell starting with
+ * = + - @) is taken off again: no code has a `'`. Blank lines and empty cells are skipped.
+ */
 export function parseCodesFile(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.split(',')[0]!.trim().replace(/^"|"$/g, ''))
-    .filter((c) => c !== '' && c.toLowerCase() !== 'code');
+  const rows: string[][] = parseCsv(text, { bom: true, trim: true, skip_empty_lines: true, relax_column_count: true });
+  const header = rows[0]?.findIndex((cell) => cell.toLowerCase() === 'code') ?? -1;
+  const column = Math.max(0, header);
+  return rows
+    .slice(header === -1 ? 0 : 1)
+    .map((row) => (row[column] ?? '').replace(/^'(?=[=+\-@\t\r])/, ''))
+    .filter((code) => code !== '');
 }
