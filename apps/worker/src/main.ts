@@ -8,6 +8,7 @@ import {
   createLogger,
   createMetricsRegistry,
   dependencyChecks,
+  readyUntilShutdown,
   initSentry,
   installSignalHandlers,
   listenOn,
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
   const metricsServer = createInternalServer({
     metrics: registryMetrics(registry),
-    ready: dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() }),
+    ready: readyUntilShutdown(shutdown, dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() })),
   });
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
 
