@@ -266,7 +266,7 @@ describe('GET /v1/attempts/:id with Prefer: wait', () => {
     // A malformed id says what an id is, not only that this is not one.
     const malformed = await http(app.url, '/v1/attempts/not-one', { headers: { prefer: `wait=${LONG_WAIT_S}` }, timeoutMs: HUNG_MS });
     expectApiError(malformed, 400, 'invalid_request');
-    expect((malformed.json as { error: { message: string } }).error.message).toBe('invalid attempt id: (root): not an attempt id (use the attemptId, or the Location, a 202 answered with)');
+    expect((malformed.json as { error: { message: string } }).error.message).toBe('invalid attempt id: (root): not an attempt id (use the attemptId or the Location header of the 202 answer)');
   });
 });
 
