@@ -13,6 +13,7 @@ import {
   initSentry,
   installSignalHandlers,
   listenOn,
+  readyUntilShutdown,
   reportedOutageLog,
   ShutdownRegistry,
 } from '@dropgate/observability';
@@ -104,14 +105,15 @@ export async function runIntake(config: IntakeConfig, clustered: boolean): Promi
   shedder.start();
   shutdown.register('shedder', () => shedder.stop());
 
+  const ready = readyUntilShutdown(shutdown, internal.ready ?? (() => Promise.resolve()));
   let metrics = 'served by the cluster primary';
   if (clustered) {
     // The primary serves /metrics and /readyz for every worker.
     answerClusterMetrics(registry);
-    answerReadiness(internal.ready ?? (() => Promise.resolve()));
+    answerReadiness(ready);
   } else {
     // /metrics and /readyz: the operator's port, loopback unless METRICS_HOST says otherwise.
-    const internalServer = createInternalServer(internal);
+    const internalServer = createInternalServer({ ...internal, ready });
     metrics = `${config.METRICS_HOST}:${await listenOn(internalServer, config.METRICS_PORT, config.METRICS_HOST, 'METRICS_PORT')}`;
     shutdown.register('internal-http', () => new Promise<void>((resolve) => internalServer.close(() => resolve())));
   }

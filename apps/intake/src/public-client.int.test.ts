@@ -263,6 +263,10 @@ describe('GET /v1/attempts/:id with Prefer: wait', () => {
     const unknown = await http(app.url, '/v1/attempts/att_aaaaaaaaaaaaaaaaaaaa', { headers: { prefer: `wait=${LONG_WAIT_S}` }, timeoutMs: HUNG_MS });
     expectApiError(unknown, 404, 'attempt_not_found');
     expect(unknown.elapsedMs).toBeLessThan(AT_ONCE_MS);
+    // A malformed id says what an id is, not only that this is not one.
+    const malformed = await http(app.url, '/v1/attempts/not-one', { headers: { prefer: `wait=${LONG_WAIT_S}` }, timeoutMs: HUNG_MS });
+    expectApiError(malformed, 400, 'invalid_request');
+    expect((malformed.json as { error: { message: string } }).error.message).toBe('invalid attempt id: (root): not an attempt id (use the attemptId or the Location header of the 202 answer)');
   });
 });
 

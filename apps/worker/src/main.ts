@@ -8,6 +8,7 @@ import {
   createLogger,
   createMetricsRegistry,
   dependencyChecks,
+  readyUntilShutdown,
   initSentry,
   installSignalHandlers,
   listenOn,
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   // Loopback unless METRICS_HOST says otherwise (docker-compose: the private network).
   const metricsServer = createInternalServer({
     metrics: registryMetrics(registry),
-    ready: dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() }),
+    ready: readyUntilShutdown(shutdown, dependencyChecks({ Redis: () => redisAnswers(connection), [`the ${store.name} store`]: () => store.ping() })),
   });
   const metricsPort = await listenOn(metricsServer, config.WORKER_METRICS_PORT, config.METRICS_HOST, 'WORKER_METRICS_PORT');
 
@@ -67,12 +68,16 @@ async function main(): Promise<void> {
     resume: () => void worker.resume(),
   });
 
+  /** Runs `report` unless the store being away explains `err` (then the outage's own lines say it). */
+  const unlessStoreOutage = (err: unknown, report: () => void): void =>
+    void storeOutage.explains(err).then((explained) => {
+      if (!explained) report();
+    });
+
   // The attempts in flight go to the store in batches (one transaction each on PostgreSQL); 1 = off. A batch that
   // failed because the store is away is part of the outage (usually its first sign): no line of its own.
   const onBatchFellBack = (err: unknown, size: number): void =>
-    void storeOutage.explains(err).then((explained) => {
-      if (!explained) logger.warn({ size, err: errorMessage(err) }, 'batched store call failed; running its attempts one by one');
-    });
+    unlessStoreOutage(err, () => logger.warn({ size, err: errorMessage(err) }, 'batched store call failed; running its attempts one by one'));
   const redemptions = batchingRedemptions(store.redemptions, {
     max: config.WORKER_STORE_BATCH_MAX,
     waitMs: config.WORKER_STORE_BATCH_WAIT_MS,
@@ -111,7 +116,9 @@ async function main(): Promise<void> {
   });
   changes.start().catch(onChangesError);
   shutdown.register('changes', () => changes.stop());
-  const targetStops = new TargetStops({ campaign: (id) => store.campaigns.get(id), changes, checkAfterMs: TARGET_CHECK_AFTER_MS, onError: onChangesError });
+  // Its campaign read fails when the store is away: part of the outage, no line of its own.
+  const onTargetCheckError = (err: unknown): void => unlessStoreOutage(err, () => onChangesError(err));
+  const targetStops = new TargetStops({ campaign: (id) => store.campaigns.get(id), changes, checkAfterMs: TARGET_CHECK_AFTER_MS, onError: onTargetCheckError });
   shutdown.register('target stops', () => targetStops.stop());
 
   // The deferred verdict: the blocks every intake and worker took, and the distinct customers each source named (the

@@ -36,7 +36,7 @@ export const text = (max: number) =>
     .max(max)
     .regex(/^[^\p{Cc}\p{Cs}]+$/u, 'no control characters or lone surrogates');
 export const tierName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'lower-case letters, digits, "_" or "-"');
-export const attemptId = z.string().regex(ATTEMPT_ID, 'an attempt id');
+export const attemptId = z.string().regex(ATTEMPT_ID, 'not an attempt id (use the attemptId or the Location header of the 202 answer)');
 
 /**
  * `customerId` is required unless the campaign verifies customers (settings.customerAuth "jwt"): then the token's

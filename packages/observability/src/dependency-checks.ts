@@ -22,3 +22,11 @@ function within(work: Promise<unknown>, ms: number): Promise<unknown> {
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A readiness that fails from the moment the process starts shutting down: a load balancer routing by /readyz stops
+ * sending traffic while the public port drains (the internal port closes last, so it would still say ready).
+ */
+export function readyUntilShutdown(shutdown: { readonly shuttingDown: boolean }, ready: () => Promise<void>): () => Promise<void> {
+  return () => (shutdown.shuttingDown ? Promise.reject(new Error('shutting down')) : ready());
+}

@@ -6,7 +6,7 @@ export { registryMetrics } from './registry-metrics';
 export { ShutdownRegistry, type CloseFn, type ShutdownLogger, type ShutdownResult } from './shutdown-registry';
 export { installSignalHandlers, STOP_SIGNALS, type SignalHandlerOptions } from './signal-handlers';
 export { closeServer, createInternalServer, createPublicServer, httpTimeoutsFrom, listenOn, PortUnavailableError, type HttpTimeouts, type InternalEndpoints } from './http-servers';
-export { DEPENDENCY_CHECK_MS, dependencyChecks } from './dependency-checks';
+export { DEPENDENCY_CHECK_MS, dependencyChecks, readyUntilShutdown } from './dependency-checks';
 export { createScrubber, REDACTED, scrubString, type ScrubOptions } from './scrub-event';
 export { answerClusterMetrics, clusterMetrics } from './cluster-metrics';
 export { OUTAGE_SUMMARY_EVERY_MS, OutageLog, reportedOutageLog, type OutageLogger, type OutageLogOptions } from './outage-log';
