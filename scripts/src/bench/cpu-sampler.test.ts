@@ -1,6 +1,6 @@
 import { cpuOf, splitCpu } from './cpu-groups';
 import { ProcTally } from './cpu-sampler';
-import type { CpuSnapshot, ProcInfo } from './proc-stats';
+import { sameProcess, type CpuSnapshot, type ProcInfo } from './proc-stats';
 
 // Pids far above any real one: cmdline() finds nothing, so an unowned postgres process counts as a server helper.
 const proc = (pid: number, cpuS: number, startTicks = 1): ProcInfo => ({ pid, ppid: 1, comm: 'postgres', cpuS, sysS: cpuS / 10, runQueueWaitS: cpuS / 100, startTicks });
@@ -74,5 +74,20 @@ describe('ProcTally', () => {
     const split = windowCpu(before, [{ procs: [proc(910001, 2)], owners: [[910001, 'worker-1']] }], snapshot(10_000, 101, [proc(910001, 2)]));
     expect(cpuOf(split, (l) => l.startsWith('postgres'))).toBe(0);
     expect(cpuOf(split, (l) => l === 'everything else on the machine')).toBeCloseTo(1);
+  });
+});
+
+describe('sameProcess', () => {
+  it('knows a process by its start time, not by its name (a kernel worker renames itself for every work item)', () => {
+    const before = snapshot(0, 100, [{ ...proc(910101, 1.5), comm: 'kworker/1:0-events' }]);
+    const renamed = { ...proc(910101, 1.75), comm: 'kworker/1:0-mm_percpu_wq' };
+    const tally = new ProcTally(before);
+    tally.observe([renamed]);
+    const end = tally.end(snapshot(10_000, 120, [{ ...renamed, cpuS: 2 }]));
+    // One process, 0.5 s of it in the window; renaming it retired no phantom holding its whole lifetime's CPU.
+    expect([...end.after.procs.keys()]).toEqual([910101]);
+    expect(end.gone.size).toBe(0);
+    expect(sameProcess(before.procs.get(910101)!, renamed)).toBe(true);
+    expect(sameProcess(renamed, { ...renamed, startTicks: 2 })).toBe(false);
   });
 });

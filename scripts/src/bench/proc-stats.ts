@@ -30,9 +30,13 @@ export interface ProcInfo {
   startTicks?: number;
 }
 
-/** Are two readings of one pid the same process? (pid_max can be 32768: pids are reused within a bench run.) */
+/**
+ * Are two readings of one pid the same process? (pid_max can be 32768: pids are reused within a bench run.) By its
+ * start time, not its name: a kernel worker renames itself for every work item (kworker/1:0-events, -mm_percpu_wq),
+ * and a process may set its title; the name decides only when a reading has no start time.
+ */
 export function sameProcess(a: ProcInfo, b: ProcInfo): boolean {
-  return a.comm === b.comm && a.startTicks === b.startTicks;
+  return a.startTicks !== undefined && b.startTicks !== undefined ? a.startTicks === b.startTicks : a.comm === b.comm;
 }
 
 function runQueueWait(pid: number): number {
