@@ -1,4 +1,5 @@
-import { csvCell, csvHeader, CSV_COLUMNS, parseCsvLine, unguardCell } from './codes-csv';
+import { unguardCell } from '@dropgate/core';
+import { csvCell, csvHeader, CSV_COLUMNS, parseCsvLine } from './codes-csv';
 
 describe('the codes CSV', () => {
   it('reads back every cell the export writes: quotes, commas, the formula guard and a leading quote mark', () => {

@@ -1,4 +1,4 @@
-import { SPREADSHEET_FORMULA_STARTERS } from '@dropgate/core';
+import { guardCell, unguardCell } from '@dropgate/core';
 
 /**
  * The codes CSV, written by the export and read back by the import, so an export imports as it is: its columns, its
@@ -8,20 +8,11 @@ import { SPREADSHEET_FORMULA_STARTERS } from '@dropgate/core';
 /** The export's columns, in order; an import reads `code` and `tier` and ignores the others. */
 export const CSV_COLUMNS = ['code', 'tier', 'state', 'customerId', 'redeemedAt', 'publicationId'] as const;
 
-/** Cells a spreadsheet would run as a formula (or read a `'` escape in): written after a `'` that the import drops. */
-const GUARDED = new RegExp(`^[${SPREADSHEET_FORMULA_STARTERS.replace(/[-\\\]^]/g, '\\$&')}\\t\\r]`);
-
 /** One cell of the export: guarded against formulas, quoted when it holds a quote, comma or line break. */
 export function csvCell(value: string | Date | null | undefined): string {
   const s = value instanceof Date ? value.toISOString() : (value ?? '');
-  // `'` is guarded too, so the guard is undone exactly: a cell that starts with `'` followed by one of these is guarded.
-  const safe = GUARDED.test(s) ? `'${s}` : s;
+  const safe = guardCell(s);
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** A cell as `csvCell` had it: its formula guard taken off. */
-export function unguardCell(cell: string): string {
-  return cell.startsWith("'") && GUARDED.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
 /**

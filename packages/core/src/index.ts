@@ -3,6 +3,7 @@ export * from './code-state';
 export * from './campaign';
 export * from './campaign-settings';
 export * from './code-spec';
+export * from './spreadsheet-guard';
 export * from './code-generator';
 export * from './attempt';
 export * from './campaign-id';

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { CHARSETS, DEFAULT_CHARSET } from '@dropgate/core';
+import { CHARSETS, DEFAULT_CHARSET, unguardCell } from '@dropgate/core';
 import { spreadAddress } from '../addresses';
 import type { BenchRequest } from '../intake/paths';
 
@@ -91,6 +91,6 @@ export function parseCodesFile(text: string): string[] {
   const column = Math.max(0, header);
   return rows
     .slice(header === -1 ? 0 : 1)
-    .map((row) => (row[column] ?? '').replace(/^'(?=[=+\-@\t\r])/, ''))
+    .map((row) => unguardCell(row[column] ?? ''))
     .filter((code) => code !== '');
 }
