@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { parsedVar } from './env-fields';
 
 /**
  * PUBLIC_CORS_ORIGINS: which web origins may call the public intake from a browser. Empty (the default): none, no
@@ -35,12 +35,5 @@ function originOf(entry: string): string | undefined {
 }
 
 export function corsOriginsVar() {
-  return z.string({ error: MESSAGE }).transform((raw, ctx): CorsOrigins => {
-    const parsed = parseCorsOrigins(raw);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: MESSAGE });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  return parsedVar<CorsOrigins>(parseCorsOrigins, MESSAGE);
 }

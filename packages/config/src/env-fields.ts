@@ -88,3 +88,15 @@ export function intListVar(min: number, max: number) {
     .transform((value) => value.split(',').map(Number))
     .pipe(z.array(z.number().int().min(min, `must be ${what}`).max(max, `must be ${what}`)).min(1, `must be ${what}`));
 }
+
+/** A variable read by `parse` (undefined when it cannot read it), refused with `message` otherwise. */
+export function parsedVar<T>(parse: (raw: string) => T | undefined, message: string) {
+  return z.string({ error: message }).transform((raw, ctx): T => {
+    const parsed = parse(raw);
+    if (parsed === undefined) {
+      ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+}

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import { parsedVar } from './env-fields';
 
 /**
  * What Express's `app.set('trust proxy', value)` accepts, minus the function form:
@@ -38,12 +38,5 @@ export function parseTrustProxy(raw: string): TrustProxy | undefined {
 const MESSAGE = "must be 'false', 'true', a hop count, or a comma-separated list of addresses/subnets/loopback/linklocal/uniquelocal";
 
 export function trustProxyVar() {
-  return z.string({ error: MESSAGE }).transform((raw, ctx): TrustProxy => {
-    const parsed = parseTrustProxy(raw);
-    if (parsed === undefined) {
-      ctx.addIssue({ code: 'custom', message: MESSAGE });
-      return z.NEVER;
-    }
-    return parsed;
-  });
+  return parsedVar<TrustProxy>(parseTrustProxy, MESSAGE);
 }
